@@ -1,0 +1,351 @@
+//! Wire types of API contract 0.5.0 and the one decoding pipeline every
+//! platform runs on a POST body:
+//!
+//! ```text
+//! bytes ─ JSON? ─(malformed_json)→ object? ─(invalid_request)→ contract_version ─(unsupported_contract_version)→
+//!   fields, by name ─(invalid_request / invalid_coordinates / invalid_accuracy / invalid_session_id / invalid_field)→ T
+//! ```
+//!
+//! Fields are read by hand rather than by `#[derive(Deserialize)]` so every
+//! error names its field (`ball_wgs84.lat`, `fixes[3].accuracy_m`) the same
+//! way on every platform. Unknown fields are ignored (forward compatibility).
+
+use crate::classify::{AccuracyKind, Surface};
+use crate::contract::{API_CONTRACT_VERSION, check_api_version};
+use crate::error::{ApiError, ErrorCode};
+use crate::geometry::LatLon;
+use crate::hysteresis::{GreenState, Transition};
+use crate::validate;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Largest request body accepted, in bytes (platforms enforce it before decoding).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A request type read from a JSON object, field by field.
+pub trait Request: Sized {
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError>;
+}
+
+/// Decodes and validates a POST body (see the module docs for the order of checks).
+pub fn decode<T: Request>(body: &[u8]) -> Result<T, ApiError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "request body is {} bytes; the limit is {MAX_BODY_BYTES}",
+                body.len()
+            ),
+        )
+        .with("limit_bytes", MAX_BODY_BYTES));
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            ErrorCode::MalformedJson,
+            format!("request body is not valid JSON: {e}"),
+        )
+    })?;
+    decode_value(&value)
+}
+
+/// Like [`decode`] for an already parsed body.
+pub fn decode_value<T: Request>(value: &Value) -> Result<T, ApiError> {
+    let obj = value.as_object().ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::InvalidRequest,
+            "request body must be a JSON object",
+        )
+    })?;
+    check_api_version(obj.get("contract_version").and_then(Value::as_str))?;
+    T::from_object(obj)
+}
+
+fn type_error(field: &str, expected: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidRequest,
+        format!("{field} must be {expected}"),
+    )
+    .field(field)
+}
+
+fn missing(field: &str) -> ApiError {
+    ApiError::new(ErrorCode::InvalidRequest, format!("{field} is required")).field(field)
+}
+
+fn present<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    obj.get(key).filter(|v| !v.is_null())
+}
+
+fn req_str<'a>(obj: &'a Map<String, Value>, key: &str, path: &str) -> Result<&'a str, ApiError> {
+    match present(obj, key) {
+        None => Err(missing(path)),
+        Some(v) => v.as_str().ok_or_else(|| type_error(path, "a string")),
+    }
+}
+
+fn opt_f64(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<f64>, ApiError> {
+    match present(obj, key) {
+        None => Ok(None),
+        Some(v) => v
+            .as_f64()
+            .map(Some)
+            .ok_or_else(|| type_error(path, "a number")),
+    }
+}
+
+fn opt_u64(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<u64>, ApiError> {
+    match present(obj, key) {
+        None => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| type_error(path, "a whole number ≥ 0")),
+    }
+}
+
+fn session_id(obj: &Map<String, Value>) -> Result<String, ApiError> {
+    let id = req_str(obj, "session_id", "session_id")?;
+    validate::session_id(id)?;
+    Ok(String::from(id))
+}
+
+fn lat_lon(obj: &Map<String, Value>, key: &str, path: &str) -> Result<LatLon, ApiError> {
+    let inner = match present(obj, key) {
+        None => return Err(missing(path)),
+        Some(v) => v
+            .as_object()
+            .ok_or_else(|| type_error(path, "an object {\"lat\": number, \"lon\": number}"))?,
+    };
+    let axis = |name: &str| -> Result<f64, ApiError> {
+        let p = format!("{path}.{name}");
+        match present(inner, name) {
+            None => Err(missing(&p)),
+            Some(v) => v.as_f64().ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::InvalidCoordinates,
+                    format!("{p} must be a number"),
+                )
+                .field(&p)
+            }),
+        }
+    };
+    let p = LatLon::new(axis("lat")?, axis("lon")?);
+    validate::lat_lon(path, p)?;
+    Ok(p)
+}
+
+/// `POST /api/session/start`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartRequest {
+    pub course_id: String,
+    pub hole_id: u32,
+}
+
+impl Request for StartRequest {
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
+        let course_id = req_str(obj, "course_id", "course_id")?;
+        validate::course_id(course_id)?;
+        let hole_id = match present(obj, "hole_id") {
+            None => return Err(missing("hole_id")),
+            Some(v) => v
+                .as_u64()
+                .ok_or_else(|| type_error("hole_id", "a whole number"))?,
+        };
+        let hole_id = u32::try_from(hole_id).unwrap_or(u32::MAX);
+        validate::hole_id(hole_id)?;
+        Ok(StartRequest {
+            course_id: String::from(course_id),
+            hole_id,
+        })
+    }
+}
+
+/// `POST /api/session/set_cup_location`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetCupRequest {
+    pub session_id: String,
+    pub cup_wgs84: LatLon,
+}
+
+impl Request for SetCupRequest {
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
+        Ok(SetCupRequest {
+            session_id: session_id(obj)?,
+            cup_wgs84: lat_lon(obj, "cup_wgs84", "cup_wgs84")?,
+        })
+    }
+}
+
+/// One ball fix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BallFix {
+    pub ball_wgs84: LatLon,
+    /// Horizontal accuracy radius in metres (meaning per `accuracy_kind`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_m: Option<f64>,
+    /// `p95` (browser, default) or `p68` (Android).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_kind: Option<AccuracyKind>,
+    /// Client sequence number, strictly increasing per session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// Client time of the fix, milliseconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_time_ms: Option<u64>,
+}
+
+impl BallFix {
+    /// Reads a fix from `obj`; `prefix` is its path (`""` or `fixes[3].`).
+    pub fn from_object(obj: &Map<String, Value>, prefix: &str) -> Result<Self, ApiError> {
+        let ball_wgs84 = lat_lon(obj, "ball_wgs84", &format!("{prefix}ball_wgs84"))?;
+        let acc_path = format!("{prefix}accuracy_m");
+        let accuracy_m = opt_f64(obj, "accuracy_m", &acc_path)?;
+        if let Some(a) = accuracy_m {
+            validate::accuracy(&acc_path, a)?;
+        }
+        let kind_path = format!("{prefix}accuracy_kind");
+        let accuracy_kind = match present(obj, "accuracy_kind") {
+            None => None,
+            Some(v) => Some(v.as_str().and_then(AccuracyKind::parse).ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::InvalidField,
+                    format!("{kind_path} must be \"p95\" or \"p68\""),
+                )
+                .field(&kind_path)
+            })?),
+        };
+        Ok(BallFix {
+            ball_wgs84,
+            accuracy_m,
+            accuracy_kind,
+            seq: opt_u64(obj, "seq", &format!("{prefix}seq"))?,
+            client_time_ms: opt_u64(obj, "client_time_ms", &format!("{prefix}client_time_ms"))?,
+        })
+    }
+}
+
+/// `POST /api/session/set_ball_location`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetBallRequest {
+    pub session_id: String,
+    #[serde(flatten)]
+    pub fix: BallFix,
+}
+
+impl Request for SetBallRequest {
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
+        Ok(SetBallRequest {
+            session_id: session_id(obj)?,
+            fix: BallFix::from_object(obj, "")?,
+        })
+    }
+}
+
+/// `POST /api/get_hole_advice`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdviceRequest {
+    pub session_id: String,
+    pub want_plot: bool,
+}
+
+impl Request for AdviceRequest {
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
+        let want_plot = match present(obj, "want_plot") {
+            None => false,
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| type_error("want_plot", "true or false"))?,
+        };
+        Ok(AdviceRequest {
+            session_id: session_id(obj)?,
+            want_plot,
+        })
+    }
+}
+
+/// A warning carried in the session state (never an error).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Warning {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub details: Map<String, Value>,
+}
+
+/// Where the cup position came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CupSource {
+    /// The course file's default cup for the hole.
+    CourseDefault,
+    /// Set by `set_cup_location`.
+    Client,
+}
+
+/// `hole_state`: the session as every response shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HoleState {
+    pub contract_version: String,
+    pub session_id: String,
+    pub session_number: u64,
+    pub course_id: String,
+    pub hole_id: u32,
+    pub par: u8,
+    pub cup_wgs84: Option<LatLon>,
+    pub cup_source: Option<CupSource>,
+    pub ball_wgs84: Option<LatLon>,
+    pub accuracy_m: Option<f64>,
+    /// Detailed surface under the last fix.
+    pub surface: Option<Surface>,
+    /// The committed decision that routes advice.
+    pub surface_state: GreenState,
+    /// The last fix's candidate.
+    pub candidate_state: GreenState,
+    /// Consecutive fixes disagreeing with `surface_state` (0 when none pending).
+    pub candidate_streak: u32,
+    pub surface_confidence: Option<f64>,
+    /// Signed metres to the green's edge, positive inside.
+    pub distance_to_green_edge_m: Option<f64>,
+    pub last_transition: Option<Transition>,
+    pub transitions: u32,
+    pub suppressed_flickers: u32,
+    /// Ball fixes accepted (duplicates by `seq` not counted).
+    pub fix_count: u64,
+    pub last_seq: Option<u64>,
+    pub duplicate_fixes: u64,
+    pub warnings: Vec<Warning>,
+    pub created_at_ms: u64,
+    pub updated_at_ms: u64,
+    pub expires_at_ms: u64,
+    /// Increases by one on every accepted write (the stores' compare-and-set version).
+    pub revision: u64,
+}
+
+/// `{session_id, hole_state}`: answer of `start`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartResponse {
+    pub session_id: String,
+    pub hole_state: HoleState,
+}
+
+/// `{hole_state}`: answer of `set_cup_location` and `GET /api/session/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HoleStateResponse {
+    pub hole_state: HoleState,
+}
+
+/// Answer of `set_ball_location`: `applied` is false when the fix's `seq` was
+/// already accepted (acknowledged, not applied twice).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetBallResponse {
+    pub hole_state: HoleState,
+    pub applied: bool,
+}
+
+/// The contract version responses carry.
+pub fn contract_version() -> String {
+    String::from(API_CONTRACT_VERSION)
+}

@@ -1,0 +1,174 @@
+//! The rule settings every platform shares, and how they are read from
+//! environment-style variables (the platform passes a lookup function; core
+//! never reads the environment itself).
+
+use crate::classify::AccuracyKind;
+use alloc::format;
+use alloc::string::String;
+use serde::{Deserialize, Serialize};
+
+/// Largest `accuracy_m` accepted (metres). A fix worse than this is not a ball position.
+pub const MAX_ACCURACY_M: f64 = 1000.0;
+/// Longest commit streak accepted from configuration.
+pub const MAX_STREAK: u32 = 100;
+
+/// Rule settings. Defaults are the seed's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// `SURFACE_COMMIT_ON_STREAK`: consecutive ON_GREEN candidates that switch OFF → ON.
+    pub commit_on_streak: u32,
+    /// `SURFACE_COMMIT_OFF_STREAK`: consecutive OFF_GREEN candidates that switch ON → OFF.
+    pub commit_off_streak: u32,
+    /// `SESSION_TTL_S`: sliding session expiry in seconds.
+    pub session_ttl_s: u64,
+    /// `DEFAULT_ACCURACY_M`: accuracy assumed when a fix carries none.
+    pub default_accuracy_m: f64,
+    /// `DEFAULT_ACCURACY_KIND`: how `accuracy_m` is meant when a fix does not say.
+    pub default_accuracy_kind: AccuracyKind,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            commit_on_streak: 2,
+            commit_off_streak: 2,
+            session_ttl_s: 7200,
+            default_accuracy_m: 5.0,
+            default_accuracy_kind: AccuracyKind::P95,
+        }
+    }
+}
+
+/// A configuration variable with an unusable value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}={value:?} is invalid: {reason}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub value: String,
+    pub reason: &'static str,
+}
+
+impl Config {
+    /// Reads `SURFACE_COMMIT_ON_STREAK`, `SURFACE_COMMIT_OFF_STREAK`,
+    /// `SESSION_TTL_S`, `DEFAULT_ACCURACY_M` and `DEFAULT_ACCURACY_KIND`
+    /// through `lookup`; unset variables keep their defaults.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut c = Config::default();
+        let get = |name: &'static str| lookup(name).map(|v| (name, String::from(v.trim())));
+        if let Some((var, v)) = get("SURFACE_COMMIT_ON_STREAK") {
+            c.commit_on_streak = parse_streak(var, &v)?;
+        }
+        if let Some((var, v)) = get("SURFACE_COMMIT_OFF_STREAK") {
+            c.commit_off_streak = parse_streak(var, &v)?;
+        }
+        if let Some((var, v)) = get("SESSION_TTL_S") {
+            c.session_ttl_s = match v.parse::<u64>() {
+                Ok(s) if (1..=30 * 86_400).contains(&s) => s,
+                _ => return Err(err(var, v, "expected whole seconds between 1 and 2592000")),
+            };
+        }
+        if let Some((var, v)) = get("DEFAULT_ACCURACY_M") {
+            c.default_accuracy_m = match v.parse::<f64>() {
+                Ok(a) if a.is_finite() && a > 0.0 && a <= MAX_ACCURACY_M => a,
+                _ => {
+                    return Err(err(
+                        var,
+                        v,
+                        "expected metres, greater than 0 and at most 1000",
+                    ));
+                }
+            };
+        }
+        if let Some((var, v)) = get("DEFAULT_ACCURACY_KIND") {
+            c.default_accuracy_kind = AccuracyKind::parse(&v)
+                .ok_or_else(|| err(var, v.clone(), "expected `p95` or `p68`"))?;
+        }
+        Ok(c)
+    }
+
+    /// Checks a configuration built in code (for example from a test vector).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        parse_streak(
+            "SURFACE_COMMIT_ON_STREAK",
+            &format!("{}", self.commit_on_streak),
+        )?;
+        parse_streak(
+            "SURFACE_COMMIT_OFF_STREAK",
+            &format!("{}", self.commit_off_streak),
+        )?;
+        if self.session_ttl_s == 0 {
+            return Err(err(
+                "SESSION_TTL_S",
+                String::from("0"),
+                "must be at least 1",
+            ));
+        }
+        if !(self.default_accuracy_m.is_finite()
+            && self.default_accuracy_m > 0.0
+            && self.default_accuracy_m <= MAX_ACCURACY_M)
+        {
+            return Err(err(
+                "DEFAULT_ACCURACY_M",
+                format!("{}", self.default_accuracy_m),
+                "expected metres, greater than 0 and at most 1000",
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn ttl_ms(&self) -> u64 {
+        self.session_ttl_s.saturating_mul(1000)
+    }
+}
+
+fn parse_streak(var: &'static str, v: &str) -> Result<u32, ConfigError> {
+    match v.parse::<u32>() {
+        Ok(n) if (1..=MAX_STREAK).contains(&n) => Ok(n),
+        _ => Err(err(
+            var,
+            String::from(v),
+            "expected a whole number of fixes between 1 and 100",
+        )),
+    }
+}
+
+fn err(variable: &'static str, value: String, reason: &'static str) -> ConfigError {
+    ConfigError {
+        variable,
+        value,
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+
+    #[test]
+    fn reads_variables_and_names_the_bad_one() {
+        let c = Config::from_lookup(|k| match k {
+            "SURFACE_COMMIT_ON_STREAK" => Some("3".to_string()),
+            "SESSION_TTL_S" => Some(" 60 ".to_string()),
+            "DEFAULT_ACCURACY_KIND" => Some("p68".to_string()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(
+            (c.commit_on_streak, c.commit_off_streak, c.session_ttl_s),
+            (3, 2, 60)
+        );
+        assert_eq!(c.default_accuracy_kind, AccuracyKind::P68);
+        for (k, v) in [
+            ("SURFACE_COMMIT_OFF_STREAK", "0"),
+            ("SURFACE_COMMIT_OFF_STREAK", "two"),
+            ("SESSION_TTL_S", "-1"),
+            ("DEFAULT_ACCURACY_M", "NaN"),
+            ("DEFAULT_ACCURACY_KIND", "p99"),
+        ] {
+            let e = Config::from_lookup(|q| (q == k).then(|| v.to_string())).unwrap_err();
+            assert_eq!(e.variable, k);
+        }
+    }
+}

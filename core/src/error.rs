@@ -1,0 +1,201 @@
+//! The one error shape of the HTTP API and its stable codes.
+//!
+//! Every failure on every route and every platform is
+//! `{"error": {"code": "...", "message": "...", "details": {...}}}` with the
+//! HTTP status that [`ErrorCode::http_status`] gives. The codes below are the
+//! complete, stable list; `docs/error-codes.md` documents them and a test
+//! checks the two agree.
+
+use alloc::string::{String, ToString};
+use core::fmt;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident = ($code:literal, $status:literal), )*) => {
+        /// A stable, documented error code. The string form never changes once released.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in documentation order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The wire form, `snake_case`.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// The HTTP status every platform answers with.
+            pub const fn http_status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status,)* }
+            }
+
+            /// Parses the wire form.
+            pub fn from_code(s: &str) -> Option<ErrorCode> {
+                match s { $($code => Some(ErrorCode::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The body is not valid JSON.
+    MalformedJson = ("malformed_json", 400),
+    /// A field is missing or has the wrong JSON type; `details.field` names it when known.
+    InvalidRequest = ("invalid_request", 400),
+    /// `contract_version` is missing or its major.minor differs from the supported one.
+    UnsupportedContractVersion = ("unsupported_contract_version", 400),
+    /// A coordinate is not finite or out of range; `details.field` names it.
+    InvalidCoordinates = ("invalid_coordinates", 400),
+    /// `session_id` does not have the session id format.
+    InvalidSessionId = ("invalid_session_id", 400),
+    /// `accuracy_m` is not a finite positive number within range.
+    InvalidAccuracy = ("invalid_accuracy", 400),
+    /// Any other field out of its documented range or format; `details.field` names it.
+    InvalidField = ("invalid_field", 400),
+    /// A query parameter or pagination cursor is invalid.
+    InvalidQuery = ("invalid_query", 400),
+    /// Missing or wrong API key.
+    Unauthorized = ("unauthorized", 401),
+    /// Missing or wrong admin token.
+    Forbidden = ("forbidden", 403),
+    /// No route here.
+    RouteNotFound = ("route_not_found", 404),
+    /// The session does not exist or has expired.
+    SessionNotFound = ("session_not_found", 404),
+    /// The course is not in the registry.
+    CourseNotFound = ("course_not_found", 404),
+    /// The hole is not in the course.
+    HoleNotFound = ("hole_not_found", 404),
+    /// The run does not exist.
+    RunNotFound = ("run_not_found", 404),
+    /// The route exists but not with this method.
+    MethodNotAllowed = ("method_not_allowed", 405),
+    /// Advice needs a ball position and the session has none.
+    BallLocationMissing = ("ball_location_missing", 409),
+    /// Advice needs a cup position and the session has none.
+    CupLocationMissing = ("cup_location_missing", 409),
+    /// Concurrent writers kept winning; the client may retry.
+    SessionConflict = ("session_conflict", 409),
+    /// A run status change that the run lifecycle forbids.
+    RunInvalidTransition = ("run_invalid_transition", 409),
+    /// The body exceeds the size limit.
+    PayloadTooLarge = ("payload_too_large", 413),
+    /// The request body is not `application/json`.
+    UnsupportedMediaType = ("unsupported_media_type", 415),
+    /// Well-formed but impossible (for example a batch larger than allowed).
+    UnprocessableRequest = ("unprocessable_request", 422),
+    /// Too many requests from this client; `Retry-After` says when to retry.
+    RateLimited = ("rate_limited", 429),
+    /// A bug: the service failed in a way it did not expect.
+    InternalError = ("internal_error", 500),
+    /// The putt solver answered with something that is not a putt solution.
+    PuttSolverBadResponse = ("putt_solver_bad_response", 502),
+    /// The putt solver refused our service key.
+    PuttSolverUnauthorized = ("putt_solver_unauthorized", 502),
+    /// The putt solver could not be reached.
+    PuttSolverUnavailable = ("putt_solver_unavailable", 502),
+    /// The tee-to-green planner answered with something that is not a plan.
+    TeeToGreenBadResponse = ("tee_to_green_bad_response", 502),
+    /// The tee-to-green planner refused our service key.
+    TeeToGreenUnauthorized = ("tee_to_green_unauthorized", 502),
+    /// The tee-to-green planner could not be reached.
+    TeeToGreenUnavailable = ("tee_to_green_unavailable", 502),
+    /// `PUTT_SOLVER_URL` is not set.
+    PuttSolverNotConfigured = ("putt_solver_not_configured", 503),
+    /// `TEE_TO_GREEN_URL` is not set.
+    TeeToGreenNotConfigured = ("tee_to_green_not_configured", 503),
+    /// The session store (Redis) cannot be reached; nothing was written.
+    SessionStoreUnavailable = ("session_store_unavailable", 503),
+    /// The dataset registry or the course file failed to load; `/health` has the reason.
+    CourseDataUnavailable = ("course_data_unavailable", 503),
+    /// The putt solver did not answer within `PUTT_SOLVER_TIMEOUT_S`.
+    PuttSolverTimeout = ("putt_solver_timeout", 504),
+    /// The tee-to-green planner did not answer within `TEE_TO_GREEN_TIMEOUT_S`.
+    TeeToGreenTimeout = ("tee_to_green_timeout", 504),
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        ErrorCode::from_code(&s)
+            .ok_or_else(|| serde::de::Error::custom(alloc::format!("unknown error code `{s}`")))
+    }
+}
+
+/// An API error: a stable code, a sentence for humans, and structured details.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default)]
+    pub details: Map<String, Value>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError {
+            code,
+            message: message.into(),
+            details: Map::new(),
+        }
+    }
+
+    /// Adds one entry to `details`.
+    #[must_use]
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// Names the offending field (`details.field`).
+    #[must_use]
+    pub fn field(self, field: &str) -> Self {
+        self.with("field", field)
+    }
+
+    pub fn http_status(&self) -> u16 {
+        self.code.http_status()
+    }
+
+    /// The wire body: `{"error": {...}}`.
+    pub fn body(&self) -> ErrorBody<'_> {
+        ErrorBody { error: self }
+    }
+
+    /// The wire body as JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.body()).unwrap_or_else(|_| {
+            // Serializing a Map of Values cannot fail; keep a valid body regardless.
+            String::from(r#"{"error":{"code":"internal_error","message":"error encoding failed","details":{}}}"#)
+        })
+    }
+}
+
+/// `{"error": ApiError}` on the wire.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    pub error: &'a ApiError,
+}
+
+/// Owned form of [`ErrorBody`], for clients and tests that decode errors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnedErrorBody {
+    pub error: ApiError,
+}

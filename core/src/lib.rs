@@ -1,0 +1,49 @@
+//! greenside-core: every rule of greenside, and nothing else.
+//!
+//! The core is sans-IO: no networking, no files, no clock, no randomness, no
+//! async. Time (`now_ms`), ids and random bytes come in as arguments; values
+//! come out. The native server, the edge worker and the npm package decode,
+//! call these functions, persist what they return and encode.
+//!
+//! ```
+//! use greenside_core::{course::Course, session, config::Config, api};
+//!
+//! let course = Course::from_json(greenside_core::example::RIVERSIDE_COURSE_JSON).unwrap();
+//! let hole = course.prepare_hole(1).unwrap();
+//! let config = Config::default();
+//!
+//! let start: api::StartRequest = api::decode(br#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1}"#).unwrap();
+//! let mut rec = session::start(&start, "gs_0123456789abcdef0123456789abcdef".into(), 1, &hole, &config, 0).unwrap();
+//! let fix = api::BallFix { ball_wgs84: hole.green_centroid_wgs84(), accuracy_m: Some(3.0), accuracy_kind: None, seq: None, client_time_ms: None };
+//! session::set_ball(&mut rec, &fix, &hole, &config, 1_000).unwrap();
+//! assert_eq!(rec.hysteresis.committed, greenside_core::hysteresis::GreenState::OnGreen);
+//! ```
+//!
+//! # Crate features
+//!
+//! - `std` (default): implements `std::error::Error` for the error types.
+//!   Without it the crate is `no_std` + `alloc`; CI builds it that way for
+//!   `thumbv7em-none-eabihf` and for `wasm32-unknown-unknown`.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod advice;
+pub mod api;
+pub mod classify;
+pub mod config;
+pub mod contract;
+pub mod course;
+pub mod error;
+pub mod example;
+pub mod frame;
+pub mod gcra;
+pub mod geometry;
+pub mod hysteresis;
+pub mod index;
+pub mod run;
+pub mod session;
+pub mod validate;
+
+pub use contract::{API_CONTRACT_VERSION, MANIFEST_CONTRACT_VERSION};
+pub use error::{ApiError, ErrorCode};

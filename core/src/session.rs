@@ -1,0 +1,344 @@
+//! The session state machine. Every function takes the record, the event and
+//! `now_ms`, and changes the record or returns a typed error; the platform
+//! loads before and saves (compare-and-set on `revision`) after.
+//!
+//! ```text
+//! start ──► set_cup / set_ball (any order, any number) ──► request_advice ──► apply_advice_result
+//!   every write: live? (now < expires_at) → apply → touch (revision+1, expires_at = now + TTL)
+//! ```
+
+use crate::advice::{AdviceDecision, PlanType};
+use crate::api::{BallFix, CupSource, HoleState, StartRequest, Warning};
+use crate::classify::{Classification, PreparedHole};
+use crate::config::Config;
+use crate::error::{ApiError, ErrorCode};
+use crate::geometry::LatLon;
+use crate::hysteresis::{Hysteresis, StepOutcome, Streaks};
+use crate::run::RunStatus;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+use serde_json::Map;
+
+/// Version of the persisted record layout.
+pub const RECORD_SCHEMA: u32 = 1;
+/// Warning code when the cup is not inside the green.
+pub const WARN_CUP_NOT_ON_GREEN: &str = "cup_not_on_green";
+
+/// The cup as the session holds it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Cup {
+    pub wgs84: LatLon,
+    pub source: CupSource,
+    /// Signed metres to the green's edge (positive inside).
+    pub distance_to_green_edge_m: f64,
+}
+
+/// The last accepted ball fix and its classification.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Ball {
+    pub wgs84: LatLon,
+    pub classification: Classification,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_time_ms: Option<u64>,
+    pub received_at_ms: u64,
+}
+
+/// The last advice call's outcome, as the session remembers it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LastAdvice {
+    pub run_id: String,
+    pub plan_type: PlanType,
+    pub status: RunStatus,
+    pub at_ms: u64,
+}
+
+/// The persisted session: the same bytes in memory, Redis and Durable Objects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    pub schema: u32,
+    pub session_id: String,
+    pub session_number: u64,
+    pub course_id: String,
+    pub hole_id: u32,
+    pub par: u8,
+    pub created_at_ms: u64,
+    pub updated_at_ms: u64,
+    pub expires_at_ms: u64,
+    pub revision: u64,
+    pub cup: Option<Cup>,
+    pub ball: Option<Ball>,
+    pub hysteresis: Hysteresis,
+    pub fix_count: u64,
+    pub last_seq: Option<u64>,
+    pub duplicate_fixes: u64,
+    pub warnings: Vec<Warning>,
+    pub last_advice: Option<LastAdvice>,
+}
+
+fn cup_warning(hole: &PreparedHole, cup: &Cup) -> Option<Warning> {
+    if cup.distance_to_green_edge_m > 0.0 {
+        return None;
+    }
+    let mut details = Map::new();
+    details.insert(
+        "distance_to_green_edge_m".into(),
+        cup.distance_to_green_edge_m.into(),
+    );
+    details.insert("hole_id".into(), hole.hole_id.into());
+    Some(Warning {
+        code: String::from(WARN_CUP_NOT_ON_GREEN),
+        message: format!(
+            "the cup is {:.1} m outside the green of hole {}; check the position",
+            -cup.distance_to_green_edge_m, hole.hole_id
+        ),
+        details,
+    })
+}
+
+fn make_cup(hole: &PreparedHole, wgs84: LatLon, source: CupSource) -> Cup {
+    let (_, d) = hole.signed_green_distance(hole.frame().to_local(wgs84).into());
+    Cup {
+        wgs84,
+        source,
+        distance_to_green_edge_m: d,
+    }
+}
+
+/// Starts a session. `session_id` comes from the platform's CSPRNG
+/// ([`crate::validate::session_id_from_random`]) and `session_number` from its counter.
+pub fn start(
+    req: &StartRequest,
+    session_id: String,
+    session_number: u64,
+    hole: &PreparedHole,
+    config: &Config,
+    now_ms: u64,
+) -> Result<SessionRecord, ApiError> {
+    crate::validate::session_id(&session_id)?;
+    if req.course_id != hole.course_id || req.hole_id != hole.hole_id {
+        return Err(ApiError::new(
+            ErrorCode::InternalError,
+            "prepared hole does not match the request",
+        ));
+    }
+    let mut rec = SessionRecord {
+        schema: RECORD_SCHEMA,
+        session_id,
+        session_number,
+        course_id: hole.course_id.clone(),
+        hole_id: hole.hole_id,
+        par: hole.par,
+        created_at_ms: now_ms,
+        updated_at_ms: now_ms,
+        expires_at_ms: 0,
+        revision: 0,
+        cup: None,
+        ball: None,
+        hysteresis: Hysteresis::default(),
+        fix_count: 0,
+        last_seq: None,
+        duplicate_fixes: 0,
+        warnings: Vec::new(),
+        last_advice: None,
+    };
+    if let Some(c) = hole.default_cup {
+        let cup = make_cup(hole, c, CupSource::CourseDefault);
+        rec.warnings.extend(cup_warning(hole, &cup));
+        rec.cup = Some(cup);
+    }
+    touch(&mut rec, config, now_ms);
+    Ok(rec)
+}
+
+/// True when the session has expired at `now_ms`.
+pub fn is_expired(rec: &SessionRecord, now_ms: u64) -> bool {
+    now_ms >= rec.expires_at_ms
+}
+
+/// `session_not_found` for an expired record; stores call this on every load.
+pub fn check_live(rec: &SessionRecord, now_ms: u64) -> Result<(), ApiError> {
+    if is_expired(rec, now_ms) {
+        Err(not_found(&rec.session_id))
+    } else {
+        Ok(())
+    }
+}
+
+/// The error for an unknown or expired session.
+pub fn not_found(session_id: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::SessionNotFound,
+        "no such session (it may have expired)",
+    )
+    .with("session_id", session_id)
+}
+
+/// Records a write: bumps `revision`, slides the expiry.
+pub fn touch(rec: &mut SessionRecord, config: &Config, now_ms: u64) {
+    rec.revision += 1;
+    rec.updated_at_ms = now_ms;
+    rec.expires_at_ms = now_ms.saturating_add(config.ttl_ms());
+}
+
+fn check_hole(rec: &SessionRecord, hole: &PreparedHole) -> Result<(), ApiError> {
+    if rec.course_id == hole.course_id && rec.hole_id == hole.hole_id {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            ErrorCode::InternalError,
+            "prepared hole does not match the session",
+        ))
+    }
+}
+
+/// Sets the cup. A cup outside the green is accepted with a `cup_not_on_green` warning.
+pub fn set_cup(
+    rec: &mut SessionRecord,
+    cup: LatLon,
+    hole: &PreparedHole,
+    config: &Config,
+    now_ms: u64,
+) -> Result<(), ApiError> {
+    check_live(rec, now_ms)?;
+    check_hole(rec, hole)?;
+    crate::validate::lat_lon("cup_wgs84", cup)?;
+    let cup = make_cup(hole, cup, CupSource::Client);
+    rec.warnings.retain(|w| w.code != WARN_CUP_NOT_ON_GREEN);
+    rec.warnings.extend(cup_warning(hole, &cup));
+    rec.cup = Some(cup);
+    touch(rec, config, now_ms);
+    Ok(())
+}
+
+/// What `set_ball` did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BallOutcome {
+    /// Classified and stepped; the hysteresis outcome says how.
+    Applied {
+        classification: Classification,
+        step: StepOutcome,
+    },
+    /// `seq` was already accepted: acknowledged, nothing changed.
+    Duplicate,
+}
+
+/// Classifies a fix and applies hysteresis. A fix whose `seq` is not above
+/// `last_seq` is a duplicate: the record is left untouched (not even touched).
+pub fn set_ball(
+    rec: &mut SessionRecord,
+    fix: &BallFix,
+    hole: &PreparedHole,
+    config: &Config,
+    now_ms: u64,
+) -> Result<BallOutcome, ApiError> {
+    check_live(rec, now_ms)?;
+    check_hole(rec, hole)?;
+    crate::validate::lat_lon("ball_wgs84", fix.ball_wgs84)?;
+    if let Some(a) = fix.accuracy_m {
+        crate::validate::accuracy("accuracy_m", a)?;
+    }
+    if let (Some(seq), Some(last)) = (fix.seq, rec.last_seq) {
+        if seq <= last {
+            rec.duplicate_fixes += 1;
+            return Ok(BallOutcome::Duplicate);
+        }
+    }
+    let classification = hole.classify(fix.ball_wgs84, fix.accuracy_m, fix.accuracy_kind, config);
+    rec.fix_count += 1;
+    let streaks = Streaks {
+        on: config.commit_on_streak,
+        off: config.commit_off_streak,
+    };
+    let step = rec
+        .hysteresis
+        .step(classification.on_green, streaks, now_ms, rec.fix_count);
+    rec.ball = Some(Ball {
+        wgs84: fix.ball_wgs84,
+        classification,
+        client_time_ms: fix.client_time_ms,
+        received_at_ms: now_ms,
+    });
+    if fix.seq.is_some() {
+        rec.last_seq = fix.seq;
+    }
+    touch(rec, config, now_ms);
+    Ok(BallOutcome::Applied {
+        classification,
+        step,
+    })
+}
+
+/// Decides where advice comes from and builds the downstream request.
+/// Does not change the record; [`apply_advice_result`] records the outcome.
+pub fn request_advice(
+    rec: &SessionRecord,
+    hole: &PreparedHole,
+    run_id: &str,
+    now_ms: u64,
+) -> Result<AdviceDecision, ApiError> {
+    check_live(rec, now_ms)?;
+    check_hole(rec, hole)?;
+    crate::advice::decide(rec, hole, run_id)
+}
+
+/// Records the outcome of an advice call on the session (and slides its expiry).
+pub fn apply_advice_result(
+    rec: &mut SessionRecord,
+    run_id: &str,
+    plan_type: PlanType,
+    status: RunStatus,
+    config: &Config,
+    now_ms: u64,
+) -> Result<(), ApiError> {
+    check_live(rec, now_ms)?;
+    if !status.is_terminal() {
+        return Err(ApiError::new(
+            ErrorCode::InternalError,
+            "advice results are recorded once the run is terminal",
+        ));
+    }
+    rec.last_advice = Some(LastAdvice {
+        run_id: String::from(run_id),
+        plan_type,
+        status,
+        at_ms: now_ms,
+    });
+    touch(rec, config, now_ms);
+    Ok(())
+}
+
+/// The wire view of a record.
+pub fn hole_state(rec: &SessionRecord) -> HoleState {
+    let c = rec.ball.as_ref().map(|b| &b.classification);
+    HoleState {
+        contract_version: crate::api::contract_version(),
+        session_id: rec.session_id.clone(),
+        session_number: rec.session_number,
+        course_id: rec.course_id.clone(),
+        hole_id: rec.hole_id,
+        par: rec.par,
+        cup_wgs84: rec.cup.map(|c| c.wgs84),
+        cup_source: rec.cup.map(|c| c.source),
+        ball_wgs84: rec.ball.map(|b| b.wgs84),
+        accuracy_m: c.map(|c| c.accuracy_m),
+        surface: c.map(|c| c.surface),
+        surface_state: rec.hysteresis.committed,
+        candidate_state: rec.hysteresis.candidate,
+        candidate_streak: rec.hysteresis.streak,
+        surface_confidence: c.map(|c| c.surface_confidence),
+        distance_to_green_edge_m: c.map(|c| c.distance_to_green_edge_m),
+        last_transition: rec.hysteresis.last_transition,
+        transitions: rec.hysteresis.transitions,
+        suppressed_flickers: rec.hysteresis.suppressed_flickers,
+        fix_count: rec.fix_count,
+        last_seq: rec.last_seq,
+        duplicate_fixes: rec.duplicate_fixes,
+        warnings: rec.warnings.clone(),
+        created_at_ms: rec.created_at_ms,
+        updated_at_ms: rec.updated_at_ms,
+        expires_at_ms: rec.expires_at_ms,
+        revision: rec.revision,
+    }
+}
