@@ -320,6 +320,16 @@ impl Course {
     }
 }
 
+/// The error for a course id the registry does not list.
+pub fn course_not_found(course_id: &str) -> ApiError {
+    ApiError::new(
+        ErrorCode::CourseNotFound,
+        format!("no course `{course_id}` in the dataset registry"),
+    )
+    .field("course_id")
+    .with("course_id", course_id)
+}
+
 /// One entry of the dataset registry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DatasetEntry {

@@ -1,0 +1,395 @@
+//! Replays every shared vector in `tests/vectors/` through the core, with a
+//! minimal in-test platform (a map of records) doing what the servers do:
+//! decode, load, call core, save, encode. Format: `tests/vectors/README.md`.
+
+use greenside_core::api::{
+    self, AdviceRequest, HoleStateResponse, SetBallRequest, SetBallResponse, SetCupRequest,
+    StartRequest, StartResponse,
+};
+use greenside_core::config::Config;
+use greenside_core::course::{self, Course, Registry};
+use greenside_core::error::{ApiError, ErrorCode};
+use greenside_core::example::{DATASETS_JSON, RIVERSIDE_COURSE_JSON};
+use greenside_core::gcra::{Decision, Gcra};
+use greenside_core::run::{RunRecord, RunStatus};
+use greenside_core::session::{self, BallOutcome, SessionRecord};
+use greenside_core::validate;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+struct Platform {
+    registry: Registry,
+    course: Course,
+    config: Config,
+    sessions: HashMap<String, SessionRecord>,
+    counter: u64,
+}
+
+type Reply = (u16, Value);
+
+fn error(e: ApiError) -> Reply {
+    (e.http_status(), serde_json::to_value(e.body()).unwrap())
+}
+
+impl Platform {
+    fn new(config: Config) -> Self {
+        config.validate().unwrap();
+        Platform {
+            registry: Registry::from_json(DATASETS_JSON).unwrap(),
+            course: Course::from_json(RIVERSIDE_COURSE_JSON).unwrap(),
+            config,
+            sessions: HashMap::new(),
+            counter: 0,
+        }
+    }
+
+    /// Loads a live record; an expired one is deleted and answers 404.
+    fn load(&mut self, id: &str, now: u64) -> Result<SessionRecord, ApiError> {
+        validate::session_id(id)?;
+        let rec = self
+            .sessions
+            .get(id)
+            .cloned()
+            .ok_or_else(|| session::not_found(id))?;
+        if let Err(e) = session::check_live(&rec, now) {
+            self.sessions.remove(id);
+            return Err(e);
+        }
+        Ok(rec)
+    }
+
+    fn hole(
+        &self,
+        course_id: &str,
+        hole_id: u32,
+    ) -> Result<greenside_core::classify::PreparedHole, ApiError> {
+        if self.registry.get(course_id).is_none() {
+            return Err(course::course_not_found(course_id));
+        }
+        self.course.prepare_hole(hole_id)
+    }
+
+    fn dispatch(
+        &mut self,
+        op: &str,
+        body: &[u8],
+        path_id: Option<&str>,
+        now: u64,
+    ) -> Result<Reply, ApiError> {
+        match op {
+            "start" => {
+                let req: StartRequest = api::decode(body)?;
+                let hole = self.hole(&req.course_id, req.hole_id)?;
+                self.counter += 1;
+                let mut bytes = [0u8; 16];
+                bytes[..8].copy_from_slice(&self.counter.to_be_bytes());
+                let id = validate::session_id_from_random(bytes);
+                let rec = session::start(&req, id.clone(), self.counter, &hole, &self.config, now)?;
+                let resp = StartResponse {
+                    session_id: id.clone(),
+                    hole_state: session::hole_state(&rec),
+                };
+                self.sessions.insert(id, rec);
+                Ok((200, serde_json::to_value(resp).unwrap()))
+            }
+            "set_cup_location" => {
+                let req: SetCupRequest = api::decode(body)?;
+                let mut rec = self.load(&req.session_id, now)?;
+                let hole = self.hole(&rec.course_id, rec.hole_id)?;
+                session::set_cup(&mut rec, req.cup_wgs84, &hole, &self.config, now)?;
+                let resp = HoleStateResponse {
+                    hole_state: session::hole_state(&rec),
+                };
+                self.sessions.insert(req.session_id, rec);
+                Ok((200, serde_json::to_value(resp).unwrap()))
+            }
+            "set_ball_location" => {
+                let req: SetBallRequest = api::decode(body)?;
+                let mut rec = self.load(&req.session_id, now)?;
+                let hole = self.hole(&rec.course_id, rec.hole_id)?;
+                let outcome = session::set_ball(&mut rec, &req.fix, &hole, &self.config, now)?;
+                let applied = matches!(outcome, BallOutcome::Applied { .. });
+                let resp = SetBallResponse {
+                    hole_state: session::hole_state(&rec),
+                    applied,
+                };
+                self.sessions.insert(req.session_id, rec);
+                Ok((200, serde_json::to_value(resp).unwrap()))
+            }
+            "get_hole_advice" => {
+                let req: AdviceRequest = api::decode(body)?;
+                let rec = self.load(&req.session_id, now)?;
+                let hole = self.hole(&rec.course_id, rec.hole_id)?;
+                let decision = session::request_advice(
+                    &rec,
+                    &hole,
+                    "run_00000000000000000000000000000001",
+                    now,
+                )?;
+                Ok((200, serde_json::to_value(decision).unwrap()))
+            }
+            "get_session" => {
+                let rec = self.load(path_id.unwrap_or(""), now)?;
+                Ok((
+                    200,
+                    serde_json::to_value(HoleStateResponse {
+                        hole_state: session::hole_state(&rec),
+                    })
+                    .unwrap(),
+                ))
+            }
+            "delete_session" => {
+                let rec = self.load(path_id.unwrap_or(""), now)?;
+                self.sessions.remove(&rec.session_id);
+                Ok((200, json!({"deleted": true, "session_id": rec.session_id})))
+            }
+            other => panic!("unknown op `{other}`"),
+        }
+    }
+}
+
+/// `expected` ⊆ `actual`: objects by key (recursively), arrays element-wise with
+/// equal length, numbers within 1e-9 (relative), `{"$approx": x, "$tol": t}` within t.
+fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
+    match expected {
+        Value::Object(e) if e.contains_key("$approx") => {
+            let (x, tol) = (e["$approx"].as_f64().unwrap(), e["$tol"].as_f64().unwrap());
+            let a = actual
+                .as_f64()
+                .ok_or_else(|| format!("{path}: expected a number near {x}, got {actual}"))?;
+            if (a - x).abs() <= tol {
+                Ok(())
+            } else {
+                Err(format!("{path}: {a} is not within {tol} of {x}"))
+            }
+        }
+        Value::Object(e) => {
+            for (k, v) in e {
+                let a = actual.get(k).unwrap_or(&Value::Null);
+                matches(v, a, &format!("{path}.{k}"))?;
+            }
+            Ok(())
+        }
+        Value::Array(e) => {
+            let a = actual
+                .as_array()
+                .ok_or_else(|| format!("{path}: expected an array, got {actual}"))?;
+            if a.len() != e.len() {
+                return Err(format!(
+                    "{path}: expected {} elements, got {}: {actual}",
+                    e.len(),
+                    a.len()
+                ));
+            }
+            e.iter()
+                .zip(a)
+                .enumerate()
+                .try_for_each(|(i, (e, a))| matches(e, a, &format!("{path}[{i}]")))
+        }
+        Value::Number(n)
+            if n.is_f64()
+                || actual
+                    .as_f64()
+                    .is_some_and(|_| !actual.is_u64() && !actual.is_i64()) =>
+        {
+            let (x, a) = (
+                n.as_f64().unwrap(),
+                actual
+                    .as_f64()
+                    .ok_or_else(|| format!("{path}: expected {n}, got {actual}"))?,
+            );
+            if (a - x).abs() <= 1e-9 * x.abs().max(1.0) {
+                Ok(())
+            } else {
+                Err(format!("{path}: expected {x}, got {a}"))
+            }
+        }
+        _ if expected == actual => Ok(()),
+        _ => Err(format!("{path}: expected {expected}, got {actual}")),
+    }
+}
+
+fn substitute(v: &Value, sid: &str) -> Value {
+    match v {
+        Value::String(s) if s == "$session_id" => Value::String(sid.to_string()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), substitute(v, sid)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.iter().map(|v| substitute(v, sid)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn run_session(name: &str, v: &Value) -> usize {
+    let config: Config =
+        serde_json::from_value(v.get("config").cloned().unwrap_or(json!({}))).unwrap();
+    assert_eq!(
+        v["course_id"], "riverside",
+        "{name}: vectors use the bundled course"
+    );
+    let mut p = Platform::new(config);
+    let mut sid = String::new();
+    let steps = v["steps"].as_array().unwrap();
+    for (i, step) in steps.iter().enumerate() {
+        let op = step["op"].as_str().unwrap();
+        let now = step["now_ms"].as_u64().unwrap_or(0);
+        let mut body = match (&step.get("raw_body"), step.get("body")) {
+            (Some(raw), _) => raw.as_str().unwrap().as_bytes().to_vec(),
+            (None, Some(b)) => serde_json::to_vec(&substitute(b, &sid)).unwrap(),
+            (None, None) => Vec::new(),
+        };
+        if let Some(n) = step.get("pad_to_bytes").and_then(Value::as_u64) {
+            body.resize(n as usize, b' ');
+        }
+        let path_id = step
+            .get("session_id")
+            .map(|s| substitute(s, &sid).as_str().unwrap().to_string());
+        let (status, reply) = p
+            .dispatch(op, &body, path_id.as_deref(), now)
+            .unwrap_or_else(error);
+        let where_ = format!("{name} step {i} ({op})");
+        assert_eq!(
+            u64::from(status),
+            step["expect"]["status"].as_u64().unwrap(),
+            "{where_}: status; reply {reply}"
+        );
+        if let Some(expected) = step["expect"].get("body") {
+            if let Err(e) = matches(expected, &reply, "body") {
+                panic!("{where_}: {e}\nreply: {reply}");
+            }
+        }
+        if op == "start" && status == 200 {
+            sid = reply["session_id"].as_str().unwrap().to_string();
+        }
+        if status >= 400 {
+            // Every error is the one shape, with a known code.
+            let code = reply["error"]["code"].as_str().unwrap();
+            let known = ErrorCode::from_code(code)
+                .unwrap_or_else(|| panic!("{where_}: unknown code {code}"));
+            assert_eq!(known.http_status(), status);
+            assert!(
+                reply["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty())
+            );
+        }
+    }
+    steps.len()
+}
+
+fn run_lifecycle(name: &str, v: &Value) -> usize {
+    let mut n = 0;
+    for run in v["runs"].as_array().unwrap() {
+        let mut r = RunRecord::new("run_x".into(), "gs_x".into(), "riverside".into(), 1, 0);
+        for t in run["transitions"].as_array().unwrap() {
+            let (to, now, expect) = (
+                t[0].as_str().unwrap(),
+                t[1].as_u64().unwrap(),
+                t[2].as_str().unwrap(),
+            );
+            let before = r.clone();
+            let result = match RunStatus::parse(to).unwrap() {
+                RunStatus::Processing => {
+                    r.start(greenside_core::advice::PlanType::Putt, "test".into(), now)
+                }
+                RunStatus::Succeeded => r.succeed(Some(1), false, now),
+                RunStatus::Failed => r.fail(
+                    ErrorCode::PuttSolverTimeout,
+                    "timed out".into(),
+                    None,
+                    true,
+                    now,
+                ),
+                RunStatus::Queued => Err(greenside_core::run::RunError::InvalidTransition {
+                    from: r.status,
+                    to: RunStatus::Queued,
+                }),
+            };
+            match (expect, result) {
+                ("ok", Ok(())) => assert_eq!(r.status.as_str(), to, "{name}"),
+                (code, Err(e)) => {
+                    assert_eq!(ApiError::from(e).code.as_str(), code, "{name}: {to}");
+                    assert_eq!(r, before, "{name}: a refused transition changes nothing");
+                }
+                (code, Ok(())) => panic!("{name}: moving to {to} succeeded, expected {code}"),
+            }
+            n += 1;
+        }
+    }
+    n
+}
+
+fn run_gcra(name: &str, v: &Value) -> usize {
+    let g = Gcra::new(
+        v["limit"].as_u64().unwrap() as u32,
+        v["period_ms"].as_u64().unwrap(),
+        v["burst"].as_u64().unwrap() as u32,
+    )
+    .unwrap();
+    let mut tat = None;
+    let reqs = v["requests"].as_array().unwrap();
+    for (i, r) in reqs.iter().enumerate() {
+        let now = r[0].as_u64().unwrap();
+        match (g.check(tat, now), &r[1]) {
+            (Decision::Allow { new_tat_us }, Value::String(s)) if s == "allow" => {
+                tat = Some(new_tat_us)
+            }
+            (Decision::Deny { retry_after_ms }, Value::Number(n))
+                if n.as_u64() == Some(retry_after_ms) => {}
+            (got, want) => panic!("{name} request {i} at {now}: got {got:?}, want {want}"),
+        }
+    }
+    reqs.len()
+}
+
+#[test]
+fn every_shared_vector_replays_through_the_core() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 13,
+        "expected the vector files in {}",
+        dir.display()
+    );
+    let mut steps = 0;
+    for f in &files {
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+        let name = v["name"].as_str().unwrap();
+        assert_eq!(
+            Some(name),
+            f.file_stem().and_then(|s| s.to_str()),
+            "name matches the file"
+        );
+        steps += match v["kind"].as_str().unwrap() {
+            "session" => run_session(name, &v),
+            "run_lifecycle" => run_lifecycle(name, &v),
+            "gcra" => run_gcra(name, &v),
+            other => panic!("{name}: unknown vector kind `{other}`"),
+        };
+    }
+    eprintln!("replayed {} vector files, {steps} steps", files.len());
+}
+
+#[test]
+fn the_matcher_can_fail() {
+    assert!(matches(&json!({"a": 1}), &json!({"a": 2}), "").is_err());
+    assert!(
+        matches(
+            &json!({"a": {"$approx": 1.0, "$tol": 0.1}}),
+            &json!({"a": 1.2}),
+            ""
+        )
+        .is_err()
+    );
+    assert!(matches(&json!([1]), &json!([1, 2]), "").is_err());
+    assert!(matches(&json!({"a": null}), &json!({}), "").is_ok());
+    assert!(matches(&json!({"x": 0.5}), &json!({"x": 0.5000001}), "").is_err());
+}

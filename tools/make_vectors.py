@@ -1,0 +1,362 @@
+#!/usr/bin/env python3
+"""Writes the shared test vectors in tests/vectors/ (format: tests/vectors/README.md).
+
+Expected values are written here by hand from the rules (SPEC §1-§5, §7,
+§8); positions near edges are computed here from the course file's own
+vertices with an independent local projection, never by greenside-core.
+
+    python3 tools/make_vectors.py
+"""
+import json
+import math
+import os
+
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+COURSE = json.load(open(os.path.join(ROOT, "data/courses/riverside/course.json")))
+OUT = os.path.join(ROOT, "tests/vectors")
+CV = "0.5.0"
+SID = "$session_id"
+H1 = COURSE["holes"][0]
+
+A, F = 6378137.0, 1 / 298.257223563
+E2 = F * (2 - F)
+
+
+def radii(lat):
+    s = math.sin(math.radians(lat))
+    n = A / math.sqrt(1 - E2 * s * s)
+    return n * (1 - E2) / (1 - E2 * s * s), n  # meridian M, prime vertical N
+
+
+def offset(p, east, north):
+    """(lat, lon) moved by metres east/north (exact to ~1e-6 relative at these distances)."""
+    m, n = radii(p[0])
+    return (p[0] + math.degrees(north / m), p[1] + math.degrees(east / (n * math.cos(math.radians(p[0])))))
+
+
+def ll(p, nd=9):
+    return {"lat": round(p[0], nd), "lon": round(p[1], nd)}
+
+
+def ring(geom, i=0):
+    return [(c[1], c[0]) for c in geom["coordinates"][i]]
+
+
+def centroid(r):
+    return (sum(p[0] for p in r[:-1]) / (len(r) - 1), sum(p[1] for p in r[:-1]) / (len(r) - 1))
+
+
+def edge_point(r, k, normal_m):
+    """Midpoint of edge k of ring r, moved normal_m metres to the left of the edge direction
+    (inside for a counter-clockwise exterior ring)."""
+    a, b = r[k], r[k + 1]
+    mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    m, n = radii(mid[0])
+    de = math.radians(b[1] - a[1]) * n * math.cos(math.radians(mid[0]))
+    dn = math.radians(b[0] - a[0]) * m
+    L = math.hypot(de, dn)
+    return offset(mid, -dn / L * normal_m, de / L * normal_m)
+
+
+GREEN = ring(H1["green"])
+FRINGE_OUT = ring(H1["fringe"])
+TEE = (H1["tees"][0]["position"]["lat"], H1["tees"][0]["position"]["lon"])
+SEED_BALL = (40.268240, -111.659520)  # seed 000's ball: on the green
+SEED_CUP = (40.268251, -111.659486)
+ON = SEED_BALL
+PLAY = 15.0
+
+
+def along(p, bearing, d):
+    return offset(p, d * math.sin(math.radians(bearing)), d * math.cos(math.radians(bearing)))
+
+
+GC = centroid(GREEN)
+OFF = along(GC, PLAY + 180, 60.0)                 # fairway, 60 m short of the green
+FRINGE_PT = ((GREEN[5][0] + FRINGE_OUT[5][0]) / 2, (GREEN[5][1] + FRINGE_OUT[5][1]) / 2)
+BUNKER_PT = centroid(ring(H1["bunkers"][0]))      # greenside bunker
+FW_BUNKER_PT = centroid(ring(H1["bunkers"][1]))   # bunker cut into the fairway (a hole in it)
+WATER_PT = centroid(ring(H1["water"][0]))
+ROUGH_PT = offset(OFF, 30 * math.cos(math.radians(PLAY)), -30 * math.sin(math.radians(PLAY)))
+OUT_PT = offset(GC, 600.0, 0.0)
+CUP_OFF_GREEN = along(GC, PLAY + 180, 40.0)
+
+
+def post(op, body, status=200, expect=None, now=None, **extra):
+    step = {"op": op, "body": body, "expect": {"status": status}}
+    if expect is not None:
+        step["expect"]["body"] = expect
+    if now is not None:
+        step["now_ms"] = now
+    step.update(extra)
+    return step
+
+
+def start(now=0, hole=1, expect=None):
+    body = {"contract_version": CV, "course_id": "riverside", "hole_id": hole}
+    return post("start", body, 200, expect or {"hole_state": {"surface_state": "UNKNOWN", "fix_count": 0}}, now)
+
+
+def ball(p, now, expect, status=200, **fix):
+    body = {"contract_version": CV, "session_id": SID, "ball_wgs84": ll(p)}
+    body.update(fix)
+    return post("set_ball_location", body, status, expect, now)
+
+
+def hs(**kw):
+    return {"hole_state": kw}
+
+
+def err(code, **details):
+    e = {"code": code}
+    if details:
+        e["details"] = details
+    return {"error": e}
+
+
+def approx(x, tol):
+    return {"$approx": x, "$tol": tol}
+
+
+def phi(z):
+    return 0.5 * (1 + math.erf(z / math.sqrt(2)))
+
+
+SIGMA95 = 1 / math.sqrt(-2 * math.log(0.05))
+SIGMA68 = 1 / math.sqrt(-2 * math.log(0.32))
+
+vectors = {}
+
+vectors["hysteresis_seed_check"] = {
+    "description": "Seed 000 check E: two consecutive OFF_GREEN candidates after ON_GREEN; the first holds, the second switches.",
+    "steps": [
+        start(),
+        ball(ON, 1000, hs(surface_state="ON_GREEN", candidate_state="ON_GREEN", candidate_streak=0, fix_count=1, surface="GREEN",
+                         last_transition={"from": "UNKNOWN", "to": "ON_GREEN", "at_ms": 1000, "at_fix": 1, "streak": 1})),
+        ball(OFF, 2000, hs(surface_state="ON_GREEN", candidate_state="OFF_GREEN", candidate_streak=1, fix_count=2, surface="FAIRWAY")),
+        ball(OFF, 3000, hs(surface_state="OFF_GREEN", candidate_state="OFF_GREEN", candidate_streak=0, fix_count=3, transitions=2,
+                          last_transition={"from": "ON_GREEN", "to": "OFF_GREEN", "at_ms": 3000, "at_fix": 3, "streak": 2})),
+    ],
+}
+
+vectors["hysteresis_streak_reset"] = {
+    "description": "An agreeing candidate resets a pending streak (a suppressed flicker); the switch then needs a full new streak.",
+    "steps": [
+        start(),
+        ball(OFF, 1000, hs(surface_state="OFF_GREEN", candidate_streak=0)),
+        ball(ON, 2000, hs(surface_state="OFF_GREEN", candidate_state="ON_GREEN", candidate_streak=1)),
+        ball(OFF, 3000, hs(surface_state="OFF_GREEN", candidate_state="OFF_GREEN", candidate_streak=0, suppressed_flickers=1)),
+        ball(ON, 4000, hs(surface_state="OFF_GREEN", candidate_streak=1)),
+        ball(OFF, 5000, hs(surface_state="OFF_GREEN", candidate_streak=0, suppressed_flickers=2)),
+        ball(ON, 6000, hs(surface_state="OFF_GREEN", candidate_streak=1)),
+        ball(ON, 7000, hs(surface_state="ON_GREEN", candidate_streak=0, transitions=2, suppressed_flickers=2, fix_count=7)),
+    ],
+}
+
+vectors["hysteresis_asymmetric_streaks"] = {
+    "description": "SURFACE_COMMIT_ON_STREAK=3, SURFACE_COMMIT_OFF_STREAK=1: on needs three fixes, off switches at once.",
+    "config": {"commit_on_streak": 3, "commit_off_streak": 1},
+    "steps": [
+        start(),
+        ball(OFF, 1000, hs(surface_state="OFF_GREEN")),
+        ball(ON, 2000, hs(surface_state="OFF_GREEN", candidate_streak=1)),
+        ball(ON, 3000, hs(surface_state="OFF_GREEN", candidate_streak=2)),
+        ball(ON, 4000, hs(surface_state="ON_GREEN", candidate_streak=0,
+                          last_transition={"from": "OFF_GREEN", "to": "ON_GREEN", "at_ms": 4000, "at_fix": 4, "streak": 3})),
+        ball(OFF, 5000, hs(surface_state="OFF_GREEN", candidate_streak=0,
+                           last_transition={"from": "ON_GREEN", "to": "OFF_GREEN", "at_ms": 5000, "at_fix": 5, "streak": 1})),
+        ball(ON, 6000, hs(surface_state="OFF_GREEN", candidate_streak=1)),
+        ball(OFF, 7000, hs(surface_state="OFF_GREEN", candidate_streak=0, suppressed_flickers=1)),
+    ],
+}
+
+vectors["first_fix_commits"] = {
+    "description": "The first fix of a session commits at once from UNKNOWN, whichever side it is on.",
+    "steps": [
+        start(),
+        ball(OFF, 10, hs(surface_state="OFF_GREEN", candidate_state="OFF_GREEN", candidate_streak=0, transitions=1,
+                         last_transition={"from": "UNKNOWN", "to": "OFF_GREEN", "at_ms": 10, "at_fix": 1, "streak": 1})),
+        start(now=20),
+        ball(ON, 30, hs(surface_state="ON_GREEN", candidate_streak=0, transitions=1, fix_count=1)),
+    ],
+}
+
+# Edge k = 7 of the green; a fix 3 cm either side of it.
+IN3 = edge_point(GREEN, 7, 0.03)
+OUT3 = edge_point(GREEN, 7, -0.03)
+vectors["boundary_fixes"] = {
+    "description": "Fixes 3 cm inside and outside the green's edge: the side is exact, the distance within 2 mm, and the confidence "
+                   "follows from the accuracy (sigma = r / 2.4477 for p95, r / 1.5096 for p68).",
+    "config": {"commit_on_streak": 1, "commit_off_streak": 1},
+    "steps": [
+        start(),
+        ball(IN3, 1000, hs(surface="GREEN", surface_state="ON_GREEN", distance_to_green_edge_m=approx(0.03, 0.002),
+                           surface_confidence=approx(phi(0.03 / (5 * SIGMA95)), 1e-3), accuracy_m=5.0)),
+        ball(OUT3, 2000, hs(surface="FRINGE", surface_state="OFF_GREEN", distance_to_green_edge_m=approx(-0.03, 0.002),
+                            surface_confidence=approx(phi(0.03 / (0.05 * SIGMA95)), 1e-3)), accuracy_m=0.05),
+        ball(IN3, 3000, hs(surface="GREEN", surface_state="ON_GREEN",
+                           surface_confidence=approx(phi(0.03 / (0.05 * SIGMA68)), 1e-3)), accuracy_m=0.05, accuracy_kind="p68"),
+        ball(edge_point(GREEN, 20, 0.01), 4000, hs(surface="GREEN", distance_to_green_edge_m=approx(0.01, 0.002))),
+        ball(edge_point(GREEN, 20, -0.01), 5000, hs(surface="FRINGE", distance_to_green_edge_m=approx(-0.01, 0.002))),
+    ],
+}
+
+vectors["surfaces"] = {
+    "description": "Every detailed surface and the precedence between them (a bunker cut into the fairway is a bunker).",
+    "config": {"commit_on_streak": 1, "commit_off_streak": 1},
+    "steps": [
+        start(),
+        ball(ON, 1, hs(surface="GREEN", surface_state="ON_GREEN")),
+        ball(FRINGE_PT, 2, hs(surface="FRINGE", surface_state="OFF_GREEN")),
+        ball(OFF, 3, hs(surface="FAIRWAY")),
+        ball(BUNKER_PT, 4, hs(surface="BUNKER")),
+        ball(FW_BUNKER_PT, 5, hs(surface="BUNKER")),
+        ball(WATER_PT, 6, hs(surface="WATER")),
+        ball(TEE, 7, hs(surface="TEE")),
+        ball(ROUGH_PT, 8, hs(surface="ROUGH")),
+        ball(OUT_PT, 9, hs(surface="OUT_OF_HOLE", surface_state="OFF_GREEN", surface_confidence=1.0)),
+    ],
+}
+
+vectors["cup_off_green"] = {
+    "description": "A cup away from the green is accepted with a cup_not_on_green warning, not an error; moving it back clears it.",
+    "steps": [
+        start(expect={"hole_state": {"cup_wgs84": ll(SEED_CUP), "cup_source": "course_default", "warnings": []}}),
+        post("set_cup_location", {"contract_version": CV, "session_id": SID, "cup_wgs84": ll(CUP_OFF_GREEN)}, 200,
+             hs(cup_source="client", warnings=[{"code": "cup_not_on_green", "details": {"hole_id": 1}}]), 100),
+        post("set_cup_location", {"contract_version": CV, "session_id": SID, "cup_wgs84": ll(SEED_CUP)}, 200,
+             hs(cup_wgs84=ll(SEED_CUP), warnings=[]), 200),
+    ],
+}
+
+pad = {"contract_version": CV, "course_id": "riverside", "hole_id": 1}
+vectors["contract_and_validation_errors"] = {
+    "description": "Every contract and validation error: stable code, status, and the field it names.",
+    "steps": [
+        post("start", {"course_id": "riverside", "hole_id": 1}, 400, err("unsupported_contract_version", field="contract_version", supported=CV), 0),
+        post("start", {"contract_version": "0.4.0", "course_id": "riverside", "hole_id": 1}, 400,
+             err("unsupported_contract_version", supported=CV, requested="0.4.0"), 0),
+        post("start", {"contract_version": "0.5.9", "course_id": "riverside", "hole_id": 1}, 200, None, 0),
+        {"op": "start", "now_ms": 0, "raw_body": "{\"contract_version\": \"0.5.0\",", "expect": {"status": 400, "body": err("malformed_json")}},
+        {"op": "start", "now_ms": 0, "raw_body": "[1, 2]", "expect": {"status": 400, "body": err("invalid_request")}},
+        {"op": "start", "now_ms": 0, "body": pad, "pad_to_bytes": 70000, "expect": {"status": 413, "body": err("payload_too_large")}},
+        post("start", {"contract_version": CV, "hole_id": 1}, 400, err("invalid_request", field="course_id"), 0),
+        post("start", {"contract_version": CV, "course_id": "River Side", "hole_id": 1}, 400, err("invalid_field", field="course_id"), 0),
+        post("start", {"contract_version": CV, "course_id": "riverside", "hole_id": "1"}, 400, err("invalid_request", field="hole_id"), 0),
+        post("start", {"contract_version": CV, "course_id": "riverside", "hole_id": 0}, 400, err("invalid_field", field="hole_id"), 0),
+        post("start", {"contract_version": CV, "course_id": "nowhere", "hole_id": 1}, 404, err("course_not_found"), 0),
+        post("start", {"contract_version": CV, "course_id": "riverside", "hole_id": 3}, 404, err("hole_not_found", hole_id=3), 0),
+        start(now=0),
+        post("set_ball_location", {"contract_version": CV, "session_id": "abc", "ball_wgs84": ll(ON)}, 400,
+             err("invalid_session_id", field="session_id"), 1),
+        post("set_ball_location", {"contract_version": CV, "session_id": "gs_00000000000000000000000000000000", "ball_wgs84": ll(ON)}, 404,
+             err("session_not_found"), 1),
+        post("set_ball_location", {"contract_version": CV, "session_id": SID}, 400, err("invalid_request", field="ball_wgs84"), 1),
+        post("set_ball_location", {"contract_version": CV, "session_id": SID, "ball_wgs84": {"lat": 91.0, "lon": 0.0}}, 400,
+             err("invalid_coordinates", field="ball_wgs84.lat"), 1),
+        post("set_ball_location", {"contract_version": CV, "session_id": SID, "ball_wgs84": {"lat": 40.0, "lon": -180.000001}}, 400,
+             err("invalid_coordinates", field="ball_wgs84.lon"), 1),
+        post("set_ball_location", {"contract_version": CV, "session_id": SID, "ball_wgs84": {"lat": "40.2", "lon": -111.6}}, 400,
+             err("invalid_coordinates", field="ball_wgs84.lat"), 1),
+        post("set_ball_location", {"contract_version": CV, "session_id": SID, "ball_wgs84": [40.2, -111.6]}, 400,
+             err("invalid_request", field="ball_wgs84"), 1),
+        post("set_ball_location", {"contract_version": CV, "session_id": SID, "ball_wgs84": ll(ON), "accuracy_m": 0}, 400,
+             err("invalid_accuracy", field="accuracy_m"), 1),
+        post("set_ball_location", {"contract_version": CV, "session_id": SID, "ball_wgs84": ll(ON), "accuracy_m": 1000.5}, 400,
+             err("invalid_accuracy", field="accuracy_m"), 1),
+        post("set_ball_location", {"contract_version": CV, "session_id": SID, "ball_wgs84": ll(ON), "accuracy_kind": "p99"}, 400,
+             err("invalid_field", field="accuracy_kind"), 1),
+        post("set_ball_location", {"contract_version": CV, "session_id": SID, "ball_wgs84": ll(ON), "seq": -1}, 400,
+             err("invalid_request", field="seq"), 1),
+        post("set_cup_location", {"contract_version": CV, "session_id": SID, "cup_wgs84": {"lat": 40.2, "lon": 200}}, 400,
+             err("invalid_coordinates", field="cup_wgs84.lon"), 1),
+        post("get_hole_advice", {"contract_version": CV, "session_id": SID, "want_plot": "yes"}, 400,
+             err("invalid_request", field="want_plot"), 1),
+        {"op": "get_session", "session_id": "not-an-id", "now_ms": 1, "expect": {"status": 400, "body": err("invalid_session_id")}},
+        {"op": "get_session", "session_id": SID, "now_ms": 2, "expect": {"status": 200, "body": hs(fix_count=0, revision=1)}},
+    ],
+}
+
+TTL = 60
+vectors["ttl_expiry"] = {
+    "description": "SESSION_TTL_S is a sliding expiry: writes extend it, reads do not; at expires_at_ms the session is gone (404).",
+    "config": {"session_ttl_s": TTL},
+    "steps": [
+        start(now=0, expect={"hole_state": {"expires_at_ms": 60_000, "created_at_ms": 0}}),
+        ball(ON, 30_000, hs(expires_at_ms=90_000, updated_at_ms=30_000)),
+        {"op": "get_session", "session_id": SID, "now_ms": 89_999, "expect": {"status": 200, "body": hs(expires_at_ms=90_000)}},
+        ball(ON, 90_000, err("session_not_found"), 404),
+        {"op": "get_session", "session_id": SID, "now_ms": 90_001, "expect": {"status": 404, "body": err("session_not_found")}},
+        start(now=100_000),
+        {"op": "delete_session", "session_id": SID, "now_ms": 100_001, "expect": {"status": 200, "body": {"deleted": True}}},
+        {"op": "get_session", "session_id": SID, "now_ms": 100_002, "expect": {"status": 404, "body": err("session_not_found")}},
+        {"op": "delete_session", "session_id": SID, "now_ms": 100_003, "expect": {"status": 404, "body": err("session_not_found")}},
+    ],
+}
+
+vectors["seq_idempotency"] = {
+    "description": "A fix whose seq was already accepted is acknowledged with the current state and not applied twice; gaps are fine; no seq behaves as before.",
+    "config": {"commit_on_streak": 2, "commit_off_streak": 2},
+    "steps": [
+        start(),
+        ball(ON, 1000, {"applied": True, "hole_state": {"fix_count": 1, "last_seq": 1, "surface_state": "ON_GREEN"}}, seq=1),
+        ball(OFF, 2000, {"applied": True, "hole_state": {"fix_count": 2, "last_seq": 2, "candidate_streak": 1}}, seq=2),
+        ball(OFF, 2500, {"applied": False, "hole_state": {"fix_count": 2, "last_seq": 2, "candidate_streak": 1, "duplicate_fixes": 1,
+                                                          "surface_state": "ON_GREEN", "updated_at_ms": 2000}}, seq=2),
+        ball(OFF, 2600, {"applied": False, "hole_state": {"fix_count": 2, "duplicate_fixes": 2}}, seq=1),
+        ball(OFF, 3000, {"applied": True, "hole_state": {"fix_count": 3, "last_seq": 7, "surface_state": "OFF_GREEN"}}, seq=7),
+        ball(ON, 4000, {"applied": True, "hole_state": {"fix_count": 4, "last_seq": 7, "candidate_streak": 1}}),
+    ],
+}
+
+vectors["advice_routing"] = {
+    "description": "Advice needs a ball; ON_GREEN routes to PUTT, OFF_GREEN to TEE_TO_GREEN, with ball and cup in WGS84 and the green frame "
+                   "(+y along the line of play, tee to green: rotation_deg = -15 for hole 1).",
+    "steps": [
+        start(),
+        post("get_hole_advice", {"contract_version": CV, "session_id": SID}, 409, err("ball_location_missing"), 500),
+        ball(ON, 1000, None),
+        post("get_hole_advice", {"contract_version": CV, "session_id": SID, "want_plot": False}, 200, {
+            "plan_type": "PUTT", "surface_state": "ON_GREEN",
+            "request": {"plan_type": "PUTT", "ball_wgs84": ll(ON), "cup_wgs84": ll(SEED_CUP), "hole_id": 1, "par": 4,
+                        "frame": {"datum": "WGS84", "units": "m", "rotation_deg": approx(-15.0, 0.5)},
+                        "distance_to_cup_m": approx(math.hypot(*[(SEED_CUP[0] - ON[0]) * radii(ON[0])[0] * math.pi / 180,
+                                                                 (SEED_CUP[1] - ON[1]) * radii(ON[0])[1] * math.cos(math.radians(ON[0])) * math.pi / 180]), 0.005)},
+            "fallback": {"kind": "builtin_straight_line"}}, 1500),
+        ball(OFF, 2000, None),
+        ball(OFF, 3000, None),
+        post("get_hole_advice", {"contract_version": CV, "session_id": SID}, 200, {
+            "plan_type": "TEE_TO_GREEN", "surface_state": "OFF_GREEN",
+            "request": {"plan_type": "TEE_TO_GREEN", "surface": "FAIRWAY", "bearing_to_cup_deg": approx(15.0, 2.0)}}, 3500),
+    ],
+}
+
+vectors["run_lifecycle"] = {
+    "kind": "run_lifecycle",
+    "description": "queued -> processing -> succeeded|failed; queued -> failed; terminal states never move; anything else is run_invalid_transition (409).",
+    "runs": [
+        {"transitions": [["processing", 10, "ok"], ["succeeded", 20, "ok"], ["failed", 30, "run_invalid_transition"],
+                         ["processing", 40, "run_invalid_transition"]]},
+        {"transitions": [["failed", 5, "ok"], ["processing", 6, "run_invalid_transition"], ["succeeded", 7, "run_invalid_transition"]]},
+        {"transitions": [["succeeded", 5, "run_invalid_transition"], ["processing", 6, "ok"], ["processing", 7, "run_invalid_transition"],
+                         ["queued", 8, "run_invalid_transition"], ["failed", 9, "ok"], ["failed", 10, "run_invalid_transition"]]},
+    ],
+}
+
+vectors["gcra"] = {
+    "kind": "gcra",
+    "description": "GCRA: 10 requests per 1000 ms, burst 3. The burst is admitted at once, then one every 100 ms; a refusal says when to retry.",
+    "limit": 10, "period_ms": 1000, "burst": 3,
+    "requests": [[0, "allow"], [0, "allow"], [0, "allow"], [0, 100], [50, 50], [100, "allow"], [100, 100],
+                 [199, 1], [200, "allow"], [1000, "allow"], [1000, "allow"], [1000, "allow"], [1000, 100]],
+}
+
+os.makedirs(OUT, exist_ok=True)
+for name, v in vectors.items():
+    v = {"name": name, "kind": v.get("kind", "session"), **{k: val for k, val in v.items() if k not in ("kind",)}}
+    if v["kind"] == "session":
+        v.setdefault("course_id", "riverside")
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump(v, f, indent=1)
+        f.write("\n")
+print(f"wrote {len(vectors)} vector files to {OUT}")
