@@ -1,1 +1,214 @@
-fn main() {}
+//! Classification speed: the prepared per-hole index against `geo` over the
+//! same polygons, measured in the same run. The ratio is the figure.
+//!
+//! ```sh
+//! cargo bench -p greenside-core --bench classify            # full run, prints the ratio table
+//! cargo bench -p greenside-core --bench classify -- --test  # smoke: each benchmark once
+//! ```
+//!
+//! Both sides project the fix into the hole's frame (the same call), then:
+//! - `prepared_index`: `PreparedHole::classify` (surface with precedence,
+//!   signed distance to the green edge, confidence);
+//! - `geo_baseline`: `geo::Contains` over the same polygons in the same
+//!   precedence order, and `geo` Euclidean distance to every green ring.
+//!
+//! `contains_*` compares green containment alone.
+#![allow(clippy::print_stdout, clippy::unwrap_used)]
+
+use criterion::{BenchmarkId, Criterion, Throughput, black_box};
+use geo::{Contains, Distance, Euclidean};
+use greenside_core::config::Config;
+use greenside_core::course::{Course, Geometry};
+use greenside_core::example::RIVERSIDE_COURSE_JSON;
+use greenside_core::frame::LocalFrame;
+use greenside_core::geometry::LatLon;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use std::path::PathBuf;
+
+const FIXES: usize = 10_000;
+
+struct GeoHole {
+    frame: LocalFrame,
+    green: Vec<geo::Polygon<f64>>,
+    others: Vec<Vec<geo::Polygon<f64>>>,
+}
+
+fn geo_polys(frame: &LocalFrame, geoms: &[&Geometry]) -> Vec<geo::Polygon<f64>> {
+    let mut out = Vec::new();
+    for g in geoms {
+        for p in g.polygons("bench").unwrap() {
+            let mut rings = p.rings.iter().map(|r| {
+                geo::LineString::from(
+                    r.iter()
+                        .map(|q| geo::Coord::from(frame.to_local(*q)))
+                        .collect::<Vec<_>>(),
+                )
+            });
+            let ext = rings.next().unwrap();
+            out.push(geo::Polygon::new(ext, rings.collect()));
+        }
+    }
+    out
+}
+
+impl GeoHole {
+    fn classify(&self, fix: LatLon) -> (usize, f64) {
+        let p = geo::Point::from(geo::Coord::from(self.frame.to_local(fix)));
+        let on = self.green.iter().any(|g| g.contains(&p));
+        let d = self
+            .green
+            .iter()
+            .flat_map(|g| std::iter::once(g.exterior()).chain(g.interiors()))
+            .map(|ls| Euclidean.distance(&p, ls))
+            .fold(f64::INFINITY, f64::min);
+        let surface = if on {
+            0
+        } else {
+            self.others
+                .iter()
+                .position(|s| s.iter().any(|g| g.contains(&p)))
+                .map_or(99, |i| i + 1)
+        };
+        (surface, if on { d } else { -d })
+    }
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
+fn mean_ns(dir: &std::path::Path, group: &str, id: &str) -> Option<f64> {
+    let text = std::fs::read_to_string(dir.join(group).join(id).join("new/estimates.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v["mean"]["point_estimate"].as_f64()
+}
+
+fn main() {
+    let course = Course::from_json(RIVERSIDE_COURSE_JSON).unwrap();
+    let hole = course.prepare_hole(1).unwrap();
+    let raw = course.hole(1).unwrap();
+    let frame = hole.frame().clone();
+    let fringe: Vec<&Geometry> = raw.fringe.iter().collect();
+    let geo_hole = GeoHole {
+        green: geo_polys(&frame, &[raw.green.as_ref().unwrap()]),
+        others: vec![
+            geo_polys(&frame, &raw.bunkers.iter().collect::<Vec<_>>()),
+            geo_polys(&frame, &raw.water.iter().collect::<Vec<_>>()),
+            geo_polys(&frame, &fringe),
+            geo_polys(&frame, &raw.tee_boxes.iter().collect::<Vec<_>>()),
+            geo_polys(&frame, &raw.fairways.iter().collect::<Vec<_>>()),
+        ],
+        frame: frame.clone(),
+    };
+    // Fixes where a golfer's ball is: half within 40 m of the green, half along the hole.
+    let mut rng = SmallRng::seed_from_u64(42);
+    let fixes: Vec<LatLon> = (0..FIXES)
+        .map(|i| {
+            let (x, y) = if i % 2 == 0 {
+                (rng.random_range(-40.0..40.0), rng.random_range(-40.0..40.0))
+            } else {
+                (
+                    rng.random_range(-120.0..60.0),
+                    rng.random_range(-360.0..40.0),
+                )
+            };
+            frame.to_wgs84(greenside_core::geometry::LocalXY { x, y })
+        })
+        .collect();
+    let config = Config::default();
+    // The two must agree before their speed means anything.
+    for f in &fixes {
+        let c = hole.classify(*f, None, None, &config);
+        let (_, d) = geo_hole.classify(*f);
+        assert!((c.distance_to_green_edge_m - d).abs() < 1e-6);
+    }
+
+    let out = target_dir().join("criterion");
+    let _ = std::fs::remove_dir_all(out.join("classify"));
+    let mut c = Criterion::default()
+        .output_directory(&out)
+        .configure_from_args();
+    {
+        let mut g = c.benchmark_group("classify");
+        g.throughput(Throughput::Elements(FIXES as u64));
+        g.bench_function(BenchmarkId::from_parameter("prepared_index"), |b| {
+            b.iter(|| {
+                for f in &fixes {
+                    black_box(hole.classify(black_box(*f), None, None, &config));
+                }
+            })
+        });
+        g.bench_function(BenchmarkId::from_parameter("geo_baseline"), |b| {
+            b.iter(|| {
+                for f in &fixes {
+                    black_box(geo_hole.classify(black_box(*f)));
+                }
+            })
+        });
+        let local: Vec<geo::Coord<f64>> = fixes.iter().map(|f| frame.to_local(*f).into()).collect();
+        g.bench_function(BenchmarkId::from_parameter("contains_prepared"), |b| {
+            b.iter(|| {
+                for p in &local {
+                    black_box(hole.green_contains(black_box(*p)));
+                }
+            })
+        });
+        g.bench_function(BenchmarkId::from_parameter("contains_geo"), |b| {
+            b.iter(|| {
+                for p in &local {
+                    black_box(
+                        geo_hole
+                            .green
+                            .iter()
+                            .any(|g| g.contains(&geo::Point::from(black_box(*p)))),
+                    );
+                }
+            })
+        });
+        g.finish();
+    }
+    c.final_summary();
+
+    let figures: Vec<(&str, &str, Option<f64>, Option<f64>)> = [
+        (
+            "classify (surface + signed distance + confidence)",
+            "prepared_index",
+            "geo_baseline",
+        ),
+        (
+            "green containment alone",
+            "contains_prepared",
+            "contains_geo",
+        ),
+    ]
+    .iter()
+    .map(|(what, ours, base)| {
+        let per = |id| mean_ns(&out, "classify", id).map(|ns| ns / FIXES as f64);
+        (*what, *ours, per(ours), per(base))
+    })
+    .collect();
+    if figures.iter().all(|f| f.2.is_none()) {
+        println!("classify: smoke run (no estimates); run without --test for figures");
+        return;
+    }
+    println!(
+        "\n| figure | greenside ns/fix | geo ns/fix | speed-up (geo / greenside) |\n| --- | --- | --- | --- |"
+    );
+    let mut json = Vec::new();
+    for (what, id, ours, base) in &figures {
+        if let (Some(o), Some(b)) = (ours, base) {
+            println!("| {what} | {o:.1} | {b:.1} | {:.2}x |", b / o);
+            json.push(serde_json::json!({"figure": what, "id": id, "greenside_ns_per_fix": o, "geo_ns_per_fix": b, "ratio": b / o}));
+        }
+    }
+    let dir = target_dir().join("bench");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("core_classify.json"),
+        serde_json::to_string_pretty(&json).unwrap(),
+    )
+    .unwrap();
+}

@@ -88,13 +88,26 @@ impl AccuracyKind {
         }
     }
 
-    /// Per-axis σ of a circular normal whose `p` circle has radius `r`.
-    pub fn sigma_m(self, r: f64) -> f64 {
-        let p: f64 = match self {
+    /// The probability the accuracy circle holds.
+    pub const fn probability(self) -> f64 {
+        match self {
             AccuracyKind::P95 => 0.95,
             AccuracyKind::P68 => 0.68,
-        };
-        r / libm::sqrt(-2.0 * libm::log(1.0 - p))
+        }
+    }
+
+    /// `sqrt(-2 ln(1 - p))`: the radius of the `p` circle in units of σ
+    /// (a test checks these constants against the formula).
+    pub const fn radius_in_sigmas(self) -> f64 {
+        match self {
+            AccuracyKind::P95 => 2.447_746_830_680_816,
+            AccuracyKind::P68 => 1.509_592_185_451_663_6,
+        }
+    }
+
+    /// Per-axis σ of a circular normal whose `p` circle has radius `r`.
+    pub fn sigma_m(self, r: f64) -> f64 {
+        r / self.radius_in_sigmas()
     }
 }
 
@@ -275,6 +288,11 @@ impl PreparedHole {
         self.green_centroid
     }
 
+    /// True when a local point is inside the green.
+    pub fn green_contains(&self, p: Coord<f64>) -> bool {
+        self.green.contains(p)
+    }
+
     /// Signed distance (positive inside) from a local point to the green's edge.
     pub fn signed_green_distance(&self, p: Coord<f64>) -> (bool, f64) {
         let inside = self.green.contains(p);
@@ -334,9 +352,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn sigma_constants_follow_the_formula() {
+        for k in [AccuracyKind::P95, AccuracyKind::P68] {
+            let exact = libm::sqrt(-2.0 * libm::log(1.0 - k.probability()));
+            assert!(
+                (k.radius_in_sigmas() - exact).abs() < 1e-14,
+                "{k:?}: {exact}"
+            );
+        }
+    }
+
+    #[test]
     fn sigma_and_confidence() {
         assert!((AccuracyKind::P95.sigma_m(2.447_746_830_680_816) - 1.0).abs() < 1e-12);
-        assert!((AccuracyKind::P68.sigma_m(1.509_596_53) - 1.0).abs() < 1e-6);
+        assert!((AccuracyKind::P68.sigma_m(1.509_592_185_451_663_6) - 1.0).abs() < 1e-12);
         assert!((normal_cdf(0.0) - 0.5).abs() < 1e-15);
         assert!((normal_cdf(1.959_963_985) - 0.975).abs() < 1e-9);
         assert!(normal_cdf(40.0) <= 1.0);

@@ -51,8 +51,27 @@ pub struct LocalFrame {
 fn ecef(lat_deg: f64, lon_deg: f64) -> [f64; 3] {
     let (sl, cl) = (sin(lat_deg * DEG), cos(lat_deg * DEG));
     let (so, co) = (sin(lon_deg * DEG), cos(lon_deg * DEG));
+    ecef_from_trig(sl, cl, so, co)
+}
+
+#[inline]
+fn ecef_from_trig(sl: f64, cl: f64, so: f64, co: f64) -> [f64; 3] {
     let n = WGS84_A / sqrt(1.0 - WGS84_E2 * sl * sl);
     [n * cl * co, n * cl * so, n * (1.0 - WGS84_E2) * sl]
+}
+
+/// Below this angle (radians, about 64 km on the ground) sine and cosine of an
+/// offset from the origin come from their Taylor series: the first omitted
+/// terms are below 1e-20, far under f64 rounding.
+const SMALL_ANGLE: f64 = 0.01;
+
+/// `(sin x, cos x)` for |x| ≤ [`SMALL_ANGLE`], by Taylor series to x⁹ and x⁸.
+#[inline]
+fn small_sin_cos(x: f64) -> (f64, f64) {
+    let x2 = x * x;
+    let s = x * (1.0 - x2 / 6.0 * (1.0 - x2 / 20.0 * (1.0 - x2 / 42.0 * (1.0 - x2 / 72.0))));
+    let c = 1.0 - x2 / 2.0 * (1.0 - x2 / 12.0 * (1.0 - x2 / 30.0 * (1.0 - x2 / 56.0)));
+    (s, c)
 }
 
 impl LocalFrame {
@@ -92,8 +111,27 @@ impl LocalFrame {
     }
 
     /// East and north metres of `p` (ignores the rotation).
+    ///
+    /// Near the origin (the hot path: every fix) the trigonometry is done by
+    /// angle addition from the origin's cached sines and cosines, which is
+    /// exact to rounding; far away it falls back to full `sin`/`cos`.
     pub fn to_enu(&self, p: LatLon) -> (f64, f64) {
-        let q = ecef(p.lat, p.lon);
+        let (dlat, dlon) = (
+            (p.lat - self.origin.lat) * DEG,
+            (p.lon - self.origin.lon) * DEG,
+        );
+        let q = if libm::fabs(dlat) <= SMALL_ANGLE && libm::fabs(dlon) <= SMALL_ANGLE {
+            let (sd, cd) = small_sin_cos(dlat);
+            let (so, co) = small_sin_cos(dlon);
+            ecef_from_trig(
+                self.sin_lat0 * cd + self.cos_lat0 * sd,
+                self.cos_lat0 * cd - self.sin_lat0 * sd,
+                self.sin_lon0 * co + self.cos_lon0 * so,
+                self.cos_lon0 * co - self.sin_lon0 * so,
+            )
+        } else {
+            ecef(p.lat, p.lon)
+        };
         let d = [
             q[0] - self.ecef0[0],
             q[1] - self.ecef0[1],
@@ -245,6 +283,30 @@ mod tests {
                     "{rot} {x} {y} {back:?}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn small_angle_path_matches_full_trigonometry() {
+        let o = LatLon::new(33.503, -82.022);
+        let f = LocalFrame::new(o);
+        for (dlat, dlon) in [
+            (0.0, 0.0),
+            (0.0001, -0.0002),
+            (0.018, 0.5729),
+            (-0.5729, 0.5729),
+        ] {
+            let p = LatLon::new(o.lat + dlat, o.lon + dlon);
+            let (e, n) = f.to_enu(p);
+            let q = ecef(p.lat, p.lon);
+            let d = [q[0] - f.ecef0[0], q[1] - f.ecef0[1], q[2] - f.ecef0[2]];
+            let e2 = -f.sin_lon0 * d[0] + f.cos_lon0 * d[1];
+            let n2 = -f.sin_lat0 * f.cos_lon0 * d[0] - f.sin_lat0 * f.sin_lon0 * d[1]
+                + f.cos_lat0 * d[2];
+            assert!(
+                (e - e2).abs() < 1e-7 && (n - n2).abs() < 1e-7,
+                "{dlat} {dlon}: {e} {e2} {n} {n2}"
+            );
         }
     }
 

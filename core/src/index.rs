@@ -4,16 +4,25 @@
 //!   polygon's edges are bucketed into horizontal bands; the +x ray from a
 //!   point can only cross edges whose y-range spans the point, and all of
 //!   those sit in the point's band.
-//! - [`EdgeTree`]: nearest-edge distance through a packed bounding-volume
-//!   tree (sort-tile-recursive bulk load, fan-out [`FANOUT`]), searched
-//!   branch-and-bound so only edges whose boxes could be nearer are visited.
+//! - [`EdgeTree`]: nearest-edge distance. Within [`GRID_EXTENT`] polygon
+//!   sizes of the polygon a candidate grid answers in a few segment tests:
+//!   each cell keeps only the edges that can be nearest to some point of the
+//!   cell (`min_dist(edge, cell) <= min over edges of max_dist(edge, cell)`;
+//!   the max is at a corner because distance to a segment is convex); cells
+//!   are refined quadtree-style until they hold at most
+//!   [`GRID_MAX_CANDIDATES`], and stored flat. Farther away, a packed
+//!   bounding-volume tree (leaves of [`LEAF`] consecutive ring edges, fan-out
+//!   [`FANOUT`]) is searched branch-and-bound after an upper bound from a few
+//!   boundary vertices.
 
 use crate::geometry::{Aabb, ray_crosses, seg_dist2};
 use alloc::vec::Vec;
 use geo_types::Coord;
 
-/// Children per tree node and edges per leaf.
+/// Children per inner tree node.
 pub const FANOUT: usize = 8;
+/// Consecutive ring edges per tree leaf.
+pub const LEAF: usize = 4;
 
 type Edge = (Coord<f64>, Coord<f64>);
 
@@ -125,6 +134,184 @@ pub struct EdgeTree {
     edges: Vec<Edge>,
     nodes: Vec<Node>,
     root: usize,
+    grid: Option<CandidateGrid>,
+    /// Up to [`PROBES`] boundary vertices, spread along the rings.
+    probes: Vec<Coord<f64>>,
+}
+
+/// Boundary vertices tried first by the tree search.
+pub const PROBES: usize = 16;
+
+/// A cell splits while it has more candidate edges than this.
+pub const GRID_MAX_CANDIDATES: usize = 4;
+/// The grid has `2^GRID_LOG2` cells per side.
+pub const GRID_LOG2: u32 = 6;
+const GRID_SIDE: usize = 1 << GRID_LOG2;
+/// The grid covers the edges' box grown by this many times its size on each side.
+pub const GRID_EXTENT: f64 = 1.0;
+
+/// Candidate grid: every cell lists only the edges that can be nearest to
+/// some point of the cell. Built top-down like a quadtree (a cell's
+/// candidates are a subset of its parent's), stored flat so a query is one
+/// index computation.
+#[derive(Debug, Clone)]
+struct CandidateGrid {
+    bbox: Aabb,
+    inv_cell: f64,
+    /// `(start, len)` into `cands`, row-major.
+    cells: Vec<(u32, u32)>,
+    cands: Vec<u32>,
+}
+
+/// Smallest distance between a segment and a rectangle (0 when they touch).
+fn seg_box_dist2(a: Coord<f64>, b: Coord<f64>, r: &Aabb) -> f64 {
+    if r.contains(a) || r.contains(b) {
+        return 0.0;
+    }
+    let corners = [
+        r.min,
+        Coord {
+            x: r.max.x,
+            y: r.min.y,
+        },
+        r.max,
+        Coord {
+            x: r.min.x,
+            y: r.max.y,
+        },
+    ];
+    for i in 0..4 {
+        if crate::geometry::segments_intersect(a, b, corners[i], corners[(i + 1) % 4]) {
+            return 0.0;
+        }
+    }
+    let mut best = r.dist2(a).min(r.dist2(b));
+    for c in corners {
+        best = best.min(seg_dist2(c, a, b));
+    }
+    best
+}
+
+fn quadrants(r: &Aabb) -> [Aabb; 4] {
+    let c = r.center();
+    [
+        Aabb { min: r.min, max: c },
+        Aabb {
+            min: Coord { x: c.x, y: r.min.y },
+            max: Coord { x: r.max.x, y: c.y },
+        },
+        Aabb {
+            min: Coord { x: r.min.x, y: c.y },
+            max: Coord { x: c.x, y: r.max.y },
+        },
+        Aabb { min: c, max: r.max },
+    ]
+}
+
+impl CandidateGrid {
+    fn new(edges: &[Edge]) -> Option<CandidateGrid> {
+        let mut bbox = Aabb::EMPTY;
+        for e in edges {
+            bbox.include(e.0);
+            bbox.include(e.1);
+        }
+        let size = (bbox.max.x - bbox.min.x).max(bbox.max.y - bbox.min.y);
+        if !(size.is_finite() && size > 0.0) {
+            return None;
+        }
+        // A square grid keeps every cell square.
+        let c = bbox.center();
+        let half = size * (0.5 + GRID_EXTENT);
+        let bbox = Aabb {
+            min: Coord {
+                x: c.x - half,
+                y: c.y - half,
+            },
+            max: Coord {
+                x: c.x + half,
+                y: c.y + half,
+            },
+        };
+        let mut g = CandidateGrid {
+            bbox,
+            inv_cell: GRID_SIDE as f64 / (2.0 * half),
+            cells: alloc::vec![(0, 0); GRID_SIDE * GRID_SIDE],
+            cands: Vec::new(),
+        };
+        let all: Vec<u32> = (0..edges.len() as u32).collect();
+        g.build(&bbox, (0, 0), GRID_SIDE, &all, edges);
+        Some(g)
+    }
+
+    /// Fills the `span`×`span` block of cells at `(row, col)` covering `r`.
+    fn build(
+        &mut self,
+        r: &Aabb,
+        (row, col): (usize, usize),
+        span: usize,
+        parent: &[u32],
+        edges: &[Edge],
+    ) {
+        let corners = [
+            r.min,
+            Coord {
+                x: r.max.x,
+                y: r.min.y,
+            },
+            r.max,
+            Coord {
+                x: r.min.x,
+                y: r.max.y,
+            },
+        ];
+        let mut bound = f64::INFINITY;
+        let dmin: Vec<f64> = parent
+            .iter()
+            .map(|&i| {
+                let (a, b) = edges[i as usize];
+                let dmax = corners
+                    .iter()
+                    .map(|c| seg_dist2(*c, a, b))
+                    .fold(0.0, f64::max);
+                bound = bound.min(dmax);
+                seg_box_dist2(a, b, r)
+            })
+            .collect();
+        // A small slack keeps edges whose bounds tie within rounding.
+        let limit = bound * (1.0 + 1e-9) + 1e-12;
+        let mine: Vec<u32> = parent
+            .iter()
+            .zip(&dmin)
+            .filter(|(_, d)| **d <= limit)
+            .map(|(i, _)| *i)
+            .collect();
+        if mine.len() <= GRID_MAX_CANDIDATES || span == 1 {
+            let entry = (self.cands.len() as u32, mine.len() as u32);
+            self.cands.extend_from_slice(&mine);
+            for rr in row..row + span {
+                self.cells[rr * GRID_SIDE + col..rr * GRID_SIDE + col + span].fill(entry);
+            }
+            return;
+        }
+        let h = span / 2;
+        let q = quadrants(r);
+        self.build(&q[0], (row, col), h, &mine, edges);
+        self.build(&q[1], (row, col + h), h, &mine, edges);
+        self.build(&q[2], (row + h, col), h, &mine, edges);
+        self.build(&q[3], (row + h, col + h), h, &mine, edges);
+    }
+
+    /// The candidate edges for `p`, or `None` outside the grid.
+    #[inline]
+    fn candidates(&self, p: Coord<f64>) -> Option<&[u32]> {
+        if !self.bbox.contains(p) {
+            return None;
+        }
+        let col = (((p.x - self.bbox.min.x) * self.inv_cell) as usize).min(GRID_SIDE - 1);
+        let row = (((p.y - self.bbox.min.y) * self.inv_cell) as usize).min(GRID_SIDE - 1);
+        let (start, len) = self.cells[row * GRID_SIDE + col];
+        Some(&self.cands[start as usize..(start + len) as usize])
+    }
 }
 
 fn edge_box(e: &Edge) -> Aabb {
@@ -135,8 +322,8 @@ fn edge_box(e: &Edge) -> Aabb {
 /// consecutive runs of `FANOUT` items are spatially compact.
 fn str_sort<T>(items: &mut [T], bbox: impl Fn(&T) -> Aabb) {
     let n = items.len();
-    let leaves = n.div_ceil(FANOUT);
-    let slices = (libm::ceil(libm::sqrt(leaves as f64)) as usize).max(1);
+    let groups = n.div_ceil(FANOUT);
+    let slices = (libm::ceil(libm::sqrt(groups as f64)) as usize).max(1);
     let per_slice = slices * FANOUT;
     items.sort_by(|a, b| bbox(a).center().x.total_cmp(&bbox(b).center().x));
     for chunk in items.chunks_mut(per_slice) {
@@ -147,23 +334,25 @@ fn str_sort<T>(items: &mut [T], bbox: impl Fn(&T) -> Aabb) {
 impl EdgeTree {
     /// Builds the tree over every edge of the given closed rings.
     pub fn new(rings: &[&[Coord<f64>]]) -> Self {
-        let mut edges: Vec<Edge> = rings
-            .iter()
-            .flat_map(|r| r.windows(2).map(|w| (w[0], w[1])))
-            .collect();
-        str_sort(&mut edges, edge_box);
+        // Leaves are runs of consecutive ring edges: a contiguous piece of
+        // boundary has a tighter box than any sort of edge centres gives.
+        let mut edges: Vec<Edge> = Vec::new();
         let mut nodes: Vec<Node> = Vec::new();
-        for (i, chunk) in edges.chunks(FANOUT).enumerate() {
-            let mut bbox = Aabb::EMPTY;
-            for e in chunk {
-                bbox.union(&edge_box(e));
+        for r in rings {
+            let ring_edges: Vec<Edge> = r.windows(2).map(|w| (w[0], w[1])).collect();
+            for chunk in ring_edges.chunks(LEAF) {
+                let mut bbox = Aabb::EMPTY;
+                for e in chunk {
+                    bbox.union(&edge_box(e));
+                }
+                nodes.push(Node {
+                    bbox,
+                    start: edges.len() as u32,
+                    len: chunk.len() as u32,
+                    leaf: true,
+                });
+                edges.extend_from_slice(chunk);
             }
-            nodes.push(Node {
-                bbox,
-                start: (i * FANOUT) as u32,
-                len: chunk.len() as u32,
-                leaf: true,
-            });
         }
         let mut level = 0..nodes.len();
         while level.len() > 1 {
@@ -190,49 +379,66 @@ impl EdgeTree {
             level = pbase..nodes.len();
         }
         let root = level.start;
-        EdgeTree { edges, nodes, root }
+        let grid = CandidateGrid::new(&edges);
+        let step = edges.len().div_ceil(PROBES).max(1);
+        let probes = edges.iter().step_by(step).map(|e| e.0).collect();
+        EdgeTree {
+            edges,
+            nodes,
+            root,
+            grid,
+            probes,
+        }
     }
 
     /// Distance from `p` to the nearest edge (infinite for an empty tree).
+    #[inline]
     pub fn distance(&self, p: Coord<f64>) -> f64 {
         if self.edges.is_empty() {
             return f64::INFINITY;
         }
-        let mut best = f64::INFINITY;
+        if let Some(cands) = self.grid.as_ref().and_then(|g| g.candidates(p)) {
+            {
+                let mut best = f64::INFINITY;
+                for &i in cands {
+                    let (a, b) = self.edges[i as usize];
+                    best = best.min(seg_dist2(p, a, b));
+                }
+                return libm::sqrt(best);
+            }
+        }
+        self.tree_distance(p)
+    }
+
+    fn tree_distance(&self, p: Coord<f64>) -> f64 {
+        // An upper bound from a few boundary vertices first: from afar it is
+        // within the boundary's sag of the answer, so almost every box is pruned.
+        let mut best = self
+            .probes
+            .iter()
+            .map(|v| (v.x - p.x) * (v.x - p.x) + (v.y - p.y) * (v.y - p.y))
+            .fold(f64::INFINITY, f64::min);
         let mut stack: [u32; 64] = [0; 64];
         let mut top = 1;
         stack[0] = self.root as u32;
         while top > 0 {
             top -= 1;
             let node = &self.nodes[stack[top] as usize];
-            if node.bbox.dist2(p) >= best {
-                continue;
-            }
             let range = node.start as usize..(node.start + node.len) as usize;
             if node.leaf {
                 for &(a, b) in &self.edges[range] {
-                    let d = seg_dist2(p, a, b);
-                    if d < best {
-                        best = d;
-                    }
+                    best = best.min(seg_dist2(p, a, b));
                 }
-            } else {
-                // Push farther children first so the nearest is searched first.
-                let mut kids: [(f64, u32); FANOUT] = [(0.0, 0); FANOUT];
-                let n = range.len();
-                for (slot, i) in kids.iter_mut().zip(range) {
-                    *slot = (self.nodes[i].bbox.dist2(p), i as u32);
-                }
-                kids[..n].sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
-                for &(d, i) in &kids[..n] {
-                    if d < best {
-                        if top == stack.len() {
-                            // Deeper than any course needs (8^8 edges); stay exact anyway.
-                            return self.brute_force(p);
-                        }
-                        stack[top] = i;
-                        top += 1;
+                continue;
+            }
+            for i in range {
+                if self.nodes[i].bbox.dist2(p) < best {
+                    if top == stack.len() {
+                        // Deeper than any course needs (8^20 edges); stay exact anyway.
+                        return self.brute_force(p);
                     }
+                    stack[top] = i as u32;
+                    top += 1;
                 }
             }
         }

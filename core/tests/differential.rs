@@ -1,7 +1,10 @@
 //! The prepared index against `geo` as the oracle: identical inside/outside
-//! and distances within 1 mm, on real polygon shapes (the Augusta National
+//! and distances within 1 mm (near the edges, over the polygon's box and far
+//! away), on real polygon shapes (the Augusta National
 //! OpenStreetMap extract, ODbL) and the bundled example course, with points
 //! spread over each polygon's box and crowded within centimetres of its edges.
+
+#![allow(clippy::unwrap_used)]
 
 use geo::{Contains, Distance, Euclidean};
 use greenside_core::course::{Course, Geometry, Polygon};
@@ -94,6 +97,13 @@ fn check(name: &str, rings: &Rings, n: usize, rng: &mut SmallRng) -> usize {
             geo::Coord {
                 x: a.x + t * dx - dy / len * off,
                 y: a.y + t * dy + dx / len * off,
+            }
+        } else if i % 3 == 1 && i % 2 == 0 {
+            // Far away (up to ten sizes off): the tree search, not the candidate grid.
+            let s = w.max(h);
+            geo::Coord {
+                x: rng.random_range(bbox.min.x - 10.0 * s..bbox.max.x + 10.0 * s),
+                y: rng.random_range(bbox.min.y - 10.0 * s..bbox.max.y + 10.0 * s),
             }
         } else {
             geo::Coord {

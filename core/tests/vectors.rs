@@ -2,6 +2,8 @@
 //! minimal in-test platform (a map of records) doing what the servers do:
 //! decode, load, call core, save, encode. Format: `tests/vectors/README.md`.
 
+#![allow(clippy::unwrap_used)]
+
 use greenside_core::api::{
     self, AdviceRequest, HoleStateResponse, SetBallRequest, SetBallResponse, SetCupRequest,
     StartRequest, StartResponse,
