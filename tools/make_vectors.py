@@ -10,10 +10,11 @@ vertices with an independent local projection, never by greenside-core.
 import json
 import math
 import os
+import sys
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 COURSE = json.load(open(os.path.join(ROOT, "data/courses/riverside/course.json")))
-OUT = os.path.join(ROOT, "tests/vectors")
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests/vectors")
 CV = "0.5.0"
 SID = "$session_id"
 H1 = COURSE["holes"][0]
