@@ -16,9 +16,9 @@ use greenside_core::gcra::{Decision, Gcra};
 use greenside_core::run::{RunRecord, RunStatus};
 use greenside_core::session::{self, BallOutcome, SessionRecord};
 use greenside_core::validate;
+use greenside_testkit::{check_error_shape, load_vectors, step_body, substitute, vectors_dir};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 struct Platform {
     registry: Registry,
@@ -151,80 +151,6 @@ impl Platform {
     }
 }
 
-/// `expected` ⊆ `actual`: objects by key (recursively), arrays element-wise with
-/// equal length, numbers within 1e-9 (relative), `{"$approx": x, "$tol": t}` within t.
-fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
-    match expected {
-        Value::Object(e) if e.contains_key("$approx") => {
-            let (x, tol) = (e["$approx"].as_f64().unwrap(), e["$tol"].as_f64().unwrap());
-            let a = actual
-                .as_f64()
-                .ok_or_else(|| format!("{path}: expected a number near {x}, got {actual}"))?;
-            if (a - x).abs() <= tol {
-                Ok(())
-            } else {
-                Err(format!("{path}: {a} is not within {tol} of {x}"))
-            }
-        }
-        Value::Object(e) => {
-            for (k, v) in e {
-                let a = actual.get(k).unwrap_or(&Value::Null);
-                matches(v, a, &format!("{path}.{k}"))?;
-            }
-            Ok(())
-        }
-        Value::Array(e) => {
-            let a = actual
-                .as_array()
-                .ok_or_else(|| format!("{path}: expected an array, got {actual}"))?;
-            if a.len() != e.len() {
-                return Err(format!(
-                    "{path}: expected {} elements, got {}: {actual}",
-                    e.len(),
-                    a.len()
-                ));
-            }
-            e.iter()
-                .zip(a)
-                .enumerate()
-                .try_for_each(|(i, (e, a))| matches(e, a, &format!("{path}[{i}]")))
-        }
-        Value::Number(n)
-            if n.is_f64()
-                || actual
-                    .as_f64()
-                    .is_some_and(|_| !actual.is_u64() && !actual.is_i64()) =>
-        {
-            let (x, a) = (
-                n.as_f64().unwrap(),
-                actual
-                    .as_f64()
-                    .ok_or_else(|| format!("{path}: expected {n}, got {actual}"))?,
-            );
-            if (a - x).abs() <= 1e-9 * x.abs().max(1.0) {
-                Ok(())
-            } else {
-                Err(format!("{path}: expected {x}, got {a}"))
-            }
-        }
-        _ if expected == actual => Ok(()),
-        _ => Err(format!("{path}: expected {expected}, got {actual}")),
-    }
-}
-
-fn substitute(v: &Value, sid: &str) -> Value {
-    match v {
-        Value::String(s) if s == "$session_id" => Value::String(sid.to_string()),
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, v)| (k.clone(), substitute(v, sid)))
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.iter().map(|v| substitute(v, sid)).collect()),
-        other => other.clone(),
-    }
-}
-
 fn run_session(name: &str, v: &Value) -> usize {
     let config: Config =
         serde_json::from_value(v.get("config").cloned().unwrap_or(json!({}))).unwrap();
@@ -238,14 +164,7 @@ fn run_session(name: &str, v: &Value) -> usize {
     for (i, step) in steps.iter().enumerate() {
         let op = step["op"].as_str().unwrap();
         let now = step["now_ms"].as_u64().unwrap_or(0);
-        let mut body = match (&step.get("raw_body"), step.get("body")) {
-            (Some(raw), _) => raw.as_str().unwrap().as_bytes().to_vec(),
-            (None, Some(b)) => serde_json::to_vec(&substitute(b, &sid)).unwrap(),
-            (None, None) => Vec::new(),
-        };
-        if let Some(n) = step.get("pad_to_bytes").and_then(Value::as_u64) {
-            body.resize(n as usize, b' ');
-        }
+        let body = step_body(step, &sid);
         let path_id = step
             .get("session_id")
             .map(|s| substitute(s, &sid).as_str().unwrap().to_string());
@@ -259,7 +178,7 @@ fn run_session(name: &str, v: &Value) -> usize {
             "{where_}: status; reply {reply}"
         );
         if let Some(expected) = step["expect"].get("body") {
-            if let Err(e) = matches(expected, &reply, "body") {
+            if let Err(e) = greenside_testkit::matches(expected, &reply, "body") {
                 panic!("{where_}: {e}\nreply: {reply}");
             }
         }
@@ -267,16 +186,10 @@ fn run_session(name: &str, v: &Value) -> usize {
             sid = reply["session_id"].as_str().unwrap().to_string();
         }
         if status >= 400 {
-            // Every error is the one shape, with a known code.
-            let code = reply["error"]["code"].as_str().unwrap();
-            let known = ErrorCode::from_code(code)
-                .unwrap_or_else(|| panic!("{where_}: unknown code {code}"));
-            assert_eq!(known.http_status(), status);
-            assert!(
-                reply["error"]["message"]
-                    .as_str()
-                    .is_some_and(|m| !m.is_empty())
-            );
+            check_error_shape(&reply, status, |c| {
+                ErrorCode::from_code(c).map(ErrorCode::http_status)
+            })
+            .unwrap_or_else(|e| panic!("{where_}: {e}"));
         }
     }
     steps.len()
@@ -349,49 +262,21 @@ fn run_gcra(name: &str, v: &Value) -> usize {
 
 #[test]
 fn every_shared_vector_replays_through_the_core() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
+    let files = load_vectors();
     assert!(
         files.len() >= 13,
         "expected the vector files in {}",
-        dir.display()
+        vectors_dir().display()
     );
     let mut steps = 0;
-    for f in &files {
-        let v: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+    for v in &files {
         let name = v["name"].as_str().unwrap();
-        assert_eq!(
-            Some(name),
-            f.file_stem().and_then(|s| s.to_str()),
-            "name matches the file"
-        );
         steps += match v["kind"].as_str().unwrap() {
-            "session" => run_session(name, &v),
-            "run_lifecycle" => run_lifecycle(name, &v),
-            "gcra" => run_gcra(name, &v),
+            "session" => run_session(name, v),
+            "run_lifecycle" => run_lifecycle(name, v),
+            "gcra" => run_gcra(name, v),
             other => panic!("{name}: unknown vector kind `{other}`"),
         };
     }
     eprintln!("replayed {} vector files, {steps} steps", files.len());
-}
-
-#[test]
-fn the_matcher_can_fail() {
-    assert!(matches(&json!({"a": 1}), &json!({"a": 2}), "").is_err());
-    assert!(
-        matches(
-            &json!({"a": {"$approx": 1.0, "$tol": 0.1}}),
-            &json!({"a": 1.2}),
-            ""
-        )
-        .is_err()
-    );
-    assert!(matches(&json!([1]), &json!([1, 2]), "").is_err());
-    assert!(matches(&json!({"a": null}), &json!({}), "").is_ok());
-    assert!(matches(&json!({"x": 0.5}), &json!({"x": 0.5000001}), "").is_err());
 }

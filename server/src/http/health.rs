@@ -1,0 +1,205 @@
+//! `/health`, `/live`, `/ready`, `/startup`.
+//!
+//! `/health` reports every component with `status`
+//! (`healthy|degraded|unhealthy|unknown`) and `response_time_ms`; a client
+//! that asks for `application/health+json` gets the IETF draft's shape
+//! (`pass|warn|fail`). Secrets never appear: downstream services show
+//! whether a key is configured, never the key.
+
+use super::{AppStateRef, error_response, ok};
+use crate::AppState;
+use crate::store::SessionStore;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use greenside_core::error::{ApiError, ErrorCode};
+use serde_json::{Value, json};
+use std::time::Instant;
+
+fn worst(statuses: &[&str]) -> &'static str {
+    if statuses.contains(&"unhealthy") {
+        "unhealthy"
+    } else if statuses.contains(&"degraded") {
+        "degraded"
+    } else {
+        "healthy"
+    }
+}
+
+fn downstream(d: &crate::settings::Downstream) -> Value {
+    json!({
+        "configured": d.url.is_some(),
+        "url": d.url,
+        "timeout_s": d.timeout.as_secs_f64(),
+        "api_key_configured": d.api_key.is_some(),
+        // Not probed by /health; advice calls report their own failures.
+        "status": "unknown",
+        "response_time_ms": Value::Null,
+    })
+}
+
+/// The full report and its overall status.
+pub async fn report(state: &AppState) -> (Value, &'static str) {
+    let cat = &state.catalog;
+    let (courses, holes, failed) = cat.counts();
+    let registry_status = if !cat.loaded() {
+        "unhealthy"
+    } else if failed > 0 {
+        "degraded"
+    } else {
+        "healthy"
+    };
+    let course_errors: Vec<Value> = cat
+        .courses
+        .iter()
+        .filter_map(|(id, c)| {
+            c.as_ref()
+                .err()
+                .map(|e| json!({"course_id": id, "code": e.code, "message": e.message}))
+        })
+        .collect();
+    let registry = json!({
+        "loaded": cat.loaded(),
+        "path": cat.registry_path.display().to_string(),
+        "root": cat.root.display().to_string(),
+        "courses": courses,
+        "holes": holes,
+        "failed_courses": failed,
+        "error": cat.registry.as_ref().err(),
+        "course_errors": course_errors,
+        "status": registry_status,
+        "response_time_ms": cat.load_ms,
+    });
+
+    let t0 = Instant::now();
+    let ping = state.store.ping().await;
+    let ping_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    let counters = match &ping {
+        Ok(()) => state.store.counters().await.ok(),
+        Err(_) => None,
+    };
+    let st = &state.store_status;
+    let store_status = match (&ping, st.warnings.is_empty()) {
+        (Err(_), _) => "unhealthy",
+        (Ok(()), false) => "degraded",
+        (Ok(()), true) => "healthy",
+    };
+    let store = json!({
+        "backend": state.store.backend(),
+        "requested": st.requested,
+        "connected": ping.is_ok(),
+        "redis_url": st.redis_url,
+        "prefix": st.prefix,
+        "warnings": st.warnings,
+        "error": ping.as_ref().err().map(|e| e.to_string()),
+        "counters": counters,
+        "status": store_status,
+        "response_time_ms": ping_ms,
+    });
+    let status = worst(&[registry_status, store_status]);
+    let s = &state.settings;
+    let body = json!({
+        "status": status,
+        "service": "greenside",
+        "version": env!("CARGO_PKG_VERSION"),
+        "contract_version": greenside_core::API_CONTRACT_VERSION,
+        "manifest_contract_version": greenside_core::MANIFEST_CONTRACT_VERSION,
+        "uptime_s": state.started.elapsed().as_secs(),
+        "dataset_registry": registry,
+        "session_store": store,
+        "debug_bundles": {"enabled": s.debug_bundle_enabled, "dir": s.debug_bundle_dir.display().to_string()},
+        "downstream": {"putt_solver": downstream(&s.putt_solver), "tee_to_green": downstream(&s.tee_to_green)},
+        "test_clock": state.clock.is_test(),
+    });
+    (body, status)
+}
+
+fn health_json(body: &Value, status: &str) -> Value {
+    let map = |s: &str| match s {
+        "healthy" => "pass",
+        "degraded" => "warn",
+        "unhealthy" => "fail",
+        _ => "warn",
+    };
+    let check = |name: &str, c: &Value, component: &str| {
+        json!([{
+            "componentId": name,
+            "componentType": component,
+            "status": map(c["status"].as_str().unwrap_or("unknown")),
+            "observedValue": c["response_time_ms"],
+            "observedUnit": "ms",
+            "output": c.get("error").filter(|e| !e.is_null()).map(|e| e.to_string()),
+        }])
+    };
+    json!({
+        "status": map(status),
+        "version": body["version"],
+        "serviceId": "greenside",
+        "description": "greenside hole-session service",
+        "checks": {
+            "dataset_registry:responseTime": check("dataset_registry", &body["dataset_registry"], "datastore"),
+            "session_store:responseTime": check("session_store", &body["session_store"], "datastore"),
+        },
+    })
+}
+
+pub async fn health(state: AppStateRef, headers: HeaderMap) -> Response {
+    let (body, status) = report(&state).await;
+    let code = if status == "unhealthy" {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    let wants_health_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/health+json"));
+    if wants_health_json {
+        let text = health_json(&body, status).to_string();
+        return (
+            code,
+            [(header::CONTENT_TYPE, "application/health+json")],
+            text,
+        )
+            .into_response();
+    }
+    (code, axum::Json(body)).into_response()
+}
+
+pub async fn live() -> Response {
+    ok(json!({"status": "alive"}))
+}
+
+/// 200 only when every required check passes; else 503 with the failing checks.
+pub async fn ready(state: AppStateRef) -> Response {
+    let ping = state.store.ping().await;
+    let checks = json!({
+        "dataset_registry": {"ok": state.catalog.loaded(), "error": state.catalog.registry.as_ref().err().map(|e| &e.message)},
+        "session_store": {"ok": ping.is_ok(), "backend": state.store.backend(), "error": ping.as_ref().err().map(|e| e.to_string())},
+    });
+    if state.catalog.loaded() && ping.is_ok() {
+        return ok(json!({"status": "ready", "checks": checks}));
+    }
+    let code = if ping.is_err() {
+        ErrorCode::SessionStoreUnavailable
+    } else {
+        ErrorCode::CourseDataUnavailable
+    };
+    let err =
+        ApiError::new(code, "not ready: a required check fails").with("checks", checks.clone());
+    let mut resp = error_response(&err);
+    // Probes read `status`; keep the error shape and add the probe fields.
+    let body = json!({"status": "not_ready", "checks": checks, "error": err});
+    *resp.body_mut() = axum::body::Body::from(body.to_string());
+    resp
+}
+
+pub async fn startup(state: AppStateRef) -> Response {
+    if state.catalog.loaded() {
+        ok(json!({"status": "started"}))
+    } else {
+        error_response(&ApiError::new(
+            ErrorCode::CourseDataUnavailable,
+            "the dataset registry has not loaded; see /health",
+        ))
+    }
+}

@@ -1,0 +1,224 @@
+//! The HTTP surface: routing, the request body pipeline, the one error shape.
+//!
+//! Handlers decode (through core's `api::decode`), load, call core, save,
+//! encode. No session or hysteresis rule lives here.
+
+mod admin;
+mod courses;
+mod health;
+mod session;
+
+use crate::AppState;
+use crate::clock::TEST_NOW_HEADER;
+use axum::body::Body;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use greenside_core::api::{self, MAX_BODY_BYTES};
+use greenside_core::error::{ApiError, ErrorCode};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// An `ApiError` on its way out: the status of its code and the one body shape.
+#[derive(Debug)]
+pub struct HttpError(pub ApiError);
+
+impl From<ApiError> for HttpError {
+    fn from(e: ApiError) -> Self {
+        HttpError(e)
+    }
+}
+
+impl From<crate::store::StoreError> for HttpError {
+    fn from(e: crate::store::StoreError) -> Self {
+        HttpError(crate::store_error(e))
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        error_response(&self.0)
+    }
+}
+
+pub fn error_response(e: &ApiError) -> Response {
+    let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        e.to_json(),
+    )
+        .into_response();
+    if let Some(secs) = e.details.get("retry_after_s").and_then(|v| v.as_u64()) {
+        if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    resp
+}
+
+pub type HttpResult<T> = Result<T, HttpError>;
+
+/// A POST body decoded by core: `application/json`, at most
+/// [`MAX_BODY_BYTES`], then core's decode pipeline (contract version,
+/// fields by name).
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: api::Request, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = HttpError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let mime = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if mime != "application/json" {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                format!(
+                    "request body must be application/json (got `{}`)",
+                    if ct.is_empty() { "nothing" } else { ct }
+                ),
+            )
+            .into());
+        }
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let too_large = || {
+            ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("request body exceeds the {MAX_BODY_BYTES}-byte limit"),
+            )
+            .with("limit_bytes", MAX_BODY_BYTES)
+        };
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+            return Err(too_large().into());
+        }
+        let bytes = match axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES).await {
+            Ok(b) => b,
+            Err(e) => {
+                let over = std::error::Error::source(&e)
+                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                    || e.to_string().contains("length limit");
+                return Err(if over {
+                    too_large()
+                } else {
+                    ApiError::new(
+                        ErrorCode::InvalidRequest,
+                        format!("could not read the request body: {e}"),
+                    )
+                }
+                .into());
+            }
+        };
+        Ok(ApiJson(api::decode(&bytes)?))
+    }
+}
+
+/// The request's `now_ms` (the test clock's header when enabled).
+pub fn now_ms(state: &AppState, headers: &HeaderMap) -> u64 {
+    state
+        .clock
+        .now_for(headers.get(TEST_NOW_HEADER).and_then(|v| v.to_str().ok()))
+}
+
+async fn route_not_found(req: Request) -> HttpError {
+    ApiError::new(
+        ErrorCode::RouteNotFound,
+        format!("no route for {} {}", req.method(), req.uri().path()),
+    )
+    .into()
+}
+
+async fn method_not_allowed(req: Request) -> HttpError {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("{} is not allowed on {}", req.method(), req.uri().path()),
+    )
+    .into()
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    error_response(&ApiError::new(
+        ErrorCode::InternalError,
+        "the server failed unexpectedly; the failure is logged",
+    ))
+}
+
+/// Request id, structured access log, and `x-request-id` on every response.
+async fn access_log(req: Request, next: Next) -> Response {
+    let t0 = Instant::now();
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(crate::request_id);
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "<unmatched>".into());
+    let mut resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    let latency_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::warn!(request_id = %id, %method, %route, status, latency_ms, "request");
+    } else {
+        tracing::info!(request_id = %id, %method, %route, status, latency_ms, "request");
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+/// The whole router.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/api/session/start", post(session::start))
+        .route("/api/session/set_cup_location", post(session::set_cup))
+        .route("/api/session/set_ball_location", post(session::set_ball))
+        .route(
+            "/api/session/{session_id}",
+            get(session::get).delete(session::remove),
+        )
+        .route("/api/sessions", get(admin::sessions))
+        .route("/api/courses", get(courses::list))
+        .route("/api/courses/{course_id}", get(courses::one))
+        .route("/health", get(health::health))
+        .route("/live", get(health::live))
+        .route("/ready", get(health::ready))
+        .route("/startup", get(health::startup))
+        .fallback(route_not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(access_log))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
+        .with_state(state)
+}
+
+/// JSON with a 200.
+pub fn ok<T: serde::Serialize>(v: T) -> Response {
+    Json(v).into_response()
+}
+
+/// Unused-state helper so handlers can take `State` uniformly.
+pub type AppStateRef = State<Arc<AppState>>;

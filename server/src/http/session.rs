@@ -1,0 +1,163 @@
+//! Session routes: decode, load, call core, compare-and-save, encode.
+
+use super::{ApiJson, AppStateRef, HttpResult, now_ms, ok};
+use crate::store::{SaveOutcome, SessionStore};
+use crate::{AppState, random_bytes};
+use axum::extract::Path;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use greenside_core::api::{
+    HoleStateResponse, SetBallRequest, SetBallResponse, SetCupRequest, StartRequest, StartResponse,
+};
+use greenside_core::classify::PreparedHole;
+use greenside_core::error::{ApiError, ErrorCode};
+use greenside_core::session::{self, BallOutcome, SessionRecord};
+use greenside_core::validate;
+use serde_json::json;
+use std::time::Duration;
+
+/// Compare-and-set attempts before answering `session_conflict`.
+const MAX_CAS_ATTEMPTS: u32 = 64;
+
+pub async fn start(
+    state: AppStateRef,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<StartRequest>,
+) -> HttpResult<Response> {
+    let now = now_ms(&state, &headers);
+    let hole = state.catalog.hole(&req.course_id, req.hole_id)?;
+    let number = state.store.next_session_number().await?;
+    // 128 random bits: a collision is not expected, but never overwrite one.
+    for _ in 0..3 {
+        let id = validate::session_id_from_random(random_bytes());
+        let rec = session::start(&req, id.clone(), number, &hole, &state.settings.rules, now)?;
+        if state.store.create(&rec).await? {
+            tracing::info!(session_id = %id, session_number = number, course_id = %req.course_id, hole_id = req.hole_id, "session started");
+            return Ok(ok(StartResponse {
+                session_id: id,
+                hole_state: session::hole_state(&rec),
+            }));
+        }
+    }
+    Err(ApiError::new(ErrorCode::InternalError, "could not allocate a session id").into())
+}
+
+/// Loads a live session: 404 when missing; an expired one is deleted and 404.
+pub async fn load_live(state: &AppState, id: &str, now: u64) -> Result<SessionRecord, ApiError> {
+    validate::session_id(id)?;
+    let rec = state
+        .store
+        .load(id)
+        .await
+        .map_err(crate::store_error)?
+        .ok_or_else(|| session::not_found(id))?;
+    if let Err(e) = session::check_live(&rec, now) {
+        state.store.delete(id).await.map_err(crate::store_error)?;
+        return Err(e);
+    }
+    Ok(rec)
+}
+
+/// Load → apply → compare-and-save, retried on conflict. `f` returns whether
+/// it changed the record (an unchanged record is not saved).
+pub async fn update<R>(
+    state: &AppState,
+    id: &str,
+    now: u64,
+    mut f: impl FnMut(&mut SessionRecord, &PreparedHole) -> Result<(R, bool), ApiError>,
+) -> Result<(SessionRecord, R), ApiError> {
+    validate::session_id(id)?;
+    // One writer per session per instance; the CAS handles other instances.
+    let _guard = state.session_lock(id).lock().await;
+    for attempt in 0..MAX_CAS_ATTEMPTS {
+        let mut rec = load_live(state, id, now).await?;
+        let hole = state.catalog.hole(&rec.course_id, rec.hole_id)?;
+        let expected = rec.revision;
+        let (r, changed) = f(&mut rec, &hole)?;
+        if !changed {
+            return Ok((rec, r));
+        }
+        match state
+            .store
+            .save(&rec, expected)
+            .await
+            .map_err(crate::store_error)?
+        {
+            SaveOutcome::Saved => return Ok((rec, r)),
+            SaveOutcome::Missing => return Err(session::not_found(id)),
+            SaveOutcome::Conflict => {
+                let cap = 1u64 << attempt.min(5);
+                let jitter = u64::from(random_bytes()[0]) % (cap + 1);
+                tokio::time::sleep(Duration::from_millis(jitter)).await;
+            }
+        }
+    }
+    Err(ApiError::new(
+        ErrorCode::SessionConflict,
+        "the session kept changing under concurrent writers; retry",
+    )
+    .with("session_id", id)
+    .with("attempts", MAX_CAS_ATTEMPTS))
+}
+
+pub async fn set_cup(
+    state: AppStateRef,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<SetCupRequest>,
+) -> HttpResult<Response> {
+    let now = now_ms(&state, &headers);
+    let rules = &state.settings.rules;
+    let (rec, ()) = update(&state, &req.session_id, now, |rec, hole| {
+        session::set_cup(rec, req.cup_wgs84, hole, rules, now).map(|()| ((), true))
+    })
+    .await?;
+    Ok(ok(HoleStateResponse {
+        hole_state: session::hole_state(&rec),
+    }))
+}
+
+pub async fn set_ball(
+    state: AppStateRef,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<SetBallRequest>,
+) -> HttpResult<Response> {
+    let now = now_ms(&state, &headers);
+    let rules = &state.settings.rules;
+    let (rec, outcome) = update(&state, &req.session_id, now, |rec, hole| {
+        let outcome = session::set_ball(rec, &req.fix, hole, rules, now)?;
+        Ok((outcome, matches!(outcome, BallOutcome::Applied { .. })))
+    })
+    .await?;
+    let applied = matches!(outcome, BallOutcome::Applied { .. });
+    Ok(ok(SetBallResponse {
+        hole_state: session::hole_state(&rec),
+        applied,
+    }))
+}
+
+pub async fn get(
+    state: AppStateRef,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> HttpResult<Response> {
+    let now = now_ms(&state, &headers);
+    let rec = load_live(&state, &id, now).await?;
+    Ok(ok(HoleStateResponse {
+        hole_state: session::hole_state(&rec),
+    }))
+}
+
+pub async fn remove(
+    state: AppStateRef,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> HttpResult<Response> {
+    let now = now_ms(&state, &headers);
+    let _guard = state.session_lock(&id).lock().await;
+    load_live(&state, &id, now).await?;
+    if !state.store.delete(&id).await? {
+        return Err(session::not_found(&id).into());
+    }
+    tracing::info!(session_id = %id, "session deleted");
+    Ok(ok(json!({"deleted": true, "session_id": id})))
+}

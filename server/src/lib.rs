@@ -1,0 +1,182 @@
+//! greenside's native server: an axum app over greenside-core.
+//!
+//! ```text
+//! main ─► Settings::from_env ─► App::build (catalog, store with Redis fallback, sweeper) ─► serve
+//! request ─► http::ApiJson (content type, size, core decode) ─► handler ─► store (CAS) ─► JSON
+//! ```
+
+pub mod clock;
+pub mod courses;
+pub mod http;
+pub mod settings;
+pub mod store;
+
+use clock::Clock;
+use courses::Catalog;
+use greenside_core::error::{ApiError, ErrorCode};
+use serde::Serialize;
+use settings::{Settings, StoreRequest, redact_url};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use store::memory::MemoryStore;
+use store::redis::RedisStore;
+use store::{Store, StoreError};
+
+/// How long start-up waits for Redis before falling back to memory.
+pub const REDIS_CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// Per-session lock stripes (one writer per session per instance).
+const LOCK_STRIPES: usize = 256;
+
+/// What the store selection ended up as (for `/health`).
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreStatus {
+    pub requested: &'static str,
+    pub redis_url: Option<String>,
+    pub prefix: Option<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct AppState {
+    pub settings: Settings,
+    pub catalog: Catalog,
+    pub store: Store,
+    pub store_status: StoreStatus,
+    pub clock: Clock,
+    pub started: Instant,
+    locks: Vec<tokio::sync::Mutex<()>>,
+}
+
+impl AppState {
+    /// The lock stripe of a session.
+    pub fn session_lock(&self, id: &str) -> &tokio::sync::Mutex<()> {
+        // FNV-1a: stable and cheap; ids are random so stripes spread evenly.
+        let h = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        &self.locks[(h % LOCK_STRIPES as u64) as usize]
+    }
+}
+
+/// 16 bytes from the operating system's CSPRNG.
+pub fn random_bytes() -> [u8; 16] {
+    let mut b = [0u8; 16];
+    // The OS generator failing is not recoverable; a predictable id would be worse.
+    #[allow(clippy::expect_used)]
+    getrandom::fill(&mut b).expect("the operating system's random number generator failed");
+    b
+}
+
+pub fn request_id() -> String {
+    greenside_core::validate::session_id_from_random(random_bytes())[3..19].to_string()
+}
+
+/// Store failures on the wire.
+pub fn store_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Unavailable(msg) => {
+            tracing::warn!(error = %msg, "session store unavailable");
+            ApiError::new(
+                ErrorCode::SessionStoreUnavailable,
+                "the session store is unavailable; nothing was written, retry shortly",
+            )
+        }
+        StoreError::Corrupt(msg) => {
+            tracing::error!(error = %msg, "unreadable session record");
+            ApiError::new(
+                ErrorCode::InternalError,
+                "a stored session record could not be read",
+            )
+        }
+    }
+}
+
+/// Chooses the store: memory, or Redis with a fallback to memory (and a
+/// warning) when Redis cannot be reached at start.
+pub async fn select_store(settings: &Settings) -> (Store, StoreStatus) {
+    match &settings.store {
+        StoreRequest::Memory => (
+            Store::Memory(MemoryStore::new()),
+            StoreStatus {
+                requested: "memory",
+                redis_url: None,
+                prefix: None,
+                warnings: Vec::new(),
+            },
+        ),
+        StoreRequest::Redis { url } => {
+            let shown = redact_url(url);
+            match RedisStore::connect(url, &settings.redis_session_prefix, REDIS_CONNECT_TIMEOUT)
+                .await
+            {
+                Ok(s) => (
+                    Store::Redis(s),
+                    StoreStatus {
+                        requested: "redis",
+                        redis_url: Some(shown),
+                        prefix: Some(settings.redis_session_prefix.clone()),
+                        warnings: Vec::new(),
+                    },
+                ),
+                Err(e) => {
+                    let warning = format!(
+                        "Redis was requested at {shown} but could not be reached at start ({e}); running on the in-memory store: sessions are not shared and do not survive a restart"
+                    );
+                    tracing::warn!(%warning, "session store fallback");
+                    (
+                        Store::Memory(MemoryStore::new()),
+                        StoreStatus {
+                            requested: "redis",
+                            redis_url: Some(shown),
+                            prefix: Some(settings.redis_session_prefix.clone()),
+                            warnings: vec![warning],
+                        },
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// Builds the application state (loads courses, selects the store).
+pub async fn build_state(settings: Settings) -> Arc<AppState> {
+    let catalog = Catalog::load(&settings.course_data_root, &settings.dataset_registry_path);
+    let (store, store_status) = select_store(&settings).await;
+    if settings.test_clock {
+        tracing::warn!(
+            "GREENSIDE_TEST_CLOCK is on: requests may set the time (x-greenside-now-ms); never use this in production"
+        );
+    }
+    Arc::new(AppState {
+        clock: Clock::new(settings.test_clock),
+        settings,
+        catalog,
+        store,
+        store_status,
+        started: Instant::now(),
+        locks: (0..LOCK_STRIPES)
+            .map(|_| tokio::sync::Mutex::new(()))
+            .collect(),
+    })
+}
+
+/// Reclaims expired sessions of the memory store every `SESSION_SWEEP_INTERVAL_S`.
+pub fn spawn_sweeper(state: &Arc<AppState>) {
+    if let Store::Memory(mem) = &state.store {
+        let mem = mem.clone();
+        let weak = Arc::downgrade(state);
+        let every = state.settings.sweep_interval;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(state) = weak.upgrade() else { break };
+                let n = mem.sweep(state.clock.now());
+                if n > 0 {
+                    tracing::info!(expired = n, "swept expired sessions");
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,407 @@
+//! Settings from the environment, with the seed's names and defaults.
+//! `.env.example` lists every variable; this is the one place they are read.
+
+use greenside_core::config::{Config, ConfigError};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the store should live, as requested by the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreRequest {
+    Memory,
+    Redis { url: String },
+}
+
+impl StoreRequest {
+    pub fn name(&self) -> &'static str {
+        match self {
+            StoreRequest::Memory => "memory",
+            StoreRequest::Redis { .. } => "redis",
+        }
+    }
+}
+
+/// A downstream service's settings. The key is never logged or shown.
+#[derive(Clone)]
+pub struct Downstream {
+    pub url: Option<String>,
+    pub timeout: Duration,
+    pub api_key: Option<String>,
+}
+
+impl std::fmt::Debug for Downstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Downstream")
+            .field("url", &self.url)
+            .field("timeout", &self.timeout)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// Everything the server reads from its environment.
+#[derive(Clone)]
+pub struct Settings {
+    pub host: String,
+    pub port: u16,
+    pub course_data_root: PathBuf,
+    pub dataset_registry_path: PathBuf,
+    pub rules: Config,
+    pub store: StoreRequest,
+    pub redis_session_prefix: String,
+    pub putt_solver: Downstream,
+    pub tee_to_green: Downstream,
+    pub debug_bundle_enabled: bool,
+    pub debug_bundle_dir: PathBuf,
+    pub require_api_key: bool,
+    pub api_key: Option<String>,
+    pub admin_token: Option<String>,
+    pub log_level: String,
+    pub log_format: LogFormat,
+    /// `GREENSIDE_TEST_CLOCK=1`: honour `x-greenside-now-ms` (tests only).
+    pub test_clock: bool,
+    /// Seconds between memory-store sweeps.
+    pub sweep_interval: Duration,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("course_data_root", &self.course_data_root)
+            .field("store", &self.store.name())
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// A variable with a value the server cannot use.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error(transparent)]
+    Rules(#[from] ConfigError),
+    #[error("{variable}={value:?} is invalid: {reason}")]
+    Invalid {
+        variable: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+}
+
+/// The course data bundled with the repository (the default root).
+pub fn bundled_course_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/courses")
+}
+
+fn invalid(variable: &'static str, value: &str, reason: &'static str) -> SettingsError {
+    SettingsError::Invalid {
+        variable,
+        value: value.to_string(),
+        reason,
+    }
+}
+
+fn parse_bool(variable: &'static str, v: &str) -> Result<bool, SettingsError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err(invalid(variable, v, "expected true/false (or 1/0)")),
+    }
+}
+
+fn parse_secs(variable: &'static str, v: &str) -> Result<Duration, SettingsError> {
+    match v.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 600.0 => Ok(Duration::from_secs_f64(s)),
+        _ => Err(invalid(
+            variable,
+            v,
+            "expected seconds, greater than 0 and at most 600",
+        )),
+    }
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Settings, SettingsError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `get` (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
+        let nonempty = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let rules = Config::from_lookup(|k| nonempty(k))?;
+
+        let port = match nonempty("PORT") {
+            Some(p) => p
+                .trim()
+                .parse::<u16>()
+                .map_err(|_| invalid("PORT", &p, "expected a TCP port 0-65535"))?,
+            None => 8000,
+        };
+        let course_data_root = nonempty("COURSE_DATA_ROOT")
+            .map(PathBuf::from)
+            .unwrap_or_else(bundled_course_root);
+        let dataset_registry_path = nonempty("DATASET_REGISTRY_PATH")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| course_data_root.join("datasets.json"));
+
+        let store = Self::store_request(&nonempty)?;
+        let downstream =
+            |url: &'static str, timeout: &'static str, key: &'static str, default_s: f64| {
+                Ok::<_, SettingsError>(Downstream {
+                    url: nonempty(url).map(|u| u.trim().trim_end_matches('/').to_string()),
+                    timeout: match nonempty(timeout) {
+                        Some(v) => parse_secs(timeout, &v)?,
+                        None => Duration::from_secs_f64(default_s),
+                    },
+                    api_key: nonempty(key),
+                })
+            };
+        let log_format = match nonempty("LOG_FORMAT").as_deref().map(str::trim) {
+            None | Some("json") => LogFormat::Json,
+            Some("pretty") => LogFormat::Pretty,
+            Some(other) => return Err(invalid("LOG_FORMAT", other, "expected json or pretty")),
+        };
+        let require_api_key = nonempty("REQUIRE_API_KEY")
+            .map(|v| parse_bool("REQUIRE_API_KEY", &v))
+            .transpose()?
+            .unwrap_or(false);
+        let api_key = nonempty("API_KEY");
+        if require_api_key && api_key.is_none() {
+            return Err(invalid(
+                "API_KEY",
+                "",
+                "REQUIRE_API_KEY is on, so API_KEY must be set",
+            ));
+        }
+        Ok(Settings {
+            host: nonempty("HOST").unwrap_or_else(|| "127.0.0.1".into()),
+            port,
+            course_data_root,
+            dataset_registry_path,
+            rules,
+            store,
+            redis_session_prefix: nonempty("REDIS_SESSION_PREFIX")
+                .unwrap_or_else(|| "aime:hole_session".into()),
+            putt_solver: downstream(
+                "PUTT_SOLVER_URL",
+                "PUTT_SOLVER_TIMEOUT_S",
+                "PUTT_SOLVER_API_KEY",
+                4.0,
+            )?,
+            tee_to_green: downstream(
+                "TEE_TO_GREEN_URL",
+                "TEE_TO_GREEN_TIMEOUT_S",
+                "TEE_TO_GREEN_API_KEY",
+                3.0,
+            )?,
+            debug_bundle_enabled: nonempty("DEBUG_BUNDLE_ENABLED")
+                .map(|v| parse_bool("DEBUG_BUNDLE_ENABLED", &v))
+                .transpose()?
+                .unwrap_or(false),
+            debug_bundle_dir: nonempty("DEBUG_BUNDLE_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("debug_bundles")),
+            require_api_key,
+            api_key,
+            admin_token: nonempty("ADMIN_TOKEN"),
+            log_level: nonempty("LOG_LEVEL").unwrap_or_else(|| "info".into()),
+            log_format,
+            test_clock: nonempty("GREENSIDE_TEST_CLOCK")
+                .map(|v| parse_bool("GREENSIDE_TEST_CLOCK", &v))
+                .transpose()?
+                .unwrap_or(false),
+            sweep_interval: match nonempty("SESSION_SWEEP_INTERVAL_S") {
+                Some(v) => parse_secs("SESSION_SWEEP_INTERVAL_S", &v)?,
+                None => Duration::from_secs(30),
+            },
+        })
+    }
+
+    /// `SESSION_STORE_BACKEND` + `REDIS_URL`, or seed 004's `USE_REDIS` +
+    /// `REDIS_HOST`/`REDIS_PORT`/`REDIS_DB`/`REDIS_PASSWORD`.
+    fn store_request(get: &impl Fn(&str) -> Option<String>) -> Result<StoreRequest, SettingsError> {
+        let use_redis = get("USE_REDIS")
+            .map(|v| parse_bool("USE_REDIS", &v))
+            .transpose()?;
+        let backend = match get("SESSION_STORE_BACKEND").map(|v| v.trim().to_ascii_lowercase()) {
+            Some(b) if b == "memory" => "memory",
+            Some(b) if b == "redis" => "redis",
+            Some(b) => {
+                return Err(invalid(
+                    "SESSION_STORE_BACKEND",
+                    &b,
+                    "expected memory or redis",
+                ));
+            }
+            None if use_redis == Some(true) => "redis",
+            None => "memory",
+        };
+        if backend == "memory" {
+            return Ok(StoreRequest::Memory);
+        }
+        if let Some(url) = get("REDIS_URL") {
+            let parsed = url::Url::parse(url.trim()).map_err(|_| {
+                invalid("REDIS_URL", "<unparsable>", "expected redis://host:port/db")
+            })?;
+            if !matches!(parsed.scheme(), "redis" | "rediss" | "redis+unix" | "unix") {
+                return Err(invalid(
+                    "REDIS_URL",
+                    parsed.scheme(),
+                    "expected a redis:// URL",
+                ));
+            }
+            return Ok(StoreRequest::Redis {
+                url: url.trim().to_string(),
+            });
+        }
+        let host = get("REDIS_HOST").unwrap_or_else(|| "127.0.0.1".into());
+        let port = match get("REDIS_PORT") {
+            Some(p) => p
+                .trim()
+                .parse::<u16>()
+                .map_err(|_| invalid("REDIS_PORT", &p, "expected a TCP port"))?,
+            None => 6379,
+        };
+        let db = match get("REDIS_DB") {
+            Some(d) => d
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| invalid("REDIS_DB", &d, "expected a database number"))?,
+            None => 0,
+        };
+        let mut url = url::Url::parse("redis://127.0.0.1/")
+            .map_err(|_| invalid("REDIS_HOST", &host, "cannot build a URL"))?;
+        url.set_host(Some(host.trim()))
+            .map_err(|_| invalid("REDIS_HOST", &host, "expected a host name or address"))?;
+        let _ = url.set_port(Some(port));
+        url.set_path(&format!("/{db}"));
+        if let Some(pw) = get("REDIS_PASSWORD") {
+            let _ = url.set_password(Some(&pw));
+        }
+        Ok(StoreRequest::Redis {
+            url: url.to_string(),
+        })
+    }
+}
+
+/// A Redis URL with any password replaced, for logs and `/health`.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("REDACTED"));
+            }
+            u.to_string()
+        }
+        Err(_) => "<unparsable>".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_lookup(|k| m.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_need_no_configuration() {
+        let s = with(&[]).unwrap();
+        assert_eq!((s.host.as_str(), s.port), ("127.0.0.1", 8000));
+        assert_eq!(s.store, StoreRequest::Memory);
+        assert_eq!(s.redis_session_prefix, "aime:hole_session");
+        assert_eq!(s.putt_solver.timeout, Duration::from_secs(4));
+        assert_eq!(s.tee_to_green.timeout, Duration::from_secs(3));
+        assert_eq!(
+            (
+                s.rules.commit_on_streak,
+                s.rules.commit_off_streak,
+                s.rules.session_ttl_s
+            ),
+            (2, 2, 7200)
+        );
+        assert!(s.dataset_registry_path.ends_with("datasets.json"));
+        assert!(!s.debug_bundle_enabled);
+    }
+
+    #[test]
+    fn both_redis_spellings() {
+        let s = with(&[
+            ("SESSION_STORE_BACKEND", "redis"),
+            ("REDIS_URL", "redis://localhost:6390/2"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.store,
+            StoreRequest::Redis {
+                url: "redis://localhost:6390/2".into()
+            }
+        );
+        let s = with(&[
+            ("USE_REDIS", "true"),
+            ("REDIS_HOST", "10.0.0.5"),
+            ("REDIS_PORT", "6380"),
+            ("REDIS_DB", "3"),
+            ("REDIS_PASSWORD", "s3cret"),
+        ])
+        .unwrap();
+        let StoreRequest::Redis { url } = &s.store else {
+            panic!("redis expected")
+        };
+        assert_eq!(url, "redis://:s3cret@10.0.0.5:6380/3");
+        assert_eq!(redact_url(url), "redis://:REDACTED@10.0.0.5:6380/3");
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (k, v) in [
+            ("PORT", "eighty"),
+            ("SESSION_STORE_BACKEND", "postgres"),
+            ("PUTT_SOLVER_TIMEOUT_S", "-1"),
+            ("LOG_FORMAT", "xml"),
+            ("SURFACE_COMMIT_ON_STREAK", "0"),
+            ("USE_REDIS", "maybe"),
+        ] {
+            let e = with(&[(k, v)]).unwrap_err();
+            assert!(e.to_string().contains(k), "{k}: {e}");
+        }
+        assert!(
+            with(&[("REQUIRE_API_KEY", "1")])
+                .unwrap_err()
+                .to_string()
+                .contains("API_KEY")
+        );
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let s = with(&[
+            ("PUTT_SOLVER_API_KEY", "pk-123"),
+            ("API_KEY", "ak-456"),
+            ("ADMIN_TOKEN", "at-789"),
+        ])
+        .unwrap();
+        let dbg = format!("{s:?} {:?}", s.putt_solver);
+        for secret in ["pk-123", "ak-456", "at-789"] {
+            assert!(!dbg.contains(secret), "{dbg}");
+        }
+    }
+}

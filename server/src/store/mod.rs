@@ -1,0 +1,168 @@
+//! Session stores: one small trait, two implementations (memory, Redis), one
+//! conformance suite (`server/tests/store_conformance.rs`) run against both.
+//!
+//! Stores keep the core's `SessionRecord` as it is; they never interpret it
+//! beyond its id, number, revision and expiry. `save` is a compare-and-set on
+//! `revision`: it succeeds only when the stored revision is the one the
+//! caller loaded, so concurrent writers never lose an update.
+//!
+//! The futures are `Send` (axum runs handlers on a multi-threaded runtime).
+
+pub mod memory;
+pub mod redis;
+
+use greenside_core::session::SessionRecord;
+use serde::Serialize;
+use std::future::Future;
+
+/// A store that cannot serve right now (Redis down, timed out, corrupt data).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("session store unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored session record is unreadable: {0}")]
+    Corrupt(String),
+}
+
+/// What `save` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Saved,
+    /// Someone else saved first: reload and retry.
+    Conflict,
+    /// The session is gone (deleted or expired).
+    Missing,
+}
+
+/// A row of the admin session listing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SessionSummary {
+    pub session_id: String,
+    pub session_number: u64,
+    pub course_id: String,
+    pub hole_id: u32,
+    pub surface_state: greenside_core::hysteresis::GreenState,
+    pub fix_count: u64,
+    pub created_at_ms: u64,
+    pub updated_at_ms: u64,
+    pub expires_at_ms: u64,
+}
+
+impl From<&SessionRecord> for SessionSummary {
+    fn from(r: &SessionRecord) -> Self {
+        SessionSummary {
+            session_id: r.session_id.clone(),
+            session_number: r.session_number,
+            course_id: r.course_id.clone(),
+            hole_id: r.hole_id,
+            surface_state: r.hysteresis.committed,
+            fix_count: r.fix_count,
+            created_at_ms: r.created_at_ms,
+            updated_at_ms: r.updated_at_ms,
+            expires_at_ms: r.expires_at_ms,
+        }
+    }
+}
+
+/// One page of live sessions in `session_number` order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Page {
+    pub sessions: Vec<SessionSummary>,
+    /// Pass as `after` for the next page; `None` on the last page.
+    pub next_after: Option<u64>,
+}
+
+/// Counters shared by every instance on the same store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// The last `session_number` handed out.
+    pub session_number: u64,
+    /// Sessions ever created.
+    pub total_sessions: u64,
+    /// Sessions currently stored (expired ones may linger until swept).
+    pub active_sessions: u64,
+}
+
+/// The session store contract.
+pub trait SessionStore: Send + Sync + 'static {
+    /// `memory` or `redis`.
+    fn backend(&self) -> &'static str;
+    /// The next `session_number` (monotonic across instances).
+    fn next_session_number(&self) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    /// Stores a new record; `Ok(false)` when the id already exists.
+    fn create(&self, rec: &SessionRecord) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// The stored record, expired or not (the caller asks core whether it is live).
+    fn load(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
+    /// Compare-and-set: stores `rec` when the stored revision is `expected_revision`,
+    /// and refreshes the expiry.
+    fn save(
+        &self,
+        rec: &SessionRecord,
+        expected_revision: u64,
+    ) -> impl Future<Output = Result<SaveOutcome, StoreError>> + Send;
+    /// Deletes everything of the session; `Ok(false)` when there was nothing.
+    fn delete(&self, id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Live sessions (expires_at_ms > now_ms) with `session_number > after`, at most `limit`.
+    fn list(
+        &self,
+        after: u64,
+        limit: usize,
+        now_ms: u64,
+    ) -> impl Future<Output = Result<Page, StoreError>> + Send;
+    fn counters(&self) -> impl Future<Output = Result<Counters, StoreError>> + Send;
+    /// A round trip to the backing service.
+    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The store the server runs on, chosen at start.
+#[derive(Debug, Clone)]
+pub enum Store {
+    Memory(memory::MemoryStore),
+    Redis(redis::RedisStore),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            Store::Memory($s) => $e,
+            Store::Redis($s) => $e,
+        }
+    };
+}
+
+impl SessionStore for Store {
+    fn backend(&self) -> &'static str {
+        dispatch!(self, s => s.backend())
+    }
+    async fn next_session_number(&self) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.next_session_number().await)
+    }
+    async fn create(&self, rec: &SessionRecord) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.create(rec).await)
+    }
+    async fn load(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
+        dispatch!(self, s => s.load(id).await)
+    }
+    async fn save(
+        &self,
+        rec: &SessionRecord,
+        expected_revision: u64,
+    ) -> Result<SaveOutcome, StoreError> {
+        dispatch!(self, s => s.save(rec, expected_revision).await)
+    }
+    async fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.delete(id).await)
+    }
+    async fn list(&self, after: u64, limit: usize, now_ms: u64) -> Result<Page, StoreError> {
+        dispatch!(self, s => s.list(after, limit, now_ms).await)
+    }
+    async fn counters(&self) -> Result<Counters, StoreError> {
+        dispatch!(self, s => s.counters().await)
+    }
+    async fn ping(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.ping().await)
+    }
+}
