@@ -296,15 +296,15 @@ vectors["ttl_expiry"] = {
 }
 
 vectors["seq_idempotency"] = {
-    "description": "A fix whose seq was already accepted is acknowledged with the current state and not applied twice; gaps are fine; no seq behaves as before.",
+    "description": "A fix whose seq was already accepted is acknowledged with the current state and not applied twice (the record does not change at all: same revision, same expiry); gaps are fine; no seq behaves as before.",
     "config": {"commit_on_streak": 2, "commit_off_streak": 2},
     "steps": [
         start(),
         ball(ON, 1000, {"applied": True, "hole_state": {"fix_count": 1, "last_seq": 1, "surface_state": "ON_GREEN"}}, seq=1),
         ball(OFF, 2000, {"applied": True, "hole_state": {"fix_count": 2, "last_seq": 2, "candidate_streak": 1}}, seq=2),
-        ball(OFF, 2500, {"applied": False, "hole_state": {"fix_count": 2, "last_seq": 2, "candidate_streak": 1, "duplicate_fixes": 1,
+        ball(OFF, 2500, {"applied": False, "hole_state": {"fix_count": 2, "last_seq": 2, "candidate_streak": 1, "revision": 3,
                                                           "surface_state": "ON_GREEN", "updated_at_ms": 2000}}, seq=2),
-        ball(OFF, 2600, {"applied": False, "hole_state": {"fix_count": 2, "duplicate_fixes": 2}}, seq=1),
+        ball(OFF, 2600, {"applied": False, "hole_state": {"fix_count": 2, "revision": 3, "expires_at_ms": 7_202_000}}, seq=1),
         ball(OFF, 3000, {"applied": True, "hole_state": {"fix_count": 3, "last_seq": 7, "surface_state": "OFF_GREEN"}}, seq=7),
         ball(ON, 4000, {"applied": True, "hole_state": {"fix_count": 4, "last_seq": 7, "candidate_streak": 1}}),
     ],

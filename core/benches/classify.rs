@@ -39,11 +39,7 @@ fn geo_polys(frame: &LocalFrame, geoms: &[&Geometry]) -> Vec<geo::Polygon<f64>> 
     for g in geoms {
         for p in g.polygons("bench").unwrap() {
             let mut rings = p.rings.iter().map(|r| {
-                geo::LineString::from(
-                    r.iter()
-                        .map(|q| geo::Coord::from(frame.to_local(*q)))
-                        .collect::<Vec<_>>(),
-                )
+                geo::LineString::from(r.iter().map(|q| geo::Coord::from(frame.to_local(*q))).collect::<Vec<_>>())
             });
             let ext = rings.next().unwrap();
             out.push(geo::Polygon::new(ext, rings.collect()));
@@ -65,10 +61,7 @@ impl GeoHole {
         let surface = if on {
             0
         } else {
-            self.others
-                .iter()
-                .position(|s| s.iter().any(|g| g.contains(&p)))
-                .map_or(99, |i| i + 1)
+            self.others.iter().position(|s| s.iter().any(|g| g.contains(&p))).map_or(99, |i| i + 1)
         };
         (surface, if on { d } else { -d })
     }
@@ -110,10 +103,7 @@ fn main() {
             let (x, y) = if i % 2 == 0 {
                 (rng.random_range(-40.0..40.0), rng.random_range(-40.0..40.0))
             } else {
-                (
-                    rng.random_range(-120.0..60.0),
-                    rng.random_range(-360.0..40.0),
-                )
+                (rng.random_range(-120.0..60.0), rng.random_range(-360.0..40.0))
             };
             frame.to_wgs84(greenside_core::geometry::LocalXY { x, y })
         })
@@ -128,9 +118,7 @@ fn main() {
 
     let out = target_dir().join("criterion");
     let _ = std::fs::remove_dir_all(out.join("classify"));
-    let mut c = Criterion::default()
-        .output_directory(&out)
-        .configure_from_args();
+    let mut c = Criterion::default().output_directory(&out).configure_from_args();
     {
         let mut g = c.benchmark_group("classify");
         g.throughput(Throughput::Elements(FIXES as u64));
@@ -159,12 +147,7 @@ fn main() {
         g.bench_function(BenchmarkId::from_parameter("contains_geo"), |b| {
             b.iter(|| {
                 for p in &local {
-                    black_box(
-                        geo_hole
-                            .green
-                            .iter()
-                            .any(|g| g.contains(&geo::Point::from(black_box(*p)))),
-                    );
+                    black_box(geo_hole.green.iter().any(|g| g.contains(&geo::Point::from(black_box(*p)))));
                 }
             })
         });
@@ -173,16 +156,8 @@ fn main() {
     c.final_summary();
 
     let figures: Vec<(&str, &str, Option<f64>, Option<f64>)> = [
-        (
-            "classify (surface + signed distance + confidence)",
-            "prepared_index",
-            "geo_baseline",
-        ),
-        (
-            "green containment alone",
-            "contains_prepared",
-            "contains_geo",
-        ),
+        ("classify (surface + signed distance + confidence)", "prepared_index", "geo_baseline"),
+        ("green containment alone", "contains_prepared", "contains_geo"),
     ]
     .iter()
     .map(|(what, ours, base)| {
@@ -194,9 +169,7 @@ fn main() {
         println!("classify: smoke run (no estimates); run without --test for figures");
         return;
     }
-    println!(
-        "\n| figure | greenside ns/fix | geo ns/fix | speed-up (geo / greenside) |\n| --- | --- | --- | --- |"
-    );
+    println!("\n| figure | greenside ns/fix | geo ns/fix | speed-up (geo / greenside) |\n| --- | --- | --- | --- |");
     let mut json = Vec::new();
     for (what, id, ours, base) in &figures {
         if let (Some(o), Some(b)) = (ours, base) {
@@ -206,9 +179,5 @@ fn main() {
     }
     let dir = target_dir().join("bench");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("core_classify.json"),
-        serde_json::to_string_pretty(&json).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(dir.join("core_classify.json"), serde_json::to_string_pretty(&json).unwrap()).unwrap();
 }

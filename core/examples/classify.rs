@@ -5,9 +5,7 @@
 //! ```
 #![allow(clippy::print_stdout)]
 
-use greenside_core::{
-    config::Config, course::Course, example::RIVERSIDE_COURSE_JSON, geometry::LatLon,
-};
+use greenside_core::{config::Config, course::Course, example::RIVERSIDE_COURSE_JSON, geometry::LatLon};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();

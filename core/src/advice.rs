@@ -90,31 +90,19 @@ pub struct AdviceDecision {
 }
 
 /// Builds the decision for the session's current state.
-pub fn decide(
-    rec: &SessionRecord,
-    hole: &PreparedHole,
-    run_id: &str,
-) -> Result<AdviceDecision, ApiError> {
+pub fn decide(rec: &SessionRecord, hole: &PreparedHole, run_id: &str) -> Result<AdviceDecision, ApiError> {
     let ball = rec.ball.as_ref().ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::BallLocationMissing,
-            "set a ball location before asking for advice",
-        )
-        .with("session_id", rec.session_id.as_str())
+        ApiError::new(ErrorCode::BallLocationMissing, "set a ball location before asking for advice")
+            .with("session_id", rec.session_id.as_str())
     })?;
     let cup = rec.cup.as_ref().ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::CupLocationMissing,
-            "set a cup location before asking for advice",
-        )
-        .with("session_id", rec.session_id.as_str())
+        ApiError::new(ErrorCode::CupLocationMissing, "set a cup location before asking for advice")
+            .with("session_id", rec.session_id.as_str())
     })?;
     let (plan_type, reason) = match rec.hysteresis.committed {
         GreenState::OnGreen => (PlanType::Putt, "surface_state is ON_GREEN"),
         // A ball always commits a state; UNKNOWN cannot co-exist with a ball, but route it off-green.
-        GreenState::OffGreen | GreenState::Unknown => {
-            (PlanType::TeeToGreen, "surface_state is OFF_GREEN")
-        }
+        GreenState::OffGreen | GreenState::Unknown => (PlanType::TeeToGreen, "surface_state is OFF_GREEN"),
     };
     let frame = hole.green_frame();
     let ball_local = frame.to_local(ball.wgs84);
@@ -123,10 +111,7 @@ pub fn decide(
     let bearing = bearing_deg(hole.frame(), ball.wgs84, cup.wgs84);
     let c = &ball.classification;
     let reason = match rec.hysteresis.last_transition {
-        Some(t) => format!(
-            "{reason} (committed at fix {} on a streak of {})",
-            t.at_fix, t.streak
-        ),
+        Some(t) => format!("{reason} (committed at fix {} on a streak of {})", t.at_fix, t.streak),
         None => String::from(reason),
     };
     Ok(AdviceDecision {
@@ -156,9 +141,7 @@ pub fn decide(
             kind: String::from("builtin_straight_line"),
             distance_m: distance,
             bearing_deg: bearing,
-            note: String::from(
-                "built-in fallback: straight-line distance and bearing to the cup, no green reading",
-            ),
+            note: String::from("built-in fallback: straight-line distance and bearing to the cup, no green reading"),
         },
     })
 }

@@ -35,40 +35,26 @@ pub fn decode<T: Request>(body: &[u8]) -> Result<T, ApiError> {
     if body.len() > MAX_BODY_BYTES {
         return Err(ApiError::new(
             ErrorCode::PayloadTooLarge,
-            format!(
-                "request body is {} bytes; the limit is {MAX_BODY_BYTES}",
-                body.len()
-            ),
+            format!("request body is {} bytes; the limit is {MAX_BODY_BYTES}", body.len()),
         )
         .with("limit_bytes", MAX_BODY_BYTES));
     }
-    let value: Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            ErrorCode::MalformedJson,
-            format!("request body is not valid JSON: {e}"),
-        )
-    })?;
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(ErrorCode::MalformedJson, format!("request body is not valid JSON: {e}")))?;
     decode_value(&value)
 }
 
 /// Like [`decode`] for an already parsed body.
 pub fn decode_value<T: Request>(value: &Value) -> Result<T, ApiError> {
-    let obj = value.as_object().ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::InvalidRequest,
-            "request body must be a JSON object",
-        )
-    })?;
+    let obj = value
+        .as_object()
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "request body must be a JSON object"))?;
     check_api_version(obj.get("contract_version").and_then(Value::as_str))?;
     T::from_object(obj)
 }
 
 fn type_error(field: &str, expected: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::InvalidRequest,
-        format!("{field} must be {expected}"),
-    )
-    .field(field)
+    ApiError::new(ErrorCode::InvalidRequest, format!("{field} must be {expected}")).field(field)
 }
 
 fn missing(field: &str) -> ApiError {
@@ -89,20 +75,14 @@ fn req_str<'a>(obj: &'a Map<String, Value>, key: &str, path: &str) -> Result<&'a
 fn opt_f64(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<f64>, ApiError> {
     match present(obj, key) {
         None => Ok(None),
-        Some(v) => v
-            .as_f64()
-            .map(Some)
-            .ok_or_else(|| type_error(path, "a number")),
+        Some(v) => v.as_f64().map(Some).ok_or_else(|| type_error(path, "a number")),
     }
 }
 
 fn opt_u64(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<u64>, ApiError> {
     match present(obj, key) {
         None => Ok(None),
-        Some(v) => v
-            .as_u64()
-            .map(Some)
-            .ok_or_else(|| type_error(path, "a whole number ≥ 0")),
+        Some(v) => v.as_u64().map(Some).ok_or_else(|| type_error(path, "a whole number ≥ 0")),
     }
 }
 
@@ -115,21 +95,15 @@ fn session_id(obj: &Map<String, Value>) -> Result<String, ApiError> {
 fn lat_lon(obj: &Map<String, Value>, key: &str, path: &str) -> Result<LatLon, ApiError> {
     let inner = match present(obj, key) {
         None => return Err(missing(path)),
-        Some(v) => v
-            .as_object()
-            .ok_or_else(|| type_error(path, "an object {\"lat\": number, \"lon\": number}"))?,
+        Some(v) => v.as_object().ok_or_else(|| type_error(path, "an object {\"lat\": number, \"lon\": number}"))?,
     };
     let axis = |name: &str| -> Result<f64, ApiError> {
         let p = format!("{path}.{name}");
         match present(inner, name) {
             None => Err(missing(&p)),
-            Some(v) => v.as_f64().ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::InvalidCoordinates,
-                    format!("{p} must be a number"),
-                )
-                .field(&p)
-            }),
+            Some(v) => v
+                .as_f64()
+                .ok_or_else(|| ApiError::new(ErrorCode::InvalidCoordinates, format!("{p} must be a number")).field(&p)),
         }
     };
     let p = LatLon::new(axis("lat")?, axis("lon")?);
@@ -150,16 +124,11 @@ impl Request for StartRequest {
         validate::course_id(course_id)?;
         let hole_id = match present(obj, "hole_id") {
             None => return Err(missing("hole_id")),
-            Some(v) => v
-                .as_u64()
-                .ok_or_else(|| type_error("hole_id", "a whole number"))?,
+            Some(v) => v.as_u64().ok_or_else(|| type_error("hole_id", "a whole number"))?,
         };
         let hole_id = u32::try_from(hole_id).unwrap_or(u32::MAX);
         validate::hole_id(hole_id)?;
-        Ok(StartRequest {
-            course_id: String::from(course_id),
-            hole_id,
-        })
+        Ok(StartRequest { course_id: String::from(course_id), hole_id })
     }
 }
 
@@ -172,10 +141,7 @@ pub struct SetCupRequest {
 
 impl Request for SetCupRequest {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
-        Ok(SetCupRequest {
-            session_id: session_id(obj)?,
-            cup_wgs84: lat_lon(obj, "cup_wgs84", "cup_wgs84")?,
-        })
+        Ok(SetCupRequest { session_id: session_id(obj)?, cup_wgs84: lat_lon(obj, "cup_wgs84", "cup_wgs84")? })
     }
 }
 
@@ -210,11 +176,8 @@ impl BallFix {
         let accuracy_kind = match present(obj, "accuracy_kind") {
             None => None,
             Some(v) => Some(v.as_str().and_then(AccuracyKind::parse).ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::InvalidField,
-                    format!("{kind_path} must be \"p95\" or \"p68\""),
-                )
-                .field(&kind_path)
+                ApiError::new(ErrorCode::InvalidField, format!("{kind_path} must be \"p95\" or \"p68\""))
+                    .field(&kind_path)
             })?),
         };
         Ok(BallFix {
@@ -237,10 +200,7 @@ pub struct SetBallRequest {
 
 impl Request for SetBallRequest {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
-        Ok(SetBallRequest {
-            session_id: session_id(obj)?,
-            fix: BallFix::from_object(obj, "")?,
-        })
+        Ok(SetBallRequest { session_id: session_id(obj)?, fix: BallFix::from_object(obj, "")? })
     }
 }
 
@@ -255,14 +215,9 @@ impl Request for AdviceRequest {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
         let want_plot = match present(obj, "want_plot") {
             None => false,
-            Some(v) => v
-                .as_bool()
-                .ok_or_else(|| type_error("want_plot", "true or false"))?,
+            Some(v) => v.as_bool().ok_or_else(|| type_error("want_plot", "true or false"))?,
         };
-        Ok(AdviceRequest {
-            session_id: session_id(obj)?,
-            want_plot,
-        })
+        Ok(AdviceRequest { session_id: session_id(obj)?, want_plot })
     }
 }
 
@@ -315,7 +270,6 @@ pub struct HoleState {
     /// Ball fixes accepted (duplicates by `seq` not counted).
     pub fix_count: u64,
     pub last_seq: Option<u64>,
-    pub duplicate_fixes: u64,
     pub warnings: Vec<Warning>,
     pub created_at_ms: u64,
     pub updated_at_ms: u64,

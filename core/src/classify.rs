@@ -163,12 +163,7 @@ fn polygons_of(list: &[&Geometry], at: &str) -> Result<Vec<Polygon>, CourseError
 fn project(frame: &LocalFrame, polys: &[Polygon]) -> Vec<Vec<Vec<Coord<f64>>>> {
     polys
         .iter()
-        .map(|p| {
-            p.rings
-                .iter()
-                .map(|r| r.iter().map(|q| frame.to_local(*q).into()).collect())
-                .collect()
-        })
+        .map(|p| p.rings.iter().map(|r| r.iter().map(|q| frame.to_local(*q).into()).collect()).collect())
         .collect()
 }
 
@@ -184,18 +179,13 @@ fn ring_centroid(ring: &[Coord<f64>]) -> Coord<f64> {
     if a2 == 0.0 {
         return Aabb::of_points(ring).center();
     }
-    Coord {
-        x: cx / (3.0 * a2),
-        y: cy / (3.0 * a2),
-    }
+    Coord { x: cx / (3.0 * a2), y: cy / (3.0 * a2) }
 }
 
 impl PreparedHole {
     /// Projects and indexes a validated hole.
     pub fn new(course_id: &str, hole: &Hole) -> Result<PreparedHole, CourseError> {
-        let green_geom = hole.green.as_ref().ok_or(CourseError::HoleWithoutGreen {
-            hole_id: hole.hole_id,
-        })?;
+        let green_geom = hole.green.as_ref().ok_or(CourseError::HoleWithoutGreen { hole_id: hole.hole_id })?;
         let green_polys = green_geom.polygons("green")?;
 
         // The frame's origin is the area centroid of the largest green polygon.
@@ -206,18 +196,13 @@ impl PreparedHole {
             .iter()
             .max_by(|a, b| libm::fabs(ring_area2(&a[0])).total_cmp(&libm::fabs(ring_area2(&b[0]))))
             .map(|p| &p[0])
-            .ok_or(CourseError::HoleWithoutGreen {
-                hole_id: hole.hole_id,
-            })?;
+            .ok_or(CourseError::HoleWithoutGreen { hole_id: hole.hole_id })?;
         let c = ring_centroid(largest);
         let green_centroid = provisional.to_wgs84(LocalXY { x: c.x, y: c.y });
         let frame = LocalFrame::new(green_centroid);
 
         let green_local = project(&frame, &green_polys);
-        let rings: Vec<&[Coord<f64>]> = green_local
-            .iter()
-            .flat_map(|p| p.iter().map(|r| r.as_slice()))
-            .collect();
+        let rings: Vec<&[Coord<f64>]> = green_local.iter().flat_map(|p| p.iter().map(|r| r.as_slice())).collect();
         let green_edges = EdgeTree::new(&rings);
         let green = PreparedArea::new(&green_local);
         let mut envelope = green.bbox().unwrap_or(Aabb::EMPTY);
@@ -240,19 +225,13 @@ impl PreparedHole {
             }
         }
         let boundary = match &hole.boundary {
-            Some(g) => Some(PreparedArea::new(&project(
-                &frame,
-                &g.polygons("boundary")?,
-            ))),
+            Some(g) => Some(PreparedArea::new(&project(&frame, &g.polygons("boundary")?))),
             None => None,
         };
         for p in hole.tees.iter().map(|t| t.position).chain(hole.default_cup) {
             envelope.include(frame.to_local(p).into());
         }
-        let play_bearing_deg = hole
-            .tees
-            .first()
-            .map(|t| bearing_deg(&frame, t.position, green_centroid));
+        let play_bearing_deg = hole.tees.first().map(|t| bearing_deg(&frame, t.position, green_centroid));
 
         Ok(PreparedHole {
             course_id: String::from(course_id),
@@ -314,11 +293,7 @@ impl PreparedHole {
             Some(b) => b.contains(p),
             None => self.envelope.contains(p),
         };
-        if in_hole {
-            Surface::Rough
-        } else {
-            Surface::OutOfHole
-        }
+        if in_hole { Surface::Rough } else { Surface::OutOfHole }
     }
 
     /// Classifies one fix. `accuracy_m`/`kind` default to the configuration's.
@@ -355,10 +330,7 @@ mod tests {
     fn sigma_constants_follow_the_formula() {
         for k in [AccuracyKind::P95, AccuracyKind::P68] {
             let exact = libm::sqrt(-2.0 * libm::log(1.0 - k.probability()));
-            assert!(
-                (k.radius_in_sigmas() - exact).abs() < 1e-14,
-                "{k:?}: {exact}"
-            );
+            assert!((k.radius_in_sigmas() - exact).abs() < 1e-14, "{k:?}: {exact}");
         }
     }
 

@@ -72,37 +72,23 @@ impl Config {
             c.default_accuracy_m = match v.parse::<f64>() {
                 Ok(a) if a.is_finite() && a > 0.0 && a <= MAX_ACCURACY_M => a,
                 _ => {
-                    return Err(err(
-                        var,
-                        v,
-                        "expected metres, greater than 0 and at most 1000",
-                    ));
+                    return Err(err(var, v, "expected metres, greater than 0 and at most 1000"));
                 }
             };
         }
         if let Some((var, v)) = get("DEFAULT_ACCURACY_KIND") {
-            c.default_accuracy_kind = AccuracyKind::parse(&v)
-                .ok_or_else(|| err(var, v.clone(), "expected `p95` or `p68`"))?;
+            c.default_accuracy_kind =
+                AccuracyKind::parse(&v).ok_or_else(|| err(var, v.clone(), "expected `p95` or `p68`"))?;
         }
         Ok(c)
     }
 
     /// Checks a configuration built in code (for example from a test vector).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        parse_streak(
-            "SURFACE_COMMIT_ON_STREAK",
-            &format!("{}", self.commit_on_streak),
-        )?;
-        parse_streak(
-            "SURFACE_COMMIT_OFF_STREAK",
-            &format!("{}", self.commit_off_streak),
-        )?;
+        parse_streak("SURFACE_COMMIT_ON_STREAK", &format!("{}", self.commit_on_streak))?;
+        parse_streak("SURFACE_COMMIT_OFF_STREAK", &format!("{}", self.commit_off_streak))?;
         if self.session_ttl_s == 0 {
-            return Err(err(
-                "SESSION_TTL_S",
-                String::from("0"),
-                "must be at least 1",
-            ));
+            return Err(err("SESSION_TTL_S", String::from("0"), "must be at least 1"));
         }
         if !(self.default_accuracy_m.is_finite()
             && self.default_accuracy_m > 0.0
@@ -125,20 +111,12 @@ impl Config {
 fn parse_streak(var: &'static str, v: &str) -> Result<u32, ConfigError> {
     match v.parse::<u32>() {
         Ok(n) if (1..=MAX_STREAK).contains(&n) => Ok(n),
-        _ => Err(err(
-            var,
-            String::from(v),
-            "expected a whole number of fixes between 1 and 100",
-        )),
+        _ => Err(err(var, String::from(v), "expected a whole number of fixes between 1 and 100")),
     }
 }
 
 fn err(variable: &'static str, value: String, reason: &'static str) -> ConfigError {
-    ConfigError {
-        variable,
-        value,
-        reason,
-    }
+    ConfigError { variable, value, reason }
 }
 
 #[cfg(test)]
@@ -155,10 +133,7 @@ mod tests {
             _ => None,
         })
         .unwrap();
-        assert_eq!(
-            (c.commit_on_streak, c.commit_off_streak, c.session_ttl_s),
-            (3, 2, 60)
-        );
+        assert_eq!((c.commit_on_streak, c.commit_off_streak, c.session_ttl_s), (3, 2, 60));
         assert_eq!(c.default_accuracy_kind, AccuracyKind::P68);
         for (k, v) in [
             ("SURFACE_COMMIT_OFF_STREAK", "0"),

@@ -39,9 +39,9 @@ pub fn check_api_version(requested: Option<&str>) -> Result<(), ApiError> {
             "contract_version `{v}` is not supported; this service speaks {API_CONTRACT_VERSION}"
         ))
         .with("requested", v)),
-        None => Err(unsupported(alloc::format!(
-            "contract_version is required; this service speaks {API_CONTRACT_VERSION}"
-        ))),
+        None => {
+            Err(unsupported(alloc::format!("contract_version is required; this service speaks {API_CONTRACT_VERSION}")))
+        }
     }
 }
 
@@ -59,9 +59,7 @@ mod tests {
     fn patch_may_differ_major_minor_may_not() {
         assert!(check_api_version(Some("0.5.0")).is_ok());
         assert!(check_api_version(Some("0.5.7")).is_ok());
-        for bad in [
-            "0.4.0", "0.6.0", "1.5.0", "0.5", "0.5.0.1", "v0.5.0", "", "0.5.x",
-        ] {
+        for bad in ["0.4.0", "0.6.0", "1.5.0", "0.5", "0.5.0.1", "v0.5.0", "", "0.5.x"] {
             let e = check_api_version(Some(bad)).unwrap_err();
             assert_eq!(e.code, ErrorCode::UnsupportedContractVersion, "{bad}");
             assert_eq!(e.details["supported"], "0.5.0");

@@ -39,11 +39,7 @@ pub enum CourseError {
     #[error("{at}: ring has fewer than 4 positions")]
     RingTooShort { at: String },
     #[error("{at}: ring crosses itself (edges {edge_a} and {edge_b})")]
-    RingSelfIntersects {
-        at: String,
-        edge_a: usize,
-        edge_b: usize,
-    },
+    RingSelfIntersects { at: String, edge_a: usize, edge_b: usize },
     #[error("{at}: position is not a finite WGS84 (lon, lat) in range")]
     InvalidPosition { at: String },
     #[error("{at}: geometry must be a Polygon or MultiPolygon")]
@@ -97,20 +93,16 @@ impl Geometry {
     pub fn polygons(&self, at: &str) -> Result<Vec<Polygon>, CourseError> {
         match self {
             Geometry::Polygon(rings) => Ok(alloc::vec![polygon(rings, at)?]),
-            Geometry::MultiPolygon(polys) => polys
-                .iter()
-                .enumerate()
-                .map(|(i, rings)| polygon(rings, &format!("{at}.coordinates[{i}]")))
-                .collect(),
+            Geometry::MultiPolygon(polys) => {
+                polys.iter().enumerate().map(|(i, rings)| polygon(rings, &format!("{at}.coordinates[{i}]"))).collect()
+            }
         }
     }
 }
 
 fn polygon(rings: &[Vec<Vec<f64>>], at: &str) -> Result<Polygon, CourseError> {
     if rings.is_empty() {
-        return Err(CourseError::RingTooShort {
-            at: format!("{at}.coordinates"),
-        });
+        return Err(CourseError::RingTooShort { at: format!("{at}.coordinates") });
     }
     let mut out = Vec::with_capacity(rings.len());
     for (r, ring) in rings.iter().enumerate() {
@@ -122,9 +114,7 @@ fn polygon(rings: &[Vec<Vec<f64>>], at: &str) -> Result<Polygon, CourseError> {
         for (i, pos) in ring.iter().enumerate() {
             let ok = (pos.len() == 2 || pos.len() == 3) && validate::lat_lon_ok(pos[1], pos[0]);
             if !ok {
-                return Err(CourseError::InvalidPosition {
-                    at: format!("{at}[{i}]"),
-                });
+                return Err(CourseError::InvalidPosition { at: format!("{at}[{i}]") });
             }
             pts.push(LatLon::new(pos[1], pos[0]));
         }
@@ -135,11 +125,7 @@ fn polygon(rings: &[Vec<Vec<f64>>], at: &str) -> Result<Polygon, CourseError> {
         let frame = LocalFrame::new(pts[0]);
         let local: Vec<Coord<f64>> = pts.iter().map(|p| frame.to_local(*p).into()).collect();
         if let Some((a, b)) = ring_self_intersection(&local) {
-            return Err(CourseError::RingSelfIntersects {
-                at,
-                edge_a: a,
-                edge_b: b,
-            });
+            return Err(CourseError::RingSelfIntersects { at, edge_a: a, edge_b: b });
         }
         out.push(pts);
     }
@@ -205,17 +191,14 @@ fn check_manifest(v: &str) -> Result<(), CourseError> {
     if crate::contract::compatible(v, crate::MANIFEST_CONTRACT_VERSION) {
         Ok(())
     } else {
-        Err(CourseError::UnsupportedManifestVersion {
-            found: String::from(v),
-        })
+        Err(CourseError::UnsupportedManifestVersion { found: String::from(v) })
     }
 }
 
 impl Course {
     /// Parses and validates a course file.
     pub fn from_json(text: &str) -> Result<Course, CourseError> {
-        let course: Course =
-            serde_json::from_str(text).map_err(|e| CourseError::Json(format!("{e}")))?;
+        let course: Course = serde_json::from_str(text).map_err(|e| CourseError::Json(format!("{e}")))?;
         course.validate()?;
         Ok(course)
     }
@@ -226,9 +209,7 @@ impl Course {
         if validate::course_id(&self.course_id).is_err() {
             return Err(CourseError::InvalidField {
                 at: String::from("course_id"),
-                reason: String::from(
-                    "expected 1-64 of a-z, 0-9, `_` or `-`, starting with a letter or digit",
-                ),
+                reason: String::from("expected 1-64 of a-z, 0-9, `_` or `-`, starting with a letter or digit"),
             });
         }
         if self.holes.is_empty() {
@@ -243,9 +224,7 @@ impl Course {
                 });
             }
             if !seen.insert(hole.hole_id) {
-                return Err(CourseError::DuplicateHoleId {
-                    hole_id: hole.hole_id,
-                });
+                return Err(CourseError::DuplicateHoleId { hole_id: hole.hole_id });
             }
             if !(1..=7).contains(&hole.par) {
                 return Err(CourseError::InvalidField {
@@ -254,9 +233,7 @@ impl Course {
                 });
             }
             let Some(green) = &hole.green else {
-                return Err(CourseError::HoleWithoutGreen {
-                    hole_id: hole.hole_id,
-                });
+                return Err(CourseError::HoleWithoutGreen { hole_id: hole.hole_id });
             };
             green.polygons(&format!("holes[{h}].green"))?;
             for (name, geom) in [("fringe", &hole.fringe), ("boundary", &hole.boundary)] {
@@ -275,16 +252,11 @@ impl Course {
                     g.polygons(&format!("holes[{h}].{name}[{i}]"))?;
                 }
             }
-            let points = hole
-                .tees
-                .iter()
-                .map(|t| ("tees", t.position))
-                .chain(hole.default_cup.map(|c| ("default_cup", c)));
+            let points =
+                hole.tees.iter().map(|t| ("tees", t.position)).chain(hole.default_cup.map(|c| ("default_cup", c)));
             for (name, p) in points {
                 if !validate::lat_lon_ok(p.lat, p.lon) {
-                    return Err(CourseError::InvalidPosition {
-                        at: format!("holes[{h}].{name}"),
-                    });
+                    return Err(CourseError::InvalidPosition { at: format!("holes[{h}].{name}") });
                 }
             }
         }
@@ -298,36 +270,26 @@ impl Course {
     /// Builds the classification index of one hole (`hole_not_found` when absent).
     pub fn prepare_hole(&self, hole_id: u32) -> Result<PreparedHole, ApiError> {
         let hole = self.hole(hole_id).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::HoleNotFound,
-                format!("course `{}` has no hole {hole_id}", self.course_id),
-            )
-            .field("hole_id")
-            .with("course_id", self.course_id.as_str())
-            .with("hole_id", hole_id)
+            ApiError::new(ErrorCode::HoleNotFound, format!("course `{}` has no hole {hole_id}", self.course_id))
+                .field("hole_id")
+                .with("course_id", self.course_id.as_str())
+                .with("hole_id", hole_id)
         })?;
-        PreparedHole::new(&self.course_id, hole).map_err(|e| {
-            ApiError::new(ErrorCode::CourseDataUnavailable, format!("{e}")).with("reason", e.code())
-        })
+        PreparedHole::new(&self.course_id, hole)
+            .map_err(|e| ApiError::new(ErrorCode::CourseDataUnavailable, format!("{e}")).with("reason", e.code()))
     }
 
     /// Builds every hole's index, in file order.
     pub fn prepare_all(&self) -> Result<Vec<PreparedHole>, CourseError> {
-        self.holes
-            .iter()
-            .map(|h| PreparedHole::new(&self.course_id, h))
-            .collect()
+        self.holes.iter().map(|h| PreparedHole::new(&self.course_id, h)).collect()
     }
 }
 
 /// The error for a course id the registry does not list.
 pub fn course_not_found(course_id: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::CourseNotFound,
-        format!("no course `{course_id}` in the dataset registry"),
-    )
-    .field("course_id")
-    .with("course_id", course_id)
+    ApiError::new(ErrorCode::CourseNotFound, format!("no course `{course_id}` in the dataset registry"))
+        .field("course_id")
+        .with("course_id", course_id)
 }
 
 /// One entry of the dataset registry.
@@ -353,8 +315,7 @@ impl Registry {
     /// Parses and validates a registry: known manifest version, well-formed
     /// and unique course ids, relative paths that stay inside the data root.
     pub fn from_json(text: &str) -> Result<Registry, CourseError> {
-        let reg: Registry =
-            serde_json::from_str(text).map_err(|e| CourseError::Json(format!("{e}")))?;
+        let reg: Registry = serde_json::from_str(text).map_err(|e| CourseError::Json(format!("{e}")))?;
         check_manifest(&reg.manifest_contract_version)?;
         let mut seen = BTreeSet::new();
         for (i, d) in reg.datasets.iter().enumerate() {
@@ -375,9 +336,7 @@ impl Registry {
                 });
             }
             if !seen.insert(d.course_id.as_str()) {
-                return Err(CourseError::DuplicateCourseId {
-                    course_id: d.course_id.clone(),
-                });
+                return Err(CourseError::DuplicateCourseId { course_id: d.course_id.clone() });
             }
         }
         Ok(reg)

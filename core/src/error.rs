@@ -133,8 +133,7 @@ impl Serialize for ErrorCode {
 impl<'de> Deserialize<'de> for ErrorCode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        ErrorCode::from_code(&s)
-            .ok_or_else(|| serde::de::Error::custom(alloc::format!("unknown error code `{s}`")))
+        ErrorCode::from_code(&s).ok_or_else(|| serde::de::Error::custom(alloc::format!("unknown error code `{s}`")))
     }
 }
 
@@ -150,11 +149,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError {
-            code,
-            message: message.into(),
-            details: Map::new(),
-        }
+        ApiError { code, message: message.into(), details: Map::new() }
     }
 
     /// Adds one entry to `details`.

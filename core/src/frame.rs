@@ -116,10 +116,7 @@ impl LocalFrame {
     /// angle addition from the origin's cached sines and cosines, which is
     /// exact to rounding; far away it falls back to full `sin`/`cos`.
     pub fn to_enu(&self, p: LatLon) -> (f64, f64) {
-        let (dlat, dlon) = (
-            (p.lat - self.origin.lat) * DEG,
-            (p.lon - self.origin.lon) * DEG,
-        );
+        let (dlat, dlon) = ((p.lat - self.origin.lat) * DEG, (p.lon - self.origin.lon) * DEG);
         let q = if libm::fabs(dlat) <= SMALL_ANGLE && libm::fabs(dlon) <= SMALL_ANGLE {
             let (sd, cd) = small_sin_cos(dlat);
             let (so, co) = small_sin_cos(dlon);
@@ -132,24 +129,16 @@ impl LocalFrame {
         } else {
             ecef(p.lat, p.lon)
         };
-        let d = [
-            q[0] - self.ecef0[0],
-            q[1] - self.ecef0[1],
-            q[2] - self.ecef0[2],
-        ];
+        let d = [q[0] - self.ecef0[0], q[1] - self.ecef0[1], q[2] - self.ecef0[2]];
         let e = -self.sin_lon0 * d[0] + self.cos_lon0 * d[1];
-        let n = -self.sin_lat0 * self.cos_lon0 * d[0] - self.sin_lat0 * self.sin_lon0 * d[1]
-            + self.cos_lat0 * d[2];
+        let n = -self.sin_lat0 * self.cos_lon0 * d[0] - self.sin_lat0 * self.sin_lon0 * d[1] + self.cos_lat0 * d[2];
         (e, n)
     }
 
     /// WGS84 → frame coordinates (rotation applied).
     pub fn to_local(&self, p: LatLon) -> LocalXY {
         let (e, n) = self.to_enu(p);
-        LocalXY {
-            x: e * self.cos_rot + n * self.sin_rot,
-            y: -e * self.sin_rot + n * self.cos_rot,
-        }
+        LocalXY { x: e * self.cos_rot + n * self.sin_rot, y: -e * self.sin_rot + n * self.cos_rot }
     }
 
     /// Frame coordinates → WGS84 (inverse of [`LocalFrame::to_local`]).
@@ -182,8 +171,7 @@ impl LocalFrame {
             let dp_dlon = [-nn * cl * so, nn * cl * co, 0.0];
             let row_e = |v: [f64; 3]| -self.sin_lon0 * v[0] + self.cos_lon0 * v[1];
             let row_n = |v: [f64; 3]| {
-                -self.sin_lat0 * self.cos_lon0 * v[0] - self.sin_lat0 * self.sin_lon0 * v[1]
-                    + self.cos_lat0 * v[2]
+                -self.sin_lat0 * self.cos_lon0 * v[0] - self.sin_lat0 * self.sin_lon0 * v[1] + self.cos_lat0 * v[2]
             };
             let (a, b) = (row_e(dp_dlat), row_e(dp_dlon));
             let (c, d) = (row_n(dp_dlat), row_n(dp_dlon));
@@ -210,9 +198,7 @@ impl LocalFrame {
             rotation_convention: String::from(
                 "rotation_deg is the angle from east to +x, counter-clockwise seen from above; +y is +x turned 90 degrees counter-clockwise",
             ),
-            axes: String::from(
-                "x = e*cos(r) + n*sin(r); y = -e*sin(r) + n*cos(r); e = metres east, n = metres north",
-            ),
+            axes: String::from("x = e*cos(r) + n*sin(r); y = -e*sin(r) + n*cos(r); e = metres east, n = metres north"),
             units: String::from("m"),
         }
     }
@@ -278,10 +264,7 @@ mod tests {
             let f = LocalFrame::with_rotation(o, rot);
             for (x, y) in [(0.0, 0.0), (1999.0, -5.0), (-1400.0, 1400.0), (3.2, 0.001)] {
                 let back = f.to_local(f.to_wgs84(LocalXY { x, y }));
-                assert!(
-                    (back.x - x).abs() < 1e-6 && (back.y - y).abs() < 1e-6,
-                    "{rot} {x} {y} {back:?}"
-                );
+                assert!((back.x - x).abs() < 1e-6 && (back.y - y).abs() < 1e-6, "{rot} {x} {y} {back:?}");
             }
         }
     }
@@ -290,23 +273,14 @@ mod tests {
     fn small_angle_path_matches_full_trigonometry() {
         let o = LatLon::new(33.503, -82.022);
         let f = LocalFrame::new(o);
-        for (dlat, dlon) in [
-            (0.0, 0.0),
-            (0.0001, -0.0002),
-            (0.018, 0.5729),
-            (-0.5729, 0.5729),
-        ] {
+        for (dlat, dlon) in [(0.0, 0.0), (0.0001, -0.0002), (0.018, 0.5729), (-0.5729, 0.5729)] {
             let p = LatLon::new(o.lat + dlat, o.lon + dlon);
             let (e, n) = f.to_enu(p);
             let q = ecef(p.lat, p.lon);
             let d = [q[0] - f.ecef0[0], q[1] - f.ecef0[1], q[2] - f.ecef0[2]];
             let e2 = -f.sin_lon0 * d[0] + f.cos_lon0 * d[1];
-            let n2 = -f.sin_lat0 * f.cos_lon0 * d[0] - f.sin_lat0 * f.sin_lon0 * d[1]
-                + f.cos_lat0 * d[2];
-            assert!(
-                (e - e2).abs() < 1e-7 && (n - n2).abs() < 1e-7,
-                "{dlat} {dlon}: {e} {e2} {n} {n2}"
-            );
+            let n2 = -f.sin_lat0 * f.cos_lon0 * d[0] - f.sin_lat0 * f.sin_lon0 * d[1] + f.cos_lat0 * d[2];
+            assert!((e - e2).abs() < 1e-7 && (n - n2).abs() < 1e-7, "{dlat} {dlon}: {e} {e2} {n} {n2}");
         }
     }
 

@@ -31,15 +31,9 @@ impl Gcra {
         if limit == 0 || period_ms == 0 || burst == 0 {
             return None;
         }
-        let emission_us = period_ms
-            .checked_mul(1000)?
-            .div_ceil(u64::from(limit))
-            .max(1);
+        let emission_us = period_ms.checked_mul(1000)?.div_ceil(u64::from(limit)).max(1);
         let tolerance_us = emission_us.checked_mul(u64::from(burst - 1))?;
-        Some(Gcra {
-            emission_us,
-            tolerance_us,
-        })
+        Some(Gcra { emission_us, tolerance_us })
     }
 
     pub fn emission_us(&self) -> u64 {
@@ -52,13 +46,9 @@ impl Gcra {
         let tat = tat_us.unwrap_or(now).max(now);
         if tat - now > self.tolerance_us {
             let wait_us = tat - now - self.tolerance_us;
-            Decision::Deny {
-                retry_after_ms: wait_us.div_ceil(1000),
-            }
+            Decision::Deny { retry_after_ms: wait_us.div_ceil(1000) }
         } else {
-            Decision::Allow {
-                new_tat_us: tat.saturating_add(self.emission_us),
-            }
+            Decision::Allow { new_tat_us: tat.saturating_add(self.emission_us) }
         }
     }
 
@@ -85,12 +75,7 @@ mod tests {
             }
         }
         assert_eq!(admitted, 3);
-        assert_eq!(
-            g.check(tat, 0),
-            Decision::Deny {
-                retry_after_ms: 100
-            }
-        );
+        assert_eq!(g.check(tat, 0), Decision::Deny { retry_after_ms: 100 });
         assert!(matches!(g.check(tat, 100), Decision::Allow { .. }));
         assert!(Gcra::new(0, 1000, 1).is_none() && Gcra::new(1, 1000, 0).is_none());
     }

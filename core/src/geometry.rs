@@ -49,14 +49,8 @@ pub struct Aabb {
 
 impl Aabb {
     pub const EMPTY: Aabb = Aabb {
-        min: Coord {
-            x: f64::INFINITY,
-            y: f64::INFINITY,
-        },
-        max: Coord {
-            x: f64::NEG_INFINITY,
-            y: f64::NEG_INFINITY,
-        },
+        min: Coord { x: f64::INFINITY, y: f64::INFINITY },
+        max: Coord { x: f64::NEG_INFINITY, y: f64::NEG_INFINITY },
     };
 
     pub fn of_points(points: &[Coord<f64>]) -> Aabb {
@@ -82,14 +76,8 @@ impl Aabb {
     #[must_use]
     pub fn expanded(&self, by: f64) -> Aabb {
         Aabb {
-            min: Coord {
-                x: self.min.x - by,
-                y: self.min.y - by,
-            },
-            max: Coord {
-                x: self.max.x + by,
-                y: self.max.y + by,
-            },
+            min: Coord { x: self.min.x - by, y: self.min.y - by },
+            max: Coord { x: self.max.x + by, y: self.max.y + by },
         }
     }
 
@@ -107,10 +95,7 @@ impl Aabb {
     }
 
     pub fn center(&self) -> Coord<f64> {
-        Coord {
-            x: (self.min.x + self.max.x) * 0.5,
-            y: (self.min.y + self.max.y) * 0.5,
-        }
+        Coord { x: (self.min.x + self.max.x) * 0.5, y: (self.min.y + self.max.y) * 0.5 }
     }
 }
 
@@ -120,11 +105,7 @@ pub fn seg_dist2(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
     let (dx, dy) = (b.x - a.x, b.y - a.y);
     let (px, py) = (p.x - a.x, p.y - a.y);
     let len2 = dx * dx + dy * dy;
-    let t = if len2 > 0.0 {
-        ((px * dx + py * dy) / len2).clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
+    let t = if len2 > 0.0 { ((px * dx + py * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
     let (ex, ey) = (px - t * dx, py - t * dy);
     ex * ex + ey * ey
 }
@@ -154,9 +135,7 @@ pub fn ring_contains(ring: &[Coord<f64>], p: Coord<f64>) -> bool {
 
 /// Twice the signed area of a closed ring (positive when counter-clockwise).
 pub fn ring_area2(ring: &[Coord<f64>]) -> f64 {
-    ring.windows(2)
-        .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
-        .sum()
+    ring.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum()
 }
 
 fn orient(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> f64 {
@@ -173,9 +152,7 @@ pub fn segments_intersect(a1: Coord<f64>, a2: Coord<f64>, b1: Coord<f64>, b2: Co
     let d2 = orient(b1, b2, a2);
     let d3 = orient(a1, a2, b1);
     let d4 = orient(a1, a2, b2);
-    if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0))
-        && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0))
-    {
+    if ((d1 > 0.0 && d2 < 0.0) || (d1 < 0.0 && d2 > 0.0)) && ((d3 > 0.0 && d4 < 0.0) || (d3 < 0.0 && d4 > 0.0)) {
         return true;
     }
     (d1 == 0.0 && on_segment(b1, b2, a1))

@@ -24,11 +24,7 @@ pub enum GreenState {
 
 impl GreenState {
     pub fn from_on_green(on: bool) -> GreenState {
-        if on {
-            GreenState::OnGreen
-        } else {
-            GreenState::OffGreen
-        }
+        if on { GreenState::OnGreen } else { GreenState::OffGreen }
     }
 
     pub const fn as_str(self) -> &'static str {
@@ -92,13 +88,7 @@ pub struct Hysteresis {
 
 impl Hysteresis {
     /// Applies one candidate. `fix_index` is the fix's 1-based number in the session.
-    pub fn step(
-        &mut self,
-        on_green: bool,
-        streaks: Streaks,
-        now_ms: u64,
-        fix_index: u64,
-    ) -> StepOutcome {
+    pub fn step(&mut self, on_green: bool, streaks: Streaks, now_ms: u64, fix_index: u64) -> StepOutcome {
         let candidate = GreenState::from_on_green(on_green);
         self.candidate = candidate;
         if self.committed == GreenState::Unknown {
@@ -120,21 +110,12 @@ impl Hysteresis {
             self.commit(candidate, now_ms, fix_index, streak);
             StepOutcome::Switched
         } else {
-            StepOutcome::Pending {
-                streak: self.streak,
-                needed,
-            }
+            StepOutcome::Pending { streak: self.streak, needed }
         }
     }
 
     fn commit(&mut self, to: GreenState, at_ms: u64, at_fix: u64, streak: u32) {
-        self.last_transition = Some(Transition {
-            from: self.committed,
-            to,
-            at_ms,
-            at_fix,
-            streak,
-        });
+        self.last_transition = Some(Transition { from: self.committed, to, at_ms, at_fix, streak });
         self.committed = to;
         self.streak = 0;
         self.transitions = self.transitions.saturating_add(1);
@@ -161,10 +142,7 @@ mod tests {
     #[test]
     fn seed_check_first_holds_second_switches() {
         let s = Streaks { on: 2, off: 2 };
-        assert_eq!(
-            run(s, &[true, false, false]),
-            [(OnGreen, 0), (OnGreen, 1), (OffGreen, 0)]
-        );
+        assert_eq!(run(s, &[true, false, false]), [(OnGreen, 0), (OnGreen, 1), (OffGreen, 0)]);
     }
 
     #[test]
@@ -174,29 +152,14 @@ mod tests {
         h.step(true, s, 0, 1);
         h.step(false, s, 1, 2);
         h.step(false, s, 2, 3);
-        assert_eq!(
-            h.step(true, s, 3, 4),
-            StepOutcome::Held { suppressed: true }
-        );
-        assert_eq!(
-            (h.committed, h.streak, h.suppressed_flickers),
-            (OnGreen, 0, 1)
-        );
+        assert_eq!(h.step(true, s, 3, 4), StepOutcome::Held { suppressed: true });
+        assert_eq!((h.committed, h.streak, h.suppressed_flickers), (OnGreen, 0, 1));
     }
 
     #[test]
     fn on_and_off_streaks_differ() {
         let s = Streaks { on: 1, off: 3 };
         let got = run(s, &[false, true, false, false, false]);
-        assert_eq!(
-            got,
-            [
-                (OffGreen, 0),
-                (OnGreen, 0),
-                (OnGreen, 1),
-                (OnGreen, 2),
-                (OffGreen, 0)
-            ]
-        );
+        assert_eq!(got, [(OffGreen, 0), (OnGreen, 0), (OnGreen, 1), (OnGreen, 2), (OffGreen, 0)]);
     }
 }

@@ -38,30 +38,19 @@ struct BandedPolygon {
 impl BandedPolygon {
     fn new(rings: &[Vec<Coord<f64>>]) -> Self {
         let bbox = Aabb::of_points(&rings[0]);
-        let edges: Vec<Edge> = rings
-            .iter()
-            .flat_map(|r| r.windows(2).map(|w| (w[0], w[1])))
-            .collect();
+        let edges: Vec<Edge> = rings.iter().flat_map(|r| r.windows(2).map(|w| (w[0], w[1]))).collect();
         let n_bands = (edges.len() / 2).clamp(1, 512);
         let height = (bbox.max.y - bbox.min.y).max(f64::MIN_POSITIVE);
         let band_h = height / n_bands as f64;
         let mut bands = alloc::vec![Vec::new(); n_bands];
         let band_of = |y: f64| (((y - bbox.min.y) / band_h) as usize).min(n_bands - 1);
         for e in edges {
-            let (lo, hi) = if e.0.y <= e.1.y {
-                (e.0.y, e.1.y)
-            } else {
-                (e.1.y, e.0.y)
-            };
+            let (lo, hi) = if e.0.y <= e.1.y { (e.0.y, e.1.y) } else { (e.1.y, e.0.y) };
             for band in &mut bands[band_of(lo)..=band_of(hi)] {
                 band.push(e);
             }
         }
-        BandedPolygon {
-            bbox,
-            band_h,
-            bands,
-        }
+        BandedPolygon { bbox, band_h, bands }
     }
 
     #[inline]
@@ -90,11 +79,8 @@ pub struct PreparedArea {
 impl PreparedArea {
     /// `polygons[i]` is a list of closed rings, exterior first.
     pub fn new(polygons: &[Vec<Vec<Coord<f64>>>]) -> Self {
-        let polygons: Vec<BandedPolygon> = polygons
-            .iter()
-            .filter(|p| !p.is_empty())
-            .map(|p| BandedPolygon::new(p))
-            .collect();
+        let polygons: Vec<BandedPolygon> =
+            polygons.iter().filter(|p| !p.is_empty()).map(|p| BandedPolygon::new(p)).collect();
         let bbox = polygons.iter().map(|p| p.bbox).reduce(|mut a, b| {
             a.union(&b);
             a
@@ -168,18 +154,7 @@ fn seg_box_dist2(a: Coord<f64>, b: Coord<f64>, r: &Aabb) -> f64 {
     if r.contains(a) || r.contains(b) {
         return 0.0;
     }
-    let corners = [
-        r.min,
-        Coord {
-            x: r.max.x,
-            y: r.min.y,
-        },
-        r.max,
-        Coord {
-            x: r.min.x,
-            y: r.max.y,
-        },
-    ];
+    let corners = [r.min, Coord { x: r.max.x, y: r.min.y }, r.max, Coord { x: r.min.x, y: r.max.y }];
     for i in 0..4 {
         if crate::geometry::segments_intersect(a, b, corners[i], corners[(i + 1) % 4]) {
             return 0.0;
@@ -196,14 +171,8 @@ fn quadrants(r: &Aabb) -> [Aabb; 4] {
     let c = r.center();
     [
         Aabb { min: r.min, max: c },
-        Aabb {
-            min: Coord { x: c.x, y: r.min.y },
-            max: Coord { x: r.max.x, y: c.y },
-        },
-        Aabb {
-            min: Coord { x: r.min.x, y: c.y },
-            max: Coord { x: c.x, y: r.max.y },
-        },
+        Aabb { min: Coord { x: c.x, y: r.min.y }, max: Coord { x: r.max.x, y: c.y } },
+        Aabb { min: Coord { x: r.min.x, y: c.y }, max: Coord { x: c.x, y: r.max.y } },
         Aabb { min: c, max: r.max },
     ]
 }
@@ -222,16 +191,7 @@ impl CandidateGrid {
         // A square grid keeps every cell square.
         let c = bbox.center();
         let half = size * (0.5 + GRID_EXTENT);
-        let bbox = Aabb {
-            min: Coord {
-                x: c.x - half,
-                y: c.y - half,
-            },
-            max: Coord {
-                x: c.x + half,
-                y: c.y + half,
-            },
-        };
+        let bbox = Aabb { min: Coord { x: c.x - half, y: c.y - half }, max: Coord { x: c.x + half, y: c.y + half } };
         let mut g = CandidateGrid {
             bbox,
             inv_cell: GRID_SIDE as f64 / (2.0 * half),
@@ -244,47 +204,21 @@ impl CandidateGrid {
     }
 
     /// Fills the `span`×`span` block of cells at `(row, col)` covering `r`.
-    fn build(
-        &mut self,
-        r: &Aabb,
-        (row, col): (usize, usize),
-        span: usize,
-        parent: &[u32],
-        edges: &[Edge],
-    ) {
-        let corners = [
-            r.min,
-            Coord {
-                x: r.max.x,
-                y: r.min.y,
-            },
-            r.max,
-            Coord {
-                x: r.min.x,
-                y: r.max.y,
-            },
-        ];
+    fn build(&mut self, r: &Aabb, (row, col): (usize, usize), span: usize, parent: &[u32], edges: &[Edge]) {
+        let corners = [r.min, Coord { x: r.max.x, y: r.min.y }, r.max, Coord { x: r.min.x, y: r.max.y }];
         let mut bound = f64::INFINITY;
         let dmin: Vec<f64> = parent
             .iter()
             .map(|&i| {
                 let (a, b) = edges[i as usize];
-                let dmax = corners
-                    .iter()
-                    .map(|c| seg_dist2(*c, a, b))
-                    .fold(0.0, f64::max);
+                let dmax = corners.iter().map(|c| seg_dist2(*c, a, b)).fold(0.0, f64::max);
                 bound = bound.min(dmax);
                 seg_box_dist2(a, b, r)
             })
             .collect();
         // A small slack keeps edges whose bounds tie within rounding.
         let limit = bound * (1.0 + 1e-9) + 1e-12;
-        let mine: Vec<u32> = parent
-            .iter()
-            .zip(&dmin)
-            .filter(|(_, d)| **d <= limit)
-            .map(|(i, _)| *i)
-            .collect();
+        let mine: Vec<u32> = parent.iter().zip(&dmin).filter(|(_, d)| **d <= limit).map(|(i, _)| *i).collect();
         if mine.len() <= GRID_MAX_CANDIDATES || span == 1 {
             let entry = (self.cands.len() as u32, mine.len() as u32);
             self.cands.extend_from_slice(&mine);
@@ -345,12 +279,7 @@ impl EdgeTree {
                 for e in chunk {
                     bbox.union(&edge_box(e));
                 }
-                nodes.push(Node {
-                    bbox,
-                    start: edges.len() as u32,
-                    len: chunk.len() as u32,
-                    leaf: true,
-                });
+                nodes.push(Node { bbox, start: edges.len() as u32, len: chunk.len() as u32, leaf: true });
                 edges.extend_from_slice(chunk);
             }
         }
@@ -367,12 +296,7 @@ impl EdgeTree {
                 for c in chunk {
                     bbox.union(&c.bbox);
                 }
-                parents.push(Node {
-                    bbox,
-                    start: (base + i * FANOUT) as u32,
-                    len: chunk.len() as u32,
-                    leaf: false,
-                });
+                parents.push(Node { bbox, start: (base + i * FANOUT) as u32, len: chunk.len() as u32, leaf: false });
             }
             let pbase = nodes.len();
             nodes.extend(parents);
@@ -382,13 +306,7 @@ impl EdgeTree {
         let grid = CandidateGrid::new(&edges);
         let step = edges.len().div_ceil(PROBES).max(1);
         let probes = edges.iter().step_by(step).map(|e| e.0).collect();
-        EdgeTree {
-            edges,
-            nodes,
-            root,
-            grid,
-            probes,
-        }
+        EdgeTree { edges, nodes, root, grid, probes }
     }
 
     /// Distance from `p` to the nearest edge (infinite for an empty tree).
@@ -446,11 +364,7 @@ impl EdgeTree {
     }
 
     fn brute_force(&self, p: Coord<f64>) -> f64 {
-        let best = self
-            .edges
-            .iter()
-            .map(|&(a, b)| seg_dist2(p, a, b))
-            .fold(f64::INFINITY, f64::min);
+        let best = self.edges.iter().map(|&(a, b)| seg_dist2(p, a, b)).fold(f64::INFINITY, f64::min);
         libm::sqrt(best)
     }
 }

@@ -38,14 +38,9 @@ impl RunStatus {
     }
 
     pub fn parse(s: &str) -> Option<RunStatus> {
-        [
-            RunStatus::Queued,
-            RunStatus::Processing,
-            RunStatus::Succeeded,
-            RunStatus::Failed,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        [RunStatus::Queued, RunStatus::Processing, RunStatus::Succeeded, RunStatus::Failed]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 
     /// True when the lifecycle allows `self → to`.
@@ -100,13 +95,7 @@ pub struct RunRecord {
 
 impl RunRecord {
     /// A queued run. Ids come from the platform: `run_` + 32 hex digits.
-    pub fn new(
-        run_id: String,
-        session_id: String,
-        course_id: String,
-        hole_id: u32,
-        now_ms: u64,
-    ) -> RunRecord {
+    pub fn new(run_id: String, session_id: String, course_id: String, hole_id: u32, now_ms: u64) -> RunRecord {
         RunRecord {
             run_id,
             status: RunStatus::Queued,
@@ -131,20 +120,12 @@ impl RunRecord {
             self.status = to;
             Ok(())
         } else {
-            Err(RunError::InvalidTransition {
-                from: self.status,
-                to,
-            })
+            Err(RunError::InvalidTransition { from: self.status, to })
         }
     }
 
     /// `queued → processing`, with the routing decision.
-    pub fn start(
-        &mut self,
-        plan_type: PlanType,
-        reason: String,
-        now_ms: u64,
-    ) -> Result<(), RunError> {
+    pub fn start(&mut self, plan_type: PlanType, reason: String, now_ms: u64) -> Result<(), RunError> {
         self.go(RunStatus::Processing)?;
         self.plan_type = Some(plan_type);
         self.routing_reason = Some(reason);
@@ -186,8 +167,7 @@ impl RunRecord {
 
     fn finish(&mut self, now_ms: u64) {
         self.finished_at_ms = Some(now_ms);
-        self.duration_ms =
-            Some(now_ms.saturating_sub(self.started_at_ms.unwrap_or(self.created_at_ms)));
+        self.duration_ms = Some(now_ms.saturating_sub(self.started_at_ms.unwrap_or(self.created_at_ms)));
     }
 }
 

@@ -72,7 +72,6 @@ pub struct SessionRecord {
     pub hysteresis: Hysteresis,
     pub fix_count: u64,
     pub last_seq: Option<u64>,
-    pub duplicate_fixes: u64,
     pub warnings: Vec<Warning>,
     pub last_advice: Option<LastAdvice>,
 }
@@ -82,10 +81,7 @@ fn cup_warning(hole: &PreparedHole, cup: &Cup) -> Option<Warning> {
         return None;
     }
     let mut details = Map::new();
-    details.insert(
-        "distance_to_green_edge_m".into(),
-        cup.distance_to_green_edge_m.into(),
-    );
+    details.insert("distance_to_green_edge_m".into(), cup.distance_to_green_edge_m.into());
     details.insert("hole_id".into(), hole.hole_id.into());
     Some(Warning {
         code: String::from(WARN_CUP_NOT_ON_GREEN),
@@ -99,11 +95,7 @@ fn cup_warning(hole: &PreparedHole, cup: &Cup) -> Option<Warning> {
 
 fn make_cup(hole: &PreparedHole, wgs84: LatLon, source: CupSource) -> Cup {
     let (_, d) = hole.signed_green_distance(hole.frame().to_local(wgs84).into());
-    Cup {
-        wgs84,
-        source,
-        distance_to_green_edge_m: d,
-    }
+    Cup { wgs84, source, distance_to_green_edge_m: d }
 }
 
 /// Starts a session. `session_id` comes from the platform's CSPRNG
@@ -118,10 +110,7 @@ pub fn start(
 ) -> Result<SessionRecord, ApiError> {
     crate::validate::session_id(&session_id)?;
     if req.course_id != hole.course_id || req.hole_id != hole.hole_id {
-        return Err(ApiError::new(
-            ErrorCode::InternalError,
-            "prepared hole does not match the request",
-        ));
+        return Err(ApiError::new(ErrorCode::InternalError, "prepared hole does not match the request"));
     }
     let mut rec = SessionRecord {
         schema: RECORD_SCHEMA,
@@ -139,7 +128,6 @@ pub fn start(
         hysteresis: Hysteresis::default(),
         fix_count: 0,
         last_seq: None,
-        duplicate_fixes: 0,
         warnings: Vec::new(),
         last_advice: None,
     };
@@ -159,20 +147,12 @@ pub fn is_expired(rec: &SessionRecord, now_ms: u64) -> bool {
 
 /// `session_not_found` for an expired record; stores call this on every load.
 pub fn check_live(rec: &SessionRecord, now_ms: u64) -> Result<(), ApiError> {
-    if is_expired(rec, now_ms) {
-        Err(not_found(&rec.session_id))
-    } else {
-        Ok(())
-    }
+    if is_expired(rec, now_ms) { Err(not_found(&rec.session_id)) } else { Ok(()) }
 }
 
 /// The error for an unknown or expired session.
 pub fn not_found(session_id: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::SessionNotFound,
-        "no such session (it may have expired)",
-    )
-    .with("session_id", session_id)
+    ApiError::new(ErrorCode::SessionNotFound, "no such session (it may have expired)").with("session_id", session_id)
 }
 
 /// Records a write: bumps `revision`, slides the expiry.
@@ -186,10 +166,7 @@ fn check_hole(rec: &SessionRecord, hole: &PreparedHole) -> Result<(), ApiError> 
     if rec.course_id == hole.course_id && rec.hole_id == hole.hole_id {
         Ok(())
     } else {
-        Err(ApiError::new(
-            ErrorCode::InternalError,
-            "prepared hole does not match the session",
-        ))
+        Err(ApiError::new(ErrorCode::InternalError, "prepared hole does not match the session"))
     }
 }
 
@@ -216,16 +193,14 @@ pub fn set_cup(
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum BallOutcome {
     /// Classified and stepped; the hysteresis outcome says how.
-    Applied {
-        classification: Classification,
-        step: StepOutcome,
-    },
+    Applied { classification: Classification, step: StepOutcome },
     /// `seq` was already accepted: acknowledged, nothing changed.
     Duplicate,
 }
 
 /// Classifies a fix and applies hysteresis. A fix whose `seq` is not above
-/// `last_seq` is a duplicate: the record is left untouched (not even touched).
+/// `last_seq` is a duplicate: the record is left exactly as it was (no
+/// revision, no expiry change), so there is nothing to save.
 pub fn set_ball(
     rec: &mut SessionRecord,
     fix: &BallFix,
@@ -241,19 +216,13 @@ pub fn set_ball(
     }
     if let (Some(seq), Some(last)) = (fix.seq, rec.last_seq) {
         if seq <= last {
-            rec.duplicate_fixes += 1;
             return Ok(BallOutcome::Duplicate);
         }
     }
     let classification = hole.classify(fix.ball_wgs84, fix.accuracy_m, fix.accuracy_kind, config);
     rec.fix_count += 1;
-    let streaks = Streaks {
-        on: config.commit_on_streak,
-        off: config.commit_off_streak,
-    };
-    let step = rec
-        .hysteresis
-        .step(classification.on_green, streaks, now_ms, rec.fix_count);
+    let streaks = Streaks { on: config.commit_on_streak, off: config.commit_off_streak };
+    let step = rec.hysteresis.step(classification.on_green, streaks, now_ms, rec.fix_count);
     rec.ball = Some(Ball {
         wgs84: fix.ball_wgs84,
         classification,
@@ -264,10 +233,7 @@ pub fn set_ball(
         rec.last_seq = fix.seq;
     }
     touch(rec, config, now_ms);
-    Ok(BallOutcome::Applied {
-        classification,
-        step,
-    })
+    Ok(BallOutcome::Applied { classification, step })
 }
 
 /// Decides where advice comes from and builds the downstream request.
@@ -294,17 +260,9 @@ pub fn apply_advice_result(
 ) -> Result<(), ApiError> {
     check_live(rec, now_ms)?;
     if !status.is_terminal() {
-        return Err(ApiError::new(
-            ErrorCode::InternalError,
-            "advice results are recorded once the run is terminal",
-        ));
+        return Err(ApiError::new(ErrorCode::InternalError, "advice results are recorded once the run is terminal"));
     }
-    rec.last_advice = Some(LastAdvice {
-        run_id: String::from(run_id),
-        plan_type,
-        status,
-        at_ms: now_ms,
-    });
+    rec.last_advice = Some(LastAdvice { run_id: String::from(run_id), plan_type, status, at_ms: now_ms });
     touch(rec, config, now_ms);
     Ok(())
 }
@@ -334,7 +292,6 @@ pub fn hole_state(rec: &SessionRecord) -> HoleState {
         suppressed_flickers: rec.hysteresis.suppressed_flickers,
         fix_count: rec.fix_count,
         last_seq: rec.last_seq,
-        duplicate_fixes: rec.duplicate_fixes,
         warnings: rec.warnings.clone(),
         created_at_ms: rec.created_at_ms,
         updated_at_ms: rec.updated_at_ms,

@@ -14,10 +14,7 @@ const SESSION_ID_HEX: usize = 32;
 
 /// True when `lat`, `lon` are finite and within WGS84 ranges.
 pub fn lat_lon_ok(lat: f64, lon: f64) -> bool {
-    lat.is_finite()
-        && lon.is_finite()
-        && (-90.0..=90.0).contains(&lat)
-        && (-180.0..=180.0).contains(&lon)
+    lat.is_finite() && lon.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)
 }
 
 /// Checks a coordinate; `field` is its JSON path (`ball_wgs84`).
@@ -53,8 +50,7 @@ pub fn course_id(id: &str) -> Result<(), ApiError> {
     let ok = !b.is_empty()
         && b.len() <= 64
         && b[0].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-');
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-');
     if ok {
         Ok(())
     } else {
@@ -71,11 +67,7 @@ pub fn hole_id(id: u32) -> Result<(), ApiError> {
     if (1..=MAX_HOLE_ID).contains(&id) {
         Ok(())
     } else {
-        Err(ApiError::new(
-            ErrorCode::InvalidField,
-            format!("hole_id must be 1..={MAX_HOLE_ID}"),
-        )
-        .field("hole_id"))
+        Err(ApiError::new(ErrorCode::InvalidField, format!("hole_id must be 1..={MAX_HOLE_ID}")).field("hole_id"))
     }
 }
 
@@ -83,17 +75,12 @@ pub fn hole_id(id: u32) -> Result<(), ApiError> {
 pub fn session_id(id: &str) -> Result<(), ApiError> {
     let ok = id.len() == SESSION_ID_PREFIX.len() + SESSION_ID_HEX
         && id.starts_with(SESSION_ID_PREFIX)
-        && id[SESSION_ID_PREFIX.len()..]
-            .bytes()
-            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
+        && id[SESSION_ID_PREFIX.len()..].bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
     if ok {
         Ok(())
     } else {
-        Err(ApiError::new(
-            ErrorCode::InvalidSessionId,
-            "session_id must be `gs_` followed by 32 lowercase hex digits",
-        )
-        .field("session_id"))
+        Err(ApiError::new(ErrorCode::InvalidSessionId, "session_id must be `gs_` followed by 32 lowercase hex digits")
+            .field("session_id"))
     }
 }
 
@@ -119,10 +106,7 @@ mod tests {
         let e = lat_lon("ball_wgs84", LatLon::new(f64::NAN, 0.0)).unwrap_err();
         assert_eq!(e.details["field"], "ball_wgs84.lat");
         let e = lat_lon("cup_wgs84", LatLon::new(0.0, 180.5)).unwrap_err();
-        assert_eq!(
-            (e.code, e.details["field"].as_str()),
-            (ErrorCode::InvalidCoordinates, Some("cup_wgs84.lon"))
-        );
+        assert_eq!((e.code, e.details["field"].as_str()), (ErrorCode::InvalidCoordinates, Some("cup_wgs84.lon")));
     }
 
     #[test]
@@ -137,10 +121,7 @@ mod tests {
             "xx_abababababababababababababababab",
             "gs_abababababababababababababababa",
         ] {
-            assert_eq!(
-                session_id(bad).unwrap_err().code,
-                ErrorCode::InvalidSessionId
-            );
+            assert_eq!(session_id(bad).unwrap_err().code, ErrorCode::InvalidSessionId);
         }
     }
 
@@ -153,10 +134,7 @@ mod tests {
         }
         assert!(hole_id(0).is_err() && hole_id(100).is_err() && hole_id(18).is_ok());
         for bad in [0.0, -1.0, f64::INFINITY, 1000.5] {
-            assert_eq!(
-                accuracy("accuracy_m", bad).unwrap_err().code,
-                ErrorCode::InvalidAccuracy
-            );
+            assert_eq!(accuracy("accuracy_m", bad).unwrap_err().code, ErrorCode::InvalidAccuracy);
         }
     }
 }

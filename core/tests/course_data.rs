@@ -19,10 +19,7 @@ fn bundled_course_and_registry_load() {
     let reg = Registry::from_json(DATASETS_JSON).unwrap();
     assert_eq!(reg.get("riverside").unwrap().path, "riverside/course.json");
     let course = Course::from_json(RIVERSIDE_COURSE_JSON).unwrap();
-    assert!(
-        course.illustrative,
-        "the example course is labelled illustrative"
-    );
+    assert!(course.illustrative, "the example course is labelled illustrative");
     let holes = course.prepare_all().unwrap();
     assert!(holes.len() >= 2);
     let h1 = &holes[0];
@@ -43,16 +40,11 @@ fn bundled_course_and_registry_load() {
 #[test]
 fn broken_geometry_is_named() {
     let mut v = riverside();
-    let ring = v["holes"][0]["bunkers"][0]["coordinates"][0]
-        .as_array_mut()
-        .unwrap();
+    let ring = v["holes"][0]["bunkers"][0]["coordinates"][0].as_array_mut().unwrap();
     ring.pop();
     assert_eq!(code_of(&v), "ring_not_closed");
     let e = Course::from_json(&v.to_string()).unwrap_err();
-    assert!(
-        e.to_string().contains("holes[0].bunkers[0].coordinates[0]"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("holes[0].bunkers[0].coordinates[0]"), "{e}");
 
     let mut v = riverside();
     v["holes"][0]["green"]["coordinates"][0] = json!([[0.0, 0.0], [1e-4, 0.0], [0.0, 0.0]]);
@@ -74,8 +66,7 @@ fn broken_geometry_is_named() {
     assert_eq!(code_of(&v), "position_invalid");
 
     let mut v = riverside();
-    v["holes"][0]["water"][0] =
-        json!({"type": "LineString", "coordinates": [[0.0, 0.0], [1.0, 1.0]]});
+    v["holes"][0]["water"][0] = json!({"type": "LineString", "coordinates": [[0.0, 0.0], [1.0, 1.0]]});
     assert_eq!(code_of(&v), "course_json_invalid");
 }
 
@@ -83,17 +74,11 @@ fn broken_geometry_is_named() {
 fn structural_problems_are_named() {
     let mut v = riverside();
     v["holes"][1].as_object_mut().unwrap().remove("green");
-    assert_eq!(
-        Course::from_json(&v.to_string()).unwrap_err(),
-        CourseError::HoleWithoutGreen { hole_id: 2 }
-    );
+    assert_eq!(Course::from_json(&v.to_string()).unwrap_err(), CourseError::HoleWithoutGreen { hole_id: 2 });
 
     let mut v = riverside();
     v["holes"][1]["hole_id"] = json!(1);
-    assert_eq!(
-        Course::from_json(&v.to_string()).unwrap_err(),
-        CourseError::DuplicateHoleId { hole_id: 1 }
-    );
+    assert_eq!(Course::from_json(&v.to_string()).unwrap_err(), CourseError::DuplicateHoleId { hole_id: 1 });
 
     let mut v = riverside();
     v["manifest_contract_version"] = json!("0.2.0");
@@ -108,11 +93,7 @@ fn structural_problems_are_named() {
     assert_eq!(code_of(&v), "course_field_invalid");
 
     for text in ["", "{", "[]", "null", "{\"holes\": 3}"] {
-        assert_eq!(
-            Course::from_json(text).unwrap_err().code(),
-            "course_json_invalid",
-            "{text:?}"
-        );
+        assert_eq!(Course::from_json(text).unwrap_err().code(), "course_json_invalid", "{text:?}");
     }
 }
 
@@ -121,24 +102,12 @@ fn registry_problems_are_named() {
     let dup = json!({"manifest_contract_version": "0.1.0", "datasets": [
         {"course_id": "a", "name": "A", "path": "a.json", "version": "1"},
         {"course_id": "a", "name": "A2", "path": "b.json", "version": "1"}]});
-    assert_eq!(
-        Registry::from_json(&dup.to_string()).unwrap_err().code(),
-        "duplicate_course_id"
-    );
+    assert_eq!(Registry::from_json(&dup.to_string()).unwrap_err().code(), "duplicate_course_id");
     for path in ["../etc/passwd", "/abs.json", "a/../../b.json", ""] {
         let r = json!({"manifest_contract_version": "0.1.0", "datasets": [{"course_id": "a", "name": "A", "path": path, "version": "1"}]});
-        assert_eq!(
-            Registry::from_json(&r.to_string()).unwrap_err().code(),
-            "course_field_invalid",
-            "{path}"
-        );
+        assert_eq!(Registry::from_json(&r.to_string()).unwrap_err().code(), "course_field_invalid", "{path}");
     }
-    assert_eq!(
-        Registry::from_json("{\"datasets\": []}")
-            .unwrap_err()
-            .code(),
-        "course_json_invalid"
-    );
+    assert_eq!(Registry::from_json("{\"datasets\": []}").unwrap_err().code(), "course_json_invalid");
 }
 
 #[test]
@@ -151,17 +120,10 @@ fn unknown_hole_is_hole_not_found() {
 
 #[test]
 fn error_code_list_in_docs_matches_the_code() {
-    let doc = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../docs/error-codes.md"
-    ))
-    .unwrap();
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/error-codes.md")).unwrap();
     for code in greenside_core::ErrorCode::ALL {
         let row = format!("| `{}` | {} |", code.as_str(), code.http_status());
-        assert!(
-            doc.contains(&row),
-            "docs/error-codes.md lacks the row {row}"
-        );
+        assert!(doc.contains(&row), "docs/error-codes.md lacks the row {row}");
     }
     let rows = doc.lines().filter(|l| l.starts_with("| `")).count();
     assert_eq!(
@@ -170,10 +132,7 @@ fn error_code_list_in_docs_matches_the_code() {
         "docs list codes the code does not have"
     );
     for c in COURSE_CODES {
-        assert!(
-            doc.contains(&format!("| `{c}` | course data |")),
-            "docs/error-codes.md lacks course code {c}"
-        );
+        assert!(doc.contains(&format!("| `{c}` | course data |")), "docs/error-codes.md lacks course code {c}");
     }
 }
 

@@ -29,128 +29,58 @@ fn fix(lat: f64, lon: f64) -> BallFix {
 fn advice_result_is_recorded_once_the_run_is_terminal() {
     let course = Course::from_json(RIVERSIDE_COURSE_JSON).unwrap();
     let hole = course.prepare_hole(1).unwrap();
-    let cfg = Config {
-        session_ttl_s: 10,
-        ..Config::default()
-    };
+    let cfg = Config { session_ttl_s: 10, ..Config::default() };
     let req: StartRequest =
-        api::decode(br#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1}"#)
-            .unwrap();
+        api::decode(br#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1}"#).unwrap();
     let mut rec = session::start(&req, SID.into(), 7, &hole, &cfg, 1_000).unwrap();
-    assert_eq!(
-        (rec.revision, rec.expires_at_ms, rec.session_number),
-        (1, 11_000, 7)
-    );
-    let out =
-        session::set_ball(&mut rec, &fix(40.268240, -111.659520), &hole, &cfg, 2_000).unwrap();
+    assert_eq!((rec.revision, rec.expires_at_ms, rec.session_number), (1, 11_000, 7));
+    let out = session::set_ball(&mut rec, &fix(40.268240, -111.659520), &hole, &cfg, 2_000).unwrap();
     assert!(matches!(out, BallOutcome::Applied { .. }));
 
-    let mut run = RunRecord::new(
-        greenside_core::run::run_id_from_random([1; 16]),
-        SID.into(),
-        "riverside".into(),
-        1,
-        2_100,
-    );
+    let mut run =
+        RunRecord::new(greenside_core::run::run_id_from_random([1; 16]), SID.into(), "riverside".into(), 1, 2_100);
     assert_eq!(run.run_id, "run_01010101010101010101010101010101");
     let decision = session::request_advice(&rec, &hole, &run.run_id, 2_100).unwrap();
     assert_eq!(decision.plan_type, PlanType::Putt);
     assert_eq!(decision.request.run_id, run.run_id);
-    run.start(decision.plan_type, decision.reason.clone(), 2_100)
-        .unwrap();
+    run.start(decision.plan_type, decision.reason.clone(), 2_100).unwrap();
 
     // Not terminal yet: refused, record untouched.
     let before = rec.clone();
-    let e = session::apply_advice_result(
-        &mut rec,
-        &run.run_id,
-        PlanType::Putt,
-        run.status,
-        &cfg,
-        2_200,
-    )
-    .unwrap_err();
+    let e = session::apply_advice_result(&mut rec, &run.run_id, PlanType::Putt, run.status, &cfg, 2_200).unwrap_err();
     assert_eq!(e.code, ErrorCode::InternalError);
     assert_eq!(rec, before);
 
     run.succeed(Some(40), false, 2_300).unwrap();
-    assert_eq!(
-        (run.duration_ms, run.downstream_latency_ms),
-        (Some(200), Some(40))
-    );
-    session::apply_advice_result(
-        &mut rec,
-        &run.run_id,
-        PlanType::Putt,
-        run.status,
-        &cfg,
-        2_300,
-    )
-    .unwrap();
+    assert_eq!((run.duration_ms, run.downstream_latency_ms), (Some(200), Some(40)));
+    session::apply_advice_result(&mut rec, &run.run_id, PlanType::Putt, run.status, &cfg, 2_300).unwrap();
     let last = rec.last_advice.as_ref().unwrap();
-    assert_eq!(
-        (last.status, last.at_ms, rec.expires_at_ms, rec.revision),
-        (RunStatus::Succeeded, 2_300, 12_300, 3)
-    );
+    assert_eq!((last.status, last.at_ms, rec.expires_at_ms, rec.revision), (RunStatus::Succeeded, 2_300, 12_300, 3));
 
     // After expiry, nothing moves.
     assert_eq!(
-        session::apply_advice_result(
-            &mut rec,
-            "r",
-            PlanType::Putt,
-            RunStatus::Failed,
-            &cfg,
-            12_300
-        )
-        .unwrap_err()
-        .code,
+        session::apply_advice_result(&mut rec, "r", PlanType::Putt, RunStatus::Failed, &cfg, 12_300).unwrap_err().code,
         ErrorCode::SessionNotFound
     );
-    assert_eq!(
-        session::request_advice(&rec, &hole, "r", 12_300)
-            .unwrap_err()
-            .code,
-        ErrorCode::SessionNotFound
-    );
+    assert_eq!(session::request_advice(&rec, &hole, "r", 12_300).unwrap_err().code, ErrorCode::SessionNotFound);
 }
 
 #[test]
 fn a_record_and_a_hole_that_do_not_match_are_refused() {
     let course = Course::from_json(RIVERSIDE_COURSE_JSON).unwrap();
-    let (h1, h2) = (
-        course.prepare_hole(1).unwrap(),
-        course.prepare_hole(2).unwrap(),
-    );
+    let (h1, h2) = (course.prepare_hole(1).unwrap(), course.prepare_hole(2).unwrap());
     let cfg = Config::default();
-    let req = StartRequest {
-        course_id: "riverside".into(),
-        hole_id: 1,
-    };
-    assert_eq!(
-        session::start(&req, SID.into(), 1, &h2, &cfg, 0)
-            .unwrap_err()
-            .code,
-        ErrorCode::InternalError
-    );
-    assert_eq!(
-        session::start(&req, "nope".into(), 1, &h1, &cfg, 0)
-            .unwrap_err()
-            .code,
-        ErrorCode::InvalidSessionId
-    );
+    let req = StartRequest { course_id: "riverside".into(), hole_id: 1 };
+    assert_eq!(session::start(&req, SID.into(), 1, &h2, &cfg, 0).unwrap_err().code, ErrorCode::InternalError);
+    assert_eq!(session::start(&req, "nope".into(), 1, &h1, &cfg, 0).unwrap_err().code, ErrorCode::InvalidSessionId);
     let mut rec = session::start(&req, SID.into(), 1, &h1, &cfg, 0).unwrap();
     assert_eq!(
-        session::set_ball(&mut rec, &fix(40.2682, -111.6595), &h2, &cfg, 1)
-            .unwrap_err()
-            .code,
+        session::set_ball(&mut rec, &fix(40.2682, -111.6595), &h2, &cfg, 1).unwrap_err().code,
         ErrorCode::InternalError
     );
     // Core re-validates even when a platform skipped decoding.
     assert_eq!(
-        session::set_ball(&mut rec, &fix(f64::NAN, 0.0), &h1, &cfg, 1)
-            .unwrap_err()
-            .code,
+        session::set_ball(&mut rec, &fix(f64::NAN, 0.0), &h1, &cfg, 1).unwrap_err().code,
         ErrorCode::InvalidCoordinates
     );
     assert_eq!(rec.fix_count, 0);
@@ -165,12 +95,7 @@ fn session_ids_from_random_bytes_are_valid_and_distinct() {
 
 #[test]
 fn gcra_never_admits_more_than_burst_plus_rate_over_any_window() {
-    for (limit, period, burst) in [
-        (10u32, 1000u64, 3u32),
-        (3, 1000, 1),
-        (7, 60_000, 5),
-        (1000, 1000, 20),
-    ] {
+    for (limit, period, burst) in [(10u32, 1000u64, 3u32), (3, 1000, 1), (7, 60_000, 5), (1000, 1000, 20)] {
         let g = Gcra::new(limit, period, burst).unwrap();
         let mut tat = None;
         let mut admitted = Vec::new();
@@ -192,10 +117,6 @@ fn gcra_never_admits_more_than_burst_plus_rate_over_any_window() {
             }
         }
         // And it does admit the steady rate.
-        assert!(
-            admitted.len() as u64 >= 3 * u64::from(limit),
-            "{limit}/{period}: only {}",
-            admitted.len()
-        );
+        assert!(admitted.len() as u64 >= 3 * u64::from(limit), "{limit}/{period}: only {}", admitted.len());
     }
 }

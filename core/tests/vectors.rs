@@ -5,8 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 use greenside_core::api::{
-    self, AdviceRequest, HoleStateResponse, SetBallRequest, SetBallResponse, SetCupRequest,
-    StartRequest, StartResponse,
+    self, AdviceRequest, HoleStateResponse, SetBallRequest, SetBallResponse, SetCupRequest, StartRequest, StartResponse,
 };
 use greenside_core::config::Config;
 use greenside_core::course::{self, Course, Registry};
@@ -49,11 +48,7 @@ impl Platform {
     /// Loads a live record; an expired one is deleted and answers 404.
     fn load(&mut self, id: &str, now: u64) -> Result<SessionRecord, ApiError> {
         validate::session_id(id)?;
-        let rec = self
-            .sessions
-            .get(id)
-            .cloned()
-            .ok_or_else(|| session::not_found(id))?;
+        let rec = self.sessions.get(id).cloned().ok_or_else(|| session::not_found(id))?;
         if let Err(e) = session::check_live(&rec, now) {
             self.sessions.remove(id);
             return Err(e);
@@ -61,24 +56,14 @@ impl Platform {
         Ok(rec)
     }
 
-    fn hole(
-        &self,
-        course_id: &str,
-        hole_id: u32,
-    ) -> Result<greenside_core::classify::PreparedHole, ApiError> {
+    fn hole(&self, course_id: &str, hole_id: u32) -> Result<greenside_core::classify::PreparedHole, ApiError> {
         if self.registry.get(course_id).is_none() {
             return Err(course::course_not_found(course_id));
         }
         self.course.prepare_hole(hole_id)
     }
 
-    fn dispatch(
-        &mut self,
-        op: &str,
-        body: &[u8],
-        path_id: Option<&str>,
-        now: u64,
-    ) -> Result<Reply, ApiError> {
+    fn dispatch(&mut self, op: &str, body: &[u8], path_id: Option<&str>, now: u64) -> Result<Reply, ApiError> {
         match op {
             "start" => {
                 let req: StartRequest = api::decode(body)?;
@@ -88,10 +73,7 @@ impl Platform {
                 bytes[..8].copy_from_slice(&self.counter.to_be_bytes());
                 let id = validate::session_id_from_random(bytes);
                 let rec = session::start(&req, id.clone(), self.counter, &hole, &self.config, now)?;
-                let resp = StartResponse {
-                    session_id: id.clone(),
-                    hole_state: session::hole_state(&rec),
-                };
+                let resp = StartResponse { session_id: id.clone(), hole_state: session::hole_state(&rec) };
                 self.sessions.insert(id, rec);
                 Ok((200, serde_json::to_value(resp).unwrap()))
             }
@@ -100,9 +82,7 @@ impl Platform {
                 let mut rec = self.load(&req.session_id, now)?;
                 let hole = self.hole(&rec.course_id, rec.hole_id)?;
                 session::set_cup(&mut rec, req.cup_wgs84, &hole, &self.config, now)?;
-                let resp = HoleStateResponse {
-                    hole_state: session::hole_state(&rec),
-                };
+                let resp = HoleStateResponse { hole_state: session::hole_state(&rec) };
                 self.sessions.insert(req.session_id, rec);
                 Ok((200, serde_json::to_value(resp).unwrap()))
             }
@@ -112,10 +92,7 @@ impl Platform {
                 let hole = self.hole(&rec.course_id, rec.hole_id)?;
                 let outcome = session::set_ball(&mut rec, &req.fix, &hole, &self.config, now)?;
                 let applied = matches!(outcome, BallOutcome::Applied { .. });
-                let resp = SetBallResponse {
-                    hole_state: session::hole_state(&rec),
-                    applied,
-                };
+                let resp = SetBallResponse { hole_state: session::hole_state(&rec), applied };
                 self.sessions.insert(req.session_id, rec);
                 Ok((200, serde_json::to_value(resp).unwrap()))
             }
@@ -123,23 +100,12 @@ impl Platform {
                 let req: AdviceRequest = api::decode(body)?;
                 let rec = self.load(&req.session_id, now)?;
                 let hole = self.hole(&rec.course_id, rec.hole_id)?;
-                let decision = session::request_advice(
-                    &rec,
-                    &hole,
-                    "run_00000000000000000000000000000001",
-                    now,
-                )?;
+                let decision = session::request_advice(&rec, &hole, "run_00000000000000000000000000000001", now)?;
                 Ok((200, serde_json::to_value(decision).unwrap()))
             }
             "get_session" => {
                 let rec = self.load(path_id.unwrap_or(""), now)?;
-                Ok((
-                    200,
-                    serde_json::to_value(HoleStateResponse {
-                        hole_state: session::hole_state(&rec),
-                    })
-                    .unwrap(),
-                ))
+                Ok((200, serde_json::to_value(HoleStateResponse { hole_state: session::hole_state(&rec) }).unwrap()))
             }
             "delete_session" => {
                 let rec = self.load(path_id.unwrap_or(""), now)?;
@@ -152,12 +118,8 @@ impl Platform {
 }
 
 fn run_session(name: &str, v: &Value) -> usize {
-    let config: Config =
-        serde_json::from_value(v.get("config").cloned().unwrap_or(json!({}))).unwrap();
-    assert_eq!(
-        v["course_id"], "riverside",
-        "{name}: vectors use the bundled course"
-    );
+    let config: Config = serde_json::from_value(v.get("config").cloned().unwrap_or(json!({}))).unwrap();
+    assert_eq!(v["course_id"], "riverside", "{name}: vectors use the bundled course");
     let mut p = Platform::new(config);
     let mut sid = String::new();
     let steps = v["steps"].as_array().unwrap();
@@ -165,18 +127,10 @@ fn run_session(name: &str, v: &Value) -> usize {
         let op = step["op"].as_str().unwrap();
         let now = step["now_ms"].as_u64().unwrap_or(0);
         let body = step_body(step, &sid);
-        let path_id = step
-            .get("session_id")
-            .map(|s| substitute(s, &sid).as_str().unwrap().to_string());
-        let (status, reply) = p
-            .dispatch(op, &body, path_id.as_deref(), now)
-            .unwrap_or_else(error);
+        let path_id = step.get("session_id").map(|s| substitute(s, &sid).as_str().unwrap().to_string());
+        let (status, reply) = p.dispatch(op, &body, path_id.as_deref(), now).unwrap_or_else(error);
         let where_ = format!("{name} step {i} ({op})");
-        assert_eq!(
-            u64::from(status),
-            step["expect"]["status"].as_u64().unwrap(),
-            "{where_}: status; reply {reply}"
-        );
+        assert_eq!(u64::from(status), step["expect"]["status"].as_u64().unwrap(), "{where_}: status; reply {reply}");
         if let Some(expected) = step["expect"].get("body") {
             if let Err(e) = greenside_testkit::matches(expected, &reply, "body") {
                 panic!("{where_}: {e}\nreply: {reply}");
@@ -186,10 +140,8 @@ fn run_session(name: &str, v: &Value) -> usize {
             sid = reply["session_id"].as_str().unwrap().to_string();
         }
         if status >= 400 {
-            check_error_shape(&reply, status, |c| {
-                ErrorCode::from_code(c).map(ErrorCode::http_status)
-            })
-            .unwrap_or_else(|e| panic!("{where_}: {e}"));
+            check_error_shape(&reply, status, |c| ErrorCode::from_code(c).map(ErrorCode::http_status))
+                .unwrap_or_else(|e| panic!("{where_}: {e}"));
         }
     }
     steps.len()
@@ -200,28 +152,15 @@ fn run_lifecycle(name: &str, v: &Value) -> usize {
     for run in v["runs"].as_array().unwrap() {
         let mut r = RunRecord::new("run_x".into(), "gs_x".into(), "riverside".into(), 1, 0);
         for t in run["transitions"].as_array().unwrap() {
-            let (to, now, expect) = (
-                t[0].as_str().unwrap(),
-                t[1].as_u64().unwrap(),
-                t[2].as_str().unwrap(),
-            );
+            let (to, now, expect) = (t[0].as_str().unwrap(), t[1].as_u64().unwrap(), t[2].as_str().unwrap());
             let before = r.clone();
             let result = match RunStatus::parse(to).unwrap() {
-                RunStatus::Processing => {
-                    r.start(greenside_core::advice::PlanType::Putt, "test".into(), now)
-                }
+                RunStatus::Processing => r.start(greenside_core::advice::PlanType::Putt, "test".into(), now),
                 RunStatus::Succeeded => r.succeed(Some(1), false, now),
-                RunStatus::Failed => r.fail(
-                    ErrorCode::PuttSolverTimeout,
-                    "timed out".into(),
-                    None,
-                    true,
-                    now,
-                ),
-                RunStatus::Queued => Err(greenside_core::run::RunError::InvalidTransition {
-                    from: r.status,
-                    to: RunStatus::Queued,
-                }),
+                RunStatus::Failed => r.fail(ErrorCode::PuttSolverTimeout, "timed out".into(), None, true, now),
+                RunStatus::Queued => {
+                    Err(greenside_core::run::RunError::InvalidTransition { from: r.status, to: RunStatus::Queued })
+                }
             };
             match (expect, result) {
                 ("ok", Ok(())) => assert_eq!(r.status.as_str(), to, "{name}"),
@@ -249,11 +188,8 @@ fn run_gcra(name: &str, v: &Value) -> usize {
     for (i, r) in reqs.iter().enumerate() {
         let now = r[0].as_u64().unwrap();
         match (g.check(tat, now), &r[1]) {
-            (Decision::Allow { new_tat_us }, Value::String(s)) if s == "allow" => {
-                tat = Some(new_tat_us)
-            }
-            (Decision::Deny { retry_after_ms }, Value::Number(n))
-                if n.as_u64() == Some(retry_after_ms) => {}
+            (Decision::Allow { new_tat_us }, Value::String(s)) if s == "allow" => tat = Some(new_tat_us),
+            (Decision::Deny { retry_after_ms }, Value::Number(n)) if n.as_u64() == Some(retry_after_ms) => {}
             (got, want) => panic!("{name} request {i} at {now}: got {got:?}, want {want}"),
         }
     }
@@ -263,11 +199,7 @@ fn run_gcra(name: &str, v: &Value) -> usize {
 #[test]
 fn every_shared_vector_replays_through_the_core() {
     let files = load_vectors();
-    assert!(
-        files.len() >= 13,
-        "expected the vector files in {}",
-        vectors_dir().display()
-    );
+    assert!(files.len() >= 13, "expected the vector files in {}", vectors_dir().display());
     let mut steps = 0;
     for v in &files {
         let name = v["name"].as_str().unwrap();

@@ -16,18 +16,12 @@ pub struct Clock {
 }
 
 pub fn system_now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
 }
 
 impl Clock {
     pub fn new(test: bool) -> Clock {
-        Clock {
-            test,
-            latest_test_ms: AtomicU64::new(0),
-        }
+        Clock { test, latest_test_ms: AtomicU64::new(0) }
     }
 
     pub fn is_test(&self) -> bool {
@@ -48,10 +42,6 @@ impl Clock {
 
     /// The time for background work (the sweeper).
     pub fn now(&self) -> u64 {
-        if self.test {
-            self.latest_test_ms.load(Ordering::Relaxed)
-        } else {
-            system_now_ms()
-        }
+        if self.test { self.latest_test_ms.load(Ordering::Relaxed) } else { system_now_ms() }
     }
 }

@@ -38,21 +38,12 @@ pub struct Catalog {
 }
 
 fn load_error(path: &Path, code: &str, message: String) -> LoadError {
-    LoadError {
-        code: code.to_string(),
-        message,
-        path: path.display().to_string(),
-    }
+    LoadError { code: code.to_string(), message, path: path.display().to_string() }
 }
 
 fn read(path: &Path) -> Result<String, LoadError> {
-    std::fs::read_to_string(path).map_err(|e| {
-        load_error(
-            path,
-            "file_unreadable",
-            format!("cannot read {}: {e}", path.display()),
-        )
-    })
+    std::fs::read_to_string(path)
+        .map_err(|e| load_error(path, "file_unreadable", format!("cannot read {}: {e}", path.display())))
 }
 
 fn from_course_error(path: &Path, e: CourseError) -> LoadError {
@@ -63,33 +54,24 @@ impl Catalog {
     /// Loads the registry and every course it lists. Never fails: errors are kept.
     pub fn load(root: &Path, registry_path: &Path) -> Catalog {
         let t0 = Instant::now();
-        let registry = read(registry_path).and_then(|text| {
-            Registry::from_json(&text).map_err(|e| from_course_error(registry_path, e))
-        });
+        let registry = read(registry_path)
+            .and_then(|text| Registry::from_json(&text).map_err(|e| from_course_error(registry_path, e)));
         let mut courses = HashMap::new();
         if let Ok(reg) = &registry {
             for d in &reg.datasets {
                 let path = root.join(&d.path);
                 let loaded = read(&path)
-                    .and_then(|text| {
-                        Course::from_json(&text).map_err(|e| from_course_error(&path, e))
-                    })
+                    .and_then(|text| Course::from_json(&text).map_err(|e| from_course_error(&path, e)))
                     .and_then(|c| {
                         if c.course_id != d.course_id {
                             return Err(load_error(
                                 &path,
                                 "course_field_invalid",
-                                format!(
-                                    "file holds course `{}`, registry says `{}`",
-                                    c.course_id, d.course_id
-                                ),
+                                format!("file holds course `{}`, registry says `{}`", c.course_id, d.course_id),
                             ));
                         }
                         let holes = c.prepare_all().map_err(|e| from_course_error(&path, e))?;
-                        let holes = holes
-                            .into_iter()
-                            .map(|h| (h.hole_id, Arc::new(h)))
-                            .collect();
+                        let holes = holes.into_iter().map(|h| (h.hole_id, Arc::new(h))).collect();
                         Ok(Arc::new(LoadedCourse { course: c, holes }))
                     });
                 if let Err(e) = &loaded {
@@ -138,22 +120,15 @@ impl Catalog {
     pub fn hole(&self, course_id: &str, hole_id: u32) -> Result<Arc<PreparedHole>, ApiError> {
         let c = self.course(course_id)?;
         c.holes.get(&hole_id).cloned().ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::HoleNotFound,
-                format!("course `{course_id}` has no hole {hole_id}"),
-            )
-            .field("hole_id")
-            .with("course_id", course_id)
-            .with("hole_id", hole_id)
+            ApiError::new(ErrorCode::HoleNotFound, format!("course `{course_id}` has no hole {hole_id}"))
+                .field("hole_id")
+                .with("course_id", course_id)
+                .with("hole_id", hole_id)
         })
     }
 
     pub fn counts(&self) -> (usize, usize, usize) {
-        let ok: Vec<_> = self
-            .courses
-            .values()
-            .filter_map(|c| c.as_ref().ok())
-            .collect();
+        let ok: Vec<_> = self.courses.values().filter_map(|c| c.as_ref().ok()).collect();
         let failed = self.courses.len() - ok.len();
         (ok.len(), ok.iter().map(|c| c.holes.len()).sum(), failed)
     }

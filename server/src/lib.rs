@@ -51,9 +51,7 @@ impl AppState {
     /// The lock stripe of a session.
     pub fn session_lock(&self, id: &str) -> &tokio::sync::Mutex<()> {
         // FNV-1a: stable and cheap; ids are random so stripes spread evenly.
-        let h = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-        });
+        let h = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
         &self.locks[(h % LOCK_STRIPES as u64) as usize]
     }
 }
@@ -83,10 +81,7 @@ pub fn store_error(e: StoreError) -> ApiError {
         }
         StoreError::Corrupt(msg) => {
             tracing::error!(error = %msg, "unreadable session record");
-            ApiError::new(
-                ErrorCode::InternalError,
-                "a stored session record could not be read",
-            )
+            ApiError::new(ErrorCode::InternalError, "a stored session record could not be read")
         }
     }
 }
@@ -97,18 +92,11 @@ pub async fn select_store(settings: &Settings) -> (Store, StoreStatus) {
     match &settings.store {
         StoreRequest::Memory => (
             Store::Memory(MemoryStore::new()),
-            StoreStatus {
-                requested: "memory",
-                redis_url: None,
-                prefix: None,
-                warnings: Vec::new(),
-            },
+            StoreStatus { requested: "memory", redis_url: None, prefix: None, warnings: Vec::new() },
         ),
         StoreRequest::Redis { url } => {
             let shown = redact_url(url);
-            match RedisStore::connect(url, &settings.redis_session_prefix, REDIS_CONNECT_TIMEOUT)
-                .await
-            {
+            match RedisStore::connect(url, &settings.redis_session_prefix, REDIS_CONNECT_TIMEOUT).await {
                 Ok(s) => (
                     Store::Redis(s),
                     StoreStatus {
@@ -154,9 +142,7 @@ pub async fn build_state(settings: Settings) -> Arc<AppState> {
         store,
         store_status,
         started: Instant::now(),
-        locks: (0..LOCK_STRIPES)
-            .map(|_| tokio::sync::Mutex::new(()))
-            .collect(),
+        locks: (0..LOCK_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
     })
 }
 

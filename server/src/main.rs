@@ -32,15 +32,9 @@ enum Command {
 fn init_logging(s: &Settings) {
     let filter = tracing_subscriber::EnvFilter::try_new(&s.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match s.log_format {
-        LogFormat::Json => builder
-            .json()
-            .flatten_event(true)
-            .with_current_span(false)
-            .init(),
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(false).init(),
         LogFormat::Pretty => builder.init(),
     }
 }
@@ -100,10 +94,7 @@ async fn main() -> ExitCode {
         "greenside listening on http://{local}"
     );
     let app = http::router(state);
-    if let Err(e) = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-    {
+    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await {
         tracing::error!(error = %e, "server failed");
         return ExitCode::from(1);
     }

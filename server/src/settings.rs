@@ -72,10 +72,7 @@ impl std::fmt::Debug for Settings {
             .field("course_data_root", &self.course_data_root)
             .field("store", &self.store.name())
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
-            .field(
-                "admin_token",
-                &self.admin_token.as_ref().map(|_| "<redacted>"),
-            )
+            .field("admin_token", &self.admin_token.as_ref().map(|_| "<redacted>"))
             .finish_non_exhaustive()
     }
 }
@@ -92,11 +89,7 @@ pub enum SettingsError {
     #[error(transparent)]
     Rules(#[from] ConfigError),
     #[error("{variable}={value:?} is invalid: {reason}")]
-    Invalid {
-        variable: &'static str,
-        value: String,
-        reason: &'static str,
-    },
+    Invalid { variable: &'static str, value: String, reason: &'static str },
 }
 
 /// The course data bundled with the repository (the default root).
@@ -105,11 +98,7 @@ pub fn bundled_course_root() -> PathBuf {
 }
 
 fn invalid(variable: &'static str, value: &str, reason: &'static str) -> SettingsError {
-    SettingsError::Invalid {
-        variable,
-        value: value.to_string(),
-        reason,
-    }
+    SettingsError::Invalid { variable, value: value.to_string(), reason }
 }
 
 fn parse_bool(variable: &'static str, v: &str) -> Result<bool, SettingsError> {
@@ -123,11 +112,7 @@ fn parse_bool(variable: &'static str, v: &str) -> Result<bool, SettingsError> {
 fn parse_secs(variable: &'static str, v: &str) -> Result<Duration, SettingsError> {
     match v.trim().parse::<f64>() {
         Ok(s) if s.is_finite() && s > 0.0 && s <= 600.0 => Ok(Duration::from_secs_f64(s)),
-        _ => Err(invalid(
-            variable,
-            v,
-            "expected seconds, greater than 0 and at most 600",
-        )),
+        _ => Err(invalid(variable, v, "expected seconds, greater than 0 and at most 600")),
     }
 }
 
@@ -143,47 +128,35 @@ impl Settings {
         let rules = Config::from_lookup(|k| nonempty(k))?;
 
         let port = match nonempty("PORT") {
-            Some(p) => p
-                .trim()
-                .parse::<u16>()
-                .map_err(|_| invalid("PORT", &p, "expected a TCP port 0-65535"))?,
+            Some(p) => p.trim().parse::<u16>().map_err(|_| invalid("PORT", &p, "expected a TCP port 0-65535"))?,
             None => 8000,
         };
-        let course_data_root = nonempty("COURSE_DATA_ROOT")
-            .map(PathBuf::from)
-            .unwrap_or_else(bundled_course_root);
+        let course_data_root = nonempty("COURSE_DATA_ROOT").map(PathBuf::from).unwrap_or_else(bundled_course_root);
         let dataset_registry_path = nonempty("DATASET_REGISTRY_PATH")
             .map(PathBuf::from)
             .unwrap_or_else(|| course_data_root.join("datasets.json"));
 
         let store = Self::store_request(&nonempty)?;
-        let downstream =
-            |url: &'static str, timeout: &'static str, key: &'static str, default_s: f64| {
-                Ok::<_, SettingsError>(Downstream {
-                    url: nonempty(url).map(|u| u.trim().trim_end_matches('/').to_string()),
-                    timeout: match nonempty(timeout) {
-                        Some(v) => parse_secs(timeout, &v)?,
-                        None => Duration::from_secs_f64(default_s),
-                    },
-                    api_key: nonempty(key),
-                })
-            };
+        let downstream = |url: &'static str, timeout: &'static str, key: &'static str, default_s: f64| {
+            Ok::<_, SettingsError>(Downstream {
+                url: nonempty(url).map(|u| u.trim().trim_end_matches('/').to_string()),
+                timeout: match nonempty(timeout) {
+                    Some(v) => parse_secs(timeout, &v)?,
+                    None => Duration::from_secs_f64(default_s),
+                },
+                api_key: nonempty(key),
+            })
+        };
         let log_format = match nonempty("LOG_FORMAT").as_deref().map(str::trim) {
             None | Some("json") => LogFormat::Json,
             Some("pretty") => LogFormat::Pretty,
             Some(other) => return Err(invalid("LOG_FORMAT", other, "expected json or pretty")),
         };
-        let require_api_key = nonempty("REQUIRE_API_KEY")
-            .map(|v| parse_bool("REQUIRE_API_KEY", &v))
-            .transpose()?
-            .unwrap_or(false);
+        let require_api_key =
+            nonempty("REQUIRE_API_KEY").map(|v| parse_bool("REQUIRE_API_KEY", &v)).transpose()?.unwrap_or(false);
         let api_key = nonempty("API_KEY");
         if require_api_key && api_key.is_none() {
-            return Err(invalid(
-                "API_KEY",
-                "",
-                "REQUIRE_API_KEY is on, so API_KEY must be set",
-            ));
+            return Err(invalid("API_KEY", "", "REQUIRE_API_KEY is on, so API_KEY must be set"));
         }
         Ok(Settings {
             host: nonempty("HOST").unwrap_or_else(|| "127.0.0.1".into()),
@@ -192,20 +165,9 @@ impl Settings {
             dataset_registry_path,
             rules,
             store,
-            redis_session_prefix: nonempty("REDIS_SESSION_PREFIX")
-                .unwrap_or_else(|| "aime:hole_session".into()),
-            putt_solver: downstream(
-                "PUTT_SOLVER_URL",
-                "PUTT_SOLVER_TIMEOUT_S",
-                "PUTT_SOLVER_API_KEY",
-                4.0,
-            )?,
-            tee_to_green: downstream(
-                "TEE_TO_GREEN_URL",
-                "TEE_TO_GREEN_TIMEOUT_S",
-                "TEE_TO_GREEN_API_KEY",
-                3.0,
-            )?,
+            redis_session_prefix: nonempty("REDIS_SESSION_PREFIX").unwrap_or_else(|| "aime:hole_session".into()),
+            putt_solver: downstream("PUTT_SOLVER_URL", "PUTT_SOLVER_TIMEOUT_S", "PUTT_SOLVER_API_KEY", 4.0)?,
+            tee_to_green: downstream("TEE_TO_GREEN_URL", "TEE_TO_GREEN_TIMEOUT_S", "TEE_TO_GREEN_API_KEY", 3.0)?,
             debug_bundle_enabled: nonempty("DEBUG_BUNDLE_ENABLED")
                 .map(|v| parse_bool("DEBUG_BUNDLE_ENABLED", &v))
                 .transpose()?
@@ -232,18 +194,12 @@ impl Settings {
     /// `SESSION_STORE_BACKEND` + `REDIS_URL`, or seed 004's `USE_REDIS` +
     /// `REDIS_HOST`/`REDIS_PORT`/`REDIS_DB`/`REDIS_PASSWORD`.
     fn store_request(get: &impl Fn(&str) -> Option<String>) -> Result<StoreRequest, SettingsError> {
-        let use_redis = get("USE_REDIS")
-            .map(|v| parse_bool("USE_REDIS", &v))
-            .transpose()?;
+        let use_redis = get("USE_REDIS").map(|v| parse_bool("USE_REDIS", &v)).transpose()?;
         let backend = match get("SESSION_STORE_BACKEND").map(|v| v.trim().to_ascii_lowercase()) {
             Some(b) if b == "memory" => "memory",
             Some(b) if b == "redis" => "redis",
             Some(b) => {
-                return Err(invalid(
-                    "SESSION_STORE_BACKEND",
-                    &b,
-                    "expected memory or redis",
-                ));
+                return Err(invalid("SESSION_STORE_BACKEND", &b, "expected memory or redis"));
             }
             None if use_redis == Some(true) => "redis",
             None => "memory",
@@ -252,47 +208,31 @@ impl Settings {
             return Ok(StoreRequest::Memory);
         }
         if let Some(url) = get("REDIS_URL") {
-            let parsed = url::Url::parse(url.trim()).map_err(|_| {
-                invalid("REDIS_URL", "<unparsable>", "expected redis://host:port/db")
-            })?;
+            let parsed = url::Url::parse(url.trim())
+                .map_err(|_| invalid("REDIS_URL", "<unparsable>", "expected redis://host:port/db"))?;
             if !matches!(parsed.scheme(), "redis" | "rediss" | "redis+unix" | "unix") {
-                return Err(invalid(
-                    "REDIS_URL",
-                    parsed.scheme(),
-                    "expected a redis:// URL",
-                ));
+                return Err(invalid("REDIS_URL", parsed.scheme(), "expected a redis:// URL"));
             }
-            return Ok(StoreRequest::Redis {
-                url: url.trim().to_string(),
-            });
+            return Ok(StoreRequest::Redis { url: url.trim().to_string() });
         }
         let host = get("REDIS_HOST").unwrap_or_else(|| "127.0.0.1".into());
         let port = match get("REDIS_PORT") {
-            Some(p) => p
-                .trim()
-                .parse::<u16>()
-                .map_err(|_| invalid("REDIS_PORT", &p, "expected a TCP port"))?,
+            Some(p) => p.trim().parse::<u16>().map_err(|_| invalid("REDIS_PORT", &p, "expected a TCP port"))?,
             None => 6379,
         };
         let db = match get("REDIS_DB") {
-            Some(d) => d
-                .trim()
-                .parse::<u32>()
-                .map_err(|_| invalid("REDIS_DB", &d, "expected a database number"))?,
+            Some(d) => d.trim().parse::<u32>().map_err(|_| invalid("REDIS_DB", &d, "expected a database number"))?,
             None => 0,
         };
-        let mut url = url::Url::parse("redis://127.0.0.1/")
-            .map_err(|_| invalid("REDIS_HOST", &host, "cannot build a URL"))?;
-        url.set_host(Some(host.trim()))
-            .map_err(|_| invalid("REDIS_HOST", &host, "expected a host name or address"))?;
+        let mut url =
+            url::Url::parse("redis://127.0.0.1/").map_err(|_| invalid("REDIS_HOST", &host, "cannot build a URL"))?;
+        url.set_host(Some(host.trim())).map_err(|_| invalid("REDIS_HOST", &host, "expected a host name or address"))?;
         let _ = url.set_port(Some(port));
         url.set_path(&format!("/{db}"));
         if let Some(pw) = get("REDIS_PASSWORD") {
             let _ = url.set_password(Some(&pw));
         }
-        Ok(StoreRequest::Redis {
-            url: url.to_string(),
-        })
+        Ok(StoreRequest::Redis { url: url.to_string() })
     }
 }
 
@@ -315,10 +255,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn with(pairs: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let m: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Settings::from_lookup(|k| m.get(k).cloned())
     }
 
@@ -330,31 +267,15 @@ mod tests {
         assert_eq!(s.redis_session_prefix, "aime:hole_session");
         assert_eq!(s.putt_solver.timeout, Duration::from_secs(4));
         assert_eq!(s.tee_to_green.timeout, Duration::from_secs(3));
-        assert_eq!(
-            (
-                s.rules.commit_on_streak,
-                s.rules.commit_off_streak,
-                s.rules.session_ttl_s
-            ),
-            (2, 2, 7200)
-        );
+        assert_eq!((s.rules.commit_on_streak, s.rules.commit_off_streak, s.rules.session_ttl_s), (2, 2, 7200));
         assert!(s.dataset_registry_path.ends_with("datasets.json"));
         assert!(!s.debug_bundle_enabled);
     }
 
     #[test]
     fn both_redis_spellings() {
-        let s = with(&[
-            ("SESSION_STORE_BACKEND", "redis"),
-            ("REDIS_URL", "redis://localhost:6390/2"),
-        ])
-        .unwrap();
-        assert_eq!(
-            s.store,
-            StoreRequest::Redis {
-                url: "redis://localhost:6390/2".into()
-            }
-        );
+        let s = with(&[("SESSION_STORE_BACKEND", "redis"), ("REDIS_URL", "redis://localhost:6390/2")]).unwrap();
+        assert_eq!(s.store, StoreRequest::Redis { url: "redis://localhost:6390/2".into() });
         let s = with(&[
             ("USE_REDIS", "true"),
             ("REDIS_HOST", "10.0.0.5"),
@@ -363,9 +284,7 @@ mod tests {
             ("REDIS_PASSWORD", "s3cret"),
         ])
         .unwrap();
-        let StoreRequest::Redis { url } = &s.store else {
-            panic!("redis expected")
-        };
+        let StoreRequest::Redis { url } = &s.store else { panic!("redis expected") };
         assert_eq!(url, "redis://:s3cret@10.0.0.5:6380/3");
         assert_eq!(redact_url(url), "redis://:REDACTED@10.0.0.5:6380/3");
     }
@@ -383,22 +302,12 @@ mod tests {
             let e = with(&[(k, v)]).unwrap_err();
             assert!(e.to_string().contains(k), "{k}: {e}");
         }
-        assert!(
-            with(&[("REQUIRE_API_KEY", "1")])
-                .unwrap_err()
-                .to_string()
-                .contains("API_KEY")
-        );
+        assert!(with(&[("REQUIRE_API_KEY", "1")]).unwrap_err().to_string().contains("API_KEY"));
     }
 
     #[test]
     fn secrets_stay_out_of_debug_output() {
-        let s = with(&[
-            ("PUTT_SOLVER_API_KEY", "pk-123"),
-            ("API_KEY", "ak-456"),
-            ("ADMIN_TOKEN", "at-789"),
-        ])
-        .unwrap();
+        let s = with(&[("PUTT_SOLVER_API_KEY", "pk-123"), ("API_KEY", "ak-456"), ("ADMIN_TOKEN", "at-789")]).unwrap();
         let dbg = format!("{s:?} {:?}", s.putt_solver);
         for secret in ["pk-123", "ak-456", "at-789"] {
             assert!(!dbg.contains(secret), "{dbg}");

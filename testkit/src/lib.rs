@@ -23,17 +23,10 @@ pub fn load_vectors() -> Vec<Value> {
     files
         .iter()
         .map(|f| {
-            let text =
-                std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-            let v: Value =
-                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+            let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", f.display()));
             let stem = f.file_stem().and_then(|s| s.to_str());
-            assert_eq!(
-                v["name"].as_str(),
-                stem,
-                "{}: `name` must equal the file name",
-                f.display()
-            );
+            assert_eq!(v["name"].as_str(), stem, "{}: `name` must equal the file name", f.display());
             v
         })
         .collect()
@@ -45,20 +38,10 @@ pub fn load_vectors() -> Vec<Value> {
 pub fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
     match expected {
         Value::Object(e) if e.contains_key("$approx") => {
-            let x = e["$approx"]
-                .as_f64()
-                .ok_or_else(|| format!("{path}: bad $approx"))?;
-            let tol = e["$tol"]
-                .as_f64()
-                .ok_or_else(|| format!("{path}: bad $tol"))?;
-            let a = actual
-                .as_f64()
-                .ok_or_else(|| format!("{path}: expected a number near {x}, got {actual}"))?;
-            if (a - x).abs() <= tol {
-                Ok(())
-            } else {
-                Err(format!("{path}: {a} is not within {tol} of {x}"))
-            }
+            let x = e["$approx"].as_f64().ok_or_else(|| format!("{path}: bad $approx"))?;
+            let tol = e["$tol"].as_f64().ok_or_else(|| format!("{path}: bad $tol"))?;
+            let a = actual.as_f64().ok_or_else(|| format!("{path}: expected a number near {x}, got {actual}"))?;
+            if (a - x).abs() <= tol { Ok(()) } else { Err(format!("{path}: {a} is not within {tol} of {x}")) }
         }
         Value::Object(e) => {
             for (k, v) in e {
@@ -68,20 +51,11 @@ pub fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), Strin
             Ok(())
         }
         Value::Array(e) => {
-            let a = actual
-                .as_array()
-                .ok_or_else(|| format!("{path}: expected an array, got {actual}"))?;
+            let a = actual.as_array().ok_or_else(|| format!("{path}: expected an array, got {actual}"))?;
             if a.len() != e.len() {
-                return Err(format!(
-                    "{path}: expected {} elements, got {}: {actual}",
-                    e.len(),
-                    a.len()
-                ));
+                return Err(format!("{path}: expected {} elements, got {}: {actual}", e.len(), a.len()));
             }
-            e.iter()
-                .zip(a)
-                .enumerate()
-                .try_for_each(|(i, (e, a))| matches(e, a, &format!("{path}[{i}]")))
+            e.iter().zip(a).enumerate().try_for_each(|(i, (e, a))| matches(e, a, &format!("{path}[{i}]")))
         }
         Value::Number(n) => {
             let both_int = (n.is_i64() || n.is_u64()) && (actual.is_i64() || actual.is_u64());
@@ -90,16 +64,10 @@ pub fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), Strin
                     (Some(a), Some(b)) => a == b,
                     _ => n.as_i64().is_some() && n.as_i64() == actual.as_i64(),
                 };
-                return if eq {
-                    Ok(())
-                } else {
-                    Err(format!("{path}: expected {n}, got {actual}"))
-                };
+                return if eq { Ok(()) } else { Err(format!("{path}: expected {n}, got {actual}")) };
             }
             let x = n.as_f64().unwrap_or(f64::NAN);
-            let a = actual
-                .as_f64()
-                .ok_or_else(|| format!("{path}: expected {n}, got {actual}"))?;
+            let a = actual.as_f64().ok_or_else(|| format!("{path}: expected {n}, got {actual}"))?;
             if (a - x).abs() <= 1e-9 * x.abs().max(1.0) {
                 Ok(())
             } else {
@@ -115,11 +83,7 @@ pub fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), Strin
 pub fn substitute(v: &Value, sid: &str) -> Value {
     match v {
         Value::String(s) if s == "$session_id" => Value::String(sid.to_string()),
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, v)| (k.clone(), substitute(v, sid)))
-                .collect(),
-        ),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), substitute(v, sid))).collect()),
         Value::Array(a) => Value::Array(a.iter().map(|v| substitute(v, sid)).collect()),
         other => other.clone(),
     }
@@ -129,11 +93,7 @@ pub fn substitute(v: &Value, sid: &str) -> Value {
 /// substitution, padded with spaces to `pad_to_bytes`.
 pub fn step_body(step: &Value, sid: &str) -> Vec<u8> {
     let mut body = match (step.get("raw_body"), step.get("body")) {
-        (Some(raw), _) => raw
-            .as_str()
-            .expect("raw_body is a string")
-            .as_bytes()
-            .to_vec(),
+        (Some(raw), _) => raw.as_str().expect("raw_body is a string").as_bytes().to_vec(),
         (None, Some(b)) => serde_json::to_vec(&substitute(b, sid)).expect("encodable"),
         (None, None) => Vec::new(),
     };
@@ -145,27 +105,16 @@ pub fn step_body(step: &Value, sid: &str) -> Vec<u8> {
 
 /// Checks the generic rule for error replies: the one shape, a non-empty message,
 /// and (through `status_of`) a code whose documented status is `status`.
-pub fn check_error_shape(
-    reply: &Value,
-    status: u16,
-    status_of: impl Fn(&str) -> Option<u16>,
-) -> Result<(), String> {
-    let code = reply["error"]["code"]
-        .as_str()
-        .ok_or_else(|| format!("not the error shape: {reply}"))?;
+pub fn check_error_shape(reply: &Value, status: u16, status_of: impl Fn(&str) -> Option<u16>) -> Result<(), String> {
+    let code = reply["error"]["code"].as_str().ok_or_else(|| format!("not the error shape: {reply}"))?;
     match status_of(code) {
         Some(s) if s == status => {}
         Some(s) => {
-            return Err(format!(
-                "code {code} is documented as {s}, answered {status}"
-            ));
+            return Err(format!("code {code} is documented as {s}, answered {status}"));
         }
         None => return Err(format!("unknown error code {code}")),
     }
-    if reply["error"]["message"]
-        .as_str()
-        .is_none_or(|m| m.is_empty())
-    {
+    if reply["error"]["message"].as_str().is_none_or(|m| m.is_empty()) {
         return Err(format!("empty message: {reply}"));
     }
     if !reply["error"]["details"].is_object() {
@@ -182,14 +131,7 @@ mod tests {
     #[test]
     fn the_matcher_can_fail() {
         assert!(matches(&json!({"a": 1}), &json!({"a": 2}), "").is_err());
-        assert!(
-            matches(
-                &json!({"a": {"$approx": 1.0, "$tol": 0.1}}),
-                &json!({"a": 1.2}),
-                ""
-            )
-            .is_err()
-        );
+        assert!(matches(&json!({"a": {"$approx": 1.0, "$tol": 0.1}}), &json!({"a": 1.2}), "").is_err());
         assert!(matches(&json!([1]), &json!([1, 2]), "").is_err());
         assert!(matches(&json!({"a": null}), &json!({}), "").is_ok());
         assert!(matches(&json!({"x": 0.5}), &json!({"x": 0.5000001}), "").is_err());

@@ -17,22 +17,13 @@ pub const MAX_LIMIT: usize = 200;
 
 pub fn check_admin(state: &crate::AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let Some(token) = state.settings.admin_token.as_deref() else {
-        return Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "admin routes are disabled; set ADMIN_TOKEN to enable them",
-        ));
+        return Err(ApiError::new(ErrorCode::Forbidden, "admin routes are disabled; set ADMIN_TOKEN to enable them"));
     };
-    let given = headers
-        .get("x-admin-token")
-        .map(|v| v.as_bytes())
-        .unwrap_or(b"");
+    let given = headers.get("x-admin-token").map(|v| v.as_bytes()).unwrap_or(b"");
     if bool::from(given.ct_eq(token.as_bytes())) {
         Ok(())
     } else {
-        Err(ApiError::new(
-            ErrorCode::Forbidden,
-            "missing or wrong x-admin-token",
-        ))
+        Err(ApiError::new(ErrorCode::Forbidden, "missing or wrong x-admin-token"))
     }
 }
 
@@ -48,38 +39,26 @@ fn encode_cursor(after: u64) -> String {
 }
 
 fn decode_cursor(c: &str) -> Option<u64> {
-    c.strip_prefix('c')
-        .and_then(|h| u64::from_str_radix(h, 16).ok())
+    c.strip_prefix('c').and_then(|h| u64::from_str_radix(h, 16).ok())
 }
 
-pub async fn sessions(
-    state: AppStateRef,
-    headers: HeaderMap,
-    Query(q): Query<ListQuery>,
-) -> HttpResult<Response> {
+pub async fn sessions(state: AppStateRef, headers: HeaderMap, Query(q): Query<ListQuery>) -> HttpResult<Response> {
     check_admin(&state, &headers)?;
     let limit = match q.limit.as_deref() {
         None => DEFAULT_LIMIT,
         Some(l) => match l.parse::<usize>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
             _ => {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidQuery,
-                    format!("limit must be 1..={MAX_LIMIT}"),
-                )
-                .field("limit")
-                .into());
+                return Err(ApiError::new(ErrorCode::InvalidQuery, format!("limit must be 1..={MAX_LIMIT}"))
+                    .field("limit")
+                    .into());
             }
         },
     };
     let after = match q.cursor.as_deref() {
         None | Some("") => 0,
         Some(c) => decode_cursor(c).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::InvalidQuery,
-                "cursor is not one this service issued",
-            )
-            .field("cursor")
+            ApiError::new(ErrorCode::InvalidQuery, "cursor is not one this service issued").field("cursor")
         })?,
     };
     let now = now_ms(&state, &headers);

@@ -8,11 +8,8 @@ use serde_json::json;
 
 pub async fn list(state: AppStateRef) -> HttpResult<Response> {
     let reg = state.catalog.registry.as_ref().map_err(|e| {
-        ApiError::new(
-            ErrorCode::CourseDataUnavailable,
-            "the dataset registry failed to load; see /health",
-        )
-        .with("reason", e.code.as_str())
+        ApiError::new(ErrorCode::CourseDataUnavailable, "the dataset registry failed to load; see /health")
+            .with("reason", e.code.as_str())
     })?;
     let courses: Vec<_> = reg
         .datasets
@@ -33,9 +30,7 @@ pub async fn list(state: AppStateRef) -> HttpResult<Response> {
             })
         })
         .collect();
-    Ok(ok(
-        json!({"manifest_contract_version": greenside_core::MANIFEST_CONTRACT_VERSION, "courses": courses}),
-    ))
+    Ok(ok(json!({"manifest_contract_version": greenside_core::MANIFEST_CONTRACT_VERSION, "courses": courses})))
 }
 
 pub async fn one(state: AppStateRef, Path(course_id): Path<String>) -> HttpResult<Response> {

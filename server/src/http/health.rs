@@ -51,11 +51,7 @@ pub async fn report(state: &AppState) -> (Value, &'static str) {
     let course_errors: Vec<Value> = cat
         .courses
         .iter()
-        .filter_map(|(id, c)| {
-            c.as_ref()
-                .err()
-                .map(|e| json!({"course_id": id, "code": e.code, "message": e.message}))
-        })
+        .filter_map(|(id, c)| c.as_ref().err().map(|e| json!({"course_id": id, "code": e.code, "message": e.message})))
         .collect();
     let registry = json!({
         "loaded": cat.loaded(),
@@ -144,23 +140,14 @@ fn health_json(body: &Value, status: &str) -> Value {
 
 pub async fn health(state: AppStateRef, headers: HeaderMap) -> Response {
     let (body, status) = report(&state).await;
-    let code = if status == "unhealthy" {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else {
-        StatusCode::OK
-    };
+    let code = if status == "unhealthy" { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
     let wants_health_json = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|a| a.contains("application/health+json"));
     if wants_health_json {
         let text = health_json(&body, status).to_string();
-        return (
-            code,
-            [(header::CONTENT_TYPE, "application/health+json")],
-            text,
-        )
-            .into_response();
+        return (code, [(header::CONTENT_TYPE, "application/health+json")], text).into_response();
     }
     (code, axum::Json(body)).into_response()
 }
@@ -179,13 +166,8 @@ pub async fn ready(state: AppStateRef) -> Response {
     if state.catalog.loaded() && ping.is_ok() {
         return ok(json!({"status": "ready", "checks": checks}));
     }
-    let code = if ping.is_err() {
-        ErrorCode::SessionStoreUnavailable
-    } else {
-        ErrorCode::CourseDataUnavailable
-    };
-    let err =
-        ApiError::new(code, "not ready: a required check fails").with("checks", checks.clone());
+    let code = if ping.is_err() { ErrorCode::SessionStoreUnavailable } else { ErrorCode::CourseDataUnavailable };
+    let err = ApiError::new(code, "not ready: a required check fails").with("checks", checks.clone());
     let mut resp = error_response(&err);
     // Probes read `status`; keep the error shape and add the probe fields.
     let body = json!({"status": "not_ready", "checks": checks, "error": err});

@@ -46,12 +46,7 @@ impl IntoResponse for HttpError {
 
 pub fn error_response(e: &ApiError) -> Response {
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut resp = (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        e.to_json(),
-    )
-        .into_response();
+    let mut resp = (status, [(header::CONTENT_TYPE, "application/json")], e.to_json()).into_response();
     if let Some(secs) = e.details.get("retry_after_s").and_then(|v| v.as_u64()) {
         if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
@@ -72,91 +67,68 @@ impl<T: api::Request, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = HttpError;
 
     async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
-        let ct = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let mime = ct
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         if mime != "application/json" {
             return Err(ApiError::new(
                 ErrorCode::UnsupportedMediaType,
-                format!(
-                    "request body must be application/json (got `{}`)",
-                    if ct.is_empty() { "nothing" } else { ct }
-                ),
+                format!("request body must be application/json (got `{}`)", if ct.is_empty() { "nothing" } else { ct }),
             )
             .into());
         }
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let too_large = || {
-            ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                format!("request body exceeds the {MAX_BODY_BYTES}-byte limit"),
-            )
-            .with("limit_bytes", MAX_BODY_BYTES)
-        };
-        if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-            return Err(too_large().into());
-        }
-        let bytes = match axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES).await {
-            Ok(b) => b,
-            Err(e) => {
-                let over = std::error::Error::source(&e)
-                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
-                    || e.to_string().contains("length limit");
-                return Err(if over {
-                    too_large()
-                } else {
-                    ApiError::new(
-                        ErrorCode::InvalidRequest,
-                        format!("could not read the request body: {e}"),
-                    )
-                }
-                .into());
-            }
-        };
+        let bytes = read_body(req.into_body()).await?;
         Ok(ApiJson(api::decode(&bytes)?))
     }
 }
 
+/// How much of an oversized body is read (and discarded) before answering
+/// 413, so the client sees the answer instead of a reset connection.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+
+/// Reads at most [`MAX_BODY_BYTES`]; more is `payload_too_large`.
+async fn read_body(body: Body) -> Result<Vec<u8>, ApiError> {
+    use http_body_util::BodyExt;
+    let mut body = body;
+    let mut buf = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame
+            .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("could not read the request body: {e}")))?;
+        if let Some(data) = frame.data_ref() {
+            seen += data.len();
+            if seen <= MAX_BODY_BYTES {
+                buf.extend_from_slice(data);
+            } else if seen > DRAIN_LIMIT {
+                break;
+            }
+        }
+    }
+    if seen > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("request body exceeds the {MAX_BODY_BYTES}-byte limit"),
+        )
+        .with("limit_bytes", MAX_BODY_BYTES));
+    }
+    Ok(buf)
+}
+
 /// The request's `now_ms` (the test clock's header when enabled).
 pub fn now_ms(state: &AppState, headers: &HeaderMap) -> u64 {
-    state
-        .clock
-        .now_for(headers.get(TEST_NOW_HEADER).and_then(|v| v.to_str().ok()))
+    state.clock.now_for(headers.get(TEST_NOW_HEADER).and_then(|v| v.to_str().ok()))
 }
 
 async fn route_not_found(req: Request) -> HttpError {
-    ApiError::new(
-        ErrorCode::RouteNotFound,
-        format!("no route for {} {}", req.method(), req.uri().path()),
-    )
-    .into()
+    ApiError::new(ErrorCode::RouteNotFound, format!("no route for {} {}", req.method(), req.uri().path())).into()
 }
 
 async fn method_not_allowed(req: Request) -> HttpError {
-    ApiError::new(
-        ErrorCode::MethodNotAllowed,
-        format!("{} is not allowed on {}", req.method(), req.uri().path()),
-    )
-    .into()
+    ApiError::new(ErrorCode::MethodNotAllowed, format!("{} is not allowed on {}", req.method(), req.uri().path()))
+        .into()
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
-    error_response(&ApiError::new(
-        ErrorCode::InternalError,
-        "the server failed unexpectedly; the failure is logged",
-    ))
+    error_response(&ApiError::new(ErrorCode::InternalError, "the server failed unexpectedly; the failure is logged"))
 }
 
 /// Request id, structured access log, and `x-request-id` on every response.
@@ -195,10 +167,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/session/start", post(session::start))
         .route("/api/session/set_cup_location", post(session::set_cup))
         .route("/api/session/set_ball_location", post(session::set_ball))
-        .route(
-            "/api/session/{session_id}",
-            get(session::get).delete(session::remove),
-        )
+        .route("/api/session/{session_id}", get(session::get).delete(session::remove))
         .route("/api/sessions", get(admin::sessions))
         .route("/api/courses", get(courses::list))
         .route("/api/courses/{course_id}", get(courses::one))
@@ -209,9 +178,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn(access_log))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
-            panic_response,
-        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
         .with_state(state)
 }
 

@@ -33,10 +33,7 @@ pub async fn start(
         let rec = session::start(&req, id.clone(), number, &hole, &state.settings.rules, now)?;
         if state.store.create(&rec).await? {
             tracing::info!(session_id = %id, session_number = number, course_id = %req.course_id, hole_id = req.hole_id, "session started");
-            return Ok(ok(StartResponse {
-                session_id: id,
-                hole_state: session::hole_state(&rec),
-            }));
+            return Ok(ok(StartResponse { session_id: id, hole_state: session::hole_state(&rec) }));
         }
     }
     Err(ApiError::new(ErrorCode::InternalError, "could not allocate a session id").into())
@@ -45,12 +42,7 @@ pub async fn start(
 /// Loads a live session: 404 when missing; an expired one is deleted and 404.
 pub async fn load_live(state: &AppState, id: &str, now: u64) -> Result<SessionRecord, ApiError> {
     validate::session_id(id)?;
-    let rec = state
-        .store
-        .load(id)
-        .await
-        .map_err(crate::store_error)?
-        .ok_or_else(|| session::not_found(id))?;
+    let rec = state.store.load(id).await.map_err(crate::store_error)?.ok_or_else(|| session::not_found(id))?;
     if let Err(e) = session::check_live(&rec, now) {
         state.store.delete(id).await.map_err(crate::store_error)?;
         return Err(e);
@@ -77,12 +69,7 @@ pub async fn update<R>(
         if !changed {
             return Ok((rec, r));
         }
-        match state
-            .store
-            .save(&rec, expected)
-            .await
-            .map_err(crate::store_error)?
-        {
+        match state.store.save(&rec, expected).await.map_err(crate::store_error)? {
             SaveOutcome::Saved => return Ok((rec, r)),
             SaveOutcome::Missing => return Err(session::not_found(id)),
             SaveOutcome::Conflict => {
@@ -92,12 +79,9 @@ pub async fn update<R>(
             }
         }
     }
-    Err(ApiError::new(
-        ErrorCode::SessionConflict,
-        "the session kept changing under concurrent writers; retry",
-    )
-    .with("session_id", id)
-    .with("attempts", MAX_CAS_ATTEMPTS))
+    Err(ApiError::new(ErrorCode::SessionConflict, "the session kept changing under concurrent writers; retry")
+        .with("session_id", id)
+        .with("attempts", MAX_CAS_ATTEMPTS))
 }
 
 pub async fn set_cup(
@@ -111,9 +95,7 @@ pub async fn set_cup(
         session::set_cup(rec, req.cup_wgs84, hole, rules, now).map(|()| ((), true))
     })
     .await?;
-    Ok(ok(HoleStateResponse {
-        hole_state: session::hole_state(&rec),
-    }))
+    Ok(ok(HoleStateResponse { hole_state: session::hole_state(&rec) }))
 }
 
 pub async fn set_ball(
@@ -129,29 +111,16 @@ pub async fn set_ball(
     })
     .await?;
     let applied = matches!(outcome, BallOutcome::Applied { .. });
-    Ok(ok(SetBallResponse {
-        hole_state: session::hole_state(&rec),
-        applied,
-    }))
+    Ok(ok(SetBallResponse { hole_state: session::hole_state(&rec), applied }))
 }
 
-pub async fn get(
-    state: AppStateRef,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> HttpResult<Response> {
+pub async fn get(state: AppStateRef, headers: HeaderMap, Path(id): Path<String>) -> HttpResult<Response> {
     let now = now_ms(&state, &headers);
     let rec = load_live(&state, &id, now).await?;
-    Ok(ok(HoleStateResponse {
-        hole_state: session::hole_state(&rec),
-    }))
+    Ok(ok(HoleStateResponse { hole_state: session::hole_state(&rec) }))
 }
 
-pub async fn remove(
-    state: AppStateRef,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> HttpResult<Response> {
+pub async fn remove(state: AppStateRef, headers: HeaderMap, Path(id): Path<String>) -> HttpResult<Response> {
     let now = now_ms(&state, &headers);
     let _guard = state.session_lock(&id).lock().await;
     load_live(&state, &id, now).await?;

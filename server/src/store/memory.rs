@@ -64,8 +64,7 @@ impl SessionStore for MemoryStore {
         if g.records.contains_key(&rec.session_id) {
             return Ok(false);
         }
-        g.by_number
-            .insert(rec.session_number, rec.session_id.clone());
+        g.by_number.insert(rec.session_number, rec.session_id.clone());
         g.records.insert(rec.session_id.clone(), rec.clone());
         self.total.fetch_add(1, Ordering::SeqCst);
         Ok(true)
@@ -75,11 +74,7 @@ impl SessionStore for MemoryStore {
         Ok(self.lock().records.get(id).cloned())
     }
 
-    async fn save(
-        &self,
-        rec: &SessionRecord,
-        expected_revision: u64,
-    ) -> Result<SaveOutcome, StoreError> {
+    async fn save(&self, rec: &SessionRecord, expected_revision: u64) -> Result<SaveOutcome, StoreError> {
         let mut g = self.lock();
         match g.records.get_mut(&rec.session_id) {
             None => Ok(SaveOutcome::Missing),
@@ -119,10 +114,7 @@ impl SessionStore for MemoryStore {
             sessions.push(SessionSummary::from(r));
             last = Some(*n);
         }
-        Ok(Page {
-            sessions,
-            next_after: if more { last } else { None },
-        })
+        Ok(Page { sessions, next_after: if more { last } else { None } })
     }
 
     async fn counters(&self) -> Result<Counters, StoreError> {

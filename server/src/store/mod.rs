@@ -92,10 +92,7 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Stores a new record; `Ok(false)` when the id already exists.
     fn create(&self, rec: &SessionRecord) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// The stored record, expired or not (the caller asks core whether it is live).
-    fn load(
-        &self,
-        id: &str,
-    ) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
+    fn load(&self, id: &str) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
     /// Compare-and-set: stores `rec` when the stored revision is `expected_revision`,
     /// and refreshes the expiry.
     fn save(
@@ -106,12 +103,7 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Deletes everything of the session; `Ok(false)` when there was nothing.
     fn delete(&self, id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Live sessions (expires_at_ms > now_ms) with `session_number > after`, at most `limit`.
-    fn list(
-        &self,
-        after: u64,
-        limit: usize,
-        now_ms: u64,
-    ) -> impl Future<Output = Result<Page, StoreError>> + Send;
+    fn list(&self, after: u64, limit: usize, now_ms: u64) -> impl Future<Output = Result<Page, StoreError>> + Send;
     fn counters(&self) -> impl Future<Output = Result<Counters, StoreError>> + Send;
     /// A round trip to the backing service.
     fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -146,11 +138,7 @@ impl SessionStore for Store {
     async fn load(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
         dispatch!(self, s => s.load(id).await)
     }
-    async fn save(
-        &self,
-        rec: &SessionRecord,
-        expected_revision: u64,
-    ) -> Result<SaveOutcome, StoreError> {
+    async fn save(&self, rec: &SessionRecord, expected_revision: u64) -> Result<SaveOutcome, StoreError> {
         dispatch!(self, s => s.save(rec, expected_revision).await)
     }
     async fn delete(&self, id: &str) -> Result<bool, StoreError> {

@@ -47,9 +47,7 @@ pub struct RedisStore {
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisStore")
-            .field("prefix", &self.prefix)
-            .finish_non_exhaustive()
+        f.debug_struct("RedisStore").field("prefix", &self.prefix).finish_non_exhaustive()
     }
 }
 
@@ -64,28 +62,18 @@ fn ttl_ms(rec: &SessionRecord) -> u64 {
 
 impl RedisStore {
     /// Connects (failing within `timeout` when Redis is not there).
-    pub async fn connect(
-        url: &str,
-        prefix: &str,
-        timeout: Duration,
-    ) -> Result<RedisStore, StoreError> {
+    pub async fn connect(url: &str, prefix: &str, timeout: Duration) -> Result<RedisStore, StoreError> {
         let client = redis::Client::open(url).map_err(unavailable)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(500));
-        let mut conn =
-            tokio::time::timeout(timeout, client.get_connection_manager_with_config(config))
-                .await
-                .map_err(|_| {
-                    StoreError::Unavailable(format!("no answer from Redis within {timeout:?}"))
-                })?
-                .map_err(unavailable)?;
-        let _: String = redis::cmd("PING")
-            .query_async(&mut conn)
+        let mut conn = tokio::time::timeout(timeout, client.get_connection_manager_with_config(config))
             .await
+            .map_err(|_| StoreError::Unavailable(format!("no answer from Redis within {timeout:?}")))?
             .map_err(unavailable)?;
+        let _: String = redis::cmd("PING").query_async(&mut conn).await.map_err(unavailable)?;
         Ok(RedisStore {
             conn,
             prefix: prefix.into(),
@@ -118,9 +106,7 @@ impl SessionStore for RedisStore {
 
     async fn next_session_number(&self) -> Result<u64, StoreError> {
         let mut c = self.conn.clone();
-        c.incr(self.meta("session_number"), 1u64)
-            .await
-            .map_err(unavailable)
+        c.incr(self.meta("session_number"), 1u64).await.map_err(unavailable)
     }
 
     async fn create(&self, rec: &SessionRecord) -> Result<bool, StoreError> {
@@ -147,11 +133,7 @@ impl SessionStore for RedisStore {
         text.as_deref().map(decode).transpose()
     }
 
-    async fn save(
-        &self,
-        rec: &SessionRecord,
-        expected_revision: u64,
-    ) -> Result<SaveOutcome, StoreError> {
+    async fn save(&self, rec: &SessionRecord, expected_revision: u64) -> Result<SaveOutcome, StoreError> {
         let mut c = self.conn.clone();
         let r: i64 = self
             .save
@@ -200,10 +182,7 @@ impl SessionStore for RedisStore {
                 .await
                 .map_err(unavailable)?;
             if batch.is_empty() {
-                return Ok(Page {
-                    sessions,
-                    next_after: None,
-                });
+                return Ok(Page { sessions, next_after: None });
             }
             let mut pipe = redis::pipe();
             for (id, _) in &batch {
@@ -216,12 +195,8 @@ impl SessionStore for RedisStore {
                 match text.as_deref().map(decode).transpose()? {
                     Some(r) if now_ms < r.expires_at_ms => {
                         if sessions.len() == limit {
-                            let next_after =
-                                sessions.last().map(|s: &SessionSummary| s.session_number);
-                            return Ok(Page {
-                                sessions,
-                                next_after,
-                            });
+                            let next_after = sessions.last().map(|s: &SessionSummary| s.session_number);
+                            return Ok(Page { sessions, next_after });
                         }
                         sessions.push(SessionSummary::from(&r));
                     }
@@ -231,10 +206,7 @@ impl SessionStore for RedisStore {
                 cursor = number;
             }
             if !stale.is_empty() {
-                let _: u64 = c
-                    .zrem(self.meta("index"), stale)
-                    .await
-                    .map_err(unavailable)?;
+                let _: u64 = c.zrem(self.meta("index"), stale).await.map_err(unavailable)?;
             }
         }
     }
@@ -248,19 +220,12 @@ impl SessionStore for RedisStore {
             .query_async(&mut c)
             .await
             .map_err(unavailable)?;
-        Ok(Counters {
-            session_number: n.unwrap_or(0),
-            total_sessions: total.unwrap_or(0),
-            active_sessions: active,
-        })
+        Ok(Counters { session_number: n.unwrap_or(0), total_sessions: total.unwrap_or(0), active_sessions: active })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
         let mut c = self.conn.clone();
-        let _: String = redis::cmd("PING")
-            .query_async(&mut c)
-            .await
-            .map_err(unavailable)?;
+        let _: String = redis::cmd("PING").query_async(&mut c).await.map_err(unavailable)?;
         Ok(())
     }
 }

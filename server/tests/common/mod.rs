@@ -1,0 +1,196 @@
+//! Real components for the server's tests: a `redis-server` on a free port
+//! and the `greenside` binary, each stopped by the test that started it.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn redis_ping(port: u16) -> bool {
+    let Ok(mut s) =
+        TcpStream::connect_timeout(&format!("127.0.0.1:{port}").parse().unwrap(), Duration::from_millis(200))
+    else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
+    if s.write_all(b"PING\r\n").is_err() {
+        return false;
+    }
+    let mut buf = [0u8; 7];
+    s.read_exact(&mut buf).is_ok() && &buf == b"+PONG\r\n"
+}
+
+/// A `redis-server` of our own on a free port, nothing persisted.
+pub struct RedisServer {
+    pub port: u16,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    pub fn start() -> RedisServer {
+        let mut r = RedisServer { port: free_port(), child: None };
+        r.spawn();
+        r
+    }
+
+    fn spawn(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed (scripts/test installs it)");
+        self.child = Some(child);
+        let t0 = Instant::now();
+        while !redis_ping(self.port) {
+            assert!(t0.elapsed() < Duration::from_secs(10), "redis-server on {} did not answer", self.port);
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Kills the server (data is lost: nothing is persisted).
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts it again on the same port.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+    }
+
+    /// Runs one command through redis-cli-free RESP and returns the raw reply.
+    pub fn command(&self, args: &[&str]) -> String {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let mut req = format!("*{}\r\n", args.len());
+        for a in args {
+            req.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+        }
+        s.write_all(req.as_bytes()).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    out.extend_from_slice(&buf[..n]);
+                    if out.ends_with(b"\r\n") {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A running `greenside serve` on a port it chose itself.
+pub struct Server {
+    pub base: String,
+    child: Child,
+}
+
+impl Server {
+    /// Starts the binary with exactly `env` (plus PATH), `--port 0`, and
+    /// waits until it listens.
+    pub fn start(env: &[(&str, &str)]) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_greenside"));
+        cmd.args(["serve", "--host", "127.0.0.1", "--port", "0"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("LOG_LEVEL", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut sent = false;
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if std::env::var_os("GREENSIDE_TEST_LOGS").is_some() {
+                    eprintln!("[server] {line}");
+                }
+                if !sent && line.contains("greenside listening on http://") {
+                    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+                    let _ = tx.send(v["addr"].as_str().unwrap().to_string());
+                    sent = true;
+                }
+            }
+        });
+        let addr = rx.recv_timeout(Duration::from_secs(20)).expect("greenside did not start listening");
+        Server { base: format!("http://{addr}"), child }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn stop(mut self) {
+        self.kill();
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap()
+}
+
+/// POSTs JSON and returns (status, body as JSON).
+pub async fn post(c: &reqwest::Client, url: &str, body: &serde_json::Value) -> (u16, serde_json::Value) {
+    let r = c.post(url).header("content-type", "application/json").body(body.to_string()).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+pub async fn get(c: &reqwest::Client, url: &str) -> (u16, serde_json::Value) {
+    let r = c.get(url).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+pub const START: &str = r#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1}"#;
+pub const ON_GREEN: (f64, f64) = (40.268240, -111.659520);
+
+pub fn ball(sid: &str, p: (f64, f64)) -> serde_json::Value {
+    serde_json::json!({"contract_version": "0.5.0", "session_id": sid, "ball_wgs84": {"lat": p.0, "lon": p.1}})
+}
+
+pub async fn start_session(c: &reqwest::Client, s: &Server) -> String {
+    let (status, body) = post(c, &s.url("/api/session/start"), &serde_json::from_str(START).unwrap()).await;
+    assert_eq!(status, 200, "{body}");
+    body["session_id"].as_str().unwrap().to_string()
+}

@@ -1,0 +1,139 @@
+//! The shared vectors replayed over HTTP against the real server, on the
+//! memory store and on a real Redis. Time comes from the vectors through the
+//! test clock (`GREENSIDE_TEST_CLOCK=1`, header `x-greenside-now-ms`).
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{RedisServer, Server, client};
+use greenside_core::ErrorCode;
+use greenside_testkit::{check_error_shape, load_vectors, matches, step_body, substitute};
+use serde_json::Value;
+
+/// Ops this server replays. `get_hole_advice` arrives with the advice issue
+/// (#4); its steps are counted and reported, never passed silently.
+const DEFERRED_OPS: &[&str] = &["get_hole_advice"];
+
+fn config_env(v: &Value) -> Vec<(String, String)> {
+    let mut env = vec![("GREENSIDE_TEST_CLOCK".to_string(), "1".to_string())];
+    if let Some(c) = v.get("config").and_then(Value::as_object) {
+        for (k, var) in [
+            ("commit_on_streak", "SURFACE_COMMIT_ON_STREAK"),
+            ("commit_off_streak", "SURFACE_COMMIT_OFF_STREAK"),
+            ("session_ttl_s", "SESSION_TTL_S"),
+            ("default_accuracy_m", "DEFAULT_ACCURACY_M"),
+            ("default_accuracy_kind", "DEFAULT_ACCURACY_KIND"),
+        ] {
+            if let Some(x) = c.get(k) {
+                env.push((var.to_string(), x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())));
+            }
+        }
+        for k in c.keys() {
+            assert!(
+                [
+                    "commit_on_streak",
+                    "commit_off_streak",
+                    "session_ttl_s",
+                    "default_accuracy_m",
+                    "default_accuracy_kind"
+                ]
+                .contains(&k.as_str()),
+                "unknown config key {k}"
+            );
+        }
+    }
+    env
+}
+
+/// Session steps in all vector files, and how many of them are deferred ops.
+fn totals() -> (usize, usize) {
+    let vs = load_vectors();
+    let steps: Vec<&Value> =
+        vs.iter().filter(|v| v["kind"] == "session").flat_map(|v| v["steps"].as_array().unwrap().iter()).collect();
+    let deferred = steps.iter().filter(|s| DEFERRED_OPS.contains(&s["op"].as_str().unwrap())).count();
+    (steps.len(), deferred)
+}
+
+async fn replay(store_env: &[(String, String)]) -> (usize, usize) {
+    let c = client();
+    let (mut replayed, mut deferred) = (0, 0);
+    for v in load_vectors().iter().filter(|v| v["kind"] == "session") {
+        let name = v["name"].as_str().unwrap();
+        let mut env = config_env(v);
+        env.extend(store_env.iter().cloned());
+        env.push(("REDIS_SESSION_PREFIX".into(), format!("vectors:{name}")));
+        let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let server = Server::start(&env_refs);
+        let mut sid = String::new();
+        for (i, step) in v["steps"].as_array().unwrap().iter().enumerate() {
+            let op = step["op"].as_str().unwrap();
+            if DEFERRED_OPS.contains(&op) {
+                deferred += 1;
+                continue;
+            }
+            let now = step["now_ms"].as_u64().unwrap_or(0).to_string();
+            let path_id =
+                step.get("session_id").map(|s| substitute(s, &sid).as_str().unwrap().to_string()).unwrap_or_default();
+            let req = match op {
+                "start" => c.post(server.url("/api/session/start")),
+                "set_cup_location" => c.post(server.url("/api/session/set_cup_location")),
+                "set_ball_location" => c.post(server.url("/api/session/set_ball_location")),
+                "get_session" => c.get(server.url(&format!("/api/session/{path_id}"))),
+                "delete_session" => c.delete(server.url(&format!("/api/session/{path_id}"))),
+                other => panic!("{name}: op {other} has no HTTP mapping"),
+            };
+            let req = req.header("x-greenside-now-ms", now);
+            let req = if matches!(op, "get_session" | "delete_session") {
+                req
+            } else {
+                req.header("content-type", "application/json").body(step_body(step, &sid))
+            };
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            let reply: Value = resp.json().await.unwrap();
+            let where_ = format!("{name} step {i} ({op}) on {}", store_env.first().map_or("memory", |_| "redis"));
+            assert_eq!(u64::from(status), step["expect"]["status"].as_u64().unwrap(), "{where_}: {reply}");
+            if let Some(expected) = step["expect"].get("body") {
+                if let Err(e) = matches(expected, &reply, "body") {
+                    panic!("{where_}: {e}\nreply: {reply}");
+                }
+            }
+            if status >= 400 {
+                check_error_shape(&reply, status, |c| ErrorCode::from_code(c).map(ErrorCode::http_status))
+                    .unwrap_or_else(|e| panic!("{where_}: {e}"));
+            }
+            if op == "start" && status == 200 {
+                sid = reply["session_id"].as_str().unwrap().to_string();
+            }
+            replayed += 1;
+        }
+        server.stop();
+    }
+    (replayed, deferred)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vectors_over_http_on_the_memory_store() {
+    let (replayed, deferred) = replay(&[]).await;
+    eprintln!(
+        "memory: replayed {replayed} steps; {deferred} get_hole_advice steps wait for the advice route (issue #4)"
+    );
+    let (total, expect_deferred) = totals();
+    assert_eq!((replayed + deferred, deferred), (total, expect_deferred));
+    assert!(deferred <= 5, "only the advice steps may wait for issue #4");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vectors_over_http_on_redis() {
+    let redis = RedisServer::start();
+    let env = vec![("SESSION_STORE_BACKEND".to_string(), "redis".to_string()), ("REDIS_URL".to_string(), redis.url())];
+    let (replayed, deferred) = replay(&env).await;
+    eprintln!(
+        "redis: replayed {replayed} steps; {deferred} get_hole_advice steps wait for the advice route (issue #4)"
+    );
+    let (total, expect_deferred) = totals();
+    assert_eq!((replayed + deferred, deferred), (total, expect_deferred));
+    // The records really live in Redis.
+    assert!(redis.command(&["KEYS", "vectors:*"]).contains("vectors:"));
+}
