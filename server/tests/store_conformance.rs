@@ -1,0 +1,175 @@
+//! One conformance suite, run against every session store: memory, and Redis
+//! on a real `redis-server`.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::RedisServer;
+use greenside_core::api::StartRequest;
+use greenside_core::config::Config;
+use greenside_core::course::Course;
+use greenside_core::example::RIVERSIDE_COURSE_JSON;
+use greenside_core::session::{self, SessionRecord};
+use greenside_core::validate::session_id_from_random;
+use greenside_server::store::memory::MemoryStore;
+use greenside_server::store::redis::RedisStore;
+use greenside_server::store::{SaveOutcome, SessionStore};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn record(n: u64, now: u64, ttl_s: u64) -> SessionRecord {
+    let course = Course::from_json(RIVERSIDE_COURSE_JSON).unwrap();
+    let hole = course.prepare_hole(1).unwrap();
+    let cfg = Config { session_ttl_s: ttl_s, ..Config::default() };
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&n.to_be_bytes());
+    b[8] = 0x5a;
+    session::start(&StartRequest { course_id: "riverside".into(), hole_id: 1 }, session_id_from_random(b), n, &hole, &cfg, now)
+        .unwrap()
+}
+
+/// A write as core makes it: next revision.
+fn bumped(mut r: SessionRecord) -> SessionRecord {
+    r.revision += 1;
+    r.fix_count += 1;
+    r
+}
+
+async fn conformance<S: SessionStore + Clone>(store: S) {
+    store.ping().await.unwrap();
+    // Numbers are monotonic.
+    let a = store.next_session_number().await.unwrap();
+    let b = store.next_session_number().await.unwrap();
+    assert_eq!(b, a + 1);
+
+    // Create, then never overwrite.
+    let r = record(b, 1_000, 3600);
+    assert!(store.create(&r).await.unwrap());
+    assert!(!store.create(&r).await.unwrap());
+    assert_eq!(store.load(&r.session_id).await.unwrap().as_ref(), Some(&r));
+    assert_eq!(store.load("gs_ffffffffffffffffffffffffffffffff").await.unwrap(), None);
+
+    // Compare-and-set on revision.
+    let r2 = bumped(r.clone());
+    assert_eq!(store.save(&r2, r.revision).await.unwrap(), SaveOutcome::Saved);
+    let stale = bumped(r.clone());
+    assert_eq!(store.save(&stale, r.revision).await.unwrap(), SaveOutcome::Conflict);
+    assert_eq!(store.load(&r.session_id).await.unwrap().unwrap(), r2);
+
+    // Delete removes everything; a later save finds nothing.
+    assert!(store.delete(&r.session_id).await.unwrap());
+    assert!(!store.delete(&r.session_id).await.unwrap());
+    assert_eq!(store.load(&r.session_id).await.unwrap(), None);
+    assert_eq!(store.save(&bumped(r2.clone()), r2.revision).await.unwrap(), SaveOutcome::Missing);
+
+    // Listing: live sessions in number order, paged; expired ones left out.
+    let base = store.next_session_number().await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let n = base + 1 + i;
+        let ttl = if i == 2 { 1 } else { 3600 }; // number base+3 expires at 1_000 + 1 s
+        let r = record(n, 1_000, ttl);
+        assert!(store.create(&r).await.unwrap());
+        ids.push((n, r.session_id.clone()));
+    }
+    let now = 5_000;
+    let mut seen = Vec::new();
+    let mut after = base;
+    loop {
+        let page = store.list(after, 2, now).await.unwrap();
+        assert!(page.sessions.len() <= 2);
+        seen.extend(page.sessions.iter().map(|s| s.session_number));
+        match page.next_after {
+            Some(n) => after = n,
+            None => break,
+        }
+    }
+    let want: Vec<u64> = ids.iter().map(|(n, _)| *n).filter(|n| *n != base + 3).collect();
+    assert_eq!(seen, want);
+
+    let c = store.counters().await.unwrap();
+    assert_eq!((c.total_sessions, c.session_number), (6, base), "{c:?}");
+
+    // Concurrent writers never lose an update.
+    let r = record(base + 10, 1_000, 3600);
+    assert!(store.create(&r).await.unwrap());
+    let writers = 40;
+    let mut tasks = Vec::new();
+    for _ in 0..writers {
+        let s = store.clone();
+        let id = r.session_id.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let cur = s.load(&id).await.unwrap().unwrap();
+                let next = bumped(cur.clone());
+                match s.save(&next, cur.revision).await.unwrap() {
+                    SaveOutcome::Saved => return,
+                    SaveOutcome::Conflict => tokio::task::yield_now().await,
+                    SaveOutcome::Missing => panic!("record vanished"),
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let fin = store.load(&r.session_id).await.unwrap().unwrap();
+    assert_eq!((fin.fix_count, fin.revision), (writers, r.revision + writers));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn memory_store_conforms() {
+    let store = MemoryStore::new();
+    conformance(store.clone()).await;
+    // The sweeper reclaims what has expired, and only that.
+    let before = store.counters().await.unwrap().active_sessions;
+    let swept = store.sweep(5_000);
+    assert_eq!(swept, 1, "the one session with a 1 s TTL");
+    assert_eq!(store.counters().await.unwrap().active_sessions, before - 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn redis_store_conforms() {
+    let redis = RedisServer::start();
+    let store = RedisStore::connect(&redis.url(), "conf", Duration::from_secs(2)).await.unwrap();
+    conformance(store.clone()).await;
+    // Records are JSON under the prefix, with a TTL that every write refreshes.
+    let r = record(999, 1_000, 3600);
+    assert!(store.create(&r).await.unwrap());
+    let key = format!("conf:{}", r.session_id);
+    let pttl: i64 = redis.command(&["PTTL", &key]).trim_start_matches(':').trim().parse().unwrap();
+    assert!(pttl > 3_500_000 && pttl <= 3_600_000, "{pttl}");
+    let json = redis.command(&["HGET", &key, "rec"]);
+    assert!(json.contains("\"session_id\""), "{json}");
+    // Real expiry: a 1 s TTL key disappears.
+    let short = record(1000, 1_000, 1);
+    assert!(store.create(&short).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    assert_eq!(store.load(&short.session_id).await.unwrap(), None);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_store_reports_unavailable_and_recovers() {
+    let mut redis = RedisServer::start();
+    let store = Arc::new(RedisStore::connect(&redis.url(), "rec", Duration::from_millis(500)).await.unwrap());
+    redis.stop();
+    let e = store.ping().await.unwrap_err();
+    assert!(e.to_string().contains("unavailable"), "{e}");
+    redis.restart();
+    let t0 = std::time::Instant::now();
+    while store.ping().await.is_err() {
+        assert!(t0.elapsed() < Duration::from_secs(10), "no recovery");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(store.next_session_number().await.unwrap() >= 1);
+}
+
+#[tokio::test]
+async fn redis_unreachable_at_connect_fails_fast() {
+    let port = common::free_port();
+    let t0 = std::time::Instant::now();
+    let e = RedisStore::connect(&format!("redis://127.0.0.1:{port}/0"), "x", Duration::from_millis(500)).await.unwrap_err();
+    assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
+    assert!(e.to_string().contains("unavailable"));
+}
