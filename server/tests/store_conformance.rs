@@ -25,8 +25,15 @@ fn record(n: u64, now: u64, ttl_s: u64) -> SessionRecord {
     let mut b = [0u8; 16];
     b[..8].copy_from_slice(&n.to_be_bytes());
     b[8] = 0x5a;
-    session::start(&StartRequest { course_id: "riverside".into(), hole_id: 1 }, session_id_from_random(b), n, &hole, &cfg, now)
-        .unwrap()
+    session::start(
+        &StartRequest { course_id: "riverside".into(), hole_id: 1 },
+        session_id_from_random(b),
+        n,
+        &hole,
+        &cfg,
+        now,
+    )
+    .unwrap()
 }
 
 /// A write as core makes it: next revision.
@@ -169,7 +176,8 @@ async fn redis_store_reports_unavailable_and_recovers() {
 async fn redis_unreachable_at_connect_fails_fast() {
     let port = common::free_port();
     let t0 = std::time::Instant::now();
-    let e = RedisStore::connect(&format!("redis://127.0.0.1:{port}/0"), "x", Duration::from_millis(500)).await.unwrap_err();
+    let e =
+        RedisStore::connect(&format!("redis://127.0.0.1:{port}/0"), "x", Duration::from_millis(500)).await.unwrap_err();
     assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
     assert!(e.to_string().contains("unavailable"));
 }

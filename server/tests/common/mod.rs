@@ -30,18 +30,39 @@ fn redis_ping(port: u16) -> bool {
 pub struct RedisServer {
     pub port: u16,
     child: Option<Child>,
+    /// With a directory, every write is fsynced to an append-only file there,
+    /// so a killed server restarts with everything it acknowledged.
+    dir: Option<std::path::PathBuf>,
 }
 
 impl RedisServer {
     pub fn start() -> RedisServer {
-        let mut r = RedisServer { port: free_port(), child: None };
+        let mut r = RedisServer { port: free_port(), child: None, dir: None };
+        r.spawn();
+        r
+    }
+
+    pub fn start_persistent() -> RedisServer {
+        let dir = std::env::temp_dir().join(format!("greenside-redis-{}-{}", std::process::id(), free_port()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut r = RedisServer { port: free_port(), child: None, dir: Some(dir) };
         r.spawn();
         r
     }
 
     fn spawn(&mut self) {
+        let port = self.port.to_string();
+        let mut args = vec!["--port", &port, "--bind", "127.0.0.1", "--save", ""];
+        let dir;
+        match &self.dir {
+            Some(d) => {
+                dir = d.display().to_string();
+                args.extend(["--appendonly", "yes", "--appendfsync", "always", "--dir", &dir]);
+            }
+            None => args.extend(["--appendonly", "no"]),
+        }
         let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .args(&args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -102,6 +123,9 @@ impl RedisServer {
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.stop();
+        if let Some(d) = &self.dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
     }
 }
 

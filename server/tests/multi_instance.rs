@@ -1,0 +1,232 @@
+//! Many instances on one real Redis, restarts, expiry, deletion and a Redis
+//! outage in the middle of a run.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{ON_GREEN, RedisServer, Server, ball, client, get, post, start_session};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const OFF: (f64, f64) = (40.267728069, -111.659682572); // fairway, 60 m short of hole 1's green
+
+fn redis_env(r: &RedisServer) -> Vec<(&'static str, String)> {
+    vec![("SESSION_STORE_BACKEND", "redis".to_string()), ("REDIS_URL", r.url())]
+}
+
+fn refs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_share_sessions_and_lose_no_update() {
+    let redis = RedisServer::start();
+    let env = redis_env(&redis);
+    let (a, b) = (Server::start(&refs(&env)), Server::start(&refs(&env)));
+    let c = client();
+    let sid = start_session(&c, &a).await;
+    // Started on A, read and updated on B.
+    let (s, body) = get(&c, &b.url(&format!("/api/session/{sid}"))).await;
+    assert_eq!((s, body["hole_state"]["session_id"].as_str()), (200, Some(sid.as_str())));
+    let (s, _) = post(&c, &b.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await;
+    assert_eq!(s, 200);
+
+    // 2,000 identical OFF fixes, 64 in flight, split across both instances.
+    let n = 2000;
+    let urls = [a.url("/api/session/set_ball_location"), b.url("/api/session/set_ball_location")];
+    let body = ball(&sid, OFF).to_string();
+    let statuses: Vec<u16> = futures::stream::iter(0..n)
+        .map(|i| {
+            let (c, url, body) = (c.clone(), urls[i % 2].clone(), body.clone());
+            async move {
+                c.post(url)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        })
+        .buffer_unordered(64)
+        .collect()
+        .await;
+    assert!(
+        statuses.iter().all(|s| *s == 200),
+        "non-200 answers: {:?}",
+        statuses.iter().filter(|s| **s != 200).count()
+    );
+
+    let (_, body) = get(&c, &a.url(&format!("/api/session/{sid}"))).await;
+    let hs = &body["hole_state"];
+    assert_eq!(hs["fix_count"], n as u64 + 1, "{hs}");
+    // Whatever the interleaving, identical OFF fixes after an ON commit OFF at fix 3.
+    assert_eq!(hs["surface_state"], "OFF_GREEN");
+    assert_eq!(hs["candidate_streak"], 0);
+    assert_eq!(hs["transitions"], 2);
+    assert_eq!(hs["last_transition"]["at_fix"], 3);
+    assert_eq!(hs["revision"], n as u64 + 2, "one revision per accepted write");
+    // session_number is shared: a session started on B gets the next number.
+    let (_, started) = post(&c, &b.url("/api/session/start"), &serde_json::from_str(common::START).unwrap()).await;
+    assert_eq!(started["hole_state"]["session_number"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_survive_a_server_restart_on_redis() {
+    let redis = RedisServer::start();
+    let env = redis_env(&redis);
+    let c = client();
+    let a = Server::start(&refs(&env));
+    let sid = start_session(&c, &a).await;
+    for _ in 0..3 {
+        assert_eq!(post(&c, &a.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
+    }
+    a.stop();
+    let a2 = Server::start(&refs(&env));
+    let (s, body) = get(&c, &a2.url(&format!("/api/session/{sid}"))).await;
+    assert_eq!((s, body["hole_state"]["fix_count"].as_u64()), (200, Some(3)));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn expiry_answers_404_on_both_stores() {
+    let redis = RedisServer::start();
+    let mut redis_env = redis_env(&redis);
+    redis_env.push(("SESSION_TTL_S", "1".into()));
+    let mem_env = vec![("SESSION_TTL_S", "1".to_string()), ("SESSION_SWEEP_INTERVAL_S", "0.2".to_string())];
+    let c = client();
+    for env in [&mem_env, &redis_env] {
+        let s = Server::start(&refs(env));
+        let sid = start_session(&c, &s).await;
+        // A write slides the expiry.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(post(&c, &s.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        assert_eq!(get(&c, &s.url(&format!("/api/session/{sid}"))).await.0, 200, "still alive: the write slid the TTL");
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let (status, body) = get(&c, &s.url(&format!("/api/session/{sid}"))).await;
+        assert_eq!((status, body["error"]["code"].as_str()), (404, Some("session_not_found")));
+        let (status, _) = post(&c, &s.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await;
+        assert_eq!(status, 404);
+    }
+    // Redis let the key expire by itself.
+    assert_eq!(redis.command(&["KEYS", "aime:hole_session:gs_*"]).trim(), "*0");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_memory_sweeper_reclaims_expired_sessions() {
+    let env = vec![("SESSION_TTL_S", "1".to_string()), ("SESSION_SWEEP_INTERVAL_S", "0.2".to_string())];
+    let s = Server::start(&refs(&env));
+    let c = client();
+    for _ in 0..3 {
+        start_session(&c, &s).await;
+    }
+    let active = |b: &Value| b["session_store"]["counters"]["active_sessions"].as_u64().unwrap();
+    assert_eq!(active(&get(&c, &s.url("/health")).await.1), 3);
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    assert_eq!(active(&get(&c, &s.url("/health")).await.1), 0, "swept without anyone asking for them");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_removes_everything_of_the_session() {
+    let redis = RedisServer::start();
+    let mut env = redis_env(&redis);
+    env.push(("ADMIN_TOKEN", "t0k3n".into()));
+    let s = Server::start(&refs(&env));
+    let c = client();
+    let sid = start_session(&c, &s).await;
+    assert_eq!(post(&c, &s.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
+    let r = c.delete(s.url(&format!("/api/session/{sid}"))).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap(), json!({"deleted": true, "session_id": sid}));
+    assert_eq!(redis.command(&["EXISTS", &format!("aime:hole_session:{sid}")]).trim(), ":0");
+    assert!(redis.command(&["ZSCORE", "aime:hole_session:index", &sid]).starts_with("$-1"));
+    assert_eq!(get(&c, &s.url(&format!("/api/session/{sid}"))).await.0, 404);
+    let listed = c
+        .get(s.url("/api/sessions"))
+        .header("x-admin-token", "t0k3n")
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(listed["sessions"], json!([]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_redis_outage_answers_503_recovers_and_loses_nothing_acknowledged() {
+    let mut redis = RedisServer::start_persistent();
+    let env = redis_env(&redis);
+    let s = Server::start(&refs(&env));
+    let c = client();
+    let sid = start_session(&c, &s).await;
+    let url = s.url("/api/session/set_ball_location");
+    let (mut acked, mut unavailable) = (0u64, 0u64);
+    let mut send = async |acked: &mut u64, unavailable: &mut u64| {
+        let (status, body) = post(&c, &url, &ball(&sid, ON_GREEN)).await;
+        match status {
+            200 => *acked += 1,
+            503 => {
+                assert_eq!(body["error"]["code"], "session_store_unavailable");
+                *unavailable += 1;
+            }
+            other => panic!("unexpected {other}: {body}"),
+        }
+    };
+    for _ in 0..20 {
+        send(&mut acked, &mut unavailable).await;
+    }
+    redis.stop();
+    for _ in 0..5 {
+        send(&mut acked, &mut unavailable).await;
+    }
+    assert!(unavailable >= 5, "writes during the outage are refused, not forked into memory");
+    assert_eq!(get(&c, &s.url("/live")).await.0, 200, "/live never depends on Redis");
+    let (ready, body) = get(&c, &s.url("/ready")).await;
+    assert_eq!((ready, body["checks"]["session_store"]["ok"].as_bool()), (503, Some(false)));
+    let (_, health) = get(&c, &s.url("/health")).await;
+    assert_eq!(health["session_store"]["connected"], false);
+    assert_eq!(health["session_store"]["status"], "unhealthy");
+
+    redis.restart();
+    let t0 = Instant::now();
+    while get(&c, &s.url("/ready")).await.0 != 200 {
+        assert!(t0.elapsed() < Duration::from_secs(15), "no recovery without a restart");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for _ in 0..10 {
+        send(&mut acked, &mut unavailable).await;
+    }
+    let (status, body) = get(&c, &s.url(&format!("/api/session/{sid}"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["hole_state"]["fix_count"].as_u64(),
+        Some(acked),
+        "every acknowledged fix is there, and nothing else"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_unreachable_at_start_falls_back_to_memory_with_a_warning() {
+    let port = common::free_port();
+    let s = Server::start(&[
+        ("SESSION_STORE_BACKEND", "redis"),
+        ("REDIS_URL", &format!("redis://:hunter2@127.0.0.1:{port}/0")),
+    ]);
+    let c = client();
+    let (status, h) = get(&c, &s.url("/health")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (h["session_store"]["backend"].as_str(), h["session_store"]["requested"].as_str()),
+        (Some("memory"), Some("redis"))
+    );
+    assert_eq!(h["session_store"]["status"], "degraded");
+    assert!(h["session_store"]["warnings"][0].as_str().unwrap().contains("in-memory"));
+    assert!(!h.to_string().contains("hunter2"), "the Redis password never shows");
+    // It serves.
+    let sid = start_session(&c, &s).await;
+    assert_eq!(post(&c, &s.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
+}
