@@ -149,4 +149,6 @@ const COURSE_CODES: &[&str] = &[
     "duplicate_hole_id",
     "duplicate_course_id",
     "course_without_holes",
+    // Reported by the platforms that read files (the core never does IO).
+    "file_unreadable",
 ];

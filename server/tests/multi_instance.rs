@@ -165,7 +165,7 @@ async fn a_redis_outage_answers_503_recovers_and_loses_nothing_acknowledged() {
     let sid = start_session(&c, &s).await;
     let url = s.url("/api/session/set_ball_location");
     let (mut acked, mut unavailable) = (0u64, 0u64);
-    let mut send = async |acked: &mut u64, unavailable: &mut u64| {
+    let send = async |acked: &mut u64, unavailable: &mut u64| {
         let (status, body) = post(&c, &url, &ball(&sid, ON_GREEN)).await;
         match status {
             200 => *acked += 1,

@@ -161,6 +161,20 @@ async fn access_log(req: Request, next: Next) -> Response {
     resp
 }
 
+/// `REQUIRE_API_KEY=1`: every `/api/*` request needs `x-api-key` equal to
+/// `API_KEY` (compared in constant time); else 401 `unauthorized`.
+async fn api_key_guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    use subtle::ConstantTimeEq;
+    if state.settings.require_api_key && req.uri().path().starts_with("/api/") {
+        let expected = state.settings.api_key.as_deref().unwrap_or("").as_bytes();
+        let given = req.headers().get("x-api-key").map(|v| v.as_bytes()).unwrap_or(b"");
+        if expected.is_empty() || !bool::from(given.ct_eq(expected)) {
+            return error_response(&ApiError::new(ErrorCode::Unauthorized, "missing or wrong x-api-key"));
+        }
+    }
+    next.run(req).await
+}
+
 /// The whole router.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -177,6 +191,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/startup", get(health::startup))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), api_key_guard))
         .layer(middleware::from_fn(access_log))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
         .with_state(state)

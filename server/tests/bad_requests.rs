@@ -1,0 +1,378 @@
+//! A catalogue of bad requests, each answered with the expected status, code
+//! and field in the one error shape; the server stays healthy afterwards.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Server, client, start_session};
+use greenside_core::ErrorCode;
+use greenside_testkit::check_error_shape;
+use serde_json::Value;
+
+struct Case {
+    method: &'static str,
+    path: String,
+    content_type: Option<&'static str>,
+    body: Vec<u8>,
+    headers: Vec<(&'static str, &'static str)>,
+    status: u16,
+    code: &'static str,
+    field: Option<&'static str>,
+}
+
+fn case(method: &'static str, path: &str, body: &str, status: u16, code: &'static str) -> Case {
+    Case {
+        method,
+        path: path.to_string(),
+        content_type: Some("application/json"),
+        body: body.as_bytes().to_vec(),
+        headers: Vec::new(),
+        status,
+        code,
+        field: None,
+    }
+}
+
+fn with_field(mut c: Case, f: &'static str) -> Case {
+    c.field = Some(f);
+    c
+}
+
+const START: &str = "/api/session/start";
+const BALL: &str = "/api/session/set_ball_location";
+const CUP: &str = "/api/session/set_cup_location";
+
+fn ball_body(sid: &str, rest: &str) -> String {
+    format!(r#"{{"contract_version":"0.5.0","session_id":"{sid}",{rest}}}"#)
+}
+
+fn catalogue(sid: &str) -> Vec<Case> {
+    let ok_ball = r#""ball_wgs84":{"lat":40.26824,"lon":-111.65952}"#;
+    let mut v = vec![
+        // Transport and JSON.
+        Case {
+            content_type: None,
+            ..case("POST", START, r#"{"contract_version":"0.5.0"}"#, 415, "unsupported_media_type")
+        },
+        Case { content_type: Some("text/plain"), ..case("POST", START, "{}", 415, "unsupported_media_type") },
+        Case {
+            content_type: Some("application/x-www-form-urlencoded"),
+            ..case("POST", START, "a=1", 415, "unsupported_media_type")
+        },
+        case("POST", START, "{", 400, "malformed_json"),
+        case("POST", START, "", 400, "malformed_json"),
+        case("POST", START, "{\"contract_version\":\"0.5.0\",}", 400, "malformed_json"),
+        Case { body: vec![0xff, 0xfe, b'{', b'}'], ..case("POST", START, "", 400, "malformed_json") },
+        case("POST", START, &format!("{}{}", "[".repeat(5000), "]".repeat(5000)), 400, "malformed_json"),
+        case("POST", START, "null", 400, "invalid_request"),
+        case("POST", START, "[]", 400, "invalid_request"),
+        case("POST", START, "\"start\"", 400, "invalid_request"),
+        Case {
+            body: format!(
+                r#"{{"contract_version":"0.5.0","course_id":"riverside","hole_id":1,"pad":"{}"}}"#,
+                "x".repeat(70_000)
+            )
+            .into_bytes(),
+            ..case("POST", START, "", 413, "payload_too_large")
+        },
+        Case { body: vec![b' '; 300_000], ..case("POST", START, "", 413, "payload_too_large") },
+        // Contract version.
+        with_field(
+            case("POST", START, r#"{"course_id":"riverside","hole_id":1}"#, 400, "unsupported_contract_version"),
+            "contract_version",
+        ),
+        case(
+            "POST",
+            START,
+            r#"{"contract_version":"0.4.0","course_id":"riverside","hole_id":1}"#,
+            400,
+            "unsupported_contract_version",
+        ),
+        case(
+            "POST",
+            START,
+            r#"{"contract_version":"1.5.0","course_id":"riverside","hole_id":1}"#,
+            400,
+            "unsupported_contract_version",
+        ),
+        case(
+            "POST",
+            START,
+            r#"{"contract_version":0.5,"course_id":"riverside","hole_id":1}"#,
+            400,
+            "unsupported_contract_version",
+        ),
+        case(
+            "POST",
+            START,
+            r#"{"contract_version":"0.5","course_id":"riverside","hole_id":1}"#,
+            400,
+            "unsupported_contract_version",
+        ),
+        // Start fields.
+        with_field(
+            case("POST", START, r#"{"contract_version":"0.5.0","hole_id":1}"#, 400, "invalid_request"),
+            "course_id",
+        ),
+        with_field(
+            case("POST", START, r#"{"contract_version":"0.5.0","course_id":5,"hole_id":1}"#, 400, "invalid_request"),
+            "course_id",
+        ),
+        with_field(
+            case(
+                "POST",
+                START,
+                r#"{"contract_version":"0.5.0","course_id":"Bad Id","hole_id":1}"#,
+                400,
+                "invalid_field",
+            ),
+            "course_id",
+        ),
+        case(
+            "POST",
+            START,
+            r#"{"contract_version":"0.5.0","course_id":"nowhere","hole_id":1}"#,
+            404,
+            "course_not_found",
+        ),
+        with_field(
+            case("POST", START, r#"{"contract_version":"0.5.0","course_id":"riverside"}"#, 400, "invalid_request"),
+            "hole_id",
+        ),
+        with_field(
+            case(
+                "POST",
+                START,
+                r#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":-1}"#,
+                400,
+                "invalid_request",
+            ),
+            "hole_id",
+        ),
+        with_field(
+            case(
+                "POST",
+                START,
+                r#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1.5}"#,
+                400,
+                "invalid_request",
+            ),
+            "hole_id",
+        ),
+        with_field(
+            case(
+                "POST",
+                START,
+                r#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":0}"#,
+                400,
+                "invalid_field",
+            ),
+            "hole_id",
+        ),
+        with_field(
+            case(
+                "POST",
+                START,
+                r#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":100}"#,
+                400,
+                "invalid_field",
+            ),
+            "hole_id",
+        ),
+        case(
+            "POST",
+            START,
+            r#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":7}"#,
+            404,
+            "hole_not_found",
+        ),
+        // Ball fixes.
+        with_field(
+            case("POST", BALL, &format!(r#"{{"contract_version":"0.5.0",{ok_ball}}}"#), 400, "invalid_request"),
+            "session_id",
+        ),
+        with_field(
+            case(
+                "POST",
+                BALL,
+                &format!(r#"{{"contract_version":"0.5.0","session_id":123,{ok_ball}}}"#),
+                400,
+                "invalid_request",
+            ),
+            "session_id",
+        ),
+        with_field(case("POST", BALL, &ball_body("abc", ok_ball), 400, "invalid_session_id"), "session_id"),
+        case("POST", BALL, &ball_body("gs_00000000000000000000000000000000", ok_ball), 404, "session_not_found"),
+        with_field(case("POST", BALL, &ball_body(sid, r#""x":1"#), 400, "invalid_request"), "ball_wgs84"),
+        with_field(
+            case("POST", BALL, &ball_body(sid, r#""ball_wgs84":"40,-111""#), 400, "invalid_request"),
+            "ball_wgs84",
+        ),
+        with_field(
+            case("POST", BALL, &ball_body(sid, r#""ball_wgs84":{"lat":91,"lon":0}"#), 400, "invalid_coordinates"),
+            "ball_wgs84.lat",
+        ),
+        with_field(
+            case("POST", BALL, &ball_body(sid, r#""ball_wgs84":{"lat":-90.0001,"lon":0}"#), 400, "invalid_coordinates"),
+            "ball_wgs84.lat",
+        ),
+        with_field(
+            case("POST", BALL, &ball_body(sid, r#""ball_wgs84":{"lat":0,"lon":180.5}"#), 400, "invalid_coordinates"),
+            "ball_wgs84.lon",
+        ),
+        with_field(
+            case("POST", BALL, &ball_body(sid, r#""ball_wgs84":{"lat":"NaN","lon":0}"#), 400, "invalid_coordinates"),
+            "ball_wgs84.lat",
+        ),
+        case("POST", BALL, &ball_body(sid, r#""ball_wgs84":{"lat":1e400,"lon":0}"#), 400, "malformed_json"),
+        with_field(
+            case("POST", BALL, &ball_body(sid, r#""ball_wgs84":{"lat":null,"lon":0}"#), 400, "invalid_request"),
+            "ball_wgs84.lat",
+        ),
+        with_field(
+            case("POST", BALL, &ball_body(sid, r#""ball_wgs84":{"lat":40.2}"#), 400, "invalid_request"),
+            "ball_wgs84.lon",
+        ),
+        with_field(
+            case("POST", BALL, &ball_body(sid, &format!(r#"{ok_ball},"accuracy_m":0"#)), 400, "invalid_accuracy"),
+            "accuracy_m",
+        ),
+        with_field(
+            case("POST", BALL, &ball_body(sid, &format!(r#"{ok_ball},"accuracy_m":-3"#)), 400, "invalid_accuracy"),
+            "accuracy_m",
+        ),
+        with_field(
+            case("POST", BALL, &ball_body(sid, &format!(r#"{ok_ball},"accuracy_m":5000"#)), 400, "invalid_accuracy"),
+            "accuracy_m",
+        ),
+        with_field(
+            case("POST", BALL, &ball_body(sid, &format!(r#"{ok_ball},"accuracy_m":"5""#)), 400, "invalid_request"),
+            "accuracy_m",
+        ),
+        with_field(
+            case("POST", BALL, &ball_body(sid, &format!(r#"{ok_ball},"accuracy_kind":"p50""#)), 400, "invalid_field"),
+            "accuracy_kind",
+        ),
+        with_field(
+            case("POST", BALL, &ball_body(sid, &format!(r#"{ok_ball},"seq":-1"#)), 400, "invalid_request"),
+            "seq",
+        ),
+        with_field(
+            case("POST", BALL, &ball_body(sid, &format!(r#"{ok_ball},"seq":1.5"#)), 400, "invalid_request"),
+            "seq",
+        ),
+        with_field(
+            case(
+                "POST",
+                BALL,
+                &ball_body(sid, &format!(r#"{ok_ball},"client_time_ms":"now""#)),
+                400,
+                "invalid_request",
+            ),
+            "client_time_ms",
+        ),
+        // Cup.
+        with_field(
+            case("POST", CUP, &ball_body(sid, r#""cup_wgs84":{"lat":40.2,"lon":-200}"#), 400, "invalid_coordinates"),
+            "cup_wgs84.lon",
+        ),
+        with_field(
+            case("POST", CUP, &ball_body(sid, r#""cup":{"lat":40.2,"lon":-111}"#), 400, "invalid_request"),
+            "cup_wgs84",
+        ),
+        // Paths and methods.
+        Case { content_type: None, ..case("GET", "/api/session/not-an-id", "", 400, "invalid_session_id") },
+        Case {
+            content_type: None,
+            ..case("GET", "/api/session/gs_00000000000000000000000000000000", "", 404, "session_not_found")
+        },
+        Case {
+            content_type: None,
+            ..case("DELETE", "/api/session/gs_00000000000000000000000000000000", "", 404, "session_not_found")
+        },
+        Case { content_type: None, ..case("GET", "/api/nothing", "", 404, "route_not_found") },
+        Case { content_type: None, ..case("GET", "/", "", 404, "route_not_found") },
+        case("PUT", START, "{}", 405, "method_not_allowed"),
+        Case { content_type: None, ..case("GET", START, "", 405, "method_not_allowed") },
+        case("POST", "/health", "{}", 405, "method_not_allowed"),
+        // Courses.
+        Case { content_type: None, ..case("GET", "/api/courses/Bad%20Id", "", 400, "invalid_field") },
+        Case { content_type: None, ..case("GET", "/api/courses/nowhere", "", 404, "course_not_found") },
+        // Admin.
+        Case { content_type: None, ..case("GET", "/api/sessions", "", 403, "forbidden") },
+        Case {
+            content_type: None,
+            headers: vec![("x-admin-token", "wrong")],
+            ..case("GET", "/api/sessions", "", 403, "forbidden")
+        },
+        Case {
+            content_type: None,
+            headers: vec![("x-admin-token", "adm1n")],
+            ..case("GET", "/api/sessions?limit=0", "", 400, "invalid_query")
+        },
+        Case {
+            content_type: None,
+            headers: vec![("x-admin-token", "adm1n")],
+            ..case("GET", "/api/sessions?limit=201", "", 400, "invalid_query")
+        },
+        Case {
+            content_type: None,
+            headers: vec![("x-admin-token", "adm1n")],
+            ..case("GET", "/api/sessions?cursor=zzz", "", 400, "invalid_query")
+        },
+    ];
+    v.retain(|c| !c.code.is_empty());
+    v
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_bad_request_gets_its_code_and_the_server_stays_healthy() {
+    let s = Server::start(&[("ADMIN_TOKEN", "adm1n")]);
+    let c = client();
+    let sid = start_session(&c, &s).await;
+    let cases = catalogue(&sid);
+    assert!(cases.len() >= 40, "{} cases", cases.len());
+    for (i, k) in cases.iter().enumerate() {
+        let mut req = c.request(k.method.parse().unwrap(), s.url(&k.path));
+        if let Some(ct) = k.content_type {
+            req = req.header("content-type", ct);
+        }
+        for (h, v) in &k.headers {
+            req = req.header(*h, *v);
+        }
+        if !k.body.is_empty() {
+            req = req.body(k.body.clone());
+        }
+        let resp = req.send().await.unwrap_or_else(|e| panic!("case {i} {} {}: {e}", k.method, k.path));
+        let status = resp.status().as_u16();
+        let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        let label =
+            format!("case {i}: {} {} {:?}", k.method, k.path, String::from_utf8_lossy(&k.body[..k.body.len().min(80)]));
+        assert_eq!((status, body["error"]["code"].as_str()), (k.status, Some(k.code)), "{label}: {body}");
+        assert!(ct.starts_with("application/json"), "{label}: content-type {ct}");
+        check_error_shape(&body, status, |c| ErrorCode::from_code(c).map(ErrorCode::http_status))
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+        if let Some(f) = k.field {
+            assert_eq!(body["error"]["details"]["field"], f, "{label}: {body}");
+        }
+    }
+    // Still healthy, still serving, and the session untouched by all of it.
+    let (status, h) = common::get(&c, &s.url("/health")).await;
+    assert_eq!((status, h["status"].as_str()), (200, Some("healthy")));
+    let (status, body) = common::get(&c, &s.url(&format!("/api/session/{sid}"))).await;
+    assert_eq!(
+        (status, body["hole_state"]["fix_count"].as_u64(), body["hole_state"]["revision"].as_u64()),
+        (200, Some(0), Some(1))
+    );
+    // A charset parameter is fine.
+    let r = c
+        .post(s.url(START))
+        .header("content-type", "application/json; charset=utf-8")
+        .body(common::START)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+}

@@ -1,0 +1,181 @@
+//! Health, probes and broken course data: the server stays up and says what is wrong.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Server, client, get, post};
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("greenside-{name}-{}-{}", std::process::id(), common::free_port()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_registry_leaves_the_server_up_and_reporting() {
+    let dir = temp_dir("badreg");
+    std::fs::write(dir.join("datasets.json"), "{ not json").unwrap();
+    let s = Server::start(&[("COURSE_DATA_ROOT", dir.to_str().unwrap())]);
+    let c = client();
+    assert_eq!(get(&c, &s.url("/live")).await.0, 200);
+    let (status, h) = get(&c, &s.url("/health")).await;
+    assert_eq!(status, 503);
+    assert_eq!(h["dataset_registry"]["loaded"], false);
+    assert_eq!(h["dataset_registry"]["error"]["code"], "course_json_invalid");
+    assert_eq!(h["dataset_registry"]["status"], "unhealthy");
+    let (status, body) = get(&c, &s.url("/startup")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (503, Some("course_data_unavailable")));
+    let (status, body) = get(&c, &s.url("/ready")).await;
+    assert_eq!(
+        (status, body["status"].as_str(), body["checks"]["dataset_registry"]["ok"].as_bool()),
+        (503, Some("not_ready"), Some(false))
+    );
+    let (status, body) = post(&c, &s.url("/api/session/start"), &serde_json::from_str(common::START).unwrap()).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (503, Some("course_data_unavailable")));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_course_file_is_reported_and_its_routes_answer_503() {
+    let dir = temp_dir("badcourse");
+    std::fs::write(
+        dir.join("datasets.json"),
+        r#"{"manifest_contract_version":"0.1.0","datasets":[
+            {"course_id":"riverside","name":"R","path":"riverside.json","version":"1"},
+            {"course_id":"broken","name":"B","path":"broken.json","version":"1"},
+            {"course_id":"missing","name":"M","path":"missing.json","version":"1"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join("riverside.json"), greenside_core::example::RIVERSIDE_COURSE_JSON).unwrap();
+    let mut broken: Value = serde_json::from_str(greenside_core::example::RIVERSIDE_COURSE_JSON).unwrap();
+    broken["course_id"] = "broken".into();
+    broken["holes"][0]["green"]["coordinates"][0].as_array_mut().unwrap().pop();
+    std::fs::write(dir.join("broken.json"), broken.to_string()).unwrap();
+    let s = Server::start(&[("COURSE_DATA_ROOT", dir.to_str().unwrap())]);
+    let c = client();
+    let (status, h) = get(&c, &s.url("/health")).await;
+    assert_eq!((status, h["status"].as_str()), (200, Some("degraded")));
+    let reg = &h["dataset_registry"];
+    assert_eq!(
+        (reg["loaded"].as_bool(), reg["courses"].as_u64(), reg["failed_courses"].as_u64()),
+        (Some(true), Some(1), Some(2))
+    );
+    let codes: Vec<&str> =
+        reg["course_errors"].as_array().unwrap().iter().map(|e| e["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"ring_not_closed") && codes.contains(&"file_unreadable"), "{codes:?}");
+    assert_eq!(get(&c, &s.url("/startup")).await.0, 200);
+    assert_eq!(get(&c, &s.url("/ready")).await.0, 200);
+    let start = |id: &str| serde_json::json!({"contract_version": "0.5.0", "course_id": id, "hole_id": 1});
+    let (status, body) = post(&c, &s.url("/api/session/start"), &start("broken")).await;
+    assert_eq!((status, body["error"]["details"]["reason"].as_str()), (503, Some("ring_not_closed")));
+    assert_eq!(post(&c, &s.url("/api/session/start"), &start("riverside")).await.0, 200);
+    let (_, courses) = get(&c, &s.url("/api/courses")).await;
+    assert_eq!(courses["courses"].as_array().unwrap().len(), 3);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_reports_components_and_never_secrets() {
+    let s = Server::start(&[
+        ("PUTT_SOLVER_URL", "http://127.0.0.1:9/"),
+        ("PUTT_SOLVER_API_KEY", "putt-secret-1"),
+        ("TEE_TO_GREEN_API_KEY", "ttg-secret-2"),
+        ("ADMIN_TOKEN", "admin-secret-3"),
+        ("REQUIRE_API_KEY", "0"),
+        ("API_KEY", "api-secret-4"),
+    ]);
+    let c = client();
+    let (status, h) = get(&c, &s.url("/health")).await;
+    assert_eq!((status, h["status"].as_str()), (200, Some("healthy")));
+    for component in ["dataset_registry", "session_store"] {
+        assert!(["healthy", "degraded", "unhealthy", "unknown"].contains(&h[component]["status"].as_str().unwrap()));
+        assert!(h[component]["response_time_ms"].is_number(), "{component}");
+    }
+    assert_eq!(h["session_store"]["backend"], "memory");
+    assert_eq!(h["debug_bundles"]["enabled"], false);
+    let putt = &h["downstream"]["putt_solver"];
+    assert_eq!(
+        (putt["configured"].as_bool(), putt["api_key_configured"].as_bool(), putt["timeout_s"].as_f64()),
+        (Some(true), Some(true), Some(4.0))
+    );
+    assert_eq!(h["downstream"]["tee_to_green"]["configured"], false);
+    let text = h.to_string();
+    for secret in ["putt-secret-1", "ttg-secret-2", "admin-secret-3", "api-secret-4"] {
+        assert!(!text.contains(secret), "{secret} leaked into /health");
+    }
+
+    // application/health+json when asked for.
+    let r = c.get(s.url("/health")).header("accept", "application/health+json").send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "application/health+json");
+    let hj: Value = r.json().await.unwrap();
+    assert_eq!(hj["status"], "pass");
+    assert_eq!(hj["checks"]["session_store:responseTime"][0]["status"], "pass");
+
+    // Probes.
+    assert_eq!(get(&c, &s.url("/live")).await, (200, serde_json::json!({"status": "alive"})));
+    assert_eq!(get(&c, &s.url("/ready")).await.1["status"], "ready");
+    assert_eq!(get(&c, &s.url("/startup")).await.1["status"], "started");
+
+    // Request ids: echoed when sane, made up otherwise.
+    let r = c.get(s.url("/live")).header("x-request-id", "req-123").send().await.unwrap();
+    assert_eq!(r.headers()["x-request-id"], "req-123");
+    let r = c.get(s.url("/live")).send().await.unwrap();
+    assert_eq!(r.headers()["x-request-id"].len(), 16);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_configuration_stops_the_server_with_a_clear_message() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenside"))
+        .args(["serve", "--port", "0"])
+        .env_clear()
+        .env("SURFACE_COMMIT_ON_STREAK", "zero")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("SURFACE_COMMIT_ON_STREAK"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_listing_pages_through_live_sessions() {
+    let s = Server::start(&[("ADMIN_TOKEN", "adm1n")]);
+    let c = client();
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(common::start_session(&c, &s).await);
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(cur) => s.url(&format!("/api/sessions?limit=2&cursor={cur}")),
+            None => s.url("/api/sessions?limit=2"),
+        };
+        let body: Value = c.get(url).header("x-admin-token", "adm1n").send().await.unwrap().json().await.unwrap();
+        let page = body["sessions"].as_array().unwrap();
+        assert!(page.len() <= 2);
+        seen.extend(page.iter().map(|r| r["session_id"].as_str().unwrap().to_string()));
+        match body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn require_api_key_guards_the_api_routes_only() {
+    let s = Server::start(&[("REQUIRE_API_KEY", "1"), ("API_KEY", "k3y")]);
+    let c = client();
+    let start = || c.post(s.url("/api/session/start")).header("content-type", "application/json").body(common::START);
+    let r = start().send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "unauthorized");
+    assert_eq!(start().header("x-api-key", "k3").send().await.unwrap().status().as_u16(), 401);
+    assert_eq!(start().header("x-api-key", "k3y").send().await.unwrap().status().as_u16(), 200);
+    // Probes are never guarded.
+    assert_eq!(get(&c, &s.url("/health")).await.0, 200);
+}
