@@ -291,6 +291,8 @@ fn catalogue(sid: &str) -> Vec<Case> {
             content_type: None,
             ..case("DELETE", "/api/session/gs_00000000000000000000000000000000", "", 404, "session_not_found")
         },
+        Case { content_type: None, ..case("GET", "/api/session/%FF%FE", "", 400, "invalid_request") },
+        Case { content_type: None, ..case("GET", "/api/courses/%C0", "", 400, "invalid_request") },
         Case { content_type: None, ..case("GET", "/api/nothing", "", 404, "route_not_found") },
         Case { content_type: None, ..case("GET", "/", "", 404, "route_not_found") },
         case("PUT", START, "{}", 405, "method_not_allowed"),

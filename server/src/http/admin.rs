@@ -1,13 +1,11 @@
 //! Admin routes, guarded by `ADMIN_TOKEN` (`x-admin-token`, constant-time
 //! comparison). Without `ADMIN_TOKEN` the admin routes are disabled (403).
 
-use super::{AppStateRef, HttpResult, now_ms, ok};
+use super::{AppStateRef, HttpResult, QueryParams, now_ms, ok};
 use crate::store::SessionStore;
-use axum::extract::Query;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use greenside_core::error::{ApiError, ErrorCode};
-use serde::Deserialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
@@ -27,12 +25,6 @@ pub fn check_admin(state: &crate::AppState, headers: &HeaderMap) -> Result<(), A
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ListQuery {
-    limit: Option<String>,
-    cursor: Option<String>,
-}
-
 /// Cursors are opaque to clients: `c` + the last session number, in hex.
 fn encode_cursor(after: u64) -> String {
     format!("c{after:x}")
@@ -42,9 +34,9 @@ fn decode_cursor(c: &str) -> Option<u64> {
     c.strip_prefix('c').and_then(|h| u64::from_str_radix(h, 16).ok())
 }
 
-pub async fn sessions(state: AppStateRef, headers: HeaderMap, Query(q): Query<ListQuery>) -> HttpResult<Response> {
+pub async fn sessions(state: AppStateRef, headers: HeaderMap, QueryParams(q): QueryParams) -> HttpResult<Response> {
     check_admin(&state, &headers)?;
-    let limit = match q.limit.as_deref() {
+    let limit = match q.get("limit").map(String::as_str) {
         None => DEFAULT_LIMIT,
         Some(l) => match l.parse::<usize>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
@@ -55,7 +47,7 @@ pub async fn sessions(state: AppStateRef, headers: HeaderMap, Query(q): Query<Li
             }
         },
     };
-    let after = match q.cursor.as_deref() {
+    let after = match q.get("cursor").map(String::as_str) {
         None | Some("") => 0,
         Some(c) => decode_cursor(c).ok_or_else(|| {
             ApiError::new(ErrorCode::InvalidQuery, "cursor is not one this service issued").field("cursor")

@@ -1,7 +1,6 @@
 //! Course routes: the registry and one course's geometry (for maps).
 
-use super::{AppStateRef, HttpResult, ok};
-use axum::extract::Path;
+use super::{AppStateRef, HttpResult, PathParam, ok};
 use axum::response::Response;
 use greenside_core::error::{ApiError, ErrorCode};
 use serde_json::json;
@@ -33,7 +32,7 @@ pub async fn list(state: AppStateRef) -> HttpResult<Response> {
     Ok(ok(json!({"manifest_contract_version": greenside_core::MANIFEST_CONTRACT_VERSION, "courses": courses})))
 }
 
-pub async fn one(state: AppStateRef, Path(course_id): Path<String>) -> HttpResult<Response> {
+pub async fn one(state: AppStateRef, PathParam(course_id): PathParam) -> HttpResult<Response> {
     greenside_core::validate::course_id(&course_id)?;
     let c = state.catalog.course(&course_id)?;
     Ok(ok(&c.course))

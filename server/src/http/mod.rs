@@ -81,6 +81,35 @@ impl<T: api::Request, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// One path parameter; a rejection (bad percent-encoding, not UTF-8) is a
+/// 400 in the error shape instead of axum's plain-text answer.
+#[derive(Debug)]
+pub struct PathParam(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathParam {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(PathParam(v)),
+            Err(e) => Err(ApiError::new(ErrorCode::InvalidRequest, format!("bad path parameter: {e}")).into()),
+        }
+    }
+}
+
+/// The query string as name → value (last one wins); never rejects.
+#[derive(Debug, Default)]
+pub struct QueryParams(pub std::collections::HashMap<String, String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for QueryParams {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        Ok(QueryParams(url::form_urlencoded::parse(q.as_bytes()).into_owned().collect()))
+    }
+}
+
 /// How much of an oversized body is read (and discarded) before answering
 /// 413, so the client sees the answer instead of a reset connection.
 const DRAIN_LIMIT: usize = 1024 * 1024;

@@ -1,9 +1,8 @@
 //! Session routes: decode, load, call core, compare-and-save, encode.
 
-use super::{ApiJson, AppStateRef, HttpResult, now_ms, ok};
+use super::{ApiJson, AppStateRef, HttpResult, PathParam, now_ms, ok};
 use crate::store::{SaveOutcome, SessionStore};
 use crate::{AppState, random_bytes};
-use axum::extract::Path;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use greenside_core::api::{
@@ -114,13 +113,13 @@ pub async fn set_ball(
     Ok(ok(SetBallResponse { hole_state: session::hole_state(&rec), applied }))
 }
 
-pub async fn get(state: AppStateRef, headers: HeaderMap, Path(id): Path<String>) -> HttpResult<Response> {
+pub async fn get(state: AppStateRef, headers: HeaderMap, PathParam(id): PathParam) -> HttpResult<Response> {
     let now = now_ms(&state, &headers);
     let rec = load_live(&state, &id, now).await?;
     Ok(ok(HoleStateResponse { hole_state: session::hole_state(&rec) }))
 }
 
-pub async fn remove(state: AppStateRef, headers: HeaderMap, Path(id): Path<String>) -> HttpResult<Response> {
+pub async fn remove(state: AppStateRef, headers: HeaderMap, PathParam(id): PathParam) -> HttpResult<Response> {
     let now = now_ms(&state, &headers);
     let _guard = state.session_lock(&id).lock().await;
     load_live(&state, &id, now).await?;
