@@ -7,7 +7,9 @@
 
 pub mod clock;
 pub mod courses;
+pub mod downstream;
 pub mod http;
+pub mod runs;
 pub mod settings;
 pub mod store;
 
@@ -42,6 +44,8 @@ pub struct AppState {
     pub catalog: Catalog,
     pub store: Store,
     pub store_status: StoreStatus,
+    pub runs: runs::RunStore,
+    pub clients: downstream::Clients,
     pub clock: Clock,
     pub started: Instant,
     locks: Vec<tokio::sync::Mutex<()>>,
@@ -126,24 +130,32 @@ pub async fn select_store(settings: &Settings) -> (Store, StoreStatus) {
     }
 }
 
-/// Builds the application state (loads courses, selects the store).
-pub async fn build_state(settings: Settings) -> Arc<AppState> {
+/// Builds the application state (loads courses, selects the store, builds
+/// the downstream HTTP client).
+pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
     let catalog = Catalog::load(&settings.course_data_root, &settings.dataset_registry_path);
     let (store, store_status) = select_store(&settings).await;
+    let runs = match &store {
+        Store::Memory(_) => runs::RunStore::memory(),
+        Store::Redis(r) => runs::RunStore::redis(r.connection(), r.prefix()),
+    };
+    let clients = downstream::Clients::new().map_err(|e| format!("cannot build the HTTP client: {e}"))?;
     if settings.test_clock {
         tracing::warn!(
             "GREENSIDE_TEST_CLOCK is on: requests may set the time (x-greenside-now-ms); never use this in production"
         );
     }
-    Arc::new(AppState {
+    Ok(Arc::new(AppState {
         clock: Clock::new(settings.test_clock),
         settings,
         catalog,
         store,
         store_status,
+        runs,
+        clients,
         started: Instant::now(),
         locks: (0..LOCK_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
-    })
+    }))
 }
 
 /// Reclaims expired sessions of the memory store every `SESSION_SWEEP_INTERVAL_S`.

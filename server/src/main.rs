@@ -76,7 +76,14 @@ async fn main() -> ExitCode {
     }
     init_logging(&settings);
     let addr = format!("{}:{}", settings.host, settings.port);
-    let state = build_state(settings).await;
+    let state = match build_state(settings).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            eprintln!("greenside: {e}");
+            return ExitCode::from(1);
+        }
+    };
     spawn_sweeper(&state);
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(l) => l,

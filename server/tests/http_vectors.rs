@@ -6,14 +6,14 @@
 
 mod common;
 
+use common::solver::{Mode, TestSolver};
 use common::{RedisServer, Server, client};
 use greenside_core::ErrorCode;
 use greenside_testkit::{check_error_shape, load_vectors, matches, step_body, substitute};
 use serde_json::Value;
 
-/// Ops this server replays. `get_hole_advice` arrives with the advice issue
-/// (#4); its steps are counted and reported, never passed silently.
-const DEFERRED_OPS: &[&str] = &["get_hole_advice"];
+/// Ops this server does not replay yet (none: every step runs).
+const DEFERRED_OPS: &[&str] = &[];
 
 fn config_env(v: &Value) -> Vec<(String, String)> {
     let mut env = vec![("GREENSIDE_TEST_CLOCK".to_string(), "1".to_string())];
@@ -57,12 +57,19 @@ fn totals() -> (usize, usize) {
 
 async fn replay(store_env: &[(String, String)]) -> (usize, usize) {
     let c = client();
+    // Advice steps reach a real HTTP test double that checks the key and the body.
+    let solver = TestSolver::start(Mode::Ok, Some("vector-key")).await;
     let (mut replayed, mut deferred) = (0, 0);
     for v in load_vectors().iter().filter(|v| v["kind"] == "session") {
         let name = v["name"].as_str().unwrap();
         let mut env = config_env(v);
         env.extend(store_env.iter().cloned());
         env.push(("REDIS_SESSION_PREFIX".into(), format!("vectors:{name}")));
+        for (k, v) in [("PUTT_SOLVER_URL", &solver.base), ("TEE_TO_GREEN_URL", &solver.base)] {
+            env.push((k.into(), v.clone()));
+        }
+        env.push(("PUTT_SOLVER_API_KEY".into(), "vector-key".into()));
+        env.push(("TEE_TO_GREEN_API_KEY".into(), "vector-key".into()));
         let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let server = Server::start(&env_refs);
         let mut sid = String::new();
@@ -81,6 +88,7 @@ async fn replay(store_env: &[(String, String)]) -> (usize, usize) {
                 "set_ball_location" => c.post(server.url("/api/session/set_ball_location")),
                 "get_session" => c.get(server.url(&format!("/api/session/{path_id}"))),
                 "delete_session" => c.delete(server.url(&format!("/api/session/{path_id}"))),
+                "get_hole_advice" => c.post(server.url("/api/get_hole_advice")),
                 other => panic!("{name}: op {other} has no HTTP mapping"),
             };
             let req = req.header("x-greenside-now-ms", now);
@@ -110,6 +118,9 @@ async fn replay(store_env: &[(String, String)]) -> (usize, usize) {
         }
         server.stop();
     }
+    assert!(solver.problems().is_empty(), "the solver double rejected bodies: {:?}", solver.problems());
+    let received = solver.received();
+    assert!(!received.is_empty() && received.iter().all(|r| r.api_key.as_deref() == Some("vector-key")));
     (replayed, deferred)
 }
 
@@ -121,7 +132,7 @@ async fn vectors_over_http_on_the_memory_store() {
     );
     let (total, expect_deferred) = totals();
     assert_eq!((replayed + deferred, deferred), (total, expect_deferred));
-    assert!(deferred <= 5, "only the advice steps may wait for issue #4");
+    assert_eq!(deferred, 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

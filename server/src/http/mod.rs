@@ -4,6 +4,7 @@
 //! encode. No session or hysteresis rule lives here.
 
 mod admin;
+mod advice;
 mod courses;
 mod health;
 mod session;
@@ -211,6 +212,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/session/set_cup_location", post(session::set_cup))
         .route("/api/session/set_ball_location", post(session::set_ball))
         .route("/api/session/{session_id}", get(session::get).delete(session::remove))
+        .route("/api/get_hole_advice", post(advice::get_hole_advice))
         .route("/api/sessions", get(admin::sessions))
         .route("/api/courses", get(courses::list))
         .route("/api/courses/{course_id}", get(courses::one))

@@ -82,6 +82,15 @@ impl RedisStore {
         })
     }
 
+    /// The shared connection (the run store rides on it).
+    pub fn connection(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     fn key(&self, id: &str) -> String {
         format!("{}:{id}", self.prefix)
     }
