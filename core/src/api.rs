@@ -303,3 +303,29 @@ pub struct SetBallResponse {
 pub fn contract_version() -> String {
     String::from(API_CONTRACT_VERSION)
 }
+
+/// `POST /runs/v1/prune`: limits for this prune; absent ones use the
+/// platform's defaults (`RUNS_PRUNE_MAX_RUNS`, `RUNS_PRUNE_MAX_AGE_DAYS`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PruneRequest {
+    pub max_runs: Option<u64>,
+    pub max_age_days: Option<u64>,
+}
+
+/// Largest `max_age_days` accepted (ten years).
+pub const MAX_PRUNE_AGE_DAYS: u64 = 3650;
+
+impl Request for PruneRequest {
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
+        let max_runs = opt_u64(obj, "max_runs", "max_runs")?;
+        let max_age_days = opt_u64(obj, "max_age_days", "max_age_days")?;
+        if max_age_days.is_some_and(|d| d > MAX_PRUNE_AGE_DAYS) {
+            return Err(ApiError::new(
+                ErrorCode::InvalidField,
+                format!("max_age_days must be at most {MAX_PRUNE_AGE_DAYS}"),
+            )
+            .field("max_age_days"));
+        }
+        Ok(PruneRequest { max_runs, max_age_days })
+    }
+}

@@ -5,6 +5,7 @@
 //! request ─► http::ApiJson (content type, size, core decode) ─► handler ─► store (CAS) ─► JSON
 //! ```
 
+pub mod bundle;
 pub mod clock;
 pub mod courses;
 pub mod downstream;

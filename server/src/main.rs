@@ -4,6 +4,8 @@
 //! greenside serve [--host 127.0.0.1] [--port 8000]
 //! ```
 
+#![allow(clippy::print_stdout)]
+
 use clap::{Parser, Subcommand};
 use greenside_server::settings::{LogFormat, Settings};
 use greenside_server::{build_state, http, spawn_sweeper};
@@ -26,6 +28,12 @@ enum Command {
         /// Port to bind (overrides PORT; 0 picks a free one).
         #[arg(long)]
         port: Option<u16>,
+    },
+    /// Recompute a debug bundle's decision and say whether it matches
+    /// (exit 0 when every check matches, 1 when one differs, 2 when it cannot run).
+    Replay {
+        /// A bundle written with DEBUG_BUNDLE_ENABLED=true.
+        bundle: std::path::PathBuf,
     },
 }
 
@@ -57,10 +65,62 @@ async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
+fn replay(path: &std::path::Path) -> ExitCode {
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("greenside: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let bundle: greenside_server::bundle::Bundle = match std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+    {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("greenside replay: cannot read {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let catalog = greenside_server::courses::Catalog::load(&settings.course_data_root, &settings.dataset_registry_path);
+    let checks = match greenside_server::bundle::replay(&bundle, &catalog) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("greenside replay: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    println!(
+        "run {} ({}), course {} hole {}",
+        bundle.run.run_id,
+        bundle.run.status.as_str(),
+        bundle.course.course_id,
+        bundle.course.hole_id
+    );
+    for c in &checks {
+        println!("  {:<45} {}", c.what, if c.matches { "MATCH" } else { "DIFFERS" });
+        if !c.matches {
+            println!("    recorded:   {}", c.recorded);
+            println!("    recomputed: {}", c.recomputed);
+        }
+    }
+    if checks.iter().all(|c| c.matches) {
+        println!("replay: MATCH");
+        ExitCode::SUCCESS
+    } else {
+        println!("replay: DIFFERS");
+        ExitCode::from(1)
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Serve { host, port } = cli.command;
+    let (host, port) = match cli.command {
+        Command::Serve { host, port } => (host, port),
+        Command::Replay { bundle } => return replay(&bundle),
+    };
     let mut settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {

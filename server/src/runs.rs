@@ -215,3 +215,49 @@ impl RunStore {
         Ok(PruneReport { scanned, deleted, kept: scanned - deleted, deleted_ids: doomed })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use greenside_core::error::ErrorCode;
+
+    fn run(i: u64, status: RunStatus) -> RunRecord {
+        let mut r = RunRecord::new(format!("run_{i:032x}"), "gs_x".into(), "riverside".into(), 1, i * 1000);
+        match status {
+            RunStatus::Queued => {}
+            RunStatus::Processing => r.start(greenside_core::advice::PlanType::Putt, "t".into(), i * 1000).unwrap(),
+            RunStatus::Succeeded => {
+                r.start(greenside_core::advice::PlanType::Putt, "t".into(), i * 1000).unwrap();
+                r.succeed(Some(1), false, i * 1000 + 1).unwrap();
+            }
+            RunStatus::Failed => r.fail(ErrorCode::PuttSolverTimeout, "t".into(), None, true, i * 1000).unwrap(),
+        }
+        r
+    }
+
+    #[test]
+    fn prune_never_touches_runs_in_flight() {
+        // Newest first: 9..0; 3 and 7 are still in flight.
+        let all: Vec<RunRecord> = (0..10)
+            .rev()
+            .map(|i| {
+                run(
+                    i,
+                    if i == 3 {
+                        RunStatus::Processing
+                    } else if i == 7 {
+                        RunStatus::Queued
+                    } else {
+                        RunStatus::Succeeded
+                    },
+                )
+            })
+            .collect();
+        let doomed = prune_plan(&all, Some(2), None, 100_000);
+        let ids: Vec<u64> = doomed.iter().map(|id| u64::from_str_radix(&id[4..], 16).unwrap()).collect();
+        assert_eq!(ids, vec![6, 5, 4, 2, 1, 0]);
+        let doomed = prune_plan(&all, None, Some(5_500), 10_000);
+        let ids: Vec<u64> = doomed.iter().map(|id| u64::from_str_radix(&id[4..], 16).unwrap()).collect();
+        assert_eq!(ids, vec![4, 2, 1, 0], "older than 5.5 s at t=10 s, in flight kept");
+    }
+}

@@ -62,6 +62,10 @@ pub struct Settings {
     pub test_clock: bool,
     /// Seconds between memory-store sweeps.
     pub sweep_interval: Duration,
+    /// `RUNS_PRUNE_MAX_RUNS` (default 10000): runs kept by a prune without limits.
+    pub runs_prune_max_runs: u64,
+    /// `RUNS_PRUNE_MAX_AGE_DAYS` (default 30): older terminal runs are pruned.
+    pub runs_prune_max_age_days: u64,
 }
 
 impl std::fmt::Debug for Settings {
@@ -106,6 +110,22 @@ fn parse_bool(variable: &'static str, v: &str) -> Result<bool, SettingsError> {
         "1" | "true" | "yes" | "on" => Ok(true),
         "0" | "false" | "no" | "off" | "" => Ok(false),
         _ => Err(invalid(variable, v, "expected true/false (or 1/0)")),
+    }
+}
+
+fn parse_u64(
+    get: &impl Fn(&str) -> Option<String>,
+    variable: &'static str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, SettingsError> {
+    match get(variable) {
+        None => Ok(default),
+        Some(v) => match v.trim().parse::<u64>() {
+            Ok(n) if (min..=max).contains(&n) => Ok(n),
+            _ => Err(invalid(variable, &v, "expected a whole number in range")),
+        },
     }
 }
 
@@ -188,6 +208,8 @@ impl Settings {
                 Some(v) => parse_secs("SESSION_SWEEP_INTERVAL_S", &v)?,
                 None => Duration::from_secs(30),
             },
+            runs_prune_max_runs: parse_u64(&nonempty, "RUNS_PRUNE_MAX_RUNS", 10_000, 1, u64::MAX)?,
+            runs_prune_max_age_days: parse_u64(&nonempty, "RUNS_PRUNE_MAX_AGE_DAYS", 30, 0, 3650)?,
         })
     }
 

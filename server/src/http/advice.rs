@@ -17,11 +17,91 @@ use greenside_core::run::{RunRecord, run_id_from_random};
 use greenside_core::session;
 use serde_json::{Value, json};
 
+struct BundleCtx<'a> {
+    state: &'a crate::AppState,
+    req: &'a AdviceRequest,
+    rec: &'a session::SessionRecord,
+    hole: &'a greenside_core::classify::PreparedHole,
+    now: u64,
+    t_start: std::time::Instant,
+}
+
+type Outcome = Result<crate::downstream::Answer, crate::downstream::Failure>;
+
+/// Writes the run's debug bundle when enabled. A write failure is logged;
+/// the advice answer does not depend on it.
+async fn write_bundle(
+    ctx: &BundleCtx<'_>,
+    run: &RunRecord,
+    decision: Option<&greenside_core::advice::AdviceDecision>,
+    call: Option<(&crate::settings::Downstream, &Outcome)>,
+    after: Option<&session::SessionRecord>,
+) {
+    let s = &ctx.state.settings;
+    if !s.debug_bundle_enabled {
+        return;
+    }
+    let downstream = match (decision, call) {
+        (Some(d), Some((cfg, outcome))) => {
+            let mut request_headers = serde_json::Map::new();
+            request_headers.insert("content-type".into(), "application/json".into());
+            if cfg.api_key.is_some() {
+                request_headers.insert("X-API-Key".into(), crate::bundle::REDACTED.into());
+            }
+            let (response_status, response_body, error, latency_ms) = match outcome {
+                Ok(a) => (Some(a.status), Some(a.plan.clone()), None, Some(a.latency_ms)),
+                Err(f) => (f.status, None, serde_json::to_value(&f.error).ok(), f.latency_ms),
+            };
+            Some(crate::bundle::Downstream {
+                service: service_name(d.plan_type).into(),
+                url: cfg.url.as_ref().map(|u| format!("{u}{}", d.plan_type.path())),
+                request_headers,
+                request_body: serde_json::to_value(&d.request).unwrap_or(Value::Null),
+                response_status,
+                response_body,
+                error,
+                latency_ms,
+            })
+        }
+        _ => None,
+    };
+    let version =
+        ctx.state.catalog.registry.as_ref().ok().and_then(|r| r.get(&ctx.rec.course_id)).map(|d| d.version.clone());
+    let bundle = crate::bundle::Bundle {
+        bundle_version: crate::bundle::BUNDLE_VERSION,
+        greenside_version: env!("CARGO_PKG_VERSION").into(),
+        contract_version: greenside_core::API_CONTRACT_VERSION.into(),
+        run: run.clone(),
+        request: serde_json::to_value(ctx.req).unwrap_or(Value::Null),
+        now_ms: ctx.now,
+        rules: s.rules.clone(),
+        course: crate::bundle::CourseRef {
+            course_id: ctx.rec.course_id.clone(),
+            hole_id: ctx.rec.hole_id,
+            dataset_version: version,
+        },
+        session_before: ctx.rec.clone(),
+        hysteresis_before: ctx.rec.hysteresis,
+        hysteresis_after: after.map(|r| r.hysteresis),
+        classification: ctx.rec.ball.as_ref().and_then(|b| serde_json::to_value(b.classification).ok()),
+        frames: crate::bundle::Frames { hole: ctx.hole.frame().describe(), green: ctx.hole.green_frame().describe() },
+        decision: decision.cloned(),
+        downstream,
+        fallback_used: run.fallback_used,
+        total_ms: ctx.t_start.elapsed().as_millis() as u64,
+    };
+    match crate::bundle::write(&s.debug_bundle_dir, &bundle).await {
+        Ok(path) => tracing::debug!(run_id = %run.run_id, path = %path.display(), "debug bundle written"),
+        Err(e) => tracing::warn!(run_id = %run.run_id, error = %e, "debug bundle not written"),
+    }
+}
+
 pub async fn get_hole_advice(
     state: AppStateRef,
     headers: HeaderMap,
     ApiJson(req): ApiJson<AdviceRequest>,
 ) -> HttpResult<Response> {
+    let t_start = std::time::Instant::now();
     let now = now_ms(&state, &headers);
     let rec = load_live(&state, &req.session_id, now).await?;
     let hole = state.catalog.hole(&rec.course_id, rec.hole_id)?;
@@ -39,6 +119,8 @@ pub async fn get_hole_advice(
         Err(e) => {
             run.fail(e.code, e.message.clone(), None, false, now).map_err(greenside_core::ApiError::from)?;
             state.runs.put(&run).await?;
+            let ctx = BundleCtx { state: &state, req: &req, rec: &rec, hole: &hole, now, t_start };
+            write_bundle(&ctx, &run, None, None, None).await;
             return Err(e.with("run_id", run.run_id.as_str()).into());
         }
     };
@@ -75,15 +157,18 @@ pub async fn get_hole_advice(
     // Remember the outcome on the session (a session deleted meanwhile is not an error here).
     let rules = &state.settings.rules;
     let (plan, run_status, run_id) = (decision.plan_type, run.status, run.run_id.clone());
-    let hole_state = match update(&state, &rec.session_id, now, |r, _| {
+    let after = match update(&state, &rec.session_id, now, |r, _| {
         session::apply_advice_result(r, &run_id, plan, run_status, rules, now).map(|()| ((), true))
     })
     .await
     {
-        Ok((r, ())) => Some(session::hole_state(&r)),
+        Ok((r, ())) => Some(r),
         Err(e) if e.code == ErrorCode::SessionNotFound => None,
         Err(e) => return Err(e.into()),
     };
+    let hole_state = after.as_ref().map(session::hole_state);
+    let ctx = BundleCtx { state: &state, req: &req, rec: &rec, hole: &hole, now, t_start };
+    write_bundle(&ctx, &run, Some(&decision), Some((cfg, &outcome)), after.as_ref()).await;
 
     let mut body = json!({
         "plan_type": decision.plan_type,

@@ -7,6 +7,7 @@ mod admin;
 mod advice;
 mod courses;
 mod health;
+mod runs;
 mod session;
 
 use crate::AppState;
@@ -214,6 +215,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/session/{session_id}", get(session::get).delete(session::remove))
         .route("/api/get_hole_advice", post(advice::get_hole_advice))
         .route("/api/sessions", get(admin::sessions))
+        .route("/runs/v1", get(runs::list))
+        .route("/runs/v1/prune", post(runs::prune))
+        .route("/runs/v1/{run_id}", get(runs::one))
         .route("/api/courses", get(courses::list))
         .route("/api/courses/{course_id}", get(courses::one))
         .route("/health", get(health::health))

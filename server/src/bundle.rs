@@ -1,0 +1,150 @@
+//! Debug bundles: with `DEBUG_BUNDLE_ENABLED=true`, one JSON file per run in
+//! `DEBUG_BUNDLE_DIR` (`<run_id>.json`) with everything needed to replay the
+//! decision offline: the session record the decision read, the rule settings,
+//! the course and hole, the frames, the classification, hysteresis before and
+//! after, the routing decision, the downstream request (headers with the key
+//! redacted) and response, and latencies. Bundles are sensitive (positions,
+//! ids): keep the directory private and prune it (runs prune removes them).
+//!
+//! `greenside replay <bundle.json>` recomputes the decision with the core and
+//! says whether it matches.
+
+use greenside_core::advice::AdviceDecision;
+use greenside_core::config::Config;
+use greenside_core::frame::FrameDescription;
+use greenside_core::hysteresis::Hysteresis;
+use greenside_core::run::RunRecord;
+use greenside_core::session::SessionRecord;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// Layout version of a bundle file.
+pub const BUNDLE_VERSION: u32 = 1;
+/// What replaces a secret in a bundle.
+pub const REDACTED: &str = "[REDACTED]";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Downstream {
+    pub service: String,
+    pub url: Option<String>,
+    /// Request headers as sent, secrets replaced by [`REDACTED`].
+    pub request_headers: serde_json::Map<String, Value>,
+    pub request_body: Value,
+    pub response_status: Option<u16>,
+    pub response_body: Option<Value>,
+    pub error: Option<Value>,
+    pub latency_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Bundle {
+    pub bundle_version: u32,
+    pub greenside_version: String,
+    pub contract_version: String,
+    pub run: RunRecord,
+    pub request: Value,
+    pub now_ms: u64,
+    pub rules: Config,
+    pub course: CourseRef,
+    /// The session exactly as the decision read it.
+    pub session_before: SessionRecord,
+    pub hysteresis_before: Hysteresis,
+    pub hysteresis_after: Option<Hysteresis>,
+    pub classification: Option<Value>,
+    pub frames: Frames,
+    pub decision: Option<AdviceDecision>,
+    pub downstream: Option<Downstream>,
+    pub fallback_used: bool,
+    pub total_ms: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CourseRef {
+    pub course_id: String,
+    pub hole_id: u32,
+    pub dataset_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Frames {
+    /// The hole frame classification uses (x east, y north).
+    pub hole: FrameDescription,
+    /// The green frame of the downstream request.
+    pub green: FrameDescription,
+}
+
+pub fn path_for(dir: &Path, run_id: &str) -> PathBuf {
+    dir.join(format!("{run_id}.json"))
+}
+
+/// Writes a bundle (creating the directory); failures are logged, never fatal to the request.
+pub async fn write(dir: &Path, bundle: &Bundle) -> Result<PathBuf, String> {
+    tokio::fs::create_dir_all(dir).await.map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = path_for(dir, &bundle.run.run_id);
+    let text = serde_json::to_vec_pretty(bundle).map_err(|e| e.to_string())?;
+    let tmp = path.with_extension("json.tmp");
+    tokio::fs::write(&tmp, text).await.map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    tokio::fs::rename(&tmp, &path).await.map_err(|e| format!("cannot move {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// Removes the bundles of pruned runs; returns how many files went.
+pub async fn remove(dir: &Path, run_ids: &[String]) -> usize {
+    let mut n = 0;
+    for id in run_ids {
+        if tokio::fs::remove_file(path_for(dir, id)).await.is_ok() {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// One comparison of a replay.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub what: &'static str,
+    pub matches: bool,
+    pub recorded: Value,
+    pub recomputed: Value,
+}
+
+/// Recomputes a bundle's classification and decision with today's core and
+/// course data; every check must match.
+pub fn replay(bundle: &Bundle, catalog: &crate::courses::Catalog) -> Result<Vec<Check>, String> {
+    let hole = catalog.hole(&bundle.course.course_id, bundle.course.hole_id).map_err(|e| e.message)?;
+    let rec = &bundle.session_before;
+    let mut checks = Vec::new();
+    if let Some(ball) = &rec.ball {
+        let c = &ball.classification;
+        let again = hole.classify(ball.wgs84, Some(c.accuracy_m), Some(c.accuracy_kind), &bundle.rules);
+        let recomputed = serde_json::to_value(again).unwrap_or(Value::Null);
+        let recorded = bundle.classification.clone().unwrap_or(Value::Null);
+        checks.push(Check { what: "classification", matches: recorded == recomputed, recorded, recomputed });
+    }
+    let again = greenside_core::session::request_advice(rec, &hole, &bundle.run.run_id, bundle.now_ms);
+    let (recorded, recomputed) = match (&bundle.decision, again) {
+        (Some(d), Ok(a)) => {
+            (serde_json::to_value(d).unwrap_or(Value::Null), serde_json::to_value(a).unwrap_or(Value::Null))
+        }
+        (None, Err(e)) => (bundle.run.error_code.clone().into(), Value::from(e.code.as_str())),
+        (Some(d), Err(e)) => (serde_json::to_value(d).unwrap_or(Value::Null), Value::from(e.code.as_str())),
+        (None, Ok(a)) => (bundle.run.error_code.clone().into(), serde_json::to_value(a).unwrap_or(Value::Null)),
+    };
+    checks.push(Check {
+        what: "routing decision and downstream request",
+        matches: recorded == recomputed,
+        recorded,
+        recomputed,
+    });
+    if let (Some(d), Some(ds)) = (&bundle.decision, &bundle.downstream) {
+        let sent = serde_json::to_value(&d.request).unwrap_or(Value::Null);
+        checks.push(Check {
+            what: "request body sent",
+            matches: sent == ds.request_body,
+            recorded: ds.request_body.clone(),
+            recomputed: sent,
+        });
+    }
+    Ok(checks)
+}
