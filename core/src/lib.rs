@@ -41,6 +41,7 @@ pub mod gcra;
 pub mod geometry;
 pub mod hysteresis;
 pub mod index;
+pub mod plot;
 pub mod run;
 pub mod session;
 pub mod validate;

@@ -64,9 +64,23 @@ async fn putt_and_tee_to_green_reach_their_services_with_the_key() {
     assert_eq!(planner.received()[0].api_key.as_deref(), Some("ttg-key-88"));
     assert_eq!(planner.received()[0].path, "/plan_shot");
     assert!(!body.to_string().contains("key-77") && !body.to_string().contains("key-88"), "keys never in responses");
+    assert!(body.get("plot").is_none(), "no plot unless asked");
+    let (status, body) = post(
+        &c,
+        &s.url("/api/get_hole_advice"),
+        &json!({"contract_version": "0.5.0", "session_id": sid, "want_plot": true}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let svg = body["plot"]["svg"].as_str().unwrap();
+    assert_eq!(body["plot"]["format"], "svg");
+    for part in ["<svg", r#"class="green""#, r#"class="ball""#, r#"class="cup""#, r#"class="plan""#, r#"class="scale""#]
+    {
+        assert!(svg.contains(part), "{part}");
+    }
     // The session remembers the last advice.
     let (_, st) = common::get(&c, &s.url(&format!("/api/session/{sid}"))).await;
-    assert_eq!(st["hole_state"]["revision"], 6, "start, 3 fixes, 2 advice results");
+    assert_eq!(st["hole_state"]["revision"], 7, "start, 3 fixes, 3 advice results");
 }
 
 async fn expect_failure(s: &Server, status: u16, code: &str) {

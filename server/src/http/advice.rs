@@ -181,6 +181,14 @@ pub async fn get_hole_advice(
         "run_status": run.status,
         "hole_state": hole_state,
     });
+    if req.want_plot {
+        let raw = state.catalog.course(&rec.course_id).ok().and_then(|c| c.course.hole(rec.hole_id).cloned());
+        if let Some(raw) = raw {
+            let (b, c) = (decision.request.ball_wgs84, decision.request.cup_wgs84);
+            let svg = greenside_core::plot::hole_svg(&raw, hole.frame(), Some(c), Some(b), Some((b, c)));
+            body["plot"] = json!({"format": "svg", "svg": svg});
+        }
+    }
     match outcome {
         Ok(a) => {
             body["plan"] = a.plan;
