@@ -12,6 +12,9 @@ use alloc::vec::Vec;
 use core::fmt::Write;
 use geo_types::Coord;
 
+/// A polygon's rings in the hole frame.
+type Rings = Vec<Vec<Coord<f64>>>;
+
 /// Width of the picture in pixels.
 pub const WIDTH_PX: f64 = 640.0;
 
@@ -50,12 +53,12 @@ pub fn hole_svg(
     line: Option<(LatLon, LatLon)>,
 ) -> String {
     let to = |p: LatLon| -> Coord<f64> { frame.to_local(p).into() };
-    let polys = |g: &Geometry| -> Vec<Vec<Vec<Coord<f64>>>> {
+    let polys = |g: &Geometry| -> Vec<Rings> {
         g.polygons("plot")
             .map(|ps| ps.iter().map(|p| p.rings.iter().map(|r| r.iter().map(|q| to(*q)).collect()).collect()).collect())
             .unwrap_or_default()
     };
-    let mut layers: Vec<(&str, Vec<Vec<Vec<Coord<f64>>>>)> = Vec::new();
+    let mut layers: Vec<(&str, Vec<Rings>)> = Vec::new();
     let mut push = |kind: &'static str, gs: &[&Geometry]| {
         for g in gs {
             layers.push((kind, polys(g)));
