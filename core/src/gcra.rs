@@ -52,6 +52,19 @@ impl Gcra {
         }
     }
 
+    /// Requests a client could still make at once at `now_ms`, given its
+    /// stored `tat_us` (for `RateLimit` headers).
+    pub fn remaining(&self, tat_us: u64, now_ms: u64) -> u64 {
+        let now = now_ms.saturating_mul(1000);
+        let used = tat_us.saturating_sub(now);
+        (self.tolerance_us + self.emission_us).saturating_sub(used) / self.emission_us
+    }
+
+    /// Burst size (requests admitted at once from idle).
+    pub fn burst(&self) -> u64 {
+        self.tolerance_us / self.emission_us + 1
+    }
+
     /// When a stored `tat_us` no longer matters (the client is back to a full
     /// burst) and may be forgotten, in ms.
     pub fn idle_after_ms(&self, tat_us: u64) -> u64 {
@@ -78,5 +91,9 @@ mod tests {
         assert_eq!(g.check(tat, 0), Decision::Deny { retry_after_ms: 100 });
         assert!(matches!(g.check(tat, 100), Decision::Allow { .. }));
         assert!(Gcra::new(0, 1000, 1).is_none() && Gcra::new(1, 1000, 0).is_none());
+        assert_eq!(g.burst(), 3);
+        assert_eq!(g.remaining(0, 0), 3, "idle: a full burst");
+        assert_eq!(g.remaining(300_000, 0), 0, "after a burst of three at t=0");
+        assert_eq!(g.remaining(300_000, 100), 1);
     }
 }

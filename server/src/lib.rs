@@ -10,6 +10,7 @@ pub mod clock;
 pub mod courses;
 pub mod downstream;
 pub mod http;
+pub mod ratelimit;
 pub mod runs;
 pub mod settings;
 pub mod store;
@@ -47,6 +48,7 @@ pub struct AppState {
     pub store_status: StoreStatus,
     pub runs: runs::RunStore,
     pub clients: downstream::Clients,
+    pub limiter: Option<ratelimit::Limiter>,
     pub clock: Clock,
     pub started: Instant,
     locks: Vec<tokio::sync::Mutex<()>>,
@@ -146,6 +148,7 @@ pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
             "GREENSIDE_TEST_CLOCK is on: requests may set the time (x-greenside-now-ms); never use this in production"
         );
     }
+    let limiter = settings.rate_limits.clone().map(|l| ratelimit::Limiter::new(l, settings.rate_limit_max_clients));
     Ok(Arc::new(AppState {
         clock: Clock::new(settings.test_clock),
         settings,
@@ -154,6 +157,7 @@ pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
         store_status,
         runs,
         clients,
+        limiter,
         started: Instant::now(),
         locks: (0..LOCK_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
     }))

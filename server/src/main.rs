@@ -161,6 +161,7 @@ async fn main() -> ExitCode {
         "greenside listening on http://{local}"
     );
     let app = http::router(state);
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await {
         tracing::error!(error = %e, "server failed");
         return ExitCode::from(1);

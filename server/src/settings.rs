@@ -66,6 +66,12 @@ pub struct Settings {
     pub runs_prune_max_runs: u64,
     /// `RUNS_PRUNE_MAX_AGE_DAYS` (default 30): older terminal runs are pruned.
     pub runs_prune_max_age_days: u64,
+    /// `RATE_LIMIT_ENABLED` (default true) and `RATE_LIMITS` (see `ratelimit`).
+    pub rate_limits: Option<std::collections::HashMap<&'static str, crate::ratelimit::Limit>>,
+    /// `RATE_LIMIT_MAX_CLIENTS` (default 100000): size bound of the key table.
+    pub rate_limit_max_clients: usize,
+    /// `TRUSTED_PROXY_HEADER`: a header a trusted proxy sets with the client address.
+    pub trusted_proxy_header: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -210,6 +216,21 @@ impl Settings {
             },
             runs_prune_max_runs: parse_u64(&nonempty, "RUNS_PRUNE_MAX_RUNS", 10_000, 1, u64::MAX)?,
             runs_prune_max_age_days: parse_u64(&nonempty, "RUNS_PRUNE_MAX_AGE_DAYS", 30, 0, 3650)?,
+            rate_limits: {
+                let enabled = nonempty("RATE_LIMIT_ENABLED")
+                    .map(|v| parse_bool("RATE_LIMIT_ENABLED", &v))
+                    .transpose()?
+                    .unwrap_or(true);
+                let spec = nonempty("RATE_LIMITS").unwrap_or_else(|| crate::ratelimit::DEFAULT_LIMITS.to_string());
+                let limits = crate::ratelimit::parse_limits(&spec).map_err(|e| SettingsError::Invalid {
+                    variable: "RATE_LIMITS",
+                    value: spec.clone(),
+                    reason: Box::leak(e.into_boxed_str()),
+                })?;
+                enabled.then_some(limits)
+            },
+            rate_limit_max_clients: parse_u64(&nonempty, "RATE_LIMIT_MAX_CLIENTS", 100_000, 1, 10_000_000)? as usize,
+            trusted_proxy_header: nonempty("TRUSTED_PROXY_HEADER").map(|h| h.trim().to_ascii_lowercase()),
         })
     }
 

@@ -179,3 +179,34 @@ async fn require_api_key_guards_the_api_routes_only() {
     // Probes are never guarded.
     assert_eq!(get(&c, &s.url("/health")).await.0, 200);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_beyond_the_limit_gets_429_and_other_clients_are_unaffected() {
+    let s = Server::start(&[("RATE_LIMITS", "start=3/60:3"), ("TRUSTED_PROXY_HEADER", "x-forwarded-for")]);
+    let c = client();
+    let start = |ip: &'static str| {
+        c.post(s.url("/api/session/start"))
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", ip)
+            .body(common::START)
+    };
+    for _ in 0..3 {
+        let r = start("203.0.113.7").send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        assert!(r.headers()["ratelimit"].to_str().unwrap().starts_with("limit=3"));
+    }
+    let r = start("203.0.113.7").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=20).contains(&retry), "{retry}");
+    assert_eq!(r.headers()["ratelimit-policy"], "3;w=60");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // Another client, and another route group, are unaffected.
+    assert_eq!(start("198.51.100.1").send().await.unwrap().status().as_u16(), 200);
+    assert_eq!(get(&c, &s.url("/api/courses")).await.0, 200);
+    // Probes are never limited.
+    for _ in 0..10 {
+        assert_eq!(get(&c, &s.url("/live")).await.0, 200);
+    }
+}

@@ -206,6 +206,39 @@ async fn api_key_guard(State(state): State<Arc<AppState>>, req: Request, next: N
     next.run(req).await
 }
 
+/// Per-client GCRA limits (see `ratelimit`); 429 `rate_limited` with
+/// `Retry-After`, and `RateLimit`/`RateLimit-Policy` headers on every limited route.
+async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let Some(limiter) = &state.limiter else { return next.run(req).await };
+    let Some(group) = crate::ratelimit::group_of(req.method(), req.uri().path()) else { return next.run(req).await };
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
+    let client = crate::ratelimit::client_of(req.headers(), state.settings.trusted_proxy_header.as_deref(), peer);
+    let v = limiter.check(group, &client, crate::clock::system_now_ms());
+    let policy = format!("{};w={}", v.limit.limit, v.limit.period_ms.div_ceil(1000));
+    let reset_s = v.retry_after_ms.div_ceil(1000);
+    let mut resp = if v.allowed {
+        next.run(req).await
+    } else {
+        tracing::info!(%client, group, "rate limited");
+        error_response(
+            &ApiError::new(ErrorCode::RateLimited, format!("too many requests; retry in {reset_s} s"))
+                .with("retry_after_s", reset_s.max(1))
+                .with("limit", v.limit.limit)
+                .with("period_s", v.limit.period_ms.div_ceil(1000)),
+        )
+    };
+    let h = resp.headers_mut();
+    if let Ok(p) = HeaderValue::from_str(&policy) {
+        h.insert("ratelimit-policy", p);
+    }
+    if let Ok(r) =
+        HeaderValue::from_str(&format!("limit={}, remaining={}, reset={}", v.limit.limit, v.remaining, reset_s))
+    {
+        h.insert("ratelimit", r);
+    }
+    resp
+}
+
 /// The whole router.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -226,6 +259,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/startup", get(health::startup))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(middleware::from_fn_with_state(state.clone(), api_key_guard))
         .layer(middleware::from_fn(access_log))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))

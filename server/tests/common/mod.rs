@@ -148,6 +148,10 @@ impl Server {
             .env("LOG_LEVEL", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        // Load tests hammer from one address: limits stay off unless a test sets them.
+        if !env.iter().any(|(k, _)| k.starts_with("RATE_LIMIT")) {
+            cmd.env("RATE_LIMIT_ENABLED", "false");
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }
