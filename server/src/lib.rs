@@ -10,6 +10,7 @@ pub mod clock;
 pub mod courses;
 pub mod downstream;
 pub mod http;
+pub mod metrics;
 pub mod ratelimit;
 pub mod runs;
 pub mod settings;
@@ -49,6 +50,7 @@ pub struct AppState {
     pub runs: runs::RunStore,
     pub clients: downstream::Clients,
     pub limiter: Option<ratelimit::Limiter>,
+    pub metrics: metrics::Metrics,
     pub clock: Clock,
     pub started: Instant,
     locks: Vec<tokio::sync::Mutex<()>>,
@@ -158,6 +160,7 @@ pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
         runs,
         clients,
         limiter,
+        metrics: metrics::Metrics::new(),
         started: Instant::now(),
         locks: (0..LOCK_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
     }))

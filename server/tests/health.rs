@@ -210,3 +210,35 @@ async fn a_burst_beyond_the_limit_gets_429_and_other_clients_are_unaffected() {
         assert_eq!(get(&c, &s.url("/live")).await.0, 200);
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn metrics_count_requests_transitions_and_flickers() {
+    let s = Server::start(&[]);
+    let c = client();
+    let sid = common::start_session(&c, &s).await;
+    let off = (40.267728069, -111.659682572);
+    for p in [common::ON_GREEN, off, common::ON_GREEN, off, off] {
+        assert_eq!(post(&c, &s.url("/api/session/set_ball_location"), &common::ball(&sid, p)).await.0, 200);
+    }
+    let r = c.get(s.url("/metrics")).send().await.unwrap();
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+    let text = r.text().await.unwrap();
+    let value = |needle: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(needle))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {needle} in\n{text}"))
+    };
+    assert_eq!(value("greenside_ball_fixes_total"), 5.0);
+    assert_eq!(value("greenside_surface_transitions_total{to=\"ON_GREEN\"}"), 1.0);
+    assert_eq!(value("greenside_surface_transitions_total{to=\"OFF_GREEN\"}"), 1.0);
+    assert_eq!(value("greenside_suppressed_flickers_total"), 1.0);
+    assert_eq!(value("greenside_active_sessions"), 1.0);
+    assert_eq!(
+        value("greenside_http_requests_total{route=\"/api/session/set_ball_location\",method=\"POST\",status=\"200\"}"),
+        5.0
+    );
+    assert!(text.contains("greenside_store_duration_seconds_count{op=\"save\"} 5"));
+    assert!(text.contains("greenside_http_request_duration_seconds_bucket"));
+}

@@ -145,6 +145,18 @@ pub async fn get_hole_advice(
     status.map_err(greenside_core::ApiError::from)?;
     state.runs.put(&run).await?;
     let service = service_name(decision.plan_type);
+    let labels = crate::metrics::ServiceLabels { service: service.to_string() };
+    if let Some(ms) = latency {
+        state.metrics.downstream_seconds.get_or_create(&labels).observe(ms as f64 / 1000.0);
+    }
+    if let Err(f) = &outcome {
+        let code = f.error.code.as_str().to_string();
+        state
+            .metrics
+            .downstream_errors
+            .get_or_create(&crate::metrics::ServiceCodeLabels { service: service.to_string(), code })
+            .inc();
+    }
     match &outcome {
         Ok(a) => {
             tracing::info!(run_id = %run.run_id, session_id = %rec.session_id, service, latency_ms = a.latency_ms, "advice")

@@ -163,7 +163,7 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> 
 }
 
 /// Request id, structured access log, and `x-request-id` on every response.
-async fn access_log(req: Request, next: Next) -> Response {
+async fn access_log(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let t0 = Instant::now();
     let id = req
         .headers()
@@ -180,7 +180,13 @@ async fn access_log(req: Request, next: Next) -> Response {
         .unwrap_or_else(|| "<unmatched>".into());
     let mut resp = next.run(req).await;
     let status = resp.status().as_u16();
-    let latency_ms = t0.elapsed().as_secs_f64() * 1000.0;
+    let took = t0.elapsed();
+    let latency_ms = took.as_secs_f64() * 1000.0;
+    let m = &state.metrics;
+    m.requests
+        .get_or_create(&crate::metrics::HttpLabels { route: route.clone(), method: method.to_string(), status })
+        .inc();
+    m.request_seconds.get_or_create(&crate::metrics::RouteLabels { route: route.clone() }).observe(took.as_secs_f64());
     if status >= 500 {
         tracing::warn!(request_id = %id, %method, %route, status, latency_ms, "request");
     } else {
@@ -220,6 +226,7 @@ async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: Next
         next.run(req).await
     } else {
         tracing::info!(%client, group, "rate limited");
+        state.metrics.rate_limited.inc();
         error_response(
             &ApiError::new(ErrorCode::RateLimited, format!("too many requests; retry in {reset_s} s"))
                 .with("retry_after_s", reset_s.max(1))
@@ -239,6 +246,16 @@ async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: Next
     resp
 }
 
+/// Prometheus text (OpenMetrics). Holds no secrets; keep it on the internal network.
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    use crate::store::SessionStore;
+    if let Ok(c) = state.store.counters().await {
+        state.metrics.active_sessions.set(i64::try_from(c.active_sessions).unwrap_or(i64::MAX));
+    }
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.encode())
+        .into_response()
+}
+
 /// The whole router.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -254,6 +271,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/courses", get(courses::list))
         .route("/api/courses/{course_id}", get(courses::one))
         .route("/health", get(health::health))
+        .route("/metrics", get(metrics))
         .route("/live", get(health::live))
         .route("/ready", get(health::ready))
         .route("/startup", get(health::startup))
@@ -261,7 +279,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))
         .layer(middleware::from_fn_with_state(state.clone(), api_key_guard))
-        .layer(middleware::from_fn(access_log))
+        .layer(middleware::from_fn_with_state(state.clone(), access_log))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
         .with_state(state)
 }

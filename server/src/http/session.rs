@@ -10,6 +10,7 @@ use greenside_core::api::{
 };
 use greenside_core::classify::PreparedHole;
 use greenside_core::error::{ApiError, ErrorCode};
+use greenside_core::hysteresis::StepOutcome;
 use greenside_core::session::{self, BallOutcome, SessionRecord};
 use greenside_core::validate;
 use serde_json::json;
@@ -25,12 +26,12 @@ pub async fn start(
 ) -> HttpResult<Response> {
     let now = now_ms(&state, &headers);
     let hole = state.catalog.hole(&req.course_id, req.hole_id)?;
-    let number = state.store.next_session_number().await?;
+    let number = timed(&state, "next_session_number", state.store.next_session_number()).await?;
     // 128 random bits: a collision is not expected, but never overwrite one.
     for _ in 0..3 {
         let id = validate::session_id_from_random(random_bytes());
         let rec = session::start(&req, id.clone(), number, &hole, &state.settings.rules, now)?;
-        if state.store.create(&rec).await? {
+        if timed(&state, "create", state.store.create(&rec)).await? {
             tracing::info!(session_id = %id, session_number = number, course_id = %req.course_id, hole_id = req.hole_id, "session started");
             return Ok(ok(StartResponse { session_id: id, hole_state: session::hole_state(&rec) }));
         }
@@ -38,12 +39,24 @@ pub async fn start(
     Err(ApiError::new(ErrorCode::InternalError, "could not allocate a session id").into())
 }
 
+/// Runs a store call, recording its latency and failure in the metrics.
+pub async fn timed<T>(
+    state: &AppState,
+    op: &str,
+    fut: impl std::future::Future<Output = Result<T, crate::store::StoreError>>,
+) -> Result<T, ApiError> {
+    let t0 = std::time::Instant::now();
+    let r = fut.await;
+    state.metrics.observe_store(op, t0.elapsed(), r.is_ok());
+    r.map_err(crate::store_error)
+}
+
 /// Loads a live session: 404 when missing; an expired one is deleted and 404.
 pub async fn load_live(state: &AppState, id: &str, now: u64) -> Result<SessionRecord, ApiError> {
     validate::session_id(id)?;
-    let rec = state.store.load(id).await.map_err(crate::store_error)?.ok_or_else(|| session::not_found(id))?;
+    let rec = timed(state, "load", state.store.load(id)).await?.ok_or_else(|| session::not_found(id))?;
     if let Err(e) = session::check_live(&rec, now) {
-        state.store.delete(id).await.map_err(crate::store_error)?;
+        timed(state, "delete", state.store.delete(id)).await?;
         return Err(e);
     }
     Ok(rec)
@@ -68,7 +81,7 @@ pub async fn update<R>(
         if !changed {
             return Ok((rec, r));
         }
-        match state.store.save(&rec, expected).await.map_err(crate::store_error)? {
+        match timed(state, "save", state.store.save(&rec, expected)).await? {
             SaveOutcome::Saved => return Ok((rec, r)),
             SaveOutcome::Missing => return Err(session::not_found(id)),
             SaveOutcome::Conflict => {
@@ -109,6 +122,23 @@ pub async fn set_ball(
         Ok((outcome, matches!(outcome, BallOutcome::Applied { .. })))
     })
     .await?;
+    let m = &state.metrics;
+    match outcome {
+        BallOutcome::Duplicate => {
+            m.duplicate_fixes.inc();
+        }
+        BallOutcome::Applied { step, .. } => {
+            m.fixes.inc();
+            match step {
+                StepOutcome::Switched | StepOutcome::FirstCommit => {
+                    let to = rec.hysteresis.committed.as_str().to_string();
+                    m.transitions.get_or_create(&crate::metrics::ToLabels { to }).inc()
+                }
+                StepOutcome::Held { suppressed: true } => m.suppressed_flickers.inc(),
+                _ => 0,
+            };
+        }
+    }
     let applied = matches!(outcome, BallOutcome::Applied { .. });
     Ok(ok(SetBallResponse { hole_state: session::hole_state(&rec), applied }))
 }
@@ -123,7 +153,7 @@ pub async fn remove(state: AppStateRef, headers: HeaderMap, PathParam(id): PathP
     let now = now_ms(&state, &headers);
     let _guard = state.session_lock(&id).lock().await;
     load_live(&state, &id, now).await?;
-    if !state.store.delete(&id).await? {
+    if !timed(&state, "delete", state.store.delete(&id)).await? {
         return Err(session::not_found(&id).into());
     }
     tracing::info!(session_id = %id, "session deleted");

@@ -1,0 +1,141 @@
+//! `GET /metrics`: Prometheus text format, through `prometheus-client`.
+//!
+//! requests by route/method/status, request latency by route, active sessions,
+//! surface transitions and suppressed flickers, fixes and duplicate fixes,
+//! downstream latency and errors by service and code, store latency and
+//! errors by operation, rate-limited requests.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use std::time::Duration;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct HttpLabels {
+    pub route: String,
+    pub method: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ToLabels {
+    pub to: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ServiceLabels {
+    pub service: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ServiceCodeLabels {
+    pub service: String,
+    pub code: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OpLabels {
+    pub op: String,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.25 ms .. ~8 s
+    Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
+}
+
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    pub requests: Family<HttpLabels, Counter>,
+    pub request_seconds: Family<RouteLabels, Histogram, fn() -> Histogram>,
+    pub active_sessions: Gauge,
+    pub transitions: Family<ToLabels, Counter>,
+    pub suppressed_flickers: Counter,
+    pub fixes: Counter,
+    pub duplicate_fixes: Counter,
+    pub downstream_seconds: Family<ServiceLabels, Histogram, fn() -> Histogram>,
+    pub downstream_errors: Family<ServiceCodeLabels, Counter>,
+    pub store_seconds: Family<OpLabels, Histogram, fn() -> Histogram>,
+    pub store_errors: Family<OpLabels, Counter>,
+    pub rate_limited: Counter,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("greenside");
+        let m = Metrics {
+            requests: Family::default(),
+            request_seconds: Family::new_with_constructor(latency_histogram),
+            active_sessions: Gauge::default(),
+            transitions: Family::default(),
+            suppressed_flickers: Counter::default(),
+            fixes: Counter::default(),
+            duplicate_fixes: Counter::default(),
+            downstream_seconds: Family::new_with_constructor(latency_histogram),
+            downstream_errors: Family::default(),
+            store_seconds: Family::new_with_constructor(latency_histogram),
+            store_errors: Family::default(),
+            rate_limited: Counter::default(),
+            registry: Registry::default(),
+        };
+        registry.register("http_requests", "HTTP requests by route, method and status", m.requests.clone());
+        registry.register("http_request_duration_seconds", "HTTP request latency by route", m.request_seconds.clone());
+        registry.register("active_sessions", "Sessions in the store (scraped)", m.active_sessions.clone());
+        registry.register(
+            "surface_transitions",
+            "Committed surface-state switches, by target state",
+            m.transitions.clone(),
+        );
+        registry.register(
+            "suppressed_flickers",
+            "Pending switches cancelled by an agreeing fix",
+            m.suppressed_flickers.clone(),
+        );
+        registry.register("ball_fixes", "Ball fixes applied", m.fixes.clone());
+        registry.register(
+            "duplicate_ball_fixes",
+            "Ball fixes acknowledged as duplicates (seq already accepted)",
+            m.duplicate_fixes.clone(),
+        );
+        registry.register(
+            "downstream_duration_seconds",
+            "Downstream call latency by service",
+            m.downstream_seconds.clone(),
+        );
+        registry.register("downstream_errors", "Downstream failures by service and code", m.downstream_errors.clone());
+        registry.register("store_duration_seconds", "Session store latency by operation", m.store_seconds.clone());
+        registry.register("store_errors", "Session store failures by operation", m.store_errors.clone());
+        registry.register("rate_limited_requests", "Requests refused by the rate limiter", m.rate_limited.clone());
+        Metrics { registry, ..m }
+    }
+
+    pub fn observe_store(&self, op: &str, took: Duration, ok: bool) {
+        let l = OpLabels { op: op.to_string() };
+        self.store_seconds.get_or_create(&l).observe(took.as_secs_f64());
+        if !ok {
+            self.store_errors.get_or_create(&l).inc();
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
