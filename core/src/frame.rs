@@ -204,8 +204,9 @@ impl LocalFrame {
     }
 }
 
-/// Initial compass bearing from `a` to `b` in the frame of `a`, degrees clockwise
-/// from north in [0, 360).
+/// Compass bearing from `a` to `b`, degrees clockwise from north in [0, 360),
+/// measured in `frame`'s tangent plane (north as at the frame's origin; within
+/// a hole the difference from the bearing at `a` is far below a degree).
 pub fn bearing_deg(frame: &LocalFrame, a: LatLon, b: LatLon) -> f64 {
     let (ae, an) = frame.to_enu(a);
     let (be, bn) = frame.to_enu(b);

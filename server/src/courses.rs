@@ -30,6 +30,8 @@ pub struct LoadError {
 
 #[derive(Debug)]
 pub struct Catalog {
+    /// `files` (read from `root`) or `embedded` (the example course compiled into the binary).
+    pub source: &'static str,
     pub registry_path: PathBuf,
     pub root: PathBuf,
     pub registry: Result<Registry, LoadError>,
@@ -53,6 +55,32 @@ fn from_course_error(path: &Path, e: CourseError) -> LoadError {
 impl Catalog {
     /// Loads the registry and every course it lists. Never fails: errors are kept.
     pub fn load(root: &Path, registry_path: &Path) -> Catalog {
+        Self::load_with(root, registry_path, "files", read)
+    }
+
+    /// The example course compiled into the binary: used when no
+    /// `COURSE_DATA_ROOT` is set and the repository's data folder is not there
+    /// (a binary moved away from its checkout).
+    pub fn embedded() -> Catalog {
+        use greenside_core::example::{DATASETS_JSON, RIVERSIDE_COURSE_JSON};
+        let root = PathBuf::from("<embedded>");
+        Self::load_with(&root, &root.join("datasets.json"), "embedded", |p| {
+            if p.ends_with("datasets.json") {
+                Ok(DATASETS_JSON.to_string())
+            } else if p.ends_with("riverside/course.json") {
+                Ok(RIVERSIDE_COURSE_JSON.to_string())
+            } else {
+                Err(load_error(p, "file_unreadable", format!("{} is not embedded", p.display())))
+            }
+        })
+    }
+
+    fn load_with(
+        root: &Path,
+        registry_path: &Path,
+        source: &'static str,
+        read: impl Fn(&Path) -> Result<String, LoadError>,
+    ) -> Catalog {
         let t0 = Instant::now();
         let registry = read(registry_path)
             .and_then(|text| Registry::from_json(&text).map_err(|e| from_course_error(registry_path, e)));
@@ -83,6 +111,7 @@ impl Catalog {
             tracing::error!(code = %e.code, error = %e.message, "dataset registry failed to load");
         }
         Catalog {
+            source,
             registry_path: registry_path.to_path_buf(),
             root: root.to_path_buf(),
             registry,

@@ -87,7 +87,8 @@ impl Clients {
         let Some(base) = cfg.url.as_deref() else {
             let var = if plan == PlanType::Putt { "PUTT_SOLVER_URL" } else { "TEE_TO_GREEN_URL" };
             return Err(Failure {
-                error: ApiError::new(not_configured, format!("the {name} is not configured; set {var}")),
+                error: ApiError::new(not_configured, format!("the {name} is not configured; set {var}"))
+                    .with("service", name),
                 status: None,
                 latency_ms: None,
             });

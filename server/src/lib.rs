@@ -138,7 +138,12 @@ pub async fn select_store(settings: &Settings) -> (Store, StoreStatus) {
 /// Builds the application state (loads courses, selects the store, builds
 /// the downstream HTTP client).
 pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
-    let catalog = Catalog::load(&settings.course_data_root, &settings.dataset_registry_path);
+    let catalog = if !settings.course_data_explicit && !settings.dataset_registry_path.exists() {
+        tracing::info!("no course data folder found; serving the example course compiled into the binary");
+        Catalog::embedded()
+    } else {
+        Catalog::load(&settings.course_data_root, &settings.dataset_registry_path)
+    };
     let (store, store_status) = select_store(&settings).await;
     let runs = match &store {
         Store::Memory(_) => runs::RunStore::memory(),

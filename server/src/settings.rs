@@ -46,6 +46,8 @@ pub struct Settings {
     pub port: u16,
     pub course_data_root: PathBuf,
     pub dataset_registry_path: PathBuf,
+    /// True when `COURSE_DATA_ROOT` or `DATASET_REGISTRY_PATH` was set.
+    pub course_data_explicit: bool,
     pub rules: Config,
     pub store: StoreRequest,
     pub redis_session_prefix: String,
@@ -187,6 +189,7 @@ impl Settings {
         Ok(Settings {
             host: nonempty("HOST").unwrap_or_else(|| "127.0.0.1".into()),
             port,
+            course_data_explicit: nonempty("COURSE_DATA_ROOT").is_some() || nonempty("DATASET_REGISTRY_PATH").is_some(),
             course_data_root,
             dataset_registry_path,
             rules,

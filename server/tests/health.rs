@@ -242,3 +242,21 @@ async fn metrics_count_requests_transitions_and_flickers() {
     assert!(text.contains("greenside_store_duration_seconds_count{op=\"save\"} 5"));
     assert!(text.contains("greenside_http_request_duration_seconds_bucket"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_binary_away_from_its_checkout_serves_the_embedded_example_course() {
+    // The server picks the embedded catalogue only when no course path is set
+    // and the compiled-in data folder is gone; here the catalogue itself is
+    // checked, and an explicit missing path must stay an error.
+    let cat = greenside_server::courses::Catalog::embedded();
+    assert!(cat.loaded());
+    assert_eq!(cat.source, "embedded");
+    assert!(cat.hole("riverside", 1).is_ok());
+    // An explicit path that does not exist is an error, not a silent fallback.
+    let s = Server::start(&[("COURSE_DATA_ROOT", "/nonexistent/greenside")]);
+    let (status, h) = get(&client(), &s.url("/health")).await;
+    assert_eq!(
+        (status, h["dataset_registry"]["loaded"].as_bool(), h["dataset_registry"]["source"].as_str()),
+        (503, Some(false), Some("files"))
+    );
+}

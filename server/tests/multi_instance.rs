@@ -226,7 +226,9 @@ async fn redis_unreachable_at_start_falls_back_to_memory_with_a_warning() {
     assert_eq!(h["session_store"]["status"], "degraded");
     assert!(h["session_store"]["warnings"][0].as_str().unwrap().contains("in-memory"));
     assert!(!h.to_string().contains("hunter2"), "the Redis password never shows");
-    // It serves.
+    // Not ready (instances would not share sessions), but it serves.
+    let (ready, body) = get(&c, &s.url("/ready")).await;
+    assert_eq!((ready, body["checks"]["session_store_backend"]["ok"].as_bool()), (503, Some(false)));
     let sid = start_session(&c, &s).await;
     assert_eq!(post(&c, &s.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
 }

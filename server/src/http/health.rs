@@ -55,6 +55,7 @@ pub async fn report(state: &AppState) -> (Value, &'static str) {
         .collect();
     let registry = json!({
         "loaded": cat.loaded(),
+        "source": cat.source,
         "path": cat.registry_path.display().to_string(),
         "root": cat.root.display().to_string(),
         "courses": courses,
@@ -157,16 +158,27 @@ pub async fn live() -> Response {
 }
 
 /// 200 only when every required check passes; else 503 with the failing checks.
+///
+/// A server that fell back to memory because the requested Redis was not
+/// there at start is not ready: taking traffic would split sessions between
+/// instances. It still serves (a single dev instance works), and `/health`
+/// explains.
 pub async fn ready(state: AppStateRef) -> Response {
     let ping = state.store.ping().await;
+    let as_requested = state.store.backend() == state.store_status.requested;
     let checks = json!({
         "dataset_registry": {"ok": state.catalog.loaded(), "error": state.catalog.registry.as_ref().err().map(|e| &e.message)},
         "session_store": {"ok": ping.is_ok(), "backend": state.store.backend(), "error": ping.as_ref().err().map(|e| e.to_string())},
+        "session_store_backend": {"ok": as_requested, "requested": state.store_status.requested, "backend": state.store.backend()},
     });
-    if state.catalog.loaded() && ping.is_ok() {
+    if state.catalog.loaded() && ping.is_ok() && as_requested {
         return ok(json!({"status": "ready", "checks": checks}));
     }
-    let code = if ping.is_err() { ErrorCode::SessionStoreUnavailable } else { ErrorCode::CourseDataUnavailable };
+    let code = if ping.is_err() || !as_requested {
+        ErrorCode::SessionStoreUnavailable
+    } else {
+        ErrorCode::CourseDataUnavailable
+    };
     let err = ApiError::new(code, "not ready: a required check fails").with("checks", checks.clone());
     let mut resp = error_response(&err);
     // Probes read `status`; keep the error shape and add the probe fields.
