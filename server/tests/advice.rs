@@ -64,6 +64,8 @@ async fn putt_and_tee_to_green_reach_their_services_with_the_key() {
     assert_eq!(planner.received()[0].api_key.as_deref(), Some("ttg-key-88"));
     assert_eq!(planner.received()[0].path, "/plan_shot");
     assert!(!body.to_string().contains("key-77") && !body.to_string().contains("key-88"), "keys never in responses");
+    // The logs are captured (and scanned for the keys when the server stops).
+    assert!(s.logs().iter().any(|l| l.contains(&sid) && l.contains("advice")), "advice is logged with its session");
     assert!(body.get("plot").is_none(), "no plot unless asked");
     let (status, body) = post(
         &c,

@@ -131,10 +131,36 @@ impl Drop for RedisServer {
     }
 }
 
-/// A running `greenside serve` on a port it chose itself.
+/// A running `greenside serve` on a port it chose itself. Its log lines are
+/// kept; when it stops, none may contain a secret it was given.
 pub struct Server {
     pub base: String,
     child: Child,
+    logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    secrets: Vec<String>,
+}
+
+/// Values of these variables are secrets (and so is a password in REDIS_URL).
+fn secrets_of(env: &[(&str, &str)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, v) in env {
+        if (k.ends_with("_KEY") || k.ends_with("_TOKEN") || k.ends_with("PASSWORD")) && v.len() >= 4 {
+            out.push(v.to_string());
+        }
+        if *k == "REDIS_URL" {
+            if let Some(pw) = v
+                .split_once("://")
+                .and_then(|(_, rest)| rest.split_once('@'))
+                .and_then(|(auth, _)| auth.rsplit_once(':'))
+                .map(|(_, p)| p)
+            {
+                if pw.len() >= 4 {
+                    out.push(pw.to_string());
+                }
+            }
+        }
+    }
+    out
 }
 
 impl Server {
@@ -145,7 +171,7 @@ impl Server {
         cmd.args(["serve", "--host", "127.0.0.1", "--port", "0"])
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("LOG_LEVEL", "info")
+            .env("LOG_LEVEL", "greenside_server=debug,info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         // Load tests hammer from one address: limits stay off unless a test sets them.
@@ -158,9 +184,12 @@ impl Server {
         let mut child = cmd.spawn().unwrap();
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = logs.clone();
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line.clone());
                 if std::env::var_os("GREENSIDE_TEST_LOGS").is_some() {
                     eprintln!("[server] {line}");
                 }
@@ -172,7 +201,12 @@ impl Server {
             }
         });
         let addr = rx.recv_timeout(Duration::from_secs(20)).expect("greenside did not start listening");
-        Server { base: format!("http://{addr}"), child }
+        Server { base: format!("http://{addr}"), child, logs, secrets: secrets_of(env) }
+    }
+
+    /// Every log line so far.
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap().clone()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -186,6 +220,16 @@ impl Server {
     fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // Let the reader thread take the last lines.
+        std::thread::sleep(Duration::from_millis(20));
+        if !std::thread::panicking() {
+            let logs = self.logs.lock().unwrap();
+            for secret in &self.secrets {
+                if let Some(line) = logs.iter().find(|l| l.contains(secret.as_str())) {
+                    panic!("a secret appeared in the server's log: {line}");
+                }
+            }
+        }
     }
 }
 
