@@ -8,6 +8,7 @@
 pub mod bundle;
 pub mod clock;
 pub mod courses;
+pub mod doctor;
 pub mod downstream;
 pub mod http;
 pub mod metrics;

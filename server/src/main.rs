@@ -29,6 +29,26 @@ enum Command {
         #[arg(long)]
         port: Option<u16>,
     },
+    /// Check a running deployment end to end and print a pass/fail table
+    /// (exit 0 when every check passes).
+    Doctor {
+        /// Base URL, e.g. http://127.0.0.1:8000
+        #[arg(long)]
+        url: String,
+        /// Sent as x-api-key (or set API_KEY).
+        #[arg(long, env = "API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+        #[arg(long, default_value = "riverside")]
+        course_id: String,
+        #[arg(long, default_value_t = 1)]
+        hole_id: u32,
+        /// Positions to stream, as lat,lon (defaults suit the example course).
+        #[arg(long = "fix", value_parser = parse_fix)]
+        fixes: Vec<(f64, f64)>,
+    },
+    /// Start a local putt solver that requires X-API-Key and a server wired to
+    /// it, and check sessions, hysteresis switching, advice and debug bundles.
+    Smoke,
     /// Recompute a debug bundle's decision and say whether it matches
     /// (exit 0 when every check matches, 1 when one differs, 2 when it cannot run).
     Replay {
@@ -63,6 +83,13 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+fn parse_fix(s: &str) -> Result<(f64, f64), String> {
+    let (a, b) = s.split_once(',').ok_or("expected lat,lon")?;
+    let p = (a.trim().parse::<f64>().map_err(|e| e.to_string())?, b.trim().parse::<f64>().map_err(|e| e.to_string())?);
+    greenside_core::validate::lat_lon("fix", greenside_core::geometry::LatLon::new(p.0, p.1)).map_err(|e| e.message)?;
+    Ok(p)
 }
 
 fn replay(path: &std::path::Path) -> ExitCode {
@@ -120,6 +147,32 @@ async fn main() -> ExitCode {
     let (host, port) = match cli.command {
         Command::Serve { host, port } => (host, port),
         Command::Replay { bundle } => return replay(&bundle),
+        Command::Doctor { url, api_key, course_id, hole_id, fixes } => {
+            let fixes = if fixes.is_empty() { greenside_server::doctor::example_fixes() } else { fixes };
+            let target = greenside_server::doctor::Target {
+                url: url.trim_end_matches('/').to_string(),
+                api_key,
+                admin_token: None,
+                course_id,
+                hole_id,
+            };
+            let (table, ok) =
+                greenside_server::doctor::table(&greenside_server::doctor::run(target, &fixes, false).await);
+            print!("{table}");
+            return if ok { ExitCode::SUCCESS } else { ExitCode::from(1) };
+        }
+        Command::Smoke => {
+            return match greenside_server::doctor::smoke().await {
+                Ok((table, ok)) => {
+                    print!("{table}");
+                    if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+                }
+                Err(e) => {
+                    eprintln!("greenside smoke: {e}");
+                    ExitCode::from(2)
+                }
+            };
+        }
     };
     let mut settings = match Settings::from_env() {
         Ok(s) => s,
