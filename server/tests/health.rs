@@ -260,3 +260,25 @@ async fn a_binary_away_from_its_checkout_serves_the_embedded_example_course() {
         (503, Some(false), Some("files"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn access_logs_are_json_with_request_session_route_status_and_latency() {
+    let s = Server::start(&[]);
+    let c = client();
+    let sid = common::start_session(&c, &s).await;
+    assert_eq!(post(&c, &s.url("/api/session/set_ball_location"), &common::ball(&sid, common::ON_GREEN)).await.0, 200);
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let line = s
+        .logs()
+        .into_iter()
+        .filter_map(|l| serde_json::from_str::<Value>(&l).ok())
+        .find(|v| v["message"] == "request" && v["route"] == "/api/session/set_ball_location")
+        .expect("an access line for the fix");
+    assert!(line["timestamp"].as_str().unwrap().ends_with('Z'), "ISO-8601 UTC: {line}");
+    assert_eq!(
+        (line["level"].as_str(), line["status"].as_u64(), line["method"].as_str()),
+        (Some("INFO"), Some(200), Some("POST"))
+    );
+    assert!(line["latency_ms"].is_number() && line["request_id"].as_str().is_some_and(|r| r.len() == 16));
+    assert_eq!(line["span"]["session_id"], sid.as_str());
+}

@@ -178,7 +178,11 @@ async fn access_log(State(state): State<Arc<AppState>>, req: Request, next: Next
         .get::<axum::extract::MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "<unmatched>".into());
-    let mut resp = next.run(req).await;
+    // Handlers record the session they touch into this span, so every line of
+    // the request (the access line included) carries request and session id.
+    let span = tracing::info_span!("request", request_id = %id, session_id = tracing::field::Empty);
+    let mut resp = tracing::Instrument::instrument(next.run(req), span.clone()).await;
+    let _entered = span.enter();
     let status = resp.status().as_u16();
     let took = t0.elapsed();
     let latency_ms = took.as_secs_f64() * 1000.0;

@@ -32,6 +32,7 @@ pub async fn start(
         let id = validate::session_id_from_random(random_bytes());
         let rec = session::start(&req, id.clone(), number, &hole, &state.settings.rules, now)?;
         if timed(&state, "create", state.store.create(&rec)).await? {
+            tracing::Span::current().record("session_id", id.as_str());
             tracing::info!(session_id = %id, session_number = number, course_id = %req.course_id, hole_id = req.hole_id, "session started");
             return Ok(ok(StartResponse { session_id: id, hole_state: session::hole_state(&rec) }));
         }
@@ -54,6 +55,7 @@ pub async fn timed<T>(
 /// Loads a live session: 404 when missing; an expired one is deleted and 404.
 pub async fn load_live(state: &AppState, id: &str, now: u64) -> Result<SessionRecord, ApiError> {
     validate::session_id(id)?;
+    tracing::Span::current().record("session_id", id);
     let rec = timed(state, "load", state.store.load(id)).await?.ok_or_else(|| session::not_found(id))?;
     if let Err(e) = session::check_live(&rec, now) {
         timed(state, "delete", state.store.delete(id)).await?;
