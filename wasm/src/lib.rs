@@ -1,0 +1,579 @@
+//! greenside in JavaScript: the same core, compiled to wasm, for instant
+//! in-browser classification and hysteresis, and offline-first tracking.
+//!
+//! ```js
+//! const course = Course.fromJson(await (await fetch('/api/courses/riverside')).text());
+//! const fix = { lat: 40.26824, lon: -111.65952, accuracyM: 4, timeMs: Date.now() };
+//! course.classify(1, fix);            // { surface: 'GREEN', onGreen: true, confidence: 0.99…, … }
+//! const tracker = new HoleTracker(course, 1);
+//! tracker.addFix(fix).surfaceState;   // 'ON_GREEN' — the same hysteresis as the server
+//! ```
+//!
+//! This crate only converts: every rule is greenside-core's. Errors are JS
+//! `Error`s named `GreensideError` with the HTTP API's stable `code` and `details`.
+
+use greenside_core::api::{self, AdviceRequest, BallFix, SetBallRequest, SetCupRequest, StartRequest};
+use greenside_core::classify::{AccuracyKind, PreparedHole};
+use greenside_core::config::Config;
+use greenside_core::course::{self, Course as CoreCourse};
+use greenside_core::error::{ApiError, ErrorCode};
+use greenside_core::geometry::{LatLon, LocalXY};
+use greenside_core::session::{self, BallOutcome, SessionRecord};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** Detailed surface under a position. */
+export type Surface = "GREEN" | "FRINGE" | "FAIRWAY" | "BUNKER" | "WATER" | "TEE" | "ROUGH" | "OUT_OF_HOLE";
+/** The committed (or candidate) green decision. */
+export type GreenState = "UNKNOWN" | "ON_GREEN" | "OFF_GREEN";
+/** What accuracyM means: the 95 % radius (browsers, the default) or the 68 % radius (Android). */
+export type AccuracyKind = "p95" | "p68";
+export interface LatLon { lat: number; lon: number; }
+/** Metres in a local frame: x east, y north (or along a rotated frame's axes). */
+export interface LocalXY { x: number; y: number; }
+/** One ball fix. timeMs: milliseconds since the Unix epoch. */
+export interface Fix { lat: number; lon: number; accuracyM?: number; accuracyKind?: AccuracyKind; seq?: number; timeMs: number; }
+export interface Classification {
+  surface: Surface;
+  onGreen: boolean;
+  /** Probability that the true position is on the chosen side of the green's edge. */
+  confidence: number;
+  /** Signed metres to the green's edge: positive inside, negative outside. */
+  distanceToGreenEdgeM: number;
+  accuracyM: number;
+  accuracyKind: AccuracyKind;
+  /** The position in the hole's frame (x east, y north, origin at the green's centroid). */
+  local: LocalXY;
+}
+export interface Transition { from: GreenState; to: GreenState; atMs: number; atFix: number; streak: number; }
+export interface StateWarning { code: string; message: string; details?: Record<string, unknown>; }
+export interface TrackerState {
+  sessionId: string;
+  courseId: string;
+  holeId: number;
+  surface: Surface | null;
+  surfaceState: GreenState;
+  candidateState: GreenState;
+  candidateStreak: number;
+  surfaceConfidence: number | null;
+  distanceToGreenEdgeM: number | null;
+  fixCount: number;
+  lastSeq: number | null;
+  transitions: number;
+  suppressedFlickers: number;
+  lastTransition: Transition | null;
+  cup: LatLon | null;
+  ball: LatLon | null;
+  warnings: StateWarning[];
+  expiresAtMs: number;
+  revision: number;
+  /** false when the fix's seq was already accepted (acknowledged, not applied). */
+  applied: boolean;
+}
+export interface TrackerConfig {
+  commitOnStreak?: number;
+  commitOffStreak?: number;
+  sessionTtlS?: number;
+  defaultAccuracyM?: number;
+  defaultAccuracyKind?: AccuracyKind;
+}
+export interface FrameDescription {
+  kind: string; datum: string; projection: string; origin_wgs84: LatLon;
+  rotation_deg: number; rotation_convention: string; axes: string; units: string;
+}
+/** The JSON the HTTP API answers (snake_case), for exact comparisons with a server. */
+export type WireJson = { [key: string]: unknown };
+/** Thrown by every function of this package. */
+export interface GreensideError extends Error { name: "GreensideError"; code: string; details: Record<string, unknown>; }
+"#;
+
+fn to_js<T: Serialize>(v: &T) -> JsValue {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
+}
+
+/// An `ApiError` as a JS `Error` named `GreensideError` with `code` and `details`.
+fn js_error(e: ApiError) -> JsValue {
+    let err = js_sys::Error::new(&e.message);
+    err.set_name("GreensideError");
+    let obj: &JsValue = err.as_ref();
+    let _ = js_sys::Reflect::set(obj, &"code".into(), &e.code.as_str().into());
+    let _ = js_sys::Reflect::set(obj, &"details".into(), &to_js(&e.details));
+    err.into()
+}
+
+fn bad_arg(field: &str, message: String) -> JsValue {
+    js_error(ApiError::new(ErrorCode::InvalidRequest, message).field(field))
+}
+
+fn from_js<T: for<'de> Deserialize<'de>>(v: JsValue, field: &str) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(v).map_err(|e| bad_arg(field, format!("{field}: {e}")))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct JsFix {
+    lat: f64,
+    lon: f64,
+    accuracy_m: Option<f64>,
+    accuracy_kind: Option<AccuracyKind>,
+    seq: Option<u64>,
+    time_ms: f64,
+}
+
+impl JsFix {
+    fn ball_fix(&self) -> Result<(BallFix, u64), JsValue> {
+        if !(self.time_ms.is_finite() && self.time_ms >= 0.0) {
+            return Err(bad_arg("timeMs", "timeMs must be milliseconds since the epoch".into()));
+        }
+        let fix = BallFix {
+            ball_wgs84: LatLon::new(self.lat, self.lon),
+            accuracy_m: self.accuracy_m,
+            accuracy_kind: self.accuracy_kind,
+            seq: self.seq,
+            client_time_ms: Some(self.time_ms as u64),
+        };
+        greenside_core::validate::lat_lon("fix", fix.ball_wgs84).map_err(js_error)?;
+        if let Some(a) = fix.accuracy_m {
+            greenside_core::validate::accuracy("accuracyM", a).map_err(js_error)?;
+        }
+        Ok((fix, self.time_ms as u64))
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct JsConfig {
+    commit_on_streak: Option<u32>,
+    commit_off_streak: Option<u32>,
+    session_ttl_s: Option<u64>,
+    default_accuracy_m: Option<f64>,
+    default_accuracy_kind: Option<AccuracyKind>,
+}
+
+impl JsConfig {
+    fn config(self) -> Result<Config, JsValue> {
+        let d = Config::default();
+        let c = Config {
+            commit_on_streak: self.commit_on_streak.unwrap_or(d.commit_on_streak),
+            commit_off_streak: self.commit_off_streak.unwrap_or(d.commit_off_streak),
+            session_ttl_s: self.session_ttl_s.unwrap_or(d.session_ttl_s),
+            default_accuracy_m: self.default_accuracy_m.unwrap_or(d.default_accuracy_m),
+            default_accuracy_kind: self.default_accuracy_kind.unwrap_or(d.default_accuracy_kind),
+        };
+        c.validate().map_err(|e| bad_arg("config", e.to_string()))?;
+        Ok(c)
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsClassification {
+    surface: greenside_core::classify::Surface,
+    on_green: bool,
+    confidence: f64,
+    distance_to_green_edge_m: f64,
+    accuracy_m: f64,
+    accuracy_kind: AccuracyKind,
+    local: LocalXY,
+}
+
+/// A course file, parsed, validated and indexed once.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct Course {
+    inner: Rc<(CoreCourse, BTreeMap<u32, PreparedHole>)>,
+}
+
+#[wasm_bindgen]
+impl Course {
+    /// Parses a course file (manifest contract 0.1.0); throws `GreensideError`
+    /// (`course_data_unavailable` with `details.reason` = the course data code).
+    #[wasm_bindgen(js_name = fromJson)]
+    pub fn from_json(json: &str) -> Result<Course, JsValue> {
+        console_error_panic_hook::set_once();
+        let c = CoreCourse::from_json(json).map_err(|e| {
+            js_error(ApiError::new(ErrorCode::CourseDataUnavailable, e.to_string()).with("reason", e.code()))
+        })?;
+        let holes = c.prepare_all().map_err(|e| {
+            js_error(ApiError::new(ErrorCode::CourseDataUnavailable, e.to_string()).with("reason", e.code()))
+        })?;
+        let holes = holes.into_iter().map(|h| (h.hole_id, h)).collect();
+        Ok(Course { inner: Rc::new((c, holes)) })
+    }
+
+    #[wasm_bindgen(getter, js_name = courseId)]
+    pub fn course_id(&self) -> String {
+        self.inner.0.course_id.clone()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> String {
+        self.inner.0.name.clone()
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn attribution(&self) -> Option<String> {
+        self.inner.0.attribution.clone()
+    }
+
+    /// The course's hole ids, ascending.
+    #[wasm_bindgen(js_name = holeIds, unchecked_return_type = "number[]")]
+    pub fn hole_ids(&self) -> JsValue {
+        to_js(&self.inner.1.keys().copied().collect::<Vec<u32>>())
+    }
+
+    fn hole(&self, hole_id: u32) -> Result<&PreparedHole, JsValue> {
+        self.inner.1.get(&hole_id).ok_or_else(|| {
+            js_error(
+                ApiError::new(
+                    ErrorCode::HoleNotFound,
+                    format!("course `{}` has no hole {hole_id}", self.inner.0.course_id),
+                )
+                .field("hole_id")
+                .with("hole_id", hole_id),
+            )
+        })
+    }
+
+    /// Classifies one fix on a hole (no hysteresis: see `HoleTracker`).
+    #[wasm_bindgen(unchecked_return_type = "Classification")]
+    pub fn classify(
+        &self,
+        hole_id: u32,
+        #[wasm_bindgen(unchecked_param_type = "Fix")] fix: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let f: JsFix = from_js(fix, "fix")?;
+        let (fix, _) = f.ball_fix()?;
+        let c = self.hole(hole_id)?.classify(fix.ball_wgs84, fix.accuracy_m, fix.accuracy_kind, &Config::default());
+        Ok(to_js(&JsClassification {
+            surface: c.surface,
+            on_green: c.on_green,
+            confidence: c.surface_confidence,
+            distance_to_green_edge_m: c.distance_to_green_edge_m,
+            accuracy_m: c.accuracy_m,
+            accuracy_kind: c.accuracy_kind,
+            local: c.local,
+        }))
+    }
+
+    /// WGS84 → the hole's frame (x east, y north, metres, origin at the green's centroid).
+    #[wasm_bindgen(js_name = toLocal, unchecked_return_type = "LocalXY")]
+    pub fn to_local(
+        &self,
+        hole_id: u32,
+        #[wasm_bindgen(unchecked_param_type = "LatLon")] position: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let p: LatLon = from_js(position, "position")?;
+        greenside_core::validate::lat_lon("position", p).map_err(js_error)?;
+        Ok(to_js(&self.hole(hole_id)?.frame().to_local(p)))
+    }
+
+    /// The hole's frame → WGS84.
+    #[wasm_bindgen(js_name = toWgs84, unchecked_return_type = "LatLon")]
+    pub fn to_wgs84(
+        &self,
+        hole_id: u32,
+        #[wasm_bindgen(unchecked_param_type = "LocalXY")] local: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let p: LocalXY = from_js(local, "local")?;
+        if !(p.x.is_finite() && p.y.is_finite()) {
+            return Err(bad_arg("local", "x and y must be finite metres".into()));
+        }
+        Ok(to_js(&self.hole(hole_id)?.frame().to_wgs84(p)))
+    }
+
+    /// The green frame putt requests use (+y along the line of play), described.
+    #[wasm_bindgen(js_name = greenFrame, unchecked_return_type = "FrameDescription")]
+    pub fn green_frame(&self, hole_id: u32) -> Result<JsValue, JsValue> {
+        Ok(to_js(&self.hole(hole_id)?.green_frame().describe()))
+    }
+}
+
+/// One golfer's session on one hole, run locally with the server's rules.
+#[wasm_bindgen]
+#[derive(Debug)]
+pub struct HoleTracker {
+    course: Rc<(CoreCourse, BTreeMap<u32, PreparedHole>)>,
+    rec: Option<SessionRecord>,
+    config: Config,
+    applied: bool,
+}
+
+fn random_id() -> Result<[u8; 16], JsValue> {
+    let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())?;
+    let f: js_sys::Function = js_sys::Reflect::get(&crypto, &"getRandomValues".into())?.dyn_into()?;
+    let arr = js_sys::Uint8Array::new_with_length(16);
+    f.call1(&crypto, &arr)?;
+    let mut b = [0u8; 16];
+    arr.copy_to(&mut b);
+    Ok(b)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsTransition {
+    from: greenside_core::hysteresis::GreenState,
+    to: greenside_core::hysteresis::GreenState,
+    at_ms: u64,
+    at_fix: u64,
+    streak: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsState<'a> {
+    session_id: &'a str,
+    course_id: &'a str,
+    hole_id: u32,
+    surface: Option<greenside_core::classify::Surface>,
+    surface_state: greenside_core::hysteresis::GreenState,
+    candidate_state: greenside_core::hysteresis::GreenState,
+    candidate_streak: u32,
+    surface_confidence: Option<f64>,
+    distance_to_green_edge_m: Option<f64>,
+    fix_count: u64,
+    last_seq: Option<u64>,
+    transitions: u32,
+    suppressed_flickers: u32,
+    last_transition: Option<JsTransition>,
+    cup: Option<LatLon>,
+    ball: Option<LatLon>,
+    warnings: &'a [api::Warning],
+    expires_at_ms: u64,
+    revision: u64,
+    applied: bool,
+}
+
+#[wasm_bindgen]
+impl HoleTracker {
+    /// Starts tracking a hole of `course` (the first fix commits at once).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        course: &Course,
+        hole_id: u32,
+        #[wasm_bindgen(unchecked_param_type = "TrackerConfig | undefined")] config: JsValue,
+    ) -> Result<HoleTracker, JsValue> {
+        let cfg: JsConfig =
+            if config.is_undefined() || config.is_null() { JsConfig::default() } else { from_js(config, "config")? };
+        let mut t = HoleTracker { course: course.inner.clone(), rec: None, config: cfg.config()?, applied: true };
+        let body = serde_json::json!({"contract_version": api::contract_version(), "course_id": course.inner.0.course_id, "hole_id": hole_id});
+        t.start_wire(&body.to_string(), js_sys::Date::now())?;
+        Ok(t)
+    }
+
+    fn hole(&self, hole_id: u32) -> Result<&PreparedHole, ApiError> {
+        self.course.1.get(&hole_id).ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::HoleNotFound,
+                format!("course `{}` has no hole {hole_id}", self.course.0.course_id),
+            )
+            .field("hole_id")
+            .with("hole_id", hole_id)
+        })
+    }
+
+    fn live(&mut self, session_id: Option<&str>, now: u64) -> Result<SessionRecord, ApiError> {
+        let rec = self.rec.clone().ok_or_else(|| session::not_found(session_id.unwrap_or("")))?;
+        if let Some(id) = session_id {
+            if id != rec.session_id {
+                return Err(session::not_found(id));
+            }
+        }
+        if let Err(e) = session::check_live(&rec, now) {
+            self.rec = None;
+            return Err(e);
+        }
+        Ok(rec)
+    }
+
+    /// Applies a fix; returns the new state (`applied: false` for a repeated `seq`).
+    #[wasm_bindgen(js_name = addFix, unchecked_return_type = "TrackerState")]
+    pub fn add_fix(&mut self, #[wasm_bindgen(unchecked_param_type = "Fix")] fix: JsValue) -> Result<JsValue, JsValue> {
+        let f: JsFix = from_js(fix, "fix")?;
+        let (fix, now) = f.ball_fix()?;
+        let mut rec = self.live(None, now).map_err(js_error)?;
+        let hole = self.hole(rec.hole_id).map_err(js_error)?;
+        let out = session::set_ball(&mut rec, &fix, hole, &self.config, now).map_err(js_error)?;
+        self.applied = matches!(out, BallOutcome::Applied { .. });
+        self.rec = Some(rec);
+        self.state()
+    }
+
+    /// Sets the cup (a cup off the green is a warning in the state, not an error).
+    #[wasm_bindgen(js_name = setCup, unchecked_return_type = "TrackerState")]
+    pub fn set_cup(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "LatLon")] position: JsValue,
+        time_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let p: LatLon = from_js(position, "position")?;
+        let now = time_ms.max(0.0) as u64;
+        let mut rec = self.live(None, now).map_err(js_error)?;
+        let hole = self.hole(rec.hole_id).map_err(js_error)?;
+        session::set_cup(&mut rec, p, hole, &self.config, now).map_err(js_error)?;
+        self.rec = Some(rec);
+        self.state()
+    }
+
+    /// The current state.
+    #[wasm_bindgen(unchecked_return_type = "TrackerState")]
+    pub fn state(&self) -> Result<JsValue, JsValue> {
+        let rec = self.rec.as_ref().ok_or_else(|| js_error(session::not_found("")))?;
+        let h = session::hole_state(rec);
+        Ok(to_js(&JsState {
+            session_id: &h.session_id,
+            course_id: &h.course_id,
+            hole_id: h.hole_id,
+            surface: h.surface,
+            surface_state: h.surface_state,
+            candidate_state: h.candidate_state,
+            candidate_streak: h.candidate_streak,
+            surface_confidence: h.surface_confidence,
+            distance_to_green_edge_m: h.distance_to_green_edge_m,
+            fix_count: h.fix_count,
+            last_seq: h.last_seq,
+            transitions: h.transitions,
+            suppressed_flickers: h.suppressed_flickers,
+            last_transition: h.last_transition.map(|t| JsTransition {
+                from: t.from,
+                to: t.to,
+                at_ms: t.at_ms,
+                at_fix: t.at_fix,
+                streak: t.streak,
+            }),
+            cup: h.cup_wgs84,
+            ball: h.ball_wgs84,
+            warnings: &h.warnings,
+            expires_at_ms: h.expires_at_ms,
+            revision: h.revision,
+            applied: self.applied,
+        }))
+    }
+
+    // ---- The HTTP API's requests and answers, byte for byte (snake_case) ----
+
+    /// `POST /api/session/start` locally: restarts this tracker from a request
+    /// body; answers `{session_id, hole_state}` as the server does.
+    #[wasm_bindgen(js_name = startWire, unchecked_return_type = "WireJson")]
+    pub fn start_wire(&mut self, body: &str, now_ms: f64) -> Result<JsValue, JsValue> {
+        let now = now_ms.max(0.0) as u64;
+        let req: StartRequest = api::decode(body.as_bytes()).map_err(js_error)?;
+        if req.course_id != self.course.0.course_id {
+            return Err(js_error(course::course_not_found(&req.course_id)));
+        }
+        let hole = self.hole(req.hole_id).map_err(js_error)?;
+        let id = greenside_core::validate::session_id_from_random(random_id()?);
+        let rec = session::start(&req, id.clone(), 0, hole, &self.config, now).map_err(js_error)?;
+        let answer = api::StartResponse { session_id: id, hole_state: session::hole_state(&rec) };
+        self.rec = Some(rec);
+        self.applied = true;
+        Ok(to_js(&answer))
+    }
+
+    /// `POST /api/session/set_ball_location` locally: `{hole_state, applied}`.
+    #[wasm_bindgen(js_name = setBallLocationWire, unchecked_return_type = "WireJson")]
+    pub fn set_ball_location_wire(&mut self, body: &str, now_ms: f64) -> Result<JsValue, JsValue> {
+        let now = now_ms.max(0.0) as u64;
+        let req: SetBallRequest = api::decode(body.as_bytes()).map_err(js_error)?;
+        let mut rec = self.live(Some(&req.session_id), now).map_err(js_error)?;
+        let hole = self.hole(rec.hole_id).map_err(js_error)?;
+        let out = session::set_ball(&mut rec, &req.fix, hole, &self.config, now).map_err(js_error)?;
+        self.applied = matches!(out, BallOutcome::Applied { .. });
+        let answer = api::SetBallResponse { hole_state: session::hole_state(&rec), applied: self.applied };
+        self.rec = Some(rec);
+        Ok(to_js(&answer))
+    }
+
+    /// `POST /api/session/set_cup_location` locally: `{hole_state}`.
+    #[wasm_bindgen(js_name = setCupLocationWire, unchecked_return_type = "WireJson")]
+    pub fn set_cup_location_wire(&mut self, body: &str, now_ms: f64) -> Result<JsValue, JsValue> {
+        let now = now_ms.max(0.0) as u64;
+        let req: SetCupRequest = api::decode(body.as_bytes()).map_err(js_error)?;
+        let mut rec = self.live(Some(&req.session_id), now).map_err(js_error)?;
+        let hole = self.hole(rec.hole_id).map_err(js_error)?;
+        session::set_cup(&mut rec, req.cup_wgs84, hole, &self.config, now).map_err(js_error)?;
+        let answer = api::HoleStateResponse { hole_state: session::hole_state(&rec) };
+        self.rec = Some(rec);
+        Ok(to_js(&answer))
+    }
+
+    /// `GET /api/session/{id}` locally: `{hole_state}`.
+    #[wasm_bindgen(js_name = getSessionWire, unchecked_return_type = "WireJson")]
+    pub fn get_session_wire(&mut self, session_id: &str, now_ms: f64) -> Result<JsValue, JsValue> {
+        greenside_core::validate::session_id(session_id).map_err(js_error)?;
+        let rec = self.live(Some(session_id), now_ms.max(0.0) as u64).map_err(js_error)?;
+        Ok(to_js(&api::HoleStateResponse { hole_state: session::hole_state(&rec) }))
+    }
+
+    /// `DELETE /api/session/{id}` locally: `{deleted, session_id}`.
+    #[wasm_bindgen(js_name = deleteSessionWire, unchecked_return_type = "WireJson")]
+    pub fn delete_session_wire(&mut self, session_id: &str, now_ms: f64) -> Result<JsValue, JsValue> {
+        greenside_core::validate::session_id(session_id).map_err(js_error)?;
+        self.live(Some(session_id), now_ms.max(0.0) as u64).map_err(js_error)?;
+        self.rec = None;
+        Ok(to_js(&serde_json::json!({"deleted": true, "session_id": session_id})))
+    }
+
+    /// The routing decision the server would make now (plan type, the
+    /// downstream request, the straight-line fallback): useful offline.
+    #[wasm_bindgen(js_name = adviceDecisionWire, unchecked_return_type = "WireJson")]
+    pub fn advice_decision_wire(&mut self, body: &str, now_ms: f64, run_id: &str) -> Result<JsValue, JsValue> {
+        let now = now_ms.max(0.0) as u64;
+        let req: AdviceRequest = api::decode(body.as_bytes()).map_err(js_error)?;
+        let rec = self.live(Some(&req.session_id), now).map_err(js_error)?;
+        let hole = self.hole(rec.hole_id).map_err(js_error)?;
+        Ok(to_js(&session::request_advice(&rec, hole, run_id, now).map_err(js_error)?))
+    }
+}
+
+/// The HTTP API contract this package speaks.
+#[wasm_bindgen(js_name = apiContractVersion)]
+pub fn api_contract_version() -> String {
+    greenside_core::API_CONTRACT_VERSION.to_string()
+}
+
+/// Every stable error code with its HTTP status, `{code: status}`.
+#[wasm_bindgen(js_name = errorCodes, unchecked_return_type = "Record<string, number>")]
+pub fn error_codes() -> JsValue {
+    let m: BTreeMap<&str, u16> = ErrorCode::ALL.iter().map(|c| (c.as_str(), c.http_status())).collect();
+    to_js(&m)
+}
+
+/// One GCRA decision (the rate-limit arithmetic the servers use), for
+/// clients that want to pace themselves: `{allow: true, newTatUs}` or
+/// `{allow: false, retryAfterMs}`.
+#[wasm_bindgen(js_name = gcraCheck, unchecked_return_type = "{ allow: true; newTatUs: number } | { allow: false; retryAfterMs: number }")]
+pub fn gcra_check(
+    limit: u32,
+    period_ms: f64,
+    burst: u32,
+    tat_us: Option<f64>,
+    now_ms: f64,
+) -> Result<JsValue, JsValue> {
+    let g = greenside_core::gcra::Gcra::new(limit, period_ms.max(0.0) as u64, burst)
+        .ok_or_else(|| bad_arg("limit", "limit, periodMs and burst must be at least 1".into()))?;
+    Ok(match g.check(tat_us.map(|t| t.max(0.0) as u64), now_ms.max(0.0) as u64) {
+        greenside_core::gcra::Decision::Allow { new_tat_us } => {
+            to_js(&serde_json::json!({"allow": true, "newTatUs": new_tat_us}))
+        }
+        greenside_core::gcra::Decision::Deny { retry_after_ms } => {
+            to_js(&serde_json::json!({"allow": false, "retryAfterMs": retry_after_ms}))
+        }
+    })
+}
+
+/// Whether the run lifecycle allows `from → to` (`queued`, `processing`,
+/// `succeeded`, `failed`); throws `run_invalid_transition` when it does not.
+#[wasm_bindgen(js_name = checkRunTransition)]
+pub fn check_run_transition(from: &str, to: &str) -> Result<(), JsValue> {
+    use greenside_core::run::{RunError, RunStatus};
+    let parse = |s: &str, field: &str| {
+        RunStatus::parse(s).ok_or_else(|| bad_arg(field, format!("{field} must be a run status")))
+    };
+    let (f, t) = (parse(from, "from")?, parse(to, "to")?);
+    if f.can_move_to(t) { Ok(()) } else { Err(js_error(RunError::InvalidTransition { from: f, to: t }.into())) }
+}

@@ -1,0 +1,73 @@
+// The idiomatic JavaScript API: classification, the tracker, the frame, errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const { Course, HoleTracker, errorCodes, apiContractVersion } = require('greenside');
+const course = Course.fromJson(readFileSync(new URL('../../data/courses/riverside/course.json', import.meta.url), 'utf8'));
+const ON = { lat: 40.26824, lon: -111.65952 };
+const OFF = { lat: 40.267728069, lon: -111.659682572 };
+
+test('classify answers in JavaScript idiom', () => {
+  assert.equal(course.courseId, 'riverside');
+  assert.deepEqual(course.holeIds(), [1, 2]);
+  const c = course.classify(1, { ...ON, accuracyM: 4, timeMs: 0 });
+  assert.equal(c.surface, 'GREEN');
+  assert.equal(c.onGreen, true);
+  assert.ok(c.confidence > 0.99 && c.confidence <= 1);
+  assert.ok(c.distanceToGreenEdgeM > 10);
+  assert.deepEqual(Object.keys(c).sort(), ['accuracyKind', 'accuracyM', 'confidence', 'distanceToGreenEdgeM', 'local', 'onGreen', 'surface']);
+  assert.equal(course.classify(1, { ...OFF, timeMs: 0 }).surface, 'FAIRWAY');
+  assert.equal(apiContractVersion(), '0.5.0');
+});
+
+test('the tracker holds, then switches, like the server', () => {
+  const t = new HoleTracker(course, 1, { commitOnStreak: 2, commitOffStreak: 2 });
+  assert.equal(t.addFix({ ...ON, timeMs: 1000 }).surfaceState, 'ON_GREEN');
+  const hold = t.addFix({ ...OFF, timeMs: 2000 });
+  assert.equal(hold.surfaceState, 'ON_GREEN');
+  assert.equal(hold.candidateStreak, 1);
+  const sw = t.addFix({ ...OFF, timeMs: 3000 });
+  assert.equal(sw.surfaceState, 'OFF_GREEN');
+  assert.deepEqual(sw.lastTransition, { from: 'ON_GREEN', to: 'OFF_GREEN', atMs: 3000, atFix: 3, streak: 2 });
+  assert.equal(t.addFix({ ...OFF, seq: 5, timeMs: 4000 }).applied, true);
+  const dup = t.addFix({ ...OFF, seq: 5, timeMs: 4100 });
+  assert.equal(dup.applied, false);
+  assert.equal(dup.fixCount, 4);
+  assert.equal(t.setCup({ lat: 40.2678, lon: -111.6597 }, 5000).warnings[0].code, 'cup_not_on_green');
+});
+
+test('the local frame round-trips', () => {
+  const p = course.toLocal(1, ON);
+  const back = course.toWgs84(1, p);
+  assert.ok(Math.abs(back.lat - ON.lat) < 1e-10 && Math.abs(back.lon - ON.lon) < 1e-10);
+  assert.equal(course.greenFrame(1).units, 'm');
+});
+
+test('errors are GreensideErrors with the HTTP codes', () => {
+  const codes = errorCodes();
+  assert.equal(codes.hole_not_found, 404);
+  const expectCode = (fn, code) => assert.throws(fn, (e) => e instanceof Error && e.name === 'GreensideError' && e.code === code && typeof e.details === 'object');
+  expectCode(() => course.classify(7, { ...ON, timeMs: 0 }), 'hole_not_found');
+  expectCode(() => course.classify(1, { lat: 91, lon: 0, timeMs: 0 }), 'invalid_coordinates');
+  expectCode(() => course.classify(1, { ...ON, accuracyM: 0, timeMs: 0 }), 'invalid_accuracy');
+  expectCode(() => course.classify(1, { lat: '40', lon: 0, timeMs: 0 }), 'invalid_request');
+  expectCode(() => new HoleTracker(course, 1, { commitOnStreak: 0 }), 'invalid_request');
+  expectCode(() => Course.fromJson('{'), 'course_data_unavailable');
+  try { Course.fromJson('{}'); } catch (e) { assert.equal(e.details.reason, 'course_json_invalid'); }
+});
+
+test('the published layout: exports for node, browser and bundlers; no `any` in the types', () => {
+  const pkg = require('greenside/package.json');
+  assert.equal(pkg.name, 'greenside');
+  for (const cond of ['types', 'node', 'browser', 'default']) assert.ok(pkg.exports['.'][cond], cond);
+  for (const dir of ['nodejs', 'web', 'bundler']) {
+    const dts = readFileSync(new URL(`../pkg/${dir}/greenside.d.ts`, import.meta.url), 'utf8');
+    assert.doesNotMatch(dts, /\bany\b/, `${dir}/greenside.d.ts`);
+    for (const name of ['export class Course', 'export class HoleTracker', 'export interface Classification', 'export interface TrackerState']) {
+      assert.match(dts, new RegExp(name), `${dir}: ${name}`);
+    }
+  }
+});

@@ -1,0 +1,20 @@
+// Type-checked with `tsc --noEmit --strict` (scripts/build-wasm's consumers):
+// the public types are complete enough to write this without `any`.
+import { Course, HoleTracker, type Classification, type TrackerState, type GreensideError } from "greenside/nodejs";
+
+declare const text: string;
+const course: Course = Course.fromJson(text);
+const holes: number[] = course.holeIds();
+const c: Classification = course.classify(holes[0], { lat: 40.26824, lon: -111.65952, accuracyM: 4, timeMs: Date.now() });
+const side: boolean = c.onGreen && c.confidence > 0.9 && c.surface === "GREEN";
+const t = new HoleTracker(course, 1, { commitOnStreak: 2 });
+const s: TrackerState = t.addFix({ lat: 40.26824, lon: -111.65952, timeMs: 0 });
+const state: "UNKNOWN" | "ON_GREEN" | "OFF_GREEN" = s.surfaceState;
+const x: number = course.toLocal(1, { lat: 40.2, lon: -111.6 }).x;
+try {
+  course.classify(7, { lat: 0, lon: 0, timeMs: 0 });
+} catch (e) {
+  const code: string = (e as GreensideError).code;
+  void code;
+}
+void side; void state; void x;

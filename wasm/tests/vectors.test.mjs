@@ -1,0 +1,153 @@
+// Replays every shared vector (tests/vectors/*.json) through the npm package
+// built in wasm/pkg, loaded through its package.json `exports` as Node would.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const require = createRequire(import.meta.url);
+const gs = require('greenside'); // by name: exports["."].node
+const STATUS = gs.errorCodes();
+const COURSE_TEXT = readFileSync(join(root, 'data/courses/riverside/course.json'), 'utf8');
+
+/** expected ⊆ actual, as testkit/src/lib.rs defines it. */
+export function matches(expected, actual, path = 'body') {
+  if (expected !== null && typeof expected === 'object' && !Array.isArray(expected) && '$approx' in expected) {
+    if (typeof actual !== 'number') return `${path}: expected a number near ${expected.$approx}, got ${JSON.stringify(actual)}`;
+    return Math.abs(actual - expected.$approx) <= expected.$tol ? null : `${path}: ${actual} is not within ${expected.$tol} of ${expected.$approx}`;
+  }
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual) || actual.length !== expected.length) return `${path}: expected ${expected.length} elements, got ${JSON.stringify(actual)}`;
+    for (let i = 0; i < expected.length; i++) {
+      const e = matches(expected[i], actual[i], `${path}[${i}]`);
+      if (e) return e;
+    }
+    return null;
+  }
+  if (expected !== null && typeof expected === 'object') {
+    for (const [k, v] of Object.entries(expected)) {
+      const e = matches(v, actual === null || actual === undefined ? undefined : actual[k], `${path}.${k}`);
+      if (e) return e;
+    }
+    return null;
+  }
+  if (expected === null) return actual === null || actual === undefined ? null : `${path}: expected null, got ${JSON.stringify(actual)}`;
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    if (Number.isInteger(expected) && Number.isInteger(actual)) return expected === actual ? null : `${path}: expected ${expected}, got ${actual}`;
+    return Math.abs(actual - expected) <= 1e-9 * Math.max(1, Math.abs(expected)) ? null : `${path}: expected ${expected}, got ${actual}`;
+  }
+  return expected === actual ? null : `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+}
+
+function substitute(v, sid) {
+  if (v === '$session_id') return sid;
+  if (Array.isArray(v)) return v.map((x) => substitute(x, sid));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, sid)]));
+  return v;
+}
+
+function stepBody(step, sid) {
+  let body = step.raw_body !== undefined ? step.raw_body : step.body !== undefined ? JSON.stringify(substitute(step.body, sid)) : '';
+  if (step.pad_to_bytes) body = body.padEnd(step.pad_to_bytes, ' ');
+  return body;
+}
+
+function trackerConfig(c = {}) {
+  const map = { commit_on_streak: 'commitOnStreak', commit_off_streak: 'commitOffStreak', session_ttl_s: 'sessionTtlS', default_accuracy_m: 'defaultAccuracyM', default_accuracy_kind: 'defaultAccuracyKind' };
+  return Object.fromEntries(Object.entries(c).map(([k, v]) => {
+    assert.ok(map[k], `unknown config key ${k}`);
+    return [map[k], v];
+  }));
+}
+
+/** (status, body) the way the HTTP API would answer, from the package. */
+function answer(fn) {
+  try {
+    return [200, fn()];
+  } catch (e) {
+    assert.equal(e.name, 'GreensideError', `a ${e.name} escaped: ${e.message}`);
+    assert.ok(e.code in STATUS, `unknown code ${e.code}`);
+    return [STATUS[e.code], { error: { code: e.code, message: e.message, details: e.details } }];
+  }
+}
+
+const files = readdirSync(join(root, 'tests/vectors')).filter((f) => f.endsWith('.json')).sort();
+
+test('every vector file is replayed', () => {
+  assert.ok(files.length >= 13, `${files.length} files`);
+});
+
+for (const file of files) {
+  const v = JSON.parse(readFileSync(join(root, 'tests/vectors', file), 'utf8'));
+  test(`vector ${v.name}`, () => {
+    assert.equal(`${v.name}.json`, file);
+    if (v.kind === 'session') {
+      const course = gs.Course.fromJson(COURSE_TEXT);
+      const config = trackerConfig(v.config);
+      let tracker = new gs.HoleTracker(course, 1, config);
+      let sid = '';
+      v.steps.forEach((step, i) => {
+        const now = step.now_ms ?? 0;
+        const body = stepBody(step, sid);
+        const pathId = step.session_id !== undefined ? substitute(step.session_id, sid) : undefined;
+        let status, reply;
+        switch (step.op) {
+          case 'start': {
+            const t = new gs.HoleTracker(course, 1, config);
+            [status, reply] = answer(() => t.startWire(body, now));
+            if (status === 200) { tracker = t; sid = reply.session_id; }
+            break;
+          }
+          case 'set_ball_location': [status, reply] = answer(() => tracker.setBallLocationWire(body, now)); break;
+          case 'set_cup_location': [status, reply] = answer(() => tracker.setCupLocationWire(body, now)); break;
+          case 'get_session': [status, reply] = answer(() => tracker.getSessionWire(pathId, now)); break;
+          case 'delete_session': [status, reply] = answer(() => tracker.deleteSessionWire(pathId, now)); break;
+          case 'get_hole_advice': [status, reply] = answer(() => tracker.adviceDecisionWire(body, now, 'run_00000000000000000000000000000001')); break;
+          default: assert.fail(`${v.name}: op ${step.op} has no mapping`);
+        }
+        const where = `${v.name} step ${i} (${step.op})`;
+        assert.equal(status, step.expect.status, `${where}: ${JSON.stringify(reply)}`);
+        if (step.expect.body !== undefined) {
+          const e = matches(step.expect.body, reply);
+          assert.equal(e, null, `${where}: ${e}\nreply: ${JSON.stringify(reply)}`);
+        }
+      });
+    } else if (v.kind === 'run_lifecycle') {
+      for (const run of v.runs) {
+        let status = 'queued';
+        for (const [to, , expect] of run.transitions) {
+          if (expect === 'ok') {
+            gs.checkRunTransition(status, to);
+            status = to;
+          } else {
+            assert.throws(() => gs.checkRunTransition(status, to), (e) => e.code === expect, `${status} -> ${to}`);
+          }
+        }
+      }
+    } else if (v.kind === 'gcra') {
+      let tat = undefined;
+      v.requests.forEach(([now, want], i) => {
+        const d = gs.gcraCheck(v.limit, v.period_ms, v.burst, tat, now);
+        if (want === 'allow') {
+          assert.equal(d.allow, true, `request ${i}`);
+          tat = d.newTatUs;
+        } else {
+          assert.deepEqual(d, { allow: false, retryAfterMs: want }, `request ${i}`);
+        }
+      });
+    } else {
+      assert.fail(`unknown vector kind ${v.kind}`);
+    }
+  });
+}
+
+test('the matcher can fail', () => {
+  assert.notEqual(matches({ a: 1 }, { a: 2 }), null);
+  assert.notEqual(matches({ a: { $approx: 1, $tol: 0.1 } }, { a: 1.2 }), null);
+  assert.notEqual(matches([1], [1, 2]), null);
+  assert.equal(matches({ a: null }, {}), null);
+});
