@@ -74,6 +74,10 @@ pub struct Settings {
     pub rate_limit_max_clients: usize,
     /// `TRUSTED_PROXY_HEADER`: a header a trusted proxy sets with the client address.
     pub trusted_proxy_header: Option<String>,
+    /// `WEB_ROOT`: the web page's files (default: `web/` of the repository).
+    pub web_root: PathBuf,
+    /// `WEB_PKG_DIR`: the npm package's `web` build the page loads (default: `wasm/pkg/web`).
+    pub web_pkg_dir: PathBuf,
 }
 
 impl std::fmt::Debug for Settings {
@@ -234,6 +238,12 @@ impl Settings {
             },
             rate_limit_max_clients: parse_u64(&nonempty, "RATE_LIMIT_MAX_CLIENTS", 100_000, 1, 10_000_000)? as usize,
             trusted_proxy_header: nonempty("TRUSTED_PROXY_HEADER").map(|h| h.trim().to_ascii_lowercase()),
+            web_root: nonempty("WEB_ROOT")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web")),
+            web_pkg_dir: nonempty("WEB_PKG_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../wasm/pkg/web")),
         })
     }
 

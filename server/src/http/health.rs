@@ -106,6 +106,7 @@ pub async fn report(state: &AppState) -> (Value, &'static str) {
         "debug_bundles": {"enabled": s.debug_bundle_enabled, "dir": s.debug_bundle_dir.display().to_string()},
         "downstream": {"putt_solver": downstream(&s.putt_solver), "tee_to_green": downstream(&s.tee_to_green)},
         "test_clock": state.clock.is_test(),
+        "admin": {"enabled": s.admin_token.is_some()},
     });
     (body, status)
 }

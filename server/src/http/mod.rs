@@ -260,9 +260,28 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         .into_response()
 }
 
+/// The web page: `/` (index), `/app/*` (its files), `/pkg/*` (the npm
+/// package's web build). Missing files answer `route_not_found` in the error shape.
+fn web(state: &AppState) -> Router<Arc<AppState>> {
+    use axum::handler::HandlerWithoutStateExt;
+    use tower_http::services::{ServeDir, ServeFile};
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let s = &state.settings;
+    let csp = HeaderValue::from_static(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
+    );
+    Router::new()
+        .route_service("/", ServeFile::new(s.web_root.join("index.html")))
+        .nest_service("/app", ServeDir::new(&s.web_root).not_found_service(route_not_found.into_service()))
+        .nest_service("/pkg", ServeDir::new(&s.web_pkg_dir).not_found_service(route_not_found.into_service()))
+        .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+}
+
 /// The whole router.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
+        .merge(web(&state))
         .route("/api/session/start", post(session::start))
         .route("/api/session/set_cup_location", post(session::set_cup))
         .route("/api/session/set_ball_location", post(session::set_ball))
@@ -272,6 +291,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/runs/v1", get(runs::list))
         .route("/runs/v1/prune", post(runs::prune))
         .route("/runs/v1/{run_id}", get(runs::one))
+        .route("/runs/v1/{run_id}/bundle", get(runs::bundle))
         .route("/api/courses", get(courses::list))
         .route("/api/courses/{course_id}", get(courses::one))
         .route("/health", get(health::health))

@@ -100,3 +100,20 @@ pub async fn prune(
         "max_age_days": max_age_days,
     })))
 }
+
+/// The run's debug bundle, when bundles are enabled and it was written.
+pub async fn bundle(state: AppStateRef, headers: HeaderMap, PathParam(run_id): PathParam) -> HttpResult<Response> {
+    check_admin(&state, &headers)?;
+    let missing = || {
+        ApiError::new(ErrorCode::RunNotFound, format!("no debug bundle for run `{run_id}`"))
+            .with("run_id", run_id.as_str())
+    };
+    // Run ids are `run_` + 32 hex digits: nothing else ever becomes a path.
+    if !(run_id.len() == 36 && run_id.starts_with("run_") && run_id[4..].bytes().all(|b| b.is_ascii_hexdigit())) {
+        return Err(missing().into());
+    }
+    let path = crate::bundle::path_for(&state.settings.debug_bundle_dir, &run_id);
+    let text = tokio::fs::read_to_string(&path).await.map_err(|_| missing())?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|_| missing())?;
+    Ok(ok(v))
+}

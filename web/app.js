@@ -1,0 +1,357 @@
+// greenside's web page: a golfer's flow on a map drawn from the course
+// geometry (no tiles), with instant in-browser classification by the npm
+// package (the same Rust core as the server), and an admin view of runs.
+import init, { Course, HoleTracker } from '/pkg/greenside.js';
+
+const CV = '0.5.0';
+const $ = (id) => document.getElementById(id);
+const SURFACES = [
+  ['rough', '#cfe3b0', 'Rough'], ['fairways', '#8fcf6a', 'Fairway'], ['tee_boxes', '#b5d98a', 'Tee'],
+  ['fringe', '#6fbf4e', 'Fringe'], ['green', '#3fa34d', 'Green'], ['bunkers', '#f1dfb1', 'Bunker'], ['water', '#5bb8e8', 'Water'],
+];
+const SVGNS = 'http://www.w3.org/2000/svg';
+
+const st = { course: null, courseJson: null, hole: 1, sessionId: null, tracker: null, cup: null, ball: null, geoWatch: null, wasm: false };
+
+function el(tag, attrs = {}, text) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+function svg(tag, attrs = {}) {
+  const e = document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+function dl(target, pairs) {
+  target.replaceChildren(...pairs.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+}
+const fmt = (x, d = 2) => (x === null || x === undefined ? '—' : Number(x).toFixed(d));
+
+async function api(path, { method = 'GET', body, admin = false } = {}) {
+  const headers = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (admin) headers['x-admin-token'] = sessionStorage.getItem('greenside-admin-token') || '';
+  const r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = r.headers.get('content-type')?.includes('json') ? await r.json() : await r.text();
+  return { ok: r.ok, status: r.status, data };
+}
+const errText = (res) => (res.data?.error ? `${res.data.error.code}: ${res.data.error.message}` : `HTTP ${res.status}`);
+
+// ---------------------------------------------------------------- map
+function localOf(p) { return st.course.toLocal(st.hole, { lat: p[1], lon: p[0] }); }
+
+function drawMap() {
+  const map = $('map');
+  map.replaceChildren();
+  const hole = st.courseJson.holes.find((h) => h.hole_id === st.hole);
+  if (!hole) return;
+  const g = svg('g', { id: 'surfaces' });
+  const all = [];
+  for (const [key, fill, label] of SURFACES) {
+    const geoms = Array.isArray(hole[key]) ? hole[key] : hole[key] ? [hole[key]] : [];
+    for (const geom of geoms) {
+      const polys = geom.type === 'Polygon' ? [geom.coordinates] : geom.coordinates;
+      for (const rings of polys) {
+        const d = rings.map((ring) => ring.map((p, i) => {
+          const q = localOf(p);
+          all.push(q);
+          return `${i ? 'L' : 'M'}${q.x.toFixed(2)},${(-q.y).toFixed(2)}`;
+        }).join('') + 'Z').join('');
+        const path = svg('path', { d, fill, 'fill-rule': 'evenodd', stroke: '#2e5e2e', 'stroke-width': '0.3', 'data-surface': key });
+        path.append(Object.assign(svg('title'), { textContent: label }));
+        g.append(path);
+      }
+    }
+  }
+  map.append(g);
+  map.append(svg('line', { id: 'plan-line', stroke: '#d32f2f', 'stroke-width': '0.6', 'stroke-dasharray': '2 1.2', visibility: 'hidden' }));
+  map.append(svg('circle', { id: 'cup-dot', r: '1', fill: '#111', visibility: 'hidden' }));
+  map.append(svg('circle', { id: 'ball-dot', r: '1.1', fill: '#fff', stroke: '#111', 'stroke-width': '0.4', visibility: 'hidden' }));
+  st.bounds = { all: bbox(all), green: bbox(greenPoints(hole)) };
+  zoom(st.zoom || 'green');
+  $('legend').replaceChildren(...SURFACES.map(([, fill, label]) => {
+    const li = el('li'); li.append(el('span', { style: `background:${fill}`, 'aria-hidden': 'true' }), label); return li;
+  }));
+  $('attribution').textContent = st.course.attribution || '';
+  if (hole.default_cup) setCupMarker(hole.default_cup);
+}
+function greenPoints(hole) {
+  const out = [];
+  for (const key of ['green', 'fringe']) {
+    const geom = hole[key];
+    if (!geom) continue;
+    const polys = geom.type === 'Polygon' ? [geom.coordinates] : geom.coordinates;
+    for (const rings of polys) for (const p of rings[0]) out.push(localOf(p));
+  }
+  return out;
+}
+function bbox(pts) {
+  const xs = pts.map((p) => p.x), ys = pts.map((p) => p.y);
+  return { minX: Math.min(...xs), maxX: Math.max(...xs), minY: Math.min(...ys), maxY: Math.max(...ys) };
+}
+function zoom(which) {
+  st.zoom = which;
+  const b = st.bounds[which];
+  const m = Math.max(b.maxX - b.minX, b.maxY - b.minY) * (which === 'green' ? 0.6 : 0.06) + 4;
+  $('map').setAttribute('viewBox', `${b.minX - m} ${-b.maxY - m} ${b.maxX - b.minX + 2 * m} ${b.maxY - b.minY + 2 * m}`);
+}
+function place(id, p) {
+  const q = st.course.toLocal(st.hole, p);
+  const c = $(id);
+  c.setAttribute('cx', q.x); c.setAttribute('cy', -q.y); c.setAttribute('visibility', 'visible');
+  return q;
+}
+function setCupMarker(p) { st.cup = p; place('cup-dot', p); drawLine(); }
+function setBallMarker(p) { st.ball = p; place('ball-dot', p); drawLine(); }
+function drawLine() {
+  if (!st.cup || !st.ball) return;
+  const a = st.course.toLocal(st.hole, st.ball), b = st.course.toLocal(st.hole, st.cup);
+  const l = $('plan-line');
+  for (const [k, v] of [['x1', a.x], ['y1', -a.y], ['x2', b.x], ['y2', -b.y]]) l.setAttribute(k, v);
+  l.setAttribute('visibility', 'visible');
+}
+
+// ---------------------------------------------------------------- golfer
+function showLocal(c, t) {
+  dl($('local-state'), [
+    ['Surface', c.surface], ['On the green', c.onGreen ? 'yes' : 'no'], ['Confidence', fmt(c.confidence, 3)],
+    ['To green edge', `${fmt(c.distanceToGreenEdgeM, 2)} m`],
+    ['Committed (local)', t ? `${t.surfaceState} · streak ${t.candidateStreak}` : '—'],
+  ]);
+}
+function showServer(hs) {
+  const lt = hs.last_transition;
+  dl($('server-state'), [
+    ['Committed', hs.surface_state], ['Candidate', `${hs.candidate_state} · streak ${hs.candidate_streak}`],
+    ['Surface', hs.surface ?? '—'], ['Confidence', fmt(hs.surface_confidence, 3)], ['Fixes', String(hs.fix_count)],
+    ['Last switch', lt ? `${lt.from} → ${lt.to} at fix ${lt.at_fix}` : '—'],
+    ['Warnings', hs.warnings.map((w) => w.code).join(', ') || 'none'],
+  ]);
+  $('server-card').dataset.surfaceState = hs.surface_state;
+  $('server-card').dataset.streak = String(hs.candidate_streak);
+}
+function fail(msg) { $('golfer-error').textContent = msg; }
+
+async function startSession(ev) {
+  ev.preventDefault();
+  fail('');
+  st.hole = Number($('hole').value);
+  const res = await api('/api/session/start', { method: 'POST', body: { contract_version: CV, course_id: $('course').value, hole_id: st.hole } });
+  if (!res.ok) return fail(errText(res));
+  st.sessionId = res.data.session_id;
+  st.tracker = st.wasm ? new HoleTracker(st.course, st.hole) : null;
+  st.ball = null;
+  drawMap();
+  $('session-info').textContent = `Session ${st.sessionId.slice(0, 11)}… started`;
+  $('advice').disabled = false;
+  showServer(res.data.hole_state);
+}
+
+async function sendBall(p, accuracyM) {
+  if (!st.sessionId) return fail('Start a session first.');
+  fail('');
+  setBallMarker(p);
+  const fix = { lat: p.lat, lon: p.lon, timeMs: Date.now(), ...(accuracyM ? { accuracyM } : {}) };
+  if (st.wasm) {
+    try { showLocal(st.course.classify(st.hole, fix), st.tracker.addFix(fix)); } catch (e) { fail(`${e.code}: ${e.message}`); }
+  }
+  const body = { contract_version: CV, session_id: st.sessionId, ball_wgs84: p, ...(accuracyM ? { accuracy_m: accuracyM } : {}) };
+  const res = await api('/api/session/set_ball_location', { method: 'POST', body });
+  if (!res.ok) return fail(errText(res));
+  showServer(res.data.hole_state);
+}
+async function sendCup(p) {
+  if (!st.sessionId) return fail('Start a session first.');
+  fail('');
+  setCupMarker(p);
+  if (st.tracker) st.tracker.setCup(p, Date.now());
+  const res = await api('/api/session/set_cup_location', { method: 'POST', body: { contract_version: CV, session_id: st.sessionId, cup_wgs84: p } });
+  if (!res.ok) return fail(errText(res));
+  showServer(res.data.hole_state);
+}
+
+function mapClick(ev) {
+  if (!st.course) return;
+  const map = $('map');
+  const pt = map.createSVGPoint();
+  pt.x = ev.clientX; pt.y = ev.clientY;
+  const q = pt.matrixTransform(map.getScreenCTM().inverse());
+  const p = st.course.toWgs84(st.hole, { x: q.x, y: -q.y });
+  $('lat').value = p.lat.toFixed(7); $('lon').value = p.lon.toFixed(7);
+  const mode = document.querySelector('input[name=mode]:checked').value;
+  if (mode === 'cup') sendCup(p); else sendBall(p, Number($('accuracy').value) || undefined);
+}
+function typed() {
+  const lat = Number($('lat').value), lon = Number($('lon').value);
+  if (!Number.isFinite(lat) || !Number.isFinite(lon) || $('lat').value === '' || $('lon').value === '') { fail('Enter a latitude and a longitude.'); return null; }
+  return { lat, lon };
+}
+function toggleGeo() {
+  const b = $('geo');
+  if (st.geoWatch !== null) {
+    navigator.geolocation.clearWatch(st.geoWatch); st.geoWatch = null; b.setAttribute('aria-pressed', 'false'); return;
+  }
+  if (!navigator.geolocation) return fail('This browser has no geolocation.');
+  st.geoWatch = navigator.geolocation.watchPosition(
+    (pos) => sendBall({ lat: pos.coords.latitude, lon: pos.coords.longitude }, pos.coords.accuracy),
+    (err) => fail(`Location: ${err.message}`),
+    { enableHighAccuracy: true, maximumAge: 2000 },
+  );
+  b.setAttribute('aria-pressed', 'true');
+}
+
+async function advice() {
+  fail('');
+  const out = $('advice-result');
+  out.replaceChildren(el('p', {}, 'Asking…'));
+  const res = await api('/api/get_hole_advice', { method: 'POST', body: { contract_version: CV, session_id: st.sessionId, want_plot: $('want-plot').checked } });
+  const d = res.data;
+  if (!d.plan_type) { out.replaceChildren(); return fail(errText(res)); }
+  const head = el('p', {}, `${d.plan_type === 'PUTT' ? 'Putt' : 'Tee to green'} — ${d.reason} `);
+  head.id = 'advice-head';
+  head.dataset.planType = d.plan_type;
+  if (d.fallback_used) head.append(el('span', { class: 'flag' }, `Fallback (${d.error.code}): ${fmt(d.fallback.distance_m, 1)} m at ${fmt(d.fallback.bearing_deg, 0)}°`));
+  const items = [head];
+  if (d.plan) items.push(el('pre', { id: 'advice-plan' }, JSON.stringify(d.plan, null, 2)));
+  if (d.plot?.svg) {
+    const fig = el('figure', { id: 'advice-plot' });
+    // The server draws this SVG from course data and numbers only; parse it as SVG, not HTML.
+    const doc = new DOMParser().parseFromString(d.plot.svg, 'image/svg+xml');
+    fig.append(document.importNode(doc.documentElement, true));
+    items.push(fig);
+  }
+  items.push(el('p', {}, `Run ${d.run_id} · ${d.downstream?.latency_ms ?? '—'} ms downstream`));
+  out.replaceChildren(...items);
+}
+
+// ---------------------------------------------------------------- admin
+const pages = { stack: [], next: null, current: null };
+function adminFail(msg) { $('admin-error').textContent = msg; }
+
+async function loadHealth() {
+  const res = await api('/health');
+  const h = res.data;
+  const rows = [
+    ['Overall', h.status, '', `v${h.version}, contract ${h.contract_version}`],
+    ['Dataset registry', h.dataset_registry.status, h.dataset_registry.response_time_ms, `${h.dataset_registry.courses} course(s), ${h.dataset_registry.holes} holes`],
+    ['Session store', h.session_store.status, fmt(h.session_store.response_time_ms, 2), `${h.session_store.backend} (requested ${h.session_store.requested})${h.session_store.warnings.length ? ' — ' + h.session_store.warnings.join('; ') : ''}`],
+    ['Putt solver', h.downstream.putt_solver.configured ? 'configured' : 'not configured', '', h.downstream.putt_solver.url || ''],
+    ['Tee-to-green', h.downstream.tee_to_green.configured ? 'configured' : 'not configured', '', h.downstream.tee_to_green.url || ''],
+    ['Debug bundles', h.debug_bundles.enabled ? 'enabled' : 'disabled', '', h.debug_bundles.dir],
+  ];
+  $('health').tBodies[0].replaceChildren(...rows.map(([a, b, c, d]) => {
+    const tr = el('tr'); tr.append(el('th', { scope: 'row' }, a), el('td', { class: `status-${b}` }, b), el('td', {}, c === '' ? '' : `${c} ms`), el('td', {}, d)); return tr;
+  }));
+  $('prune').hidden = !(h.admin?.enabled && sessionStorage.getItem('greenside-admin-token'));
+}
+
+function filterQuery(cursor) {
+  const q = new URLSearchParams();
+  for (const [id, key] of [['f-status', 'status'], ['f-plan', 'plan_type'], ['f-course', 'course_id']]) if ($(id).value) q.set(key, $(id).value.trim());
+  if ($('f-from').value) q.set('created_from_ms', String(new Date($('f-from').value).getTime()));
+  if ($('f-to').value) q.set('created_to_ms', String(new Date($('f-to').value).getTime()));
+  q.set('limit', $('f-limit').value);
+  if (cursor) q.set('cursor', cursor);
+  return q.toString();
+}
+async function loadRuns(cursor) {
+  adminFail('');
+  const res = await api(`/runs/v1?${filterQuery(cursor)}`, { admin: true });
+  if (!res.ok) return adminFail(errText(res));
+  pages.current = cursor || null;
+  pages.next = res.data.next_cursor;
+  $('runs').tBodies[0].replaceChildren(...res.data.runs.map((r) => {
+    const tr = el('tr', { 'data-run-id': r.run_id });
+    const open = el('button', { type: 'button', 'aria-label': `Open run ${r.run_id}` }, 'Open');
+    open.addEventListener('click', () => openRun(r.run_id));
+    const td = el('td'); td.append(open);
+    tr.append(el('td', {}, new Date(r.created_at_ms).toLocaleString()), el('td', { class: `status-${r.status}` }, r.status), el('td', {}, r.plan_type ?? '—'),
+      el('td', {}, `${r.course_id} / ${r.hole_id}`), el('td', {}, r.duration_ms === null ? '—' : `${r.duration_ms} ms`), el('td', {}, r.error_code ?? ''), td);
+    return tr;
+  }));
+  $('page-info').textContent = `Page ${pages.stack.length + 1}: ${res.data.runs.length} run(s)`;
+  $('prev-page').disabled = pages.stack.length === 0;
+  $('next-page').disabled = !pages.next;
+}
+async function openRun(id) {
+  const [run, bundle] = await Promise.all([api(`/runs/v1/${id}`, { admin: true }), api(`/runs/v1/${id}/bundle`, { admin: true })]);
+  if (!run.ok) return adminFail(errText(run));
+  const r = run.data;
+  $('drawer-title').textContent = `Run ${r.run_id}`;
+  dl($('drawer-facts'), [
+    ['Status', r.status], ['Plan', r.plan_type ?? '—'], ['Routing', r.routing_reason ?? '—'],
+    ['Created', new Date(r.created_at_ms).toISOString()], ['Started', r.started_at_ms ? new Date(r.started_at_ms).toISOString() : '—'],
+    ['Finished', r.finished_at_ms ? new Date(r.finished_at_ms).toISOString() : '—'], ['Duration', r.duration_ms === null ? '—' : `${r.duration_ms} ms`],
+    ['Downstream', r.downstream_latency_ms === null ? '—' : `${r.downstream_latency_ms} ms`], ['Fallback', r.fallback_used ? 'yes' : 'no'],
+    ['Error', r.error_code ? `${r.error_code}: ${r.error_message}` : 'none'],
+  ]);
+  $('drawer-run').textContent = JSON.stringify(r, null, 2);
+  $('drawer-bundle').textContent = bundle.ok ? JSON.stringify(bundle.data, null, 2) : `(no bundle: ${errText(bundle)})`;
+  $('drawer').hidden = false;
+  $('drawer-close').focus();
+}
+async function prune(ev) {
+  ev.preventDefault();
+  if ($('p-confirm').value !== 'PRUNE') return;
+  const body = { contract_version: CV };
+  if ($('p-max-runs').value) body.max_runs = Number($('p-max-runs').value);
+  if ($('p-max-age').value) body.max_age_days = Number($('p-max-age').value);
+  const res = await api('/runs/v1/prune', { method: 'POST', body, admin: true });
+  if (!res.ok) return adminFail(errText(res));
+  $('prune-result').textContent = `scanned ${res.data.scanned}, deleted ${res.data.deleted}, kept ${res.data.kept}`;
+  $('p-confirm').value = ''; $('prune-go').disabled = true;
+  pages.stack = []; loadRuns();
+}
+
+function show(view) {
+  for (const v of ['golfer', 'admin']) { $(v).hidden = v !== view; $(`tab-${v}`).setAttribute('aria-pressed', String(v === view)); }
+  if (view === 'admin') { loadHealth(); if (sessionStorage.getItem('greenside-admin-token')) loadRuns(); }
+  history.replaceState(null, '', view === 'admin' ? '#admin' : '#');
+}
+
+// ---------------------------------------------------------------- start
+async function loadCourse(id) {
+  const res = await api(`/api/courses/${encodeURIComponent(id)}`);
+  if (!res.ok) return fail(errText(res));
+  st.courseJson = res.data;
+  st.course = Course.fromJson(JSON.stringify(res.data));
+  $('hole').replaceChildren(...st.course.holeIds().map((h) => el('option', { value: String(h) }, `Hole ${h}`)));
+  st.hole = Number($('hole').value);
+  drawMap();
+}
+
+async function main() {
+  try { await init(); st.wasm = true; } catch (e) { fail(`In-browser classification unavailable: ${e.message}`); }
+  $('tab-golfer').addEventListener('click', () => show('golfer'));
+  $('tab-admin').addEventListener('click', () => show('admin'));
+  $('start-form').addEventListener('submit', startSession);
+  $('course').addEventListener('change', () => loadCourse($('course').value));
+  $('hole').addEventListener('change', () => { st.hole = Number($('hole').value); drawMap(); });
+  $('map').addEventListener('click', mapClick);
+  $('zoom-green').addEventListener('click', () => zoom('green'));
+  $('zoom-hole').addEventListener('click', () => zoom('all'));
+  $('fix-form').addEventListener('submit', (ev) => { ev.preventDefault(); const p = typed(); if (p) sendBall(p, Number($('accuracy').value) || undefined); });
+  $('send-cup').addEventListener('click', () => { const p = typed(); if (p) sendCup(p); });
+  $('geo').addEventListener('click', toggleGeo);
+  $('advice').addEventListener('click', advice);
+  $('token-form').addEventListener('submit', (ev) => { ev.preventDefault(); sessionStorage.setItem('greenside-admin-token', $('token').value); $('token').value = ''; loadHealth(); pages.stack = []; loadRuns(); });
+  $('health-refresh').addEventListener('click', loadHealth);
+  $('run-filters').addEventListener('submit', (ev) => { ev.preventDefault(); pages.stack = []; loadRuns(); });
+  $('next-page').addEventListener('click', () => { pages.stack.push(pages.current); loadRuns(pages.next); });
+  $('prev-page').addEventListener('click', () => loadRuns(pages.stack.pop()));
+  $('drawer-close').addEventListener('click', () => { $('drawer').hidden = true; });
+  document.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') $('drawer').hidden = true; });
+  $('p-confirm').addEventListener('input', () => { $('prune-go').disabled = $('p-confirm').value !== 'PRUNE'; });
+  $('prune-form').addEventListener('submit', prune);
+
+  const res = await api('/api/courses');
+  if (!res.ok) return fail(errText(res));
+  const courses = res.data.courses.filter((c) => c.available);
+  $('course').replaceChildren(...courses.map((c) => el('option', { value: c.course_id }, c.name)));
+  if (courses.length) await loadCourse(courses[0].course_id);
+  show(location.hash === '#admin' ? 'admin' : 'golfer');
+  document.body.dataset.ready = 'true';
+}
+main();

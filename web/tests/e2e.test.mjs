@@ -1,0 +1,175 @@
+// The web page in real Chromium (Debian's, driven by playwright-core): the
+// golfer's flow and the admin flow against a greenside server and a keyed
+// test solver that this test starts. Screenshots go to target/web-artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdirSync, mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const artifacts = join(root, 'target', 'web-artifacts');
+const KEY = 'e2e-service-key';
+const ADMIN = 'e2e-admin-token';
+const CUP = { lat: 40.268251, lon: -111.659486 };
+const OFF = { lat: 40.267728069, lon: -111.659682572 };
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+let solver, solverUrl, server, base, browser, bundles;
+const received = [];
+
+function startSolver() {
+  return new Promise((resolve) => {
+    solver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        received.push({ path: req.url, key: req.headers['x-api-key'], body: JSON.parse(body || 'null') });
+        if (req.headers['x-api-key'] !== KEY) { res.writeHead(401); return res.end('key required'); }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(req.url === '/solve_putt' ? { aim_offset_m: 0.1, solver: 'e2e' } : { club: '9i', carry_m: 55, planner: 'e2e' }));
+      });
+    });
+    solver.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${solver.address().port}`));
+  });
+}
+
+function startServer() {
+  const bin = [process.env.GREENSIDE_BIN, join(root, 'target/release/greenside'), join(root, 'target/debug/greenside')].find((p) => p && existsSync(p));
+  assert.ok(bin, 'build the server first (cargo build --release -p greenside-server)');
+  bundles = mkdtempSync(join(tmpdir(), 'greenside-e2e-'));
+  server = spawn(bin, ['serve', '--host', '127.0.0.1', '--port', '0'], {
+    env: {
+      PATH: process.env.PATH, LOG_LEVEL: 'info',
+      PUTT_SOLVER_URL: solverUrl, PUTT_SOLVER_API_KEY: KEY, TEE_TO_GREEN_URL: solverUrl, TEE_TO_GREEN_API_KEY: KEY,
+      ADMIN_TOKEN: ADMIN, DEBUG_BUNDLE_ENABLED: 'true', DEBUG_BUNDLE_DIR: bundles, RATE_LIMIT_ENABLED: 'false',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('greenside did not start')), 20000);
+    createInterface({ input: server.stderr }).on('line', (line) => {
+      const m = line.match(/greenside listening on (http:\/\/[0-9.:]+)/);
+      if (m) { clearTimeout(t); resolve(m[1]); }
+    });
+  });
+}
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  solverUrl = await startSolver();
+  base = await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  solver?.close();
+  if (bundles) rmSync(bundles, { recursive: true, force: true });
+});
+
+async function openPage(viewport) {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(base);
+  await page.waitForSelector('body[data-ready="true"]');
+  return { page, errors, context };
+}
+
+async function fixByKeyboard(page, p) {
+  await page.fill('#lat', String(p.lat));
+  await page.fill('#lon', String(p.lon));
+  await page.click('#send-ball');
+}
+
+test('the golfer flow: session, cup, hold then switch, advice with its picture', { timeout: 120000 }, async () => {
+  const { page, errors, context } = await openPage({ width: 1280, height: 900 });
+  await page.click('#start');
+  await page.waitForSelector('#session-info:has-text("started")');
+  // The cup by keyboard, the first fix by clicking the green on the map.
+  await page.fill('#lat', String(CUP.lat));
+  await page.fill('#lon', String(CUP.lon));
+  await page.click('#send-cup');
+  await page.waitForSelector('#server-state:has-text("none")');
+  await page.click('path[data-surface="green"]');
+  await page.waitForSelector('#server-card[data-surface-state="ON_GREEN"]');
+  await page.waitForSelector('#local-state dd:text-is("GREEN")');
+  // Two fairway fixes: the first holds, the second switches.
+  await fixByKeyboard(page, OFF);
+  await page.waitForSelector('#server-card[data-surface-state="ON_GREEN"][data-streak="1"]');
+  await page.waitForSelector('#local-state dd:text-is("FAIRWAY")');
+  await fixByKeyboard(page, OFF);
+  await page.waitForSelector('#server-card[data-surface-state="OFF_GREEN"][data-streak="0"]');
+  assert.match(await page.textContent('#local-state'), /OFF_GREEN · streak 0/);
+  // Advice from the (test) planner, three times for the admin pages below.
+  for (let i = 0; i < 3; i++) {
+    await page.click('#advice');
+    await page.waitForSelector(`#advice-result p:has-text("Run run_")`);
+  }
+  assert.equal(await page.getAttribute('#advice-head', 'data-plan-type'), 'TEE_TO_GREEN');
+  assert.match(await page.textContent('#advice-plan'), /"planner": "e2e"/);
+  assert.equal(await page.locator('#advice-plot svg .ball').count(), 1);
+  await page.screenshot({ path: join(artifacts, 'golfer.png'), fullPage: true });
+  assert.ok(received.length >= 3 && received.every((r) => r.key === KEY && r.path === '/plan_shot'));
+  // A phone-sized viewport still shows the map and the controls.
+  const phone = await openPage({ width: 390, height: 844 });
+  assert.ok(await phone.page.isVisible('#map'));
+  assert.ok(await phone.page.isVisible('#start'));
+  await phone.page.screenshot({ path: join(artifacts, 'golfer-phone.png'), fullPage: true });
+  await phone.context.close();
+  assert.deepEqual(errors, [], 'no console errors');
+  assert.deepEqual(phone.errors, [], 'no console errors on the phone viewport');
+  await context.close();
+});
+
+test('the admin flow: health, filters, pages, a run in the drawer, prune after typing PRUNE', { timeout: 120000 }, async () => {
+  const { page, errors, context } = await openPage({ width: 1280, height: 900 });
+  await page.click('#tab-admin');
+  await page.fill('#token', ADMIN);
+  await page.press('#token', 'Enter');
+  await page.waitForSelector('#health tbody tr');
+  assert.match(await page.textContent('#health'), /Session store\s*healthy/);
+  await page.selectOption('#f-plan', 'TEE_TO_GREEN');
+  await page.selectOption('#f-limit', '2');
+  await page.click('#apply-filters');
+  await page.waitForSelector('#page-info:has-text("Page 1: 2 run(s)")');
+  assert.equal(await page.isEnabled('#next-page'), true);
+  await page.click('#next-page');
+  await page.waitForSelector('#page-info:has-text("Page 2: 1 run(s)")');
+  await page.click('#prev-page');
+  await page.waitForSelector('#page-info:has-text("Page 1: 2 run(s)")');
+  await page.click('#runs tbody tr:first-child button');
+  await page.waitForSelector('#drawer:not([hidden])');
+  assert.match(await page.textContent('#drawer-facts'), /succeeded/);
+  const bundle = await page.textContent('#drawer-bundle');
+  assert.match(bundle, /"decision"/);
+  assert.match(bundle, /\[REDACTED\]/);
+  assert.doesNotMatch(bundle, new RegExp(KEY));
+  await page.screenshot({ path: join(artifacts, 'admin-drawer.png'), fullPage: true });
+  await page.click('#drawer-close');
+  // Prune: visible with a token, refused until PRUNE is typed.
+  assert.ok(await page.isVisible('#prune'));
+  await page.fill('#p-max-runs', '1');
+  assert.equal(await page.isEnabled('#prune-go'), false);
+  await page.fill('#p-confirm', 'prune');
+  assert.equal(await page.isEnabled('#prune-go'), false);
+  await page.fill('#p-confirm', 'PRUNE');
+  await page.click('#prune-go');
+  await page.waitForSelector('#prune-result:has-text("scanned 3, deleted 2, kept 1")');
+  await page.screenshot({ path: join(artifacts, 'admin.png'), fullPage: true });
+  assert.deepEqual(errors, [], 'no console errors');
+  await context.close();
+});
