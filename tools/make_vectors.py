@@ -332,6 +332,63 @@ vectors["advice_routing"] = {
     ],
 }
 
+# Evidence mode (docs/hysteresis.md): the formula, independently in Python.
+def llr(d, sigma):
+    z = d / sigma
+    a = abs(z)
+    tail = 0.5 * math.erfc(a / math.sqrt(2))
+    v = math.log1p(-tail) - math.log(tail)
+    return v if z >= 0 else -v
+
+
+ALPHA, WAIT = 1e-4, 1
+BAND = math.log(1 / ALPHA)
+C, CAP = BAND / 2, BAND / WAIT
+
+
+def ev_step(d, acc95, age_ms=0):
+    sigma = acc95 * SIGMA95
+    lam = max(-CAP, min(CAP, llr(d, sigma)))
+    w = 1.0 if acc95 <= 20 else max(0.0, min(1.0, (100 - acc95) / 80))
+    return lam * w * math.exp(-age_ms / 10_000)
+
+
+def clampc(x):
+    return max(-C, min(C, x))
+
+
+IN1M = edge_point(GREEN, 7, 1.0)
+S1 = clampc(ev_step(10.67, 3))                      # clear ON: capped
+S2 = clampc(S1 + ev_step(-0.01, 5))                 # 1 cm outside: nearly nothing
+S3 = clampc(S2 + ev_step(-0.01, 5))
+S4 = clampc(S3 + ev_step(-44.1, 3))                 # clear OFF: one fix switches
+S5 = clampc(S4 + ev_step(1.0, 4.9))                 # 1 m inside, phone accuracy
+S6 = clampc(S5 + ev_step(10.67, 3, age_ms=20_000))  # clear but 20 s stale
+S7 = clampc(S6 + ev_step(10.67, 90))                # clear but 90 m accuracy
+S8 = clampc(S7 + ev_step(10.67, 3))                 # clear and fresh: switches
+EVCONF = {"hysteresis_mode": "evidence", "evidence_false_switch_rate": ALPHA, "evidence_max_wait_fixes": WAIT}
+vectors["hysteresis_evidence"] = {
+    "description": "SURFACE_HYSTERESIS_MODE=evidence, false-switch rate 1e-4, one decisive fix to switch: ambiguous fixes 1 cm off the "
+                   "edge never switch (streak=2 would), one decisive fix does; stale and inaccurate fixes count for less. "
+                   "evidence_log_odds is the accumulated log-odds, switching at +-ln(1/rate)/2.",
+    "config": EVCONF,
+    "steps": [
+        start(expect={"hole_state": {"hysteresis_mode": "evidence", "surface_state": "UNKNOWN"}}),
+        ball(ON, 1000, hs(surface_state="ON_GREEN", evidence_log_odds=approx(S1, 1e-6)), accuracy_m=3),
+        ball(edge_point(GREEN, 20, -0.01), 2000, hs(surface_state="ON_GREEN", candidate_state="OFF_GREEN", candidate_streak=1,
+                                                    evidence_log_odds=approx(S2, 1e-3)), accuracy_m=5),
+        ball(edge_point(GREEN, 20, -0.01), 3000, hs(surface_state="ON_GREEN", candidate_streak=2, evidence_log_odds=approx(S3, 1e-3)),
+             accuracy_m=5),
+        ball(OFF, 4000, hs(surface_state="OFF_GREEN", evidence_log_odds=approx(S4, 1e-6),
+                           last_transition={"from": "ON_GREEN", "to": "OFF_GREEN", "at_fix": 4, "evidence": approx(-C, 1e-6)}), accuracy_m=3),
+        ball(IN1M, 5000, hs(surface_state="OFF_GREEN", candidate_state="ON_GREEN", evidence_log_odds=approx(S5, 0.02)), accuracy_m=4.9),
+        ball(ON, 26_000, hs(surface_state="OFF_GREEN", evidence_log_odds=approx(S6, 0.02)), accuracy_m=3, client_time_ms=6000),
+        ball(ON, 27_000, hs(surface_state="OFF_GREEN", evidence_log_odds=approx(S7, 0.02)), accuracy_m=90),
+        ball(ON, 28_000, hs(surface_state="ON_GREEN", evidence_log_odds=approx(S8, 1e-6),
+                          last_transition={"from": "OFF_GREEN", "to": "ON_GREEN", "at_fix": 8}), accuracy_m=3),
+    ],
+}
+
 vectors["run_lifecycle"] = {
     "kind": "run_lifecycle",
     "description": "queued -> processing -> succeeded|failed; queued -> failed; terminal states never move; anything else is run_invalid_transition (409).",

@@ -267,6 +267,12 @@ pub struct HoleState {
     pub last_transition: Option<Transition>,
     pub transitions: u32,
     pub suppressed_flickers: u32,
+    /// What the decision rests on: `streak` (candidate_streak against the
+    /// configured streaks) or `evidence` (evidence_log_odds against ±C).
+    pub hysteresis_mode: crate::config::HysteresisMode,
+    /// Evidence mode: accumulated log-odds that the ball is on the green.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_log_odds: Option<f64>,
     /// Ball fixes accepted (duplicates by `seq` not counted).
     pub fix_count: u64,
     pub last_seq: Option<u64>,

@@ -12,6 +12,17 @@ pub const MAX_ACCURACY_M: f64 = 1000.0;
 /// Longest commit streak accepted from configuration.
 pub const MAX_STREAK: u32 = 100;
 
+/// How fixes are debounced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum HysteresisMode {
+    /// Commit streaks exactly as seed 000 defines them (the default).
+    #[default]
+    Streak,
+    /// Accumulated log-odds with a Schmitt trigger (`crate::evidence`).
+    Evidence,
+}
+
 /// Rule settings. Defaults are the seed's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -26,6 +37,12 @@ pub struct Config {
     pub default_accuracy_m: f64,
     /// `DEFAULT_ACCURACY_KIND`: how `accuracy_m` is meant when a fix does not say.
     pub default_accuracy_kind: AccuracyKind,
+    /// `SURFACE_HYSTERESIS_MODE`: `streak` (default) or `evidence`.
+    pub hysteresis_mode: HysteresisMode,
+    /// `SURFACE_EVIDENCE_FALSE_SWITCH_RATE`: tolerated chance that noise alone switches a settled state.
+    pub evidence_false_switch_rate: f64,
+    /// `SURFACE_EVIDENCE_MAX_WAIT_FIXES`: decisive fixes that always switch.
+    pub evidence_max_wait_fixes: u32,
 }
 
 impl Default for Config {
@@ -36,6 +53,9 @@ impl Default for Config {
             session_ttl_s: 7200,
             default_accuracy_m: 5.0,
             default_accuracy_kind: AccuracyKind::P95,
+            hysteresis_mode: HysteresisMode::Streak,
+            evidence_false_switch_rate: 1e-4,
+            evidence_max_wait_fixes: 1,
         }
     }
 }
@@ -80,13 +100,44 @@ impl Config {
             c.default_accuracy_kind =
                 AccuracyKind::parse(&v).ok_or_else(|| err(var, v.clone(), "expected `p95` or `p68`"))?;
         }
+        if let Some((var, v)) = get("SURFACE_HYSTERESIS_MODE") {
+            c.hysteresis_mode = match v.as_str() {
+                "streak" => HysteresisMode::Streak,
+                "evidence" => HysteresisMode::Evidence,
+                _ => return Err(err(var, v, "expected `streak` or `evidence`")),
+            };
+        }
+        if let Some((var, v)) = get("SURFACE_EVIDENCE_FALSE_SWITCH_RATE") {
+            c.evidence_false_switch_rate = match v.parse::<f64>() {
+                Ok(a) if a > 0.0 && a < 0.5 => a,
+                _ => return Err(err(var, v, "expected a probability between 0 and 0.5, e.g. 0.0001")),
+            };
+        }
+        if let Some((var, v)) = get("SURFACE_EVIDENCE_MAX_WAIT_FIXES") {
+            c.evidence_max_wait_fixes = parse_streak(var, &v)?;
+        }
         Ok(c)
+    }
+
+    /// The evidence mode's band and cap (valid once `validate` passed).
+    pub fn evidence_params(&self) -> crate::evidence::EvidenceParams {
+        crate::evidence::EvidenceParams::new(self.evidence_false_switch_rate, self.evidence_max_wait_fixes)
+            .or_else(|| crate::evidence::EvidenceParams::new(1e-4, 1))
+            .unwrap_or(crate::evidence::EvidenceParams { clamp: 4.6, per_fix_cap: 9.2 })
     }
 
     /// Checks a configuration built in code (for example from a test vector).
     pub fn validate(&self) -> Result<(), ConfigError> {
         parse_streak("SURFACE_COMMIT_ON_STREAK", &format!("{}", self.commit_on_streak))?;
         parse_streak("SURFACE_COMMIT_OFF_STREAK", &format!("{}", self.commit_off_streak))?;
+        if !(self.evidence_false_switch_rate > 0.0 && self.evidence_false_switch_rate < 0.5) {
+            return Err(err(
+                "SURFACE_EVIDENCE_FALSE_SWITCH_RATE",
+                format!("{}", self.evidence_false_switch_rate),
+                "expected a probability between 0 and 0.5",
+            ));
+        }
+        parse_streak("SURFACE_EVIDENCE_MAX_WAIT_FIXES", &format!("{}", self.evidence_max_wait_fixes))?;
         if self.session_ttl_s == 0 {
             return Err(err("SESSION_TTL_S", String::from("0"), "must be at least 1"));
         }

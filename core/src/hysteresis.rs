@@ -37,7 +37,7 @@ impl GreenState {
 }
 
 /// A change of the committed state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Transition {
     pub from: GreenState,
     pub to: GreenState,
@@ -46,6 +46,9 @@ pub struct Transition {
     pub at_fix: u64,
     /// Consecutive agreeing candidates the switch rested on (1 for the first fix).
     pub streak: u32,
+    /// Evidence mode: the accumulated log-odds when it switched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<f64>,
 }
 
 /// The streak lengths, from configuration.
@@ -71,7 +74,7 @@ pub enum StepOutcome {
 }
 
 /// Hysteresis state as persisted in the session record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct Hysteresis {
     pub committed: GreenState,
     pub candidate: GreenState,
@@ -84,6 +87,9 @@ pub struct Hysteresis {
     /// Pending switches that agreeing fixes cancelled.
     #[serde(default)]
     pub suppressed_flickers: u32,
+    /// Evidence mode: accumulated log-odds that the ball is on the green, in [−C, +C].
+    #[serde(default)]
+    pub evidence: f64,
 }
 
 impl Hysteresis {
@@ -114,8 +120,62 @@ impl Hysteresis {
         }
     }
 
+    /// Applies one fix in evidence mode: `step` is its weighted, capped
+    /// log-likelihood ratio (`crate::evidence::step_size`). The candidate and
+    /// streak are still tracked (for reporting); the switch rests on the evidence.
+    pub fn step_evidence(
+        &mut self,
+        on_green: bool,
+        step: f64,
+        params: crate::evidence::EvidenceParams,
+        now_ms: u64,
+        fix_index: u64,
+    ) -> StepOutcome {
+        let candidate = GreenState::from_on_green(on_green);
+        self.candidate = candidate;
+        let c = params.clamp;
+        if self.committed == GreenState::Unknown {
+            self.evidence = step.clamp(-c, c);
+            self.commit(candidate, now_ms, fix_index, 1);
+            self.set_transition_evidence();
+            return StepOutcome::FirstCommit;
+        }
+        let before = self.evidence;
+        self.evidence = (self.evidence + step).clamp(-c, c);
+        let pending_before = self.streak > 0;
+        self.streak = if candidate == self.committed { 0 } else { self.streak.saturating_add(1) };
+        let switch_to = match self.committed {
+            GreenState::OffGreen if self.evidence >= c => Some(GreenState::OnGreen),
+            GreenState::OnGreen if self.evidence <= -c => Some(GreenState::OffGreen),
+            _ => None,
+        };
+        if let Some(to) = switch_to {
+            let streak = self.streak.max(1);
+            self.commit(to, now_ms, fix_index, streak);
+            self.set_transition_evidence();
+            return StepOutcome::Switched;
+        }
+        // A flicker suppressed: evidence had moved towards a switch and came back.
+        let toward = |e: f64| if self.committed == GreenState::OnGreen { -e } else { e };
+        if pending_before && candidate == self.committed && toward(self.evidence) < toward(before) {
+            self.suppressed_flickers = self.suppressed_flickers.saturating_add(1);
+            return StepOutcome::Held { suppressed: true };
+        }
+        if candidate == self.committed {
+            StepOutcome::Held { suppressed: false }
+        } else {
+            StepOutcome::Pending { streak: self.streak, needed: 0 }
+        }
+    }
+
+    fn set_transition_evidence(&mut self) {
+        if let Some(t) = &mut self.last_transition {
+            t.evidence = Some(self.evidence);
+        }
+    }
+
     fn commit(&mut self, to: GreenState, at_ms: u64, at_fix: u64, streak: u32) {
-        self.last_transition = Some(Transition { from: self.committed, to, at_ms, at_fix, streak });
+        self.last_transition = Some(Transition { from: self.committed, to, at_ms, at_fix, streak, evidence: None });
         self.committed = to;
         self.streak = 0;
         self.transitions = self.transitions.saturating_add(1);

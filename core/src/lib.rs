@@ -35,6 +35,7 @@ pub mod config;
 pub mod contract;
 pub mod course;
 pub mod error;
+pub mod evidence;
 pub mod example;
 pub mod frame;
 pub mod gcra;

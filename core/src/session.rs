@@ -9,8 +9,9 @@
 
 use crate::advice::{AdviceDecision, PlanType};
 use crate::api::{BallFix, CupSource, HoleState, StartRequest, Warning};
+use crate::classify::AccuracyKind;
 use crate::classify::{Classification, PreparedHole};
-use crate::config::Config;
+use crate::config::{Config, HysteresisMode};
 use crate::error::{ApiError, ErrorCode};
 use crate::geometry::LatLon;
 use crate::hysteresis::{Hysteresis, StepOutcome, Streaks};
@@ -70,6 +71,9 @@ pub struct SessionRecord {
     pub cup: Option<Cup>,
     pub ball: Option<Ball>,
     pub hysteresis: Hysteresis,
+    /// The mode the session was started with (it keeps it for its lifetime).
+    #[serde(default)]
+    pub hysteresis_mode: HysteresisMode,
     pub fix_count: u64,
     pub last_seq: Option<u64>,
     pub warnings: Vec<Warning>,
@@ -126,6 +130,7 @@ pub fn start(
         cup: None,
         ball: None,
         hysteresis: Hysteresis::default(),
+        hysteresis_mode: config.hysteresis_mode,
         fix_count: 0,
         last_seq: None,
         warnings: Vec::new(),
@@ -221,8 +226,21 @@ pub fn set_ball(
     }
     let classification = hole.classify(fix.ball_wgs84, fix.accuracy_m, fix.accuracy_kind, config);
     rec.fix_count += 1;
-    let streaks = Streaks { on: config.commit_on_streak, off: config.commit_off_streak };
-    let step = rec.hysteresis.step(classification.on_green, streaks, now_ms, rec.fix_count);
+    let step = match rec.hysteresis_mode {
+        HysteresisMode::Streak => {
+            let streaks = Streaks { on: config.commit_on_streak, off: config.commit_off_streak };
+            rec.hysteresis.step(classification.on_green, streaks, now_ms, rec.fix_count)
+        }
+        HysteresisMode::Evidence => {
+            let c = &classification;
+            let sigma = c.accuracy_kind.sigma_m(c.accuracy_m);
+            let p95 = AccuracyKind::P95.radius_in_sigmas() * sigma;
+            let age = fix.client_time_ms.map_or(0, |t| now_ms.saturating_sub(t));
+            let params = config.evidence_params();
+            let size = crate::evidence::step_size(c.distance_to_green_edge_m, sigma, p95, age, &params);
+            rec.hysteresis.step_evidence(c.on_green, size, params, now_ms, rec.fix_count)
+        }
+    };
     rec.ball = Some(Ball {
         wgs84: fix.ball_wgs84,
         classification,
@@ -290,6 +308,8 @@ pub fn hole_state(rec: &SessionRecord) -> HoleState {
         last_transition: rec.hysteresis.last_transition,
         transitions: rec.hysteresis.transitions,
         suppressed_flickers: rec.hysteresis.suppressed_flickers,
+        hysteresis_mode: rec.hysteresis_mode,
+        evidence_log_odds: (rec.hysteresis_mode == HysteresisMode::Evidence).then_some(rec.hysteresis.evidence),
         fix_count: rec.fix_count,
         last_seq: rec.last_seq,
         warnings: rec.warnings.clone(),

@@ -24,6 +24,9 @@ fn config_env(v: &Value) -> Vec<(String, String)> {
             ("session_ttl_s", "SESSION_TTL_S"),
             ("default_accuracy_m", "DEFAULT_ACCURACY_M"),
             ("default_accuracy_kind", "DEFAULT_ACCURACY_KIND"),
+            ("hysteresis_mode", "SURFACE_HYSTERESIS_MODE"),
+            ("evidence_false_switch_rate", "SURFACE_EVIDENCE_FALSE_SWITCH_RATE"),
+            ("evidence_max_wait_fixes", "SURFACE_EVIDENCE_MAX_WAIT_FIXES"),
         ] {
             if let Some(x) = c.get(k) {
                 env.push((var.to_string(), x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())));
@@ -36,7 +39,10 @@ fn config_env(v: &Value) -> Vec<(String, String)> {
                     "commit_off_streak",
                     "session_ttl_s",
                     "default_accuracy_m",
-                    "default_accuracy_kind"
+                    "default_accuracy_kind",
+                    "hysteresis_mode",
+                    "evidence_false_switch_rate",
+                    "evidence_max_wait_fixes"
                 ]
                 .contains(&k.as_str()),
                 "unknown config key {k}"

@@ -49,7 +49,7 @@ export interface Classification {
   /** The position in the hole's frame (x east, y north, origin at the green's centroid). */
   local: LocalXY;
 }
-export interface Transition { from: GreenState; to: GreenState; atMs: number; atFix: number; streak: number; }
+export interface Transition { from: GreenState; to: GreenState; atMs: number; atFix: number; streak: number; evidence: number | null; }
 export interface StateWarning { code: string; message: string; details?: Record<string, unknown>; }
 export interface TrackerState {
   sessionId: string;
@@ -65,6 +65,10 @@ export interface TrackerState {
   lastSeq: number | null;
   transitions: number;
   suppressedFlickers: number;
+  /** What the decision rests on. */
+  hysteresisMode: "streak" | "evidence";
+  /** Evidence mode: accumulated log-odds that the ball is on the green; null in streak mode. */
+  evidenceLogOdds: number | null;
   lastTransition: Transition | null;
   cup: LatLon | null;
   ball: LatLon | null;
@@ -75,8 +79,14 @@ export interface TrackerState {
   applied: boolean;
 }
 export interface TrackerConfig {
+  /** "streak" (the default, commit streaks) or "evidence" (accumulated log-odds). */
+  hysteresisMode?: "streak" | "evidence";
   commitOnStreak?: number;
   commitOffStreak?: number;
+  /** Evidence mode: tolerated chance that noise alone switches a settled state (default 0.0001). */
+  evidenceFalseSwitchRate?: number;
+  /** Evidence mode: decisive fixes that always switch (default 1). */
+  evidenceMaxWaitFixes?: number;
   sessionTtlS?: number;
   defaultAccuracyM?: number;
   defaultAccuracyKind?: AccuracyKind;
@@ -152,6 +162,9 @@ struct JsConfig {
     session_ttl_s: Option<u64>,
     default_accuracy_m: Option<f64>,
     default_accuracy_kind: Option<AccuracyKind>,
+    hysteresis_mode: Option<greenside_core::config::HysteresisMode>,
+    evidence_false_switch_rate: Option<f64>,
+    evidence_max_wait_fixes: Option<u32>,
 }
 
 impl JsConfig {
@@ -163,6 +176,9 @@ impl JsConfig {
             session_ttl_s: self.session_ttl_s.unwrap_or(d.session_ttl_s),
             default_accuracy_m: self.default_accuracy_m.unwrap_or(d.default_accuracy_m),
             default_accuracy_kind: self.default_accuracy_kind.unwrap_or(d.default_accuracy_kind),
+            hysteresis_mode: self.hysteresis_mode.unwrap_or(d.hysteresis_mode),
+            evidence_false_switch_rate: self.evidence_false_switch_rate.unwrap_or(d.evidence_false_switch_rate),
+            evidence_max_wait_fixes: self.evidence_max_wait_fixes.unwrap_or(d.evidence_max_wait_fixes),
         };
         c.validate().map_err(|e| bad_arg("config", e.to_string()))?;
         Ok(c)
@@ -321,6 +337,7 @@ struct JsTransition {
     at_ms: u64,
     at_fix: u64,
     streak: u32,
+    evidence: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -339,6 +356,8 @@ struct JsState<'a> {
     last_seq: Option<u64>,
     transitions: u32,
     suppressed_flickers: u32,
+    hysteresis_mode: greenside_core::config::HysteresisMode,
+    evidence_log_odds: Option<f64>,
     last_transition: Option<JsTransition>,
     cup: Option<LatLon>,
     ball: Option<LatLon>,
@@ -438,12 +457,15 @@ impl HoleTracker {
             last_seq: h.last_seq,
             transitions: h.transitions,
             suppressed_flickers: h.suppressed_flickers,
+            hysteresis_mode: h.hysteresis_mode,
+            evidence_log_odds: h.evidence_log_odds,
             last_transition: h.last_transition.map(|t| JsTransition {
                 from: t.from,
                 to: t.to,
                 at_ms: t.at_ms,
                 at_fix: t.at_fix,
                 streak: t.streak,
+                evidence: t.evidence,
             }),
             cup: h.cup_wgs84,
             ball: h.ball_wgs84,

@@ -31,7 +31,9 @@ test('the tracker holds, then switches, like the server', () => {
   assert.equal(hold.candidateStreak, 1);
   const sw = t.addFix({ ...OFF, timeMs: 3000 });
   assert.equal(sw.surfaceState, 'OFF_GREEN');
-  assert.deepEqual(sw.lastTransition, { from: 'ON_GREEN', to: 'OFF_GREEN', atMs: 3000, atFix: 3, streak: 2 });
+  assert.deepEqual(sw.lastTransition, { from: 'ON_GREEN', to: 'OFF_GREEN', atMs: 3000, atFix: 3, streak: 2, evidence: null });
+  assert.equal(sw.hysteresisMode, 'streak');
+  assert.equal(sw.evidenceLogOdds, null);
   assert.equal(t.addFix({ ...OFF, seq: 5, timeMs: 4000 }).applied, true);
   const dup = t.addFix({ ...OFF, seq: 5, timeMs: 4100 });
   assert.equal(dup.applied, false);

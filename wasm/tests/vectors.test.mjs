@@ -57,7 +57,7 @@ function stepBody(step, sid) {
 }
 
 function trackerConfig(c = {}) {
-  const map = { commit_on_streak: 'commitOnStreak', commit_off_streak: 'commitOffStreak', session_ttl_s: 'sessionTtlS', default_accuracy_m: 'defaultAccuracyM', default_accuracy_kind: 'defaultAccuracyKind' };
+  const map = { commit_on_streak: 'commitOnStreak', commit_off_streak: 'commitOffStreak', session_ttl_s: 'sessionTtlS', default_accuracy_m: 'defaultAccuracyM', default_accuracy_kind: 'defaultAccuracyKind', hysteresis_mode: 'hysteresisMode', evidence_false_switch_rate: 'evidenceFalseSwitchRate', evidence_max_wait_fixes: 'evidenceMaxWaitFixes' };
   return Object.fromEntries(Object.entries(c).map(([k, v]) => {
     assert.ok(map[k], `unknown config key ${k}`);
     return [map[k], v];
