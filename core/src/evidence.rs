@@ -66,7 +66,7 @@ fn ln_phi_neg(z: f64) -> f64 {
 /// λ = ln Φ(z) − ln Φ(−z): how much more likely ON than OFF a fix at
 /// signed distance `d` (positive inside) with per-axis σ `sigma` makes it.
 pub fn log_likelihood_ratio(d: f64, sigma: f64) -> f64 {
-    if !(sigma > 0.0) || !d.is_finite() {
+    if sigma.is_nan() || sigma <= 0.0 || !d.is_finite() {
         return 0.0;
     }
     let z = d / sigma;
