@@ -127,6 +127,7 @@ function showServer(hs) {
     ['Committed', hs.surface_state], ['Candidate', `${hs.candidate_state} · streak ${hs.candidate_streak}`],
     ['Surface', hs.surface ?? '—'], ['Confidence', fmt(hs.surface_confidence, 3)], ['Fixes', String(hs.fix_count)],
     ['Last switch', lt ? `${lt.from} → ${lt.to} at fix ${lt.at_fix}` : '—'],
+    ['Decided by', hs.hysteresis_mode === 'evidence' ? `evidence, log-odds ${fmt(hs.evidence_log_odds, 2)}` : `streak of ${hs.candidate_streak}`],
     ['Warnings', hs.warnings.map((w) => w.code).join(', ') || 'none'],
   ]);
   $('server-card').dataset.surfaceState = hs.surface_state;

@@ -18,7 +18,9 @@ fn main() {
     let scene = scene();
     let modes = modes();
     let fixes = 20_000;
-    println!("Ball at a fixed distance from a real green edge (negative: outside), GPS noise σ = {SIGMA_M:.2} m per axis (4.9 m 95 % radius), {fixes} fixes per cell.\n");
+    println!(
+        "Ball at a fixed distance from a real green edge (negative: outside), GPS noise σ = {SIGMA_M:.2} m per axis (4.9 m 95 % radius), {fixes} fixes per cell.\n"
+    );
     print!("| mode |");
     for d in DISTANCES {
         print!(" {d:+} m |");
@@ -37,7 +39,9 @@ fn main() {
         println!(" {walk:.2} | {step:.2} |");
         series.push((m.name.clone(), flips));
     }
-    println!("\nCells: committed flips per 1,000 fixes (all false: the ball does not move). Last two columns: mean fixes from the real crossing until the state is ON for good.");
+    println!(
+        "\nCells: committed flips per 1,000 fixes (all false: the ball does not move). Last two columns: mean fixes from the real crossing until the state is ON for good."
+    );
     if let Some(path) = svg_path {
         std::fs::write(&path, plot(&series)).unwrap();
         println!("\nplot written to {path}");
@@ -56,7 +60,11 @@ fn plot(series: &[(String, Vec<f64>)]) -> String {
     };
     let colors = ["#111", "#9ca3af", "#ef4444", "#f59e0b", "#10b981", "#2563eb", "#7c3aed"];
     let mut s = String::new();
-    write!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#).unwrap();
+    write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="12">"#
+    )
+    .unwrap();
     write!(s, r#"<rect width="100%" height="100%" fill="white"/>"#).unwrap();
     for (k, label) in ["1000", "100", "10", "1", "0.1", "≤0.01"].iter().enumerate() {
         let yy = top + ph * k as f64 / 5.0;
@@ -65,8 +73,19 @@ fn plot(series: &[(String, Vec<f64>)]) -> String {
     for (i, d) in DISTANCES.iter().enumerate() {
         write!(s, r#"<text x="{}" y="{}" text-anchor="middle">{d:+} m</text>"#, x(i), top + ph + 18.0).unwrap();
     }
-    write!(s, r#"<text x="{}" y="{}" text-anchor="middle">distance from the green edge (negative: outside)</text>"#, left + pw / 2.0, h - 8.0).unwrap();
-    write!(s, r#"<text transform="translate(14 {}) rotate(-90)" text-anchor="middle">false flips per 1,000 fixes</text>"#, top + ph / 2.0).unwrap();
+    write!(
+        s,
+        r#"<text x="{}" y="{}" text-anchor="middle">distance from the green edge (negative: outside)</text>"#,
+        left + pw / 2.0,
+        h - 8.0
+    )
+    .unwrap();
+    write!(
+        s,
+        r#"<text transform="translate(14 {}) rotate(-90)" text-anchor="middle">false flips per 1,000 fixes</text>"#,
+        top + ph / 2.0
+    )
+    .unwrap();
     for (k, (name, flips)) in series.iter().enumerate() {
         let c = colors[k % colors.len()];
         let pts: Vec<String> = flips.iter().enumerate().map(|(i, f)| format!("{:.1},{:.1}", x(i), y(*f))).collect();

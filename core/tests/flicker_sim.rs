@@ -34,12 +34,21 @@ pub fn modes() -> Vec<Mode> {
     let base = Config { session_ttl_s: 30 * 86_400, ..Config::default() };
     let mut v = vec![Mode { name: "none (raw candidate)".into(), config: base.clone(), raw: true }];
     for n in 1..=4 {
-        v.push(Mode { name: format!("streak {n}"), config: Config { commit_on_streak: n, commit_off_streak: n, ..base.clone() }, raw: false });
+        v.push(Mode {
+            name: format!("streak {n}"),
+            config: Config { commit_on_streak: n, commit_off_streak: n, ..base.clone() },
+            raw: false,
+        });
     }
     for (rate, wait) in [(1e-4, 1), (1e-4, 2)] {
         v.push(Mode {
             name: format!("evidence α={rate}, N={wait}"),
-            config: Config { hysteresis_mode: HysteresisMode::Evidence, evidence_false_switch_rate: rate, evidence_max_wait_fixes: wait, ..base.clone() },
+            config: Config {
+                hysteresis_mode: HysteresisMode::Evidence,
+                evidence_false_switch_rate: rate,
+                evidence_max_wait_fixes: wait,
+                ..base.clone()
+            },
             raw: false,
         });
     }
@@ -63,7 +72,12 @@ pub fn scene() -> Scene {
     let (dx, dy) = (b.x - a.x, b.y - a.y);
     let len = (dx * dx + dy * dy).sqrt();
     // Counter-clockwise exterior ring: the interior is on the left.
-    Scene { course, edge: LocalXY { x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0 }, inward: LocalXY { x: -dy / len, y: dx / len }, hole }
+    Scene {
+        course,
+        edge: LocalXY { x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0 },
+        inward: LocalXY { x: -dy / len, y: dx / len },
+        hole,
+    }
 }
 
 struct Run<'a> {
@@ -77,7 +91,8 @@ struct Run<'a> {
 impl<'a> Run<'a> {
     fn new(scene: &'a Scene, mode: &'a Mode) -> Self {
         let req = StartRequest { course_id: "riverside".into(), hole_id: 1 };
-        let rec = session::start(&req, "gs_00000000000000000000000000000000".into(), 1, &scene.hole, &mode.config, 0).unwrap();
+        let rec = session::start(&req, "gs_00000000000000000000000000000000".into(), 1, &scene.hole, &mode.config, 0)
+            .unwrap();
         Run { scene, mode, rec, now: 0, raw_state: GreenState::Unknown }
     }
 

@@ -41,6 +41,18 @@ test('the tracker holds, then switches, like the server', () => {
   assert.equal(t.setCup({ lat: 40.2678, lon: -111.6597 }, 5000).warnings[0].code, 'cup_not_on_green');
 });
 
+test('the tracker offers the evidence mode', () => {
+  const t = new HoleTracker(course, 1, { hysteresisMode: 'evidence', evidenceFalseSwitchRate: 1e-4, evidenceMaxWaitFixes: 1 });
+  const first = t.addFix({ ...ON, accuracyM: 3, timeMs: 1000 });
+  assert.equal(first.hysteresisMode, 'evidence');
+  assert.ok(Math.abs(first.evidenceLogOdds - Math.log(1e4) / 2) < 1e-9, `${first.evidenceLogOdds}`);
+  // One decisive fix on the other side switches; its evidence is on the transition.
+  const off = t.addFix({ ...OFF, accuracyM: 3, timeMs: 2000 });
+  assert.equal(off.surfaceState, 'OFF_GREEN');
+  assert.ok(off.lastTransition.evidence < 0);
+  assert.throws(() => new HoleTracker(course, 1, { hysteresisMode: 'vibes' }), (e) => e.code === 'invalid_request');
+});
+
 test('the local frame round-trips', () => {
   const p = course.toLocal(1, ON);
   const back = course.toWgs84(1, p);
