@@ -55,6 +55,7 @@ pub fn modes() -> Vec<Mode> {
     v
 }
 
+#[derive(Debug)]
 pub struct Scene {
     pub course: Course,
     pub hole: PreparedHole,
@@ -80,6 +81,7 @@ pub fn scene() -> Scene {
     }
 }
 
+#[derive(Debug)]
 struct Run<'a> {
     scene: &'a Scene,
     mode: &'a Mode,
