@@ -49,6 +49,13 @@ enum Command {
     /// Start a local putt solver that requires X-API-Key and a server wired to
     /// it, and check sessions, hysteresis switching, advice and debug bundles.
     Smoke,
+    /// Benchmark baseline (scripts/bench): an axum server whose only handler
+    /// parses the JSON body and echoes it, on every POST path.
+    #[command(hide = true)]
+    BenchEcho {
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+    },
     /// Recompute a debug bundle's decision and say whether it matches
     /// (exit 0 when every check matches, 1 when one differs, 2 when it cannot run).
     Replay {
@@ -83,6 +90,31 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+async fn bench_echo(port: u16) -> ExitCode {
+    async fn echo(body: axum::body::Bytes) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(v) => axum::Json(v).into_response(),
+            Err(_) => axum::http::StatusCode::BAD_REQUEST.into_response(),
+        }
+    }
+    let app = axum::Router::new().fallback(axum::routing::post(echo));
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("greenside bench-echo: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if let Ok(a) = listener.local_addr() {
+        eprintln!("bench-echo listening on http://{a}");
+    }
+    match axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::from(1),
+    }
 }
 
 fn parse_fix(s: &str) -> Result<(f64, f64), String> {
@@ -161,6 +193,7 @@ async fn main() -> ExitCode {
             print!("{table}");
             return if ok { ExitCode::SUCCESS } else { ExitCode::from(1) };
         }
+        Command::BenchEcho { port } => return bench_echo(port).await,
         Command::Smoke => {
             return match greenside_server::doctor::smoke().await {
                 Ok((table, ok)) => {
