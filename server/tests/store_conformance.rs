@@ -181,3 +181,30 @@ async fn redis_unreachable_at_connect_fails_fast() {
     assert!(t0.elapsed() < Duration::from_secs(3), "{:?}", t0.elapsed());
     assert!(e.to_string().contains("unavailable"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stale_instance_copy_costs_one_conflict_that_carries_the_current_record() {
+    let redis = RedisServer::start();
+    let a = RedisStore::connect(&redis.url(), "stale", Duration::from_secs(2)).await.unwrap();
+    let b = RedisStore::connect(&redis.url(), "stale", Duration::from_secs(2)).await.unwrap();
+    let r = record(1, 1_000, 3600);
+    assert!(a.create(&r).await.unwrap());
+    let (copy, cached) = a.load_for_update(&r.session_id).await.unwrap();
+    assert!(!cached, "nothing cached yet: loaded");
+    let copy = copy.unwrap();
+    // Instance B writes; A's copy is now stale.
+    let (from_b, _) = b.load_for_update(&r.session_id).await.unwrap();
+    let newer = bumped(from_b.unwrap());
+    assert_eq!(b.save(&newer, r.revision).await.unwrap(), SaveOutcome::Saved);
+    assert_eq!(a.save(&bumped(copy.clone()), copy.revision).await.unwrap(), SaveOutcome::Conflict);
+    // The conflict's answer refreshed A's copy: B's write, no extra read needed.
+    let (fresh, cached) = a.load_for_update(&r.session_id).await.unwrap();
+    assert!(cached);
+    assert_eq!(fresh.unwrap(), newer);
+    // Deleted elsewhere: A's cached copy cannot resurrect it.
+    assert!(b.delete(&r.session_id).await.unwrap());
+    let (stale, _) = a.load_for_update(&r.session_id).await.unwrap();
+    let stale = stale.unwrap();
+    assert_eq!(a.save(&bumped(stale.clone()), stale.revision).await.unwrap(), SaveOutcome::Missing);
+    assert_eq!(a.load(&r.session_id).await.unwrap(), None);
+}

@@ -76,7 +76,12 @@ pub async fn update<R>(
     // One writer per session per instance; the CAS handles other instances.
     let _guard = state.session_lock(id).lock().await;
     for attempt in 0..MAX_CAS_ATTEMPTS {
-        let mut rec = load_live(state, id, now).await?;
+        let mut rec = match timed(state, "load", state.store.load_for_update(id)).await? {
+            // A cached copy that still looks live is a fine starting point (the CAS checks it);
+            // one that looks expired may just be old: ask the store.
+            (Some(r), true) if session::check_live(&r, now).is_ok() => r,
+            _ => load_live(state, id, now).await?,
+        };
         let hole = state.catalog.hole(&rec.course_id, rec.hole_id)?;
         let expected = rec.revision;
         let (r, changed) = f(&mut rec, &hole)?;

@@ -93,6 +93,15 @@ pub trait SessionStore: Send + Sync + 'static {
     fn create(&self, rec: &SessionRecord) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// The stored record, expired or not (the caller asks core whether it is live).
     fn load(&self, id: &str) -> impl Future<Output = Result<Option<SessionRecord>, StoreError>> + Send;
+    /// A record to start a compare-and-set from: possibly this instance's last
+    /// copy (`true`: from the cache, may be stale — `save` then answers
+    /// `Conflict` and the next call has the current one). Default: `load`.
+    fn load_for_update(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<(Option<SessionRecord>, bool), StoreError>> + Send {
+        async move { Ok((self.load(id).await?, false)) }
+    }
     /// Compare-and-set: stores `rec` when the stored revision is `expected_revision`,
     /// and refreshes the expiry.
     fn save(
@@ -137,6 +146,9 @@ impl SessionStore for Store {
     }
     async fn load(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
         dispatch!(self, s => s.load(id).await)
+    }
+    async fn load_for_update(&self, id: &str) -> Result<(Option<SessionRecord>, bool), StoreError> {
+        dispatch!(self, s => s.load_for_update(id).await)
     }
     async fn save(&self, rec: &SessionRecord, expected_revision: u64) -> Result<SaveOutcome, StoreError> {
         dispatch!(self, s => s.save(rec, expected_revision).await)

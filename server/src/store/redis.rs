@@ -9,7 +9,10 @@
 //!
 //! Every write is one round trip: a Lua script checks the stored revision
 //! and writes (compare-and-set), so concurrent writers on any number of
-//! instances never lose an update. A connection manager reconnects by
+//! instances never lose an update. An update starts from this instance's
+//! last copy of the record when it has one, so in the steady state an update
+//! is that single round trip; a stale copy costs a conflict, whose answer
+//! carries the current record. A connection manager reconnects by
 //! itself; while Redis is away every call fails fast with `Unavailable`.
 
 use super::{Counters, Page, SaveOutcome, SessionStore, SessionSummary, StoreError};
@@ -30,12 +33,15 @@ return 1
 
 const SAVE: &str = r"
 local cur = redis.call('HGET', KEYS[1], 'rev')
-if not cur then return -1 end
-if cur ~= ARGV[1] then return 0 end
+if not cur then return {-1, ''} end
+if cur ~= ARGV[1] then return {0, redis.call('HGET', KEYS[1], 'rec') or ''} end
 redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'rec', ARGV[3])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return 1
+return {1, ''}
 ";
+
+/// Records this instance last saw, so a steady-state update is one round trip.
+const CACHE_MAX: usize = 10_000;
 
 #[derive(Clone)]
 pub struct RedisStore {
@@ -43,6 +49,10 @@ pub struct RedisStore {
     prefix: Arc<str>,
     create: Arc<Script>,
     save: Arc<Script>,
+    /// This instance's last copy of each session it wrote or read. Never
+    /// trusted: the compare-and-set checks it, and a conflict returns the
+    /// current record in the same round trip.
+    cache: Arc<std::sync::Mutex<std::collections::HashMap<String, SessionRecord>>>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -79,6 +89,7 @@ impl RedisStore {
             prefix: prefix.into(),
             create: Arc::new(Script::new(CREATE)),
             save: Arc::new(Script::new(SAVE)),
+            cache: Arc::default(),
         })
     }
 
@@ -89,6 +100,18 @@ impl RedisStore {
 
     pub fn prefix(&self) -> &str {
         &self.prefix
+    }
+
+    fn remember(&self, rec: &SessionRecord) {
+        let mut c = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if c.len() >= CACHE_MAX && !c.contains_key(&rec.session_id) {
+            c.clear();
+        }
+        c.insert(rec.session_id.clone(), rec.clone());
+    }
+
+    fn forget(&self, id: &str) {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
     }
 
     fn key(&self, id: &str) -> String {
@@ -139,12 +162,25 @@ impl SessionStore for RedisStore {
     async fn load(&self, id: &str) -> Result<Option<SessionRecord>, StoreError> {
         let mut c = self.conn.clone();
         let text: Option<String> = c.hget(self.key(id), "rec").await.map_err(unavailable)?;
-        text.as_deref().map(decode).transpose()
+        let rec = text.as_deref().map(decode).transpose()?;
+        match &rec {
+            Some(r) => self.remember(r),
+            None => self.forget(id),
+        }
+        Ok(rec)
+    }
+
+    async fn load_for_update(&self, id: &str) -> Result<(Option<SessionRecord>, bool), StoreError> {
+        let cached = self.cache.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned();
+        match cached {
+            Some(r) => Ok((Some(r), true)),
+            None => Ok((self.load(id).await?, false)),
+        }
     }
 
     async fn save(&self, rec: &SessionRecord, expected_revision: u64) -> Result<SaveOutcome, StoreError> {
         let mut c = self.conn.clone();
-        let r: i64 = self
+        let r: (i64, String) = self
             .save
             .key(self.key(&rec.session_id))
             .arg(expected_revision)
@@ -155,13 +191,27 @@ impl SessionStore for RedisStore {
             .await
             .map_err(unavailable)?;
         Ok(match r {
-            1 => SaveOutcome::Saved,
-            0 => SaveOutcome::Conflict,
-            _ => SaveOutcome::Missing,
+            (1, _) => {
+                self.remember(rec);
+                SaveOutcome::Saved
+            }
+            (0, current) if !current.is_empty() => {
+                self.remember(&decode(&current)?);
+                SaveOutcome::Conflict
+            }
+            (0, _) => {
+                self.forget(&rec.session_id);
+                SaveOutcome::Conflict
+            }
+            _ => {
+                self.forget(&rec.session_id);
+                SaveOutcome::Missing
+            }
         })
     }
 
     async fn delete(&self, id: &str) -> Result<bool, StoreError> {
+        self.forget(id);
         let mut c = self.conn.clone();
         let (deleted, _): (u64, u64) = redis::pipe()
             .atomic()
