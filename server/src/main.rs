@@ -64,14 +64,19 @@ enum Command {
     },
 }
 
-fn init_logging(s: &Settings) {
+/// Logs go to stderr from a background thread, so a request never waits on
+/// the terminal or a pipe (lines are never dropped: a full buffer blocks).
+fn init_logging(s: &Settings) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_new(&s.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let (writer, guard) =
+        tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stderr());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     match s.log_format {
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).with_span_list(false).init(),
         LogFormat::Pretty => builder.init(),
     }
+    guard
 }
 
 async fn shutdown_signal() {
@@ -220,7 +225,7 @@ async fn main() -> ExitCode {
     if let Some(p) = port {
         settings.port = p;
     }
-    init_logging(&settings);
+    let _log_guard = init_logging(&settings);
     let addr = format!("{}:{}", settings.host, settings.port);
     let state = match build_state(settings).await {
         Ok(s) => s,
