@@ -389,6 +389,45 @@ vectors["hysteresis_evidence"] = {
     ],
 }
 
+def fixes(*items):
+    out = []
+    for p, seq in items:
+        f = {"ball_wgs84": ll(p)}
+        if seq is not None:
+            f["seq"] = seq
+        out.append(f)
+    return out
+
+
+def batch(items, now, expect, status=200):
+    return post("set_ball_locations", {"contract_version": CV, "session_id": SID, "fixes": items}, status, expect, now)
+
+
+vectors["batch_fixes"] = {
+    "description": "set_ball_locations: an ordered batch applied atomically (one revision), duplicates by seq skipped, gaps fine, "
+                   "a batch repeating part of an earlier one, a bad fix rejecting the whole batch, the size limit, and expiry.",
+    "config": {"session_ttl_s": 60},
+    "steps": [
+        start(now=0),
+        batch(fixes((ON, 1), (OFF, 2), (OFF, 3)), 1000, {"applied": 3, "skipped_duplicates": 0, "hole_state": {
+            "fix_count": 3, "last_seq": 3, "surface_state": "OFF_GREEN", "revision": 2, "updated_at_ms": 1000,
+            "last_transition": {"from": "ON_GREEN", "to": "OFF_GREEN", "at_fix": 3, "streak": 2}}}),
+        batch(fixes((OFF, 2), (OFF, 3), (ON, 4), (ON, 5)), 2000, {"applied": 2, "skipped_duplicates": 2, "hole_state": {
+            "fix_count": 5, "last_seq": 5, "surface_state": "ON_GREEN", "revision": 3,
+            "last_transition": {"from": "OFF_GREEN", "to": "ON_GREEN", "at_fix": 5}}}),
+        batch(fixes((ON, 3), (ON, 5)), 2500, {"applied": 0, "skipped_duplicates": 2, "hole_state": {"fix_count": 5, "revision": 3, "updated_at_ms": 2000}}),
+        batch(fixes((OFF, 9), (ON, None)), 3000, {"applied": 2, "skipped_duplicates": 0, "hole_state": {
+            "fix_count": 7, "last_seq": 9, "surface_state": "ON_GREEN", "candidate_streak": 0, "suppressed_flickers": 1, "revision": 4}}),
+        batch([], 3100, err("invalid_field", field="fixes"), 400),
+        batch([{"ball_wgs84": ll(ON)}] * 501, 3200, err("unprocessable_request", field="fixes", max_fixes=500), 422),
+        batch([{"ball_wgs84": ll(OFF)}, {"ball_wgs84": {"lat": 91, "lon": 0}}], 3300,
+              err("invalid_coordinates", field="fixes[1].ball_wgs84.lat"), 400),
+        batch([{"ball_wgs84": ll(OFF), "accuracy_m": 0}], 3400, err("invalid_accuracy", field="fixes[0].accuracy_m"), 400),
+        {"op": "get_session", "session_id": SID, "now_ms": 3500, "expect": {"status": 200, "body": hs(fix_count=7, revision=4)}},
+        batch(fixes((OFF, 10),), 63_000, err("session_not_found"), 404),
+    ],
+}
+
 vectors["run_lifecycle"] = {
     "kind": "run_lifecycle",
     "description": "queued -> processing -> succeeded|failed; queued -> failed; terminal states never move; anything else is run_invalid_transition (409).",

@@ -204,6 +204,55 @@ impl Request for SetBallRequest {
     }
 }
 
+/// Most fixes one `set_ball_locations` batch may carry.
+pub const MAX_BATCH_FIXES: usize = 500;
+
+/// `POST /api/session/set_ball_locations`: an ordered batch applied atomically.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetBallsRequest {
+    pub session_id: String,
+    pub fixes: Vec<BallFix>,
+}
+
+impl Request for SetBallsRequest {
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
+        let session_id = session_id(obj)?;
+        let list = match present(obj, "fixes") {
+            None => return Err(missing("fixes")),
+            Some(v) => v.as_array().ok_or_else(|| type_error("fixes", "an array of fixes"))?,
+        };
+        if list.is_empty() {
+            return Err(ApiError::new(ErrorCode::InvalidField, "fixes must hold at least one fix").field("fixes"));
+        }
+        if list.len() > MAX_BATCH_FIXES {
+            return Err(ApiError::new(
+                ErrorCode::UnprocessableRequest,
+                format!("a batch holds at most {MAX_BATCH_FIXES} fixes; split it"),
+            )
+            .field("fixes")
+            .with("max_fixes", MAX_BATCH_FIXES)
+            .with("fixes", list.len()));
+        }
+        let mut fixes = Vec::with_capacity(list.len());
+        for (i, v) in list.iter().enumerate() {
+            let path = format!("fixes[{i}]");
+            let o = v.as_object().ok_or_else(|| type_error(&path, "an object"))?;
+            fixes.push(BallFix::from_object(o, &format!("{path}."))?);
+        }
+        Ok(SetBallsRequest { session_id, fixes })
+    }
+}
+
+/// Answer of `set_ball_locations`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetBallsResponse {
+    pub hole_state: HoleState,
+    /// Fixes classified and stepped.
+    pub applied: u32,
+    /// Fixes whose `seq` was already accepted (acknowledged, not applied).
+    pub skipped_duplicates: u32,
+}
+
 /// `POST /api/get_hole_advice`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdviceRequest {

@@ -96,6 +96,15 @@ impl Platform {
                 self.sessions.insert(req.session_id, rec);
                 Ok((200, serde_json::to_value(resp).unwrap()))
             }
+            "set_ball_locations" => {
+                let req: api::SetBallsRequest = api::decode(body)?;
+                let mut rec = self.load(&req.session_id, now)?;
+                let hole = self.hole(&rec.course_id, rec.hole_id)?;
+                let (applied, skipped_duplicates) = session::set_balls(&mut rec, &req.fixes, &hole, &self.config, now)?;
+                let resp = api::SetBallsResponse { hole_state: session::hole_state(&rec), applied, skipped_duplicates };
+                self.sessions.insert(req.session_id, rec);
+                Ok((200, serde_json::to_value(resp).unwrap()))
+            }
             "get_hole_advice" => {
                 let req: AdviceRequest = api::decode(body)?;
                 let rec = self.load(&req.session_id, now)?;

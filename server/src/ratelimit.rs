@@ -72,7 +72,7 @@ pub fn group_of(method: &axum::http::Method, path: &str) -> Option<&'static str>
     match path {
         "/api/session/start" => Some("start"),
         "/api/session/set_cup_location" => Some("set_cup_location"),
-        "/api/session/set_ball_location" => Some("set_ball_location"),
+        "/api/session/set_ball_location" | "/api/session/set_ball_locations" => Some("set_ball_location"),
         "/api/get_hole_advice" => Some("get_hole_advice"),
         "/api/sessions" => Some("admin"),
         p if p.starts_with("/runs/") || p == "/runs/v1" => Some("admin"),

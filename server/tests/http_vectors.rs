@@ -92,6 +92,7 @@ async fn replay(store_env: &[(String, String)]) -> (usize, usize) {
                 "start" => c.post(server.url("/api/session/start")),
                 "set_cup_location" => c.post(server.url("/api/session/set_cup_location")),
                 "set_ball_location" => c.post(server.url("/api/session/set_ball_location")),
+                "set_ball_locations" => c.post(server.url("/api/session/set_ball_locations")),
                 "get_session" => c.get(server.url(&format!("/api/session/{path_id}"))),
                 "delete_session" => c.delete(server.url(&format!("/api/session/{path_id}"))),
                 "get_hole_advice" => c.post(server.url("/api/get_hole_advice")),

@@ -510,6 +510,22 @@ impl HoleTracker {
         Ok(to_js(&answer))
     }
 
+    /// `POST /api/session/set_ball_locations` locally (a batch, atomically):
+    /// `{hole_state, applied, skipped_duplicates}`.
+    #[wasm_bindgen(js_name = setBallLocationsWire, unchecked_return_type = "WireJson")]
+    pub fn set_ball_locations_wire(&mut self, body: &str, now_ms: f64) -> Result<JsValue, JsValue> {
+        let now = now_ms.max(0.0) as u64;
+        let req: api::SetBallsRequest = api::decode(body.as_bytes()).map_err(js_error)?;
+        let mut rec = self.live(Some(&req.session_id), now).map_err(js_error)?;
+        let hole = self.hole(rec.hole_id).map_err(js_error)?;
+        let (applied, skipped_duplicates) =
+            session::set_balls(&mut rec, &req.fixes, hole, &self.config, now).map_err(js_error)?;
+        self.applied = applied > 0;
+        let answer = api::SetBallsResponse { hole_state: session::hole_state(&rec), applied, skipped_duplicates };
+        self.rec = Some(rec);
+        Ok(to_js(&answer))
+    }
+
     /// `POST /api/session/set_cup_location` locally: `{hole_state}`.
     #[wasm_bindgen(js_name = setCupLocationWire, unchecked_return_type = "WireJson")]
     pub fn set_cup_location_wire(&mut self, body: &str, now_ms: f64) -> Result<JsValue, JsValue> {

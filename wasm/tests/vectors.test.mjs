@@ -103,6 +103,7 @@ for (const file of files) {
             break;
           }
           case 'set_ball_location': [status, reply] = answer(() => tracker.setBallLocationWire(body, now)); break;
+          case 'set_ball_locations': [status, reply] = answer(() => tracker.setBallLocationsWire(body, now)); break;
           case 'set_cup_location': [status, reply] = answer(() => tracker.setCupLocationWire(body, now)); break;
           case 'get_session': [status, reply] = answer(() => tracker.getSessionWire(pathId, now)); break;
           case 'delete_session': [status, reply] = answer(() => tracker.deleteSessionWire(pathId, now)); break;

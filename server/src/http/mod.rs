@@ -285,6 +285,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/session/start", post(session::start))
         .route("/api/session/set_cup_location", post(session::set_cup))
         .route("/api/session/set_ball_location", post(session::set_ball))
+        .route("/api/session/set_ball_locations", post(session::set_balls))
         .route("/api/session/{session_id}", get(session::get).delete(session::remove))
         .route("/api/get_hole_advice", post(advice::get_hole_advice))
         .route("/api/sessions", get(admin::sessions))

@@ -150,6 +150,27 @@ pub async fn set_ball(
     Ok(ok(SetBallResponse { hole_state: session::hole_state(&rec), applied }))
 }
 
+pub async fn set_balls(
+    state: AppStateRef,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<greenside_core::api::SetBallsRequest>,
+) -> HttpResult<Response> {
+    let now = now_ms(&state, &headers);
+    let rules = &state.settings.rules;
+    let (rec, (applied, skipped)) = update(&state, &req.session_id, now, |rec, hole| {
+        let counts = session::set_balls(rec, &req.fixes, hole, rules, now)?;
+        Ok((counts, counts.0 > 0))
+    })
+    .await?;
+    state.metrics.fixes.inc_by(u64::from(applied));
+    state.metrics.duplicate_fixes.inc_by(u64::from(skipped));
+    Ok(ok(greenside_core::api::SetBallsResponse {
+        hole_state: session::hole_state(&rec),
+        applied,
+        skipped_duplicates: skipped,
+    }))
+}
+
 pub async fn get(state: AppStateRef, headers: HeaderMap, PathParam(id): PathParam) -> HttpResult<Response> {
     let now = now_ms(&state, &headers);
     let rec = load_live(&state, &id, now).await?;
