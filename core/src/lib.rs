@@ -30,6 +30,7 @@ extern crate alloc;
 
 pub mod advice;
 pub mod api;
+pub mod catalog;
 pub mod classify;
 pub mod config;
 pub mod contract;
@@ -44,6 +45,7 @@ pub mod hysteresis;
 pub mod index;
 pub mod plot;
 pub mod run;
+pub mod service;
 pub mod session;
 pub mod validate;
 

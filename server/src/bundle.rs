@@ -9,70 +9,13 @@
 //! `greenside replay <bundle.json>` recomputes the decision with the core and
 //! says whether it matches.
 
-use greenside_core::advice::AdviceDecision;
-use greenside_core::config::Config;
-use greenside_core::frame::FrameDescription;
-use greenside_core::hysteresis::Hysteresis;
-use greenside_core::run::RunRecord;
-use greenside_core::session::SessionRecord;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-/// Layout version of a bundle file.
-pub const BUNDLE_VERSION: u32 = 1;
-/// What replaces a secret in a bundle.
-pub const REDACTED: &str = "[REDACTED]";
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Downstream {
-    pub service: String,
-    pub url: Option<String>,
-    /// Request headers as sent, secrets replaced by [`REDACTED`].
-    pub request_headers: serde_json::Map<String, Value>,
-    pub request_body: Value,
-    pub response_status: Option<u16>,
-    pub response_body: Option<Value>,
-    pub error: Option<Value>,
-    pub latency_ms: Option<u64>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Bundle {
-    pub bundle_version: u32,
-    pub greenside_version: String,
-    pub contract_version: String,
-    pub run: RunRecord,
-    pub request: Value,
-    pub now_ms: u64,
-    pub rules: Config,
-    pub course: CourseRef,
-    /// The session exactly as the decision read it.
-    pub session_before: SessionRecord,
-    pub hysteresis_before: Hysteresis,
-    pub hysteresis_after: Option<Hysteresis>,
-    pub classification: Option<Value>,
-    pub frames: Frames,
-    pub decision: Option<AdviceDecision>,
-    pub downstream: Option<Downstream>,
-    pub fallback_used: bool,
-    pub total_ms: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CourseRef {
-    pub course_id: String,
-    pub hole_id: u32,
-    pub dataset_version: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Frames {
-    /// The hole frame classification uses (x east, y north).
-    pub hole: FrameDescription,
-    /// The green frame of the downstream request.
-    pub green: FrameDescription,
-}
+pub use greenside_core::service::{
+    BUNDLE_VERSION, Bundle, BundleCourse as CourseRef, BundleDownstream as Downstream, BundleFrames as Frames, REDACTED,
+};
 
 pub fn path_for(dir: &Path, run_id: &str) -> PathBuf {
     dir.join(format!("{run_id}.json"))

@@ -16,70 +16,16 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Route groups with their own limits.
-pub const GROUPS: &[&str] =
-    &["default", "start", "set_cup_location", "set_ball_location", "get_hole_advice", "session_read", "admin"];
+pub use greenside_core::service::{DEFAULT_RATE_LIMITS as DEFAULT_LIMITS, Limit};
 
-/// Defaults: a phone sends about one fix a second; bursts cover reconnects.
-pub const DEFAULT_LIMITS: &str =
-    "default=600/60:100,start=60/60:20,set_ball_location=600/60:120,get_hole_advice=120/60:30,admin=600/60:100";
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Limit {
-    pub limit: u32,
-    pub period_ms: u64,
-    pub burst: u32,
-    pub gcra: Gcra,
-}
-
-/// Parses `RATE_LIMITS`; every group without an entry uses `default`.
+/// Parses `RATE_LIMITS` (core's parser; the edge worker uses the same).
 pub fn parse_limits(spec: &str) -> Result<HashMap<&'static str, Limit>, String> {
-    let mut out = HashMap::new();
-    for entry in spec.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let (group, rest) =
-            entry.split_once('=').ok_or_else(|| format!("`{entry}`: expected group=limit/period_s[:burst]"))?;
-        let group =
-            *GROUPS.iter().find(|g| **g == group.trim()).ok_or_else(|| format!("unknown route group `{group}`"))?;
-        let (rate, burst) = match rest.split_once(':') {
-            Some((r, b)) => (r, Some(b)),
-            None => (rest, None),
-        };
-        let (limit, period) = rate.split_once('/').ok_or_else(|| format!("`{entry}`: expected limit/period_s"))?;
-        let limit: u32 = limit.trim().parse().map_err(|_| format!("`{entry}`: limit must be a whole number"))?;
-        let period_s: f64 =
-            period.trim().trim_end_matches('s').parse().map_err(|_| format!("`{entry}`: period must be seconds"))?;
-        if !(period_s.is_finite() && period_s > 0.0 && period_s <= 86_400.0) {
-            return Err(format!("`{entry}`: period must be in (0, 86400] seconds"));
-        }
-        let burst: u32 = match burst {
-            Some(b) => b.trim().parse().map_err(|_| format!("`{entry}`: burst must be a whole number"))?,
-            None => limit.max(1),
-        };
-        let period_ms = (period_s * 1000.0).round() as u64;
-        let gcra = Gcra::new(limit, period_ms, burst)
-            .ok_or_else(|| format!("`{entry}`: limit and burst must be at least 1"))?;
-        out.insert(group, Limit { limit, period_ms, burst, gcra });
-    }
-    if !out.contains_key("default") {
-        let d = parse_limits("default=600/60:100")?;
-        out.extend(d);
-    }
-    Ok(out)
+    greenside_core::service::parse_rate_limits(spec).map(|m| m.into_iter().collect())
 }
 
 /// The route group of a request path.
 pub fn group_of(method: &axum::http::Method, path: &str) -> Option<&'static str> {
-    match path {
-        "/api/session/start" => Some("start"),
-        "/api/session/set_cup_location" => Some("set_cup_location"),
-        "/api/session/set_ball_location" | "/api/session/set_ball_locations" => Some("set_ball_location"),
-        "/api/get_hole_advice" => Some("get_hole_advice"),
-        "/api/sessions" => Some("admin"),
-        p if p.starts_with("/runs/") || p == "/runs/v1" => Some("admin"),
-        p if p.starts_with("/api/session/") && method == axum::http::Method::GET => Some("session_read"),
-        p if p.starts_with("/api/") => Some("default"),
-        _ => None,
-    }
+    greenside_core::service::rate_limit_group(method.as_str(), path)
 }
 
 /// What the limiter decided, with the numbers for the headers.
@@ -164,18 +110,6 @@ pub fn client_of(headers: &axum::http::HeaderMap, trusted: Option<&str>, peer: O
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn limits_parse_and_name_the_problem() {
-        let l = parse_limits("start=10/60:5, set_ball_location=2/1s").unwrap();
-        assert_eq!((l["start"].limit, l["start"].period_ms, l["start"].burst), (10, 60_000, 5));
-        assert_eq!(l["set_ball_location"].burst, 2);
-        assert!(l.contains_key("default"));
-        for bad in ["nowhere=1/1", "start=0/1", "start=1/0", "start", "start=1/1:x", "start=1/-1"] {
-            assert!(parse_limits(bad).is_err(), "{bad}");
-        }
-        assert!(parse_limits(DEFAULT_LIMITS).is_ok());
-    }
 
     #[test]
     fn clients_are_limited_separately_and_the_table_is_bounded() {

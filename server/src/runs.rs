@@ -8,65 +8,13 @@
 //! Only the request that created a run writes it, so a plain overwrite is safe.
 
 use crate::store::StoreError;
-use greenside_core::run::{RunRecord, RunStatus};
+use greenside_core::run::RunRecord;
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
-use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-/// Filters of `GET /runs/v1`.
-#[derive(Debug, Clone, Default)]
-pub struct RunFilter {
-    pub status: Option<RunStatus>,
-    pub plan_type: Option<greenside_core::advice::PlanType>,
-    pub course_id: Option<String>,
-    pub created_from_ms: Option<u64>,
-    pub created_to_ms: Option<u64>,
-}
-
-impl RunFilter {
-    pub fn matches(&self, r: &RunRecord) -> bool {
-        self.status.is_none_or(|s| r.status == s)
-            && self.plan_type.is_none_or(|p| r.plan_type == Some(p))
-            && self.course_id.as_deref().is_none_or(|c| r.course_id == c)
-            && self.created_from_ms.is_none_or(|t| r.created_at_ms >= t)
-            && self.created_to_ms.is_none_or(|t| r.created_at_ms < t)
-    }
-}
-
-/// Position in the newest-first order: runs strictly after `(created_at_ms, run_id)`.
-pub type RunCursor = (u64, String);
-
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct PruneReport {
-    pub scanned: u64,
-    pub deleted: u64,
-    pub kept: u64,
-    /// The deleted run ids (debug bundles are removed with them).
-    #[serde(skip)]
-    pub deleted_ids: Vec<String>,
-}
-
-/// Which terminal runs a prune deletes: older than `max_age_ms`, or beyond
-/// the newest `max_runs` runs. Non-terminal runs are always kept.
-pub fn prune_plan(
-    all_newest_first: &[RunRecord],
-    max_runs: Option<u64>,
-    max_age_ms: Option<u64>,
-    now_ms: u64,
-) -> Vec<String> {
-    all_newest_first
-        .iter()
-        .enumerate()
-        .filter(|(i, r)| {
-            let too_many = max_runs.is_some_and(|m| *i as u64 >= m);
-            let too_old = max_age_ms.is_some_and(|a| now_ms.saturating_sub(r.created_at_ms) > a);
-            r.status.is_terminal() && (too_many || too_old)
-        })
-        .map(|(_, r)| r.run_id.clone())
-        .collect()
-}
+pub use greenside_core::service::{PruneReport, RunCursor, RunFilter, prune_plan};
 
 #[derive(Debug, Clone)]
 pub enum RunStore {
@@ -151,33 +99,12 @@ impl RunStore {
         }
     }
 
-    /// One page, newest first, after `cursor`.
+    /// One page, newest first, after the query's cursor.
     pub async fn list(
         &self,
-        filter: &RunFilter,
-        cursor: Option<&RunCursor>,
-        limit: usize,
+        q: &greenside_core::service::RunsQuery,
     ) -> Result<(Vec<RunRecord>, Option<RunCursor>), StoreError> {
-        let all = self.all().await?;
-        let mut page = Vec::new();
-        let mut more = false;
-        for r in all.into_iter() {
-            if let Some((t, id)) = cursor {
-                if (r.created_at_ms, &r.run_id) >= (*t, id) {
-                    continue;
-                }
-            }
-            if !filter.matches(&r) {
-                continue;
-            }
-            if page.len() == limit {
-                more = true;
-                break;
-            }
-            page.push(r);
-        }
-        let next = if more { page.last().map(|r| (r.created_at_ms, r.run_id.clone())) } else { None };
-        Ok((page, next))
+        Ok(greenside_core::service::runs_page(self.all().await?, q))
     }
 
     /// Deletes terminal runs beyond `max_runs` or older than `max_age_ms`.
@@ -220,6 +147,7 @@ impl RunStore {
 mod tests {
     use super::*;
     use greenside_core::error::ErrorCode;
+    use greenside_core::run::RunStatus;
 
     fn run(i: u64, status: RunStatus) -> RunRecord {
         let mut r = RunRecord::new(format!("run_{i:032x}"), "gs_x".into(), "riverside".into(), 1, i * 1000);

@@ -4,9 +4,8 @@
 //! clearly flagged built-in fallback plan.
 
 use super::session::{load_live, update};
-use super::{ApiJson, AppStateRef, HttpResult, error_response, now_ms, ok};
+use super::{ApiJson, AppStateRef, HttpResult, now_ms, ok};
 use crate::clock::system_now_ms;
-use crate::downstream::service_name;
 use crate::random_bytes;
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -14,8 +13,9 @@ use greenside_core::advice::PlanType;
 use greenside_core::api::AdviceRequest;
 use greenside_core::error::ErrorCode;
 use greenside_core::run::{RunRecord, run_id_from_random};
+use greenside_core::service::{self, service_name};
 use greenside_core::session;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 struct BundleCtx<'a> {
     state: &'a crate::AppState,
@@ -26,7 +26,7 @@ struct BundleCtx<'a> {
     t_start: std::time::Instant,
 }
 
-type Outcome = Result<crate::downstream::Answer, crate::downstream::Failure>;
+type Outcome = service::CallOutcome;
 
 /// Writes the run's debug bundle when enabled. A write failure is logged;
 /// the advice answer does not depend on it.
@@ -43,39 +43,21 @@ async fn write_bundle(
     }
     let downstream = match (decision, call) {
         (Some(d), Some((cfg, outcome))) => {
-            let mut request_headers = serde_json::Map::new();
-            request_headers.insert("content-type".into(), "application/json".into());
-            if cfg.api_key.is_some() {
-                request_headers.insert("X-API-Key".into(), crate::bundle::REDACTED.into());
-            }
-            let (response_status, response_body, error, latency_ms) = match outcome {
-                Ok(a) => (Some(a.status), Some(a.plan.clone()), None, Some(a.latency_ms)),
-                Err(f) => (f.status, None, serde_json::to_value(&f.error).ok(), f.latency_ms),
-            };
-            Some(crate::bundle::Downstream {
-                service: service_name(d.plan_type).into(),
-                url: cfg.url.as_ref().map(|u| format!("{u}{}", d.plan_type.path())),
-                request_headers,
-                request_body: serde_json::to_value(&d.request).unwrap_or(Value::Null),
-                response_status,
-                response_body,
-                error,
-                latency_ms,
-            })
+            Some(service::BundleDownstream::of(d, cfg.url.as_deref(), cfg.api_key.is_some(), outcome))
         }
         _ => None,
     };
     let version =
         ctx.state.catalog.registry.as_ref().ok().and_then(|r| r.get(&ctx.rec.course_id)).map(|d| d.version.clone());
-    let bundle = crate::bundle::Bundle {
-        bundle_version: crate::bundle::BUNDLE_VERSION,
+    let bundle = service::Bundle {
+        bundle_version: service::BUNDLE_VERSION,
         greenside_version: env!("CARGO_PKG_VERSION").into(),
         contract_version: greenside_core::API_CONTRACT_VERSION.into(),
         run: run.clone(),
         request: serde_json::to_value(ctx.req).unwrap_or(Value::Null),
         now_ms: ctx.now,
         rules: s.rules.clone(),
-        course: crate::bundle::CourseRef {
+        course: service::BundleCourse {
             course_id: ctx.rec.course_id.clone(),
             hole_id: ctx.rec.hole_id,
             dataset_version: version,
@@ -84,7 +66,7 @@ async fn write_bundle(
         hysteresis_before: ctx.rec.hysteresis,
         hysteresis_after: after.map(|r| r.hysteresis),
         classification: ctx.rec.ball.as_ref().and_then(|b| serde_json::to_value(b.classification).ok()),
-        frames: crate::bundle::Frames { hole: ctx.hole.frame().describe(), green: ctx.hole.green_frame().describe() },
+        frames: service::BundleFrames { hole: ctx.hole.frame().describe(), green: ctx.hole.green_frame().describe() },
         decision: decision.cloned(),
         downstream,
         fallback_used: run.fallback_used,
@@ -182,42 +164,16 @@ pub async fn get_hole_advice(
     let ctx = BundleCtx { state: &state, req: &req, rec: &rec, hole: &hole, now, t_start };
     write_bundle(&ctx, &run, Some(&decision), Some((cfg, &outcome)), after.as_ref()).await;
 
-    let mut body = json!({
-        "plan_type": decision.plan_type,
-        "surface_state": decision.surface_state,
-        "reason": decision.reason,
-        "routing": {"plan_type": decision.plan_type, "surface_state": decision.surface_state, "reason": decision.reason, "service": service},
-        "request": decision.request,
-        "fallback": decision.fallback,
-        "run_id": run.run_id,
-        "run_status": run.status,
-        "hole_state": hole_state,
-    });
+    let mut plot = None;
     if req.want_plot {
         let raw = state.catalog.course(&rec.course_id).ok().and_then(|c| c.course.hole(rec.hole_id).cloned());
         if let Some(raw) = raw {
             let (b, c) = (decision.request.ball_wgs84, decision.request.cup_wgs84);
-            let svg = greenside_core::plot::hole_svg(&raw, hole.frame(), Some(c), Some(b), Some((b, c)));
-            body["plot"] = json!({"format": "svg", "svg": svg});
+            plot = Some(greenside_core::plot::hole_svg(&raw, hole.frame(), Some(c), Some(b), Some((b, c))));
         }
     }
-    match outcome {
-        Ok(a) => {
-            body["plan"] = a.plan;
-            body["fallback_used"] = Value::Bool(false);
-            body["downstream"] = json!({"service": service, "status": a.status, "latency_ms": a.latency_ms});
-            Ok(ok(body))
-        }
-        Err(f) => {
-            body["plan"] = Value::Null;
-            body["fallback_used"] = Value::Bool(true);
-            body["downstream"] =
-                json!({"service": service, "status": f.status, "latency_ms": f.latency_ms, "error_code": f.error.code});
-            let err = f.error.with("run_id", run.run_id.as_str());
-            let mut resp = error_response(&err);
-            body["error"] = serde_json::to_value(&err).unwrap_or(Value::Null);
-            *resp.body_mut() = axum::body::Body::from(body.to_string());
-            Ok(resp)
-        }
-    }
+    let (status, body) = service::advice_body(&decision, &run, hole_state.as_ref(), plot, &outcome);
+    let mut resp = ok(body);
+    *resp.status_mut() = axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::BAD_GATEWAY);
+    Ok(resp)
 }

@@ -48,11 +48,7 @@ pub async fn report(state: &AppState) -> (Value, &'static str) {
     } else {
         "healthy"
     };
-    let course_errors: Vec<Value> = cat
-        .courses
-        .iter()
-        .filter_map(|(id, c)| c.as_ref().err().map(|e| json!({"course_id": id, "code": e.code, "message": e.message})))
-        .collect();
+    let course_errors = cat.course_errors();
     let registry = json!({
         "loaded": cat.loaded(),
         "source": cat.source,

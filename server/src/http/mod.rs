@@ -224,27 +224,19 @@ async fn rate_limit(State(state): State<Arc<AppState>>, req: Request, next: Next
     let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
     let client = crate::ratelimit::client_of(req.headers(), state.settings.trusted_proxy_header.as_deref(), peer);
     let v = limiter.check(group, &client, crate::clock::system_now_ms());
-    let policy = format!("{};w={}", v.limit.limit, v.limit.period_ms.div_ceil(1000));
-    let reset_s = v.retry_after_ms.div_ceil(1000);
+    let (policy, ratelimit) = greenside_core::service::rate_limit_headers(&v.limit, v.remaining, v.retry_after_ms);
     let mut resp = if v.allowed {
         next.run(req).await
     } else {
         tracing::info!(%client, group, "rate limited");
         state.metrics.rate_limited.inc();
-        error_response(
-            &ApiError::new(ErrorCode::RateLimited, format!("too many requests; retry in {reset_s} s"))
-                .with("retry_after_s", reset_s.max(1))
-                .with("limit", v.limit.limit)
-                .with("period_s", v.limit.period_ms.div_ceil(1000)),
-        )
+        error_response(&greenside_core::service::rate_limited(&v.limit, v.retry_after_ms))
     };
     let h = resp.headers_mut();
     if let Ok(p) = HeaderValue::from_str(&policy) {
         h.insert("ratelimit-policy", p);
     }
-    if let Ok(r) =
-        HeaderValue::from_str(&format!("limit={}, remaining={}, reset={}", v.limit.limit, v.remaining, reset_s))
-    {
+    if let Ok(r) = HeaderValue::from_str(&ratelimit) {
         h.insert("ratelimit", r);
     }
     resp

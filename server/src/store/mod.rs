@@ -34,35 +34,7 @@ pub enum SaveOutcome {
     Missing,
 }
 
-/// A row of the admin session listing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SessionSummary {
-    pub session_id: String,
-    pub session_number: u64,
-    pub course_id: String,
-    pub hole_id: u32,
-    pub surface_state: greenside_core::hysteresis::GreenState,
-    pub fix_count: u64,
-    pub created_at_ms: u64,
-    pub updated_at_ms: u64,
-    pub expires_at_ms: u64,
-}
-
-impl From<&SessionRecord> for SessionSummary {
-    fn from(r: &SessionRecord) -> Self {
-        SessionSummary {
-            session_id: r.session_id.clone(),
-            session_number: r.session_number,
-            course_id: r.course_id.clone(),
-            hole_id: r.hole_id,
-            surface_state: r.hysteresis.committed,
-            fix_count: r.fix_count,
-            created_at_ms: r.created_at_ms,
-            updated_at_ms: r.updated_at_ms,
-            expires_at_ms: r.expires_at_ms,
-        }
-    }
-}
+pub use greenside_core::service::SessionSummary;
 
 /// One page of live sessions in `session_number` order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -72,16 +44,7 @@ pub struct Page {
     pub next_after: Option<u64>,
 }
 
-/// Counters shared by every instance on the same store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Counters {
-    /// The last `session_number` handed out.
-    pub session_number: u64,
-    /// Sessions ever created.
-    pub total_sessions: u64,
-    /// Sessions currently stored (expired ones may linger until swept).
-    pub active_sessions: u64,
-}
+pub use greenside_core::service::Counters;
 
 /// The session store contract.
 pub trait SessionStore: Send + Sync + 'static {
