@@ -1,0 +1,45 @@
+//! greenside on Cloudflare Workers.
+//!
+//! The worker is glue, as the native server is: it decodes with core, calls
+//! core, persists what core returns and encodes core's answers. Where state
+//! lives:
+//!
+//! - one `SessionObject` Durable Object per session (named by the session id)
+//!   holds the session record, JSON exactly as the native stores hold it; its
+//!   single-threaded execution orders the writes of one session, and its alarm
+//!   deletes everything when the sliding TTL runs out;
+//! - one `Directory` Durable Object hands out `session_number`, keeps the
+//!   totals and the index the admin listing pages through;
+//! - one `RunLog` Durable Object keeps the advice runs (ordered listing,
+//!   cursors, prune); debug bundles go to R2 (`BUNDLES`);
+//! - one `RateLimiter` Durable Object per client address runs core's GCRA;
+//! - course data comes from KV (`COURSES`), parsed once per isolate.
+
+// The Durable Object structs hold `State`/`Env`, which have no `Debug`.
+#![allow(missing_debug_implementations)]
+
+mod advice;
+mod catalog;
+mod directory;
+mod http;
+mod limiter;
+mod runs;
+mod session_object;
+mod settings;
+
+use worker::{Context, Env, Request, Response, event};
+
+pub use directory::Directory;
+pub use limiter::RateLimiter;
+pub use runs::RunLog;
+pub use session_object::SessionObject;
+
+#[event(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    http::handle(req, env).await
+}

@@ -1,0 +1,185 @@
+//! The `RunLog` Durable Object (one instance, named `runs`): advice runs in
+//! the same newest-first order, filters, cursors and prune as the native
+//! server (core's `service` functions). Debug bundles live in R2 (`BUNDLES`,
+//! key `bundles/{run_id}.json`).
+//!
+//! ```text
+//! r:{created_at_ms:016x}:{run_id}   the run as JSON (listing order)
+//! id:{run_id}                       its r: key
+//! ```
+//! Runs are written only by the request that created them; one object keeps
+//! the listing consistent (R2 or KV listings carry no bodies and KV's are
+//! eventually consistent). One object serves about a thousand calls a second,
+//! and each advice call makes three: shard by day if that is ever too few.
+
+use crate::http::{Internal, internal_response};
+use greenside_core::error::{ApiError, ErrorCode};
+use greenside_core::run::RunRecord;
+use greenside_core::service::{self, PruneReport};
+use serde_json::{Value, json};
+use worker::{DurableObject, Env, ListOptions, Request, Response, State, durable_object};
+
+pub const BINDING: &str = "RUNS";
+pub const BUCKET: &str = "BUNDLES";
+const NAME: &str = "runs";
+
+#[durable_object]
+pub struct RunLog {
+    state: State,
+}
+
+fn storage_error(e: worker::Error) -> ApiError {
+    ApiError::new(ErrorCode::SessionStoreUnavailable, format!("Durable Object storage failed: {e}"))
+}
+
+fn order_key(r: &RunRecord) -> String {
+    format!("r:{:016x}:{}", r.created_at_ms, r.run_id)
+}
+
+impl RunLog {
+    /// Every run, newest first (`created_at_ms` desc, then `run_id` desc).
+    async fn all(&self) -> Result<Vec<RunRecord>, ApiError> {
+        let map = self
+            .state
+            .storage()
+            .list_with_options(ListOptions::new().prefix("r:").reverse(true))
+            .await
+            .map_err(storage_error)?;
+        let mut out = Vec::new();
+        let mut bad = None;
+        map.for_each(&mut |value, _| match value.as_string().map(|t| serde_json::from_str::<RunRecord>(&t)) {
+            Some(Ok(r)) => out.push(r),
+            _ => bad = Some(()),
+        });
+        if bad.is_some() {
+            return Err(ApiError::new(ErrorCode::SessionStoreUnavailable, "a stored run is unreadable"));
+        }
+        out.sort_by(|a, b| (b.created_at_ms, &b.run_id).cmp(&(a.created_at_ms, &a.run_id)));
+        Ok(out)
+    }
+
+    async fn handle(&self, call: Internal) -> Result<Value, ApiError> {
+        let storage = self.state.storage();
+        match call.op.as_str() {
+            "put" => {
+                let run: RunRecord = serde_json::from_value(call.body)
+                    .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("bad run: {e}")))?;
+                let text = serde_json::to_string(&run).map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))?;
+                let k = order_key(&run);
+                storage.put(&k, text).await.map_err(storage_error)?;
+                storage.put(&format!("id:{}", run.run_id), k).await.map_err(storage_error)?;
+                Ok(json!({}))
+            }
+            "get" => {
+                let id = call.body["run_id"].as_str().unwrap_or_default();
+                let Some(k) = storage.get::<String>(&format!("id:{id}")).await.map_err(storage_error)? else {
+                    return Ok(Value::Null);
+                };
+                let text: Option<String> = storage.get(&k).await.map_err(storage_error)?;
+                Ok(text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null))
+            }
+            "all" => Ok(json!(self.all().await?)),
+            "prune" => {
+                let all = self.all().await?;
+                let max_runs = call.body["max_runs"].as_u64();
+                let max_age_ms = call.body["max_age_ms"].as_u64();
+                let doomed = service::prune_plan(&all, max_runs, max_age_ms, call.now_ms);
+                let by_id: std::collections::HashMap<&str, &RunRecord> =
+                    all.iter().map(|r| (r.run_id.as_str(), r)).collect();
+                let mut keys = Vec::new();
+                for id in &doomed {
+                    if let Some(r) = by_id.get(id.as_str()) {
+                        keys.push(order_key(r));
+                        keys.push(format!("id:{id}"));
+                    }
+                }
+                for chunk in keys.chunks(128) {
+                    storage.delete_multiple(chunk.to_vec()).await.map_err(storage_error)?;
+                }
+                let (scanned, deleted) = (all.len() as u64, doomed.len() as u64);
+                Ok(json!({"scanned": scanned, "deleted": deleted, "kept": scanned - deleted, "deleted_ids": doomed}))
+            }
+            other => Err(ApiError::new(ErrorCode::InternalError, format!("unknown op {other}"))),
+        }
+    }
+}
+
+impl DurableObject for RunLog {
+    fn new(state: State, _env: Env) -> Self {
+        RunLog { state }
+    }
+
+    async fn fetch(&self, req: Request) -> worker::Result<Response> {
+        match Internal::read(req).await {
+            Ok(call) => internal_response(self.handle(call).await),
+            Err(e) => internal_response(Err(e)),
+        }
+    }
+}
+
+async fn call(env: &Env, op: &str, now_ms: u64, body: Value) -> Result<Value, ApiError> {
+    crate::http::call_object(env, BINDING, NAME, &Internal::new(op, "", now_ms, body)).await
+}
+
+pub async fn put(env: &Env, run: &RunRecord) -> Result<(), ApiError> {
+    call(env, "put", 0, json!(run)).await.map(|_| ())
+}
+
+pub async fn get(env: &Env, run_id: &str) -> Result<Option<RunRecord>, ApiError> {
+    let v = call(env, "get", 0, json!({"run_id": run_id})).await?;
+    Ok(serde_json::from_value(v).ok())
+}
+
+pub async fn all(env: &Env) -> Result<Vec<RunRecord>, ApiError> {
+    let v = call(env, "all", 0, Value::Null).await?;
+    serde_json::from_value(v).map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))
+}
+
+pub async fn prune(env: &Env, max_runs: u64, max_age_ms: u64, now_ms: u64) -> Result<PruneReport, ApiError> {
+    let v = call(env, "prune", now_ms, json!({"max_runs": max_runs, "max_age_ms": max_age_ms})).await?;
+    let ids: Vec<String> = serde_json::from_value(v["deleted_ids"].clone()).unwrap_or_default();
+    Ok(PruneReport {
+        scanned: v["scanned"].as_u64().unwrap_or(0),
+        deleted: v["deleted"].as_u64().unwrap_or(0),
+        kept: v["kept"].as_u64().unwrap_or(0),
+        deleted_ids: ids,
+    })
+}
+
+fn bundle_key(run_id: &str) -> String {
+    format!("bundles/{run_id}.json")
+}
+
+/// Writes a debug bundle; a failure is logged, never fatal to the request.
+pub async fn write_bundle(env: &Env, bundle: &service::Bundle) {
+    let result = async {
+        let text = serde_json::to_vec_pretty(bundle).map_err(|e| e.to_string())?;
+        let bucket = env.bucket(BUCKET).map_err(|e| e.to_string())?;
+        bucket.put(bundle_key(&bundle.run.run_id), text).execute().await.map_err(|e| e.to_string())?;
+        Ok::<(), String>(())
+    }
+    .await;
+    if let Err(e) = result {
+        crate::http::log("warn", "debug bundle not written", &[("run_id", json!(bundle.run.run_id)), ("error", json!(e))]);
+    }
+}
+
+pub async fn read_bundle(env: &Env, run_id: &str) -> Option<Value> {
+    let bucket = env.bucket(BUCKET).ok()?;
+    let obj = bucket.get(bundle_key(run_id)).execute().await.ok()??;
+    let text = obj.body()?.text().await.ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Removes the bundles of pruned runs; returns how many went.
+pub async fn remove_bundles(env: &Env, run_ids: &[String]) -> usize {
+    let Ok(bucket) = env.bucket(BUCKET) else { return 0 };
+    let mut n = 0;
+    for id in run_ids {
+        let key = bundle_key(id);
+        if matches!(bucket.head(key.clone()).await, Ok(Some(_))) && bucket.delete(key).await.is_ok() {
+            n += 1;
+        }
+    }
+    n
+}

@@ -1,0 +1,149 @@
+//! The worker's settings: the same variable names and defaults as the native
+//! server (`server/src/settings.rs`), read from Worker vars and secrets
+//! (`wrangler.toml` `[vars]`, `wrangler secret put`, `--var` locally), once
+//! per isolate.
+
+use greenside_core::config::Config;
+use greenside_core::error::{ApiError, ErrorCode};
+use greenside_core::service::{self, Limit};
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use worker::Env;
+
+/// A downstream service.
+#[derive(Debug, Clone)]
+pub struct Downstream {
+    pub url: Option<String>,
+    pub timeout_ms: u64,
+    pub api_key: Option<String>,
+}
+
+#[derive(Debug)]
+pub struct Settings {
+    pub rules: Config,
+    pub putt_solver: Downstream,
+    pub tee_to_green: Downstream,
+    pub require_api_key: bool,
+    pub api_key: Option<String>,
+    pub admin_token: Option<String>,
+    pub debug_bundle_enabled: bool,
+    pub test_clock: bool,
+    pub runs_prune_max_runs: u64,
+    pub runs_prune_max_age_days: u64,
+    pub rate_limits: Option<BTreeMap<&'static str, Limit>>,
+    pub trusted_proxy_header: Option<String>,
+}
+
+/// A value from a var or a secret; blank counts as unset.
+pub fn lookup(env: &Env, k: &str) -> Option<String> {
+    let v = env.var(k).map(|v| v.to_string()).or_else(|_| env.secret(k).map(|s| s.to_string())).ok()?;
+    (!v.trim().is_empty()).then_some(v)
+}
+
+fn invalid(var: &str, reason: &str) -> ApiError {
+    ApiError::new(ErrorCode::InternalError, format!("the worker's configuration is invalid: {var}: {reason}"))
+        .with("variable", var)
+}
+
+fn parse_bool(var: &str, v: &str) -> Result<bool, ApiError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(invalid(var, "expected true or false")),
+    }
+}
+
+fn parse_secs(var: &str, v: &str) -> Result<u64, ApiError> {
+    match v.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 3600.0 => Ok((s * 1000.0).round() as u64),
+        _ => Err(invalid(var, "expected seconds in (0, 3600]")),
+    }
+}
+
+fn parse_u64(get: &dyn Fn(&str) -> Option<String>, var: &str, default: u64, min: u64, max: u64) -> Result<u64, ApiError> {
+    match get(var) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| invalid(var, &format!("expected a whole number in {min}..={max}"))),
+    }
+}
+
+impl Settings {
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ApiError> {
+        let rules = Config::from_lookup(&get).map_err(|e| invalid(e.variable, e.reason))?;
+        let flag = |k: &str, default: bool| get(k).map(|v| parse_bool(k, &v)).transpose().map(|v| v.unwrap_or(default));
+        let downstream = |url: &str, timeout: &str, key: &str, default_ms: u64| -> Result<Downstream, ApiError> {
+            Ok(Downstream {
+                url: get(url).map(|u| u.trim().trim_end_matches('/').to_string()),
+                timeout_ms: match get(timeout) {
+                    Some(v) => parse_secs(timeout, &v)?,
+                    None => default_ms,
+                },
+                api_key: get(key),
+            })
+        };
+        let require_api_key = flag("REQUIRE_API_KEY", false)?;
+        let api_key = get("API_KEY");
+        if require_api_key && api_key.is_none() {
+            return Err(invalid("API_KEY", "REQUIRE_API_KEY is on, so API_KEY must be set"));
+        }
+        let rate_limits = if flag("RATE_LIMIT_ENABLED", true)? {
+            let spec = get("RATE_LIMITS").unwrap_or_else(|| service::DEFAULT_RATE_LIMITS.to_string());
+            Some(service::parse_rate_limits(&spec).map_err(|e| invalid("RATE_LIMITS", &e))?)
+        } else {
+            None
+        };
+        Ok(Settings {
+            rules,
+            putt_solver: downstream("PUTT_SOLVER_URL", "PUTT_SOLVER_TIMEOUT_S", "PUTT_SOLVER_API_KEY", 4000)?,
+            tee_to_green: downstream("TEE_TO_GREEN_URL", "TEE_TO_GREEN_TIMEOUT_S", "TEE_TO_GREEN_API_KEY", 3000)?,
+            require_api_key,
+            api_key,
+            admin_token: get("ADMIN_TOKEN"),
+            debug_bundle_enabled: flag("DEBUG_BUNDLE_ENABLED", false)?,
+            test_clock: flag("GREENSIDE_TEST_CLOCK", false)?,
+            runs_prune_max_runs: parse_u64(&get, "RUNS_PRUNE_MAX_RUNS", 10_000, 1, u64::MAX)?,
+            runs_prune_max_age_days: parse_u64(&get, "RUNS_PRUNE_MAX_AGE_DAYS", 30, 0, 3650)?,
+            rate_limits,
+            trusted_proxy_header: get("TRUSTED_PROXY_HEADER").map(|h| h.trim().to_ascii_lowercase()),
+        })
+    }
+}
+
+thread_local! {
+    static SETTINGS: RefCell<Option<Rc<Settings>>> = const { RefCell::new(None) };
+    /// The test clock's latest time (as the native clock keeps it).
+    static LATEST_TEST_MS: Cell<u64> = const { Cell::new(0) };
+}
+
+/// This isolate's settings (vars do not change under a running isolate).
+pub fn get(env: &Env) -> Result<Rc<Settings>, ApiError> {
+    if let Some(s) = SETTINGS.with(|s| s.borrow().clone()) {
+        return Ok(s);
+    }
+    let s = Rc::new(Settings::from_lookup(|k| lookup(env, k))?);
+    SETTINGS.with(|c| *c.borrow_mut() = Some(s.clone()));
+    Ok(s)
+}
+
+/// Wall-clock milliseconds since the epoch.
+pub fn system_now_ms() -> u64 {
+    worker::Date::now().as_millis()
+}
+
+/// The request's `now_ms`: the test clock's header when enabled.
+pub fn now_ms(s: &Settings, header: Option<String>) -> u64 {
+    if s.test_clock {
+        if let Some(ms) = header.and_then(|h| h.trim().parse::<u64>().ok()) {
+            LATEST_TEST_MS.with(|l| l.set(l.get().max(ms)));
+            return ms;
+        }
+        return LATEST_TEST_MS.with(Cell::get);
+    }
+    system_now_ms()
+}
