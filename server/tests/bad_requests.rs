@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Server, client, start_session};
+use common::{Platform, client};
 use greenside_core::ErrorCode;
 use greenside_testkit::check_error_shape;
 use serde_json::Value;
@@ -331,9 +331,20 @@ fn catalogue(sid: &str) -> Vec<Case> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_bad_request_gets_its_code_and_the_server_stays_healthy() {
-    let s = Server::start(&[("ADMIN_TOKEN", "adm1n")]);
+    catalogue_on(Platform::Native).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_worker_answers_the_same_catalogue_the_same_way() {
+    catalogue_on(Platform::Worker).await;
+}
+
+async fn catalogue_on(platform: Platform) {
+    let s = platform.start(&[("ADMIN_TOKEN", "adm1n")]);
     let c = client();
-    let sid = start_session(&c, &s).await;
+    let (status, body) = common::post(&c, &s.url(START), &serde_json::from_str(common::START).unwrap()).await;
+    assert_eq!(status, 200, "{body}");
+    let sid = body["session_id"].as_str().unwrap().to_string();
     let cases = catalogue(&sid);
     assert!(cases.len() >= 40, "{} cases", cases.len());
     for (i, k) in cases.iter().enumerate() {
@@ -351,8 +362,13 @@ async fn every_bad_request_gets_its_code_and_the_server_stays_healthy() {
         let status = resp.status().as_u16();
         let ct = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
-        let label =
-            format!("case {i}: {} {} {:?}", k.method, k.path, String::from_utf8_lossy(&k.body[..k.body.len().min(80)]));
+        let label = format!(
+            "{}: case {i}: {} {} {:?}",
+            platform.name(),
+            k.method,
+            k.path,
+            String::from_utf8_lossy(&k.body[..k.body.len().min(80)])
+        );
         assert_eq!((status, body["error"]["code"].as_str()), (k.status, Some(k.code)), "{label}: {body}");
         assert!(ct.starts_with("application/json"), "{label}: content-type {ct}");
         check_error_shape(&body, status, |c| ErrorCode::from_code(c).map(ErrorCode::http_status))
@@ -378,4 +394,5 @@ async fn every_bad_request_gets_its_code_and_the_server_stays_healthy() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+    s.stop();
 }

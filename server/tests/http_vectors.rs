@@ -7,7 +7,7 @@
 mod common;
 
 use common::solver::{Mode, TestSolver};
-use common::{RedisServer, Server, client};
+use common::{Platform, RedisServer, client};
 use greenside_core::ErrorCode;
 use greenside_testkit::{check_error_shape, load_vectors, matches, step_body, substitute};
 use serde_json::Value;
@@ -61,7 +61,7 @@ fn totals() -> (usize, usize) {
     (steps.len(), deferred)
 }
 
-async fn replay(store_env: &[(String, String)]) -> (usize, usize) {
+async fn replay(platform: Platform, store_env: &[(String, String)]) -> (usize, usize) {
     let c = client();
     // Advice steps reach a real HTTP test double that checks the key and the body.
     let solver = TestSolver::start(Mode::Ok, Some("vector-key")).await;
@@ -77,7 +77,7 @@ async fn replay(store_env: &[(String, String)]) -> (usize, usize) {
         env.push(("PUTT_SOLVER_API_KEY".into(), "vector-key".into()));
         env.push(("TEE_TO_GREEN_API_KEY".into(), "vector-key".into()));
         let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let server = Server::start(&env_refs);
+        let server = platform.start(&env_refs);
         let mut sid = String::new();
         for (i, step) in v["steps"].as_array().unwrap().iter().enumerate() {
             let op = step["op"].as_str().unwrap();
@@ -107,7 +107,11 @@ async fn replay(store_env: &[(String, String)]) -> (usize, usize) {
             let resp = req.send().await.unwrap();
             let status = resp.status().as_u16();
             let reply: Value = resp.json().await.unwrap();
-            let where_ = format!("{name} step {i} ({op}) on {}", store_env.first().map_or("memory", |_| "redis"));
+            let where_ = format!(
+                "{name} step {i} ({op}) on {} {}",
+                platform.name(),
+                store_env.first().map_or("memory", |_| "redis")
+            );
             assert_eq!(u64::from(status), step["expect"]["status"].as_u64().unwrap(), "{where_}: {reply}");
             if let Some(expected) = step["expect"].get("body") {
                 if let Err(e) = matches(expected, &reply, "body") {
@@ -133,7 +137,7 @@ async fn replay(store_env: &[(String, String)]) -> (usize, usize) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn vectors_over_http_on_the_memory_store() {
-    let (replayed, deferred) = replay(&[]).await;
+    let (replayed, deferred) = replay(Platform::Native, &[]).await;
     eprintln!(
         "memory: replayed {replayed} steps; {deferred} get_hole_advice steps wait for the advice route (issue #4)"
     );
@@ -146,7 +150,7 @@ async fn vectors_over_http_on_the_memory_store() {
 async fn vectors_over_http_on_redis() {
     let redis = RedisServer::start();
     let env = vec![("SESSION_STORE_BACKEND".to_string(), "redis".to_string()), ("REDIS_URL".to_string(), redis.url())];
-    let (replayed, deferred) = replay(&env).await;
+    let (replayed, deferred) = replay(Platform::Native, &env).await;
     eprintln!(
         "redis: replayed {replayed} steps; {deferred} get_hole_advice steps wait for the advice route (issue #4)"
     );
@@ -154,4 +158,15 @@ async fn vectors_over_http_on_redis() {
     assert_eq!((replayed + deferred, deferred), (total, expect_deferred));
     // The records really live in Redis.
     assert!(redis.command(&["KEYS", "vectors:*"]).contains("vectors:"));
+}
+
+/// The same vectors, the same harness, against the edge worker in workerd:
+/// one Durable Object per session, course data from KV, advice through
+/// `fetch` to the same test double (which checks `X-API-Key`).
+#[tokio::test(flavor = "multi_thread")]
+async fn vectors_over_http_on_the_worker() {
+    let (replayed, deferred) = replay(Platform::Worker, &[]).await;
+    eprintln!("worker: replayed {replayed} steps");
+    let (total, _) = totals();
+    assert_eq!((replayed, deferred), (total, 0));
 }

@@ -136,8 +136,9 @@ pub async fn get_hole_advice(ctx: &Ctx, req: AdviceRequest, now: u64) -> Result<
     let settings = &ctx.settings;
     greenside_core::validate::session_id(&req.session_id)?;
     ctx.set_session(&req.session_id);
-    let rec: SessionRecord = serde_json::from_value(session_call(ctx, "record", &req.session_id, now, Value::Null).await?)
-        .map_err(|e| ApiError::new(greenside_core::ErrorCode::InternalError, e.to_string()))?;
+    let rec: SessionRecord =
+        serde_json::from_value(session_call(ctx, "record", &req.session_id, now, Value::Null).await?)
+            .map_err(|e| ApiError::new(greenside_core::ErrorCode::InternalError, e.to_string()))?;
     let cat = crate::catalog::get(env).await;
     let hole = cat.catalog.hole(&rec.course_id, rec.hole_id)?;
     let dataset_version =

@@ -84,10 +84,8 @@ pub fn internal_response(r: Result<Value, ApiError>) -> worker::Result<Response>
 pub async fn call_object(env: &Env, binding: &str, name: &str, call: &Internal) -> Result<Value, ApiError> {
     let unavailable =
         |e: String| ApiError::new(ErrorCode::SessionStoreUnavailable, format!("Durable Object call failed: {e}"));
-    let stub = env
-        .durable_object(binding)
-        .and_then(|ns| ns.get_by_name(name))
-        .map_err(|e| unavailable(e.to_string()))?;
+    let stub =
+        env.durable_object(binding).and_then(|ns| ns.get_by_name(name)).map_err(|e| unavailable(e.to_string()))?;
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/json");
     let mut init = RequestInit::new();
@@ -338,16 +336,10 @@ async fn dispatch(
         }
     }
     let Some((route, methods)) = route_of(path) else {
-        return (
-            "<unmatched>",
-            Err(ApiError::new(ErrorCode::RouteNotFound, format!("no route for {method} {path}"))),
-        );
+        return ("<unmatched>", Err(ApiError::new(ErrorCode::RouteNotFound, format!("no route for {method} {path}"))));
     };
     if !methods.contains(method) {
-        return (
-            route,
-            Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}"))),
-        );
+        return (route, Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}"))));
     }
     let mut result = route_handler(ctx, req, method, route, path).await;
     if let (Ok(resp), Some((policy, rl))) = (&mut result, limit_headers) {
@@ -537,8 +529,7 @@ async fn sessions_page(ctx: &Ctx, limit: usize, after: u64) -> Result<Response, 
     while sessions.len() <= limit && more_in_index {
         let want = (limit + 1 - sessions.len()).max(1);
         let page = crate::directory::call(&ctx.env, "page", json!({"after": cursor, "limit": want})).await?;
-        let entries: Vec<crate::directory::Entry> =
-            serde_json::from_value(page["entries"].clone()).unwrap_or_default();
+        let entries: Vec<crate::directory::Entry> = serde_json::from_value(page["entries"].clone()).unwrap_or_default();
         more_in_index = page["more"].as_bool().unwrap_or(false);
         let Some(last) = entries.last() else { break };
         cursor = last.session_number;

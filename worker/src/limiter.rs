@@ -29,7 +29,10 @@ pub struct RateLimiter {
 impl RateLimiter {
     fn handle(&self, call: &Internal) -> Result<Value, ApiError> {
         let settings = crate::settings::get(&self.env)?;
-        let limits = settings.rate_limits.as_ref().ok_or_else(|| ApiError::new(ErrorCode::InternalError, "rate limits are off"))?;
+        let limits = settings
+            .rate_limits
+            .as_ref()
+            .ok_or_else(|| ApiError::new(ErrorCode::InternalError, "rate limits are off"))?;
         let group = call.body["group"].as_str().unwrap_or("default");
         let limit = service::limit_for(limits, group)
             .ok_or_else(|| ApiError::new(ErrorCode::InternalError, "no default rate limit"))?;
@@ -41,7 +44,9 @@ impl RateLimiter {
                 t.insert(group.to_string(), new_tat_us);
                 json!({"allowed": true, "remaining": limit.gcra.remaining(new_tat_us, now), "retry_after_ms": 0})
             }
-            Decision::Deny { retry_after_ms } => json!({"allowed": false, "remaining": 0, "retry_after_ms": retry_after_ms}),
+            Decision::Deny { retry_after_ms } => {
+                json!({"allowed": false, "remaining": 0, "retry_after_ms": retry_after_ms})
+            }
         })
     }
 }
@@ -64,5 +69,9 @@ pub async fn check(env: &Env, client: &str, group: &str, now_ms: u64) -> Result<
     let v =
         crate::http::call_object(env, BINDING, client, &Internal::new("check", "", now_ms, json!({"group": group})))
             .await?;
-    Ok((v["allowed"].as_bool().unwrap_or(true), v["remaining"].as_u64().unwrap_or(0), v["retry_after_ms"].as_u64().unwrap_or(0)))
+    Ok((
+        v["allowed"].as_bool().unwrap_or(true),
+        v["remaining"].as_u64().unwrap_or(0),
+        v["retry_after_ms"].as_u64().unwrap_or(0),
+    ))
 }

@@ -64,7 +64,8 @@ impl RunLog {
             "put" => {
                 let run: RunRecord = serde_json::from_value(call.body)
                     .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("bad run: {e}")))?;
-                let text = serde_json::to_string(&run).map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))?;
+                let text =
+                    serde_json::to_string(&run).map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))?;
                 let k = order_key(&run);
                 storage.put(&k, text).await.map_err(storage_error)?;
                 storage.put(&format!("id:{}", run.run_id), k).await.map_err(storage_error)?;
@@ -160,7 +161,11 @@ pub async fn write_bundle(env: &Env, bundle: &service::Bundle) {
     }
     .await;
     if let Err(e) = result {
-        crate::http::log("warn", "debug bundle not written", &[("run_id", json!(bundle.run.run_id)), ("error", json!(e))]);
+        crate::http::log(
+            "warn",
+            "debug bundle not written",
+            &[("run_id", json!(bundle.run.run_id)), ("error", json!(e))],
+        );
     }
 }
 

@@ -61,7 +61,13 @@ fn parse_secs(var: &str, v: &str) -> Result<u64, ApiError> {
     }
 }
 
-fn parse_u64(get: &dyn Fn(&str) -> Option<String>, var: &str, default: u64, min: u64, max: u64) -> Result<u64, ApiError> {
+fn parse_u64(
+    get: &dyn Fn(&str) -> Option<String>,
+    var: &str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ApiError> {
     match get(var) {
         None => Ok(default),
         Some(v) => v

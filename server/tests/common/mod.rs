@@ -4,6 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod solver;
+pub mod worker;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -141,7 +142,7 @@ pub struct Server {
 }
 
 /// Values of these variables are secrets (and so is a password in REDIS_URL).
-fn secrets_of(env: &[(&str, &str)]) -> Vec<String> {
+pub fn secrets_of(env: &[(&str, &str)]) -> Vec<String> {
     let mut out = Vec::new();
     for (k, v) in env {
         if (k.ends_with("_KEY") || k.ends_with("_TOKEN") || k.ends_with("PASSWORD")) && v.len() >= 4 {
@@ -267,4 +268,49 @@ pub async fn start_session(c: &reqwest::Client, s: &Server) -> String {
     let (status, body) = post(c, &s.url("/api/session/start"), &serde_json::from_str(START).unwrap()).await;
     assert_eq!(status, 200, "{body}");
     body["session_id"].as_str().unwrap().to_string()
+}
+
+/// Where a scenario runs: the native server or the edge worker in workerd.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Native,
+    Worker,
+}
+
+/// A running target of either platform.
+pub enum Target {
+    Native(Server),
+    Worker(worker::Worker),
+}
+
+impl Platform {
+    pub fn start(self, env: &[(&str, &str)]) -> Target {
+        match self {
+            Platform::Native => Target::Native(Server::start(env)),
+            Platform::Worker => Target::Worker(worker::Worker::start(env)),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Platform::Native => "native",
+            Platform::Worker => "worker",
+        }
+    }
+}
+
+impl Target {
+    pub fn url(&self, path: &str) -> String {
+        match self {
+            Target::Native(s) => s.url(path),
+            Target::Worker(w) => w.url(path),
+        }
+    }
+
+    pub fn stop(self) {
+        match self {
+            Target::Native(s) => s.stop(),
+            Target::Worker(w) => w.stop(),
+        }
+    }
 }
