@@ -1,19 +1,20 @@
 //! Runs (listing, filters, cursors, prune) and debug bundles (contents,
-//! redaction, offline replay), on the memory store and on Redis.
+//! redaction, offline replay), on the memory store, on Redis and on the
+//! edge worker.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use common::solver::{Mode, TestSolver};
-use common::{ON_GREEN, RedisServer, Server, ball, client};
+use common::{ON_GREEN, Platform, RedisServer, Target, ball, client};
 use serde_json::{Value, json};
 use std::collections::HashSet;
 
 const KEY: &str = "bundle-secret-key-42";
 const ADMIN: &str = "admin-secret-43";
 
-async fn call(c: &reqwest::Client, s: &Server, path: &str, body: Value, now: u64) -> (u16, Value) {
+async fn call(c: &reqwest::Client, s: &Target, path: &str, body: Value, now: u64) -> (u16, Value) {
     let r = c
         .post(s.url(path))
         .header("content-type", "application/json")
@@ -26,14 +27,14 @@ async fn call(c: &reqwest::Client, s: &Server, path: &str, body: Value, now: u64
     (r.status().as_u16(), r.json().await.unwrap())
 }
 
-async fn admin_get(c: &reqwest::Client, s: &Server, path: &str) -> (u16, Value) {
+async fn admin_get(c: &reqwest::Client, s: &Target, path: &str) -> (u16, Value) {
     let r = c.get(s.url(path)).header("x-admin-token", ADMIN).send().await.unwrap();
     (r.status().as_u16(), r.json().await.unwrap())
 }
 
 /// Makes `n` advice calls at increasing times: even ones succeed (PUTT), odd
 /// ones fail (the solver answers 500) — all on one session.
-async fn make_runs(c: &reqwest::Client, s: &Server, solver: &TestSolver, n: u64) -> String {
+async fn make_runs(c: &reqwest::Client, s: &Target, solver: &TestSolver, n: u64) -> String {
     let (_, st) = call(c, s, "/api/session/start", serde_json::from_str(common::START).unwrap(), 1).await;
     let sid = st["session_id"].as_str().unwrap().to_string();
     assert_eq!(call(c, s, "/api/session/set_ball_location", ball(&sid, ON_GREEN), 2).await.0, 200);
@@ -47,7 +48,7 @@ async fn make_runs(c: &reqwest::Client, s: &Server, solver: &TestSolver, n: u64)
     sid
 }
 
-async fn runs_scenario(extra: &[(&str, &str)]) {
+async fn runs_scenario(platform: Platform, extra: &[(&str, &str)]) {
     let solver = TestSolver::start(Mode::Ok, Some(KEY)).await;
     let mut env = vec![
         ("PUTT_SOLVER_URL", solver.base.as_str()),
@@ -56,7 +57,7 @@ async fn runs_scenario(extra: &[(&str, &str)]) {
         ("GREENSIDE_TEST_CLOCK", "1"),
     ];
     env.extend_from_slice(extra);
-    let s = Server::start(&env);
+    let s = platform.start(&env);
     let c = client();
     let n = 500;
     make_runs(&c, &s, &solver, n).await;
@@ -123,14 +124,20 @@ async fn runs_scenario(extra: &[(&str, &str)]) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn runs_list_filter_and_prune_on_memory() {
-    runs_scenario(&[]).await;
+    runs_scenario(Platform::Native, &[]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn runs_list_filter_and_prune_on_redis() {
     let redis = RedisServer::start();
     let url = redis.url();
-    runs_scenario(&[("SESSION_STORE_BACKEND", "redis"), ("REDIS_URL", &url)]).await;
+    runs_scenario(Platform::Native, &[("SESSION_STORE_BACKEND", "redis"), ("REDIS_URL", &url)]).await;
+}
+
+/// The same scenario on the edge worker: runs in the RunLog Durable Object.
+#[tokio::test(flavor = "multi_thread")]
+async fn runs_list_filter_and_prune_on_the_worker() {
+    runs_scenario(Platform::Worker, &[]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -144,7 +151,7 @@ async fn bundles_hold_the_decision_without_secrets_and_replay() {
         ("DEBUG_BUNDLE_ENABLED", "true"),
         ("DEBUG_BUNDLE_DIR", dir.to_str().unwrap()),
     ];
-    let s = Server::start(&env);
+    let s = Platform::Native.start(&env);
     let c = client();
     let sid = make_runs(&c, &s, &solver, 4).await;
     let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();

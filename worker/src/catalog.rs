@@ -47,12 +47,10 @@ async fn read_all(env: &Env) -> BTreeMap<String, Result<String, LoadError>> {
         }
     };
     let registry = read(REGISTRY_KEY.to_string()).await;
-    if let Ok(reg) = registry.as_ref().map(|t| Registry::from_json(t)) {
-        if let Ok(reg) = reg {
-            let keys: Vec<String> = reg.datasets.iter().map(|d| d.path.clone()).collect();
-            let texts = futures_util::future::join_all(keys.iter().cloned().map(read)).await;
-            files.extend(keys.into_iter().zip(texts));
-        }
+    if let Ok(Ok(reg)) = registry.as_ref().map(|t| Registry::from_json(t)) {
+        let keys: Vec<String> = reg.datasets.iter().map(|d| d.path.clone()).collect();
+        let texts = futures_util::future::join_all(keys.iter().cloned().map(read)).await;
+        files.extend(keys.into_iter().zip(texts));
     }
     files.insert(REGISTRY_KEY.to_string(), registry);
     files

@@ -314,7 +314,7 @@ async fn dispatch(
         }
     }
     let mut limit_headers = None;
-    if let (Some(limits), Some(group)) = (&s.rate_limits, service::rate_limit_group(&method.to_string(), path)) {
+    if let (Some(limits), Some(group)) = (&s.rate_limits, service::rate_limit_group(method.as_ref(), path)) {
         let client = client_of(req, s.trusted_proxy_header.as_deref());
         let limit = service::limit_for(limits, group).cloned();
         match (limit, crate::limiter::check(&ctx.env, &client, group, settings::system_now_ms()).await) {

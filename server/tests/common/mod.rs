@@ -145,7 +145,10 @@ pub struct Server {
 pub fn secrets_of(env: &[(&str, &str)]) -> Vec<String> {
     let mut out = Vec::new();
     for (k, v) in env {
-        if (k.ends_with("_KEY") || k.ends_with("_TOKEN") || k.ends_with("PASSWORD")) && v.len() >= 4 {
+        if (k.ends_with("_KEY") || k.ends_with("_TOKEN") || k.ends_with("PASSWORD"))
+            && *k != "REQUIRE_API_KEY"
+            && v.len() >= 4
+        {
             out.push(v.to_string());
         }
         if *k == "REDIS_URL" {

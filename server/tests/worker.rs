@@ -1,0 +1,239 @@
+//! The edge worker in workerd (wrangler dev): what only the worker has —
+//! Durable Object state across a runtime restart, one object ordering 500
+//! concurrent fixes, the alarm expiring a session, bundles in R2, the
+//! limiter object, the guards and the probes. The shared scenarios (vectors,
+//! bad requests, runs) run on both platforms in their own files.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::solver::{Mode, TestSolver};
+use common::worker::Worker;
+use common::{ON_GREEN, START, ball, client, get, post};
+use futures::StreamExt;
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const ADMIN: &str = "worker-admin-token-77";
+const KEY: &str = "worker-solver-key-78";
+
+async fn start(c: &reqwest::Client, w: &Worker) -> String {
+    let (status, body) = post(c, &w.url("/api/session/start"), &serde_json::from_str(START).unwrap()).await;
+    assert_eq!(status, 200, "{body}");
+    body["session_id"].as_str().unwrap().to_string()
+}
+
+async fn admin(c: &reqwest::Client, w: &Worker, path: &str) -> Value {
+    let r = c.get(w.url(path)).header("x-admin-token", ADMIN).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_survive_a_restart_of_the_runtime() {
+    let mut w = Worker::start(&[("ADMIN_TOKEN", ADMIN)]);
+    let c = client();
+    let sid = start(&c, &w).await;
+    for _ in 0..3 {
+        assert_eq!(post(&c, &w.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
+    }
+    let (_, before) = get(&c, &w.url(&format!("/api/session/{sid}"))).await;
+    assert_eq!(before["hole_state"]["surface_state"], "ON_GREEN");
+
+    w.restart();
+    let (status, after) = get(&c, &w.url(&format!("/api/session/{sid}"))).await;
+    assert_eq!(status, 200, "{after}");
+    assert_eq!(after, before, "the same state after the restart");
+    // Counters and index live in their own object and survive too.
+    let page = admin(&c, &w, "/api/sessions").await;
+    assert_eq!(page["counters"]["session_number"], 1);
+    assert_eq!(page["sessions"][0]["session_id"], sid.as_str());
+    assert_eq!(page["sessions"][0]["fix_count"], 3);
+    // And the next session continues the numbering.
+    let second = start(&c, &w).await;
+    let page = admin(&c, &w, "/api/sessions").await;
+    assert_eq!(page["sessions"][1]["session_id"], second.as_str());
+    assert_eq!(page["sessions"][1]["session_number"], 2);
+    w.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn five_hundred_concurrent_fixes_count_exactly_five_hundred() {
+    let w = Worker::start(&[]);
+    let c = client();
+    let sid = start(&c, &w).await;
+    let url = w.url("/api/session/set_ball_location");
+    let statuses: Vec<u16> = futures::stream::iter(0..500)
+        .map(|_| {
+            let (c, url, body) = (c.clone(), url.clone(), ball(&sid, ON_GREEN));
+            async move { post(&c, &url, &body).await.0 }
+        })
+        .buffer_unordered(100)
+        .collect()
+        .await;
+    assert!(statuses.iter().all(|s| *s == 200), "{:?}", statuses.iter().filter(|s| **s != 200).collect::<Vec<_>>());
+    let (_, st) = get(&c, &w.url(&format!("/api/session/{sid}"))).await;
+    assert_eq!(st["hole_state"]["fix_count"], 500, "{st}");
+    assert_eq!(st["hole_state"]["revision"], 501, "one revision per fix, none lost");
+    w.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_alarm_expires_an_idle_session_and_deletes_its_storage() {
+    let w = Worker::start(&[("SESSION_TTL_S", "2"), ("ADMIN_TOKEN", ADMIN)]);
+    let c = client();
+    let sid = start(&c, &w).await;
+    let keep = start(&c, &w).await;
+    assert_eq!(admin(&c, &w, "/api/sessions").await["counters"]["active_sessions"], 2);
+    // Keep one session busy past the TTL; leave the other alone. Only the
+    // alarm can tell the directory about the idle one: nothing requests it.
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_millis(4000) {
+        assert_eq!(post(&c, &w.url("/api/session/set_ball_location"), &ball(&keep, ON_GREEN)).await.0, 200);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let page = admin(&c, &w, "/api/sessions").await;
+    assert_eq!(page["counters"]["active_sessions"], 1, "{page}");
+    assert_eq!(page["counters"]["total_sessions"], 2);
+    assert_eq!(page["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(page["sessions"][0]["session_id"], keep.as_str());
+    let (status, body) = get(&c, &w.url(&format!("/api/session/{sid}"))).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("session_not_found")));
+    assert!(w.logs().iter().any(|l| l.contains("session expired") && l.contains(&sid)));
+    w.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn advice_reaches_the_solver_with_its_key_and_bundles_go_to_r2() {
+    let solver = TestSolver::start(Mode::Ok, Some(KEY)).await;
+    let w = Worker::start(&[
+        ("PUTT_SOLVER_URL", solver.base.as_str()),
+        ("PUTT_SOLVER_API_KEY", KEY),
+        ("PUTT_SOLVER_TIMEOUT_S", "0.5"),
+        ("ADMIN_TOKEN", ADMIN),
+        ("DEBUG_BUNDLE_ENABLED", "true"),
+    ]);
+    let c = client();
+    let sid = start(&c, &w).await;
+    for _ in 0..2 {
+        post(&c, &w.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await;
+    }
+    let ask = json!({"contract_version": "0.5.0", "session_id": sid, "want_plot": true});
+    let (status, body) = post(&c, &w.url("/api/get_hole_advice"), &ask).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["plan_type"].as_str(), body["fallback_used"].as_bool()), (Some("PUTT"), Some(false)));
+    assert!(body["plot"]["svg"].as_str().unwrap().starts_with("<svg"));
+    let got = solver.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].api_key.as_deref(), Some(KEY), "X-API-Key reached the solver");
+    assert!(solver.problems().is_empty(), "{:?}", solver.problems());
+
+    // The bundle, from R2 through the admin route: no secret, and the native
+    // binary replays it to the same decision.
+    let run_id = body["run_id"].as_str().unwrap();
+    let bundle = admin(&c, &w, &format!("/runs/v1/{run_id}/bundle")).await;
+    let text = bundle.to_string();
+    assert!(!text.contains(KEY) && !text.contains(ADMIN));
+    assert_eq!(bundle["downstream"]["request_headers"]["X-API-Key"], "[REDACTED]");
+    let file = std::env::temp_dir().join(format!("greenside-worker-bundle-{}.json", std::process::id()));
+    std::fs::write(&file, &text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenside"))
+        .arg("replay")
+        .arg(&file)
+        .env_clear()
+        .output()
+        .unwrap();
+    std::fs::remove_file(&file).unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains("replay: MATCH"), "{stdout}");
+
+    // Failures map to the same codes, with the flagged fallback.
+    for (mode, status, code) in [
+        (Mode::Status(401), 502, "putt_solver_unauthorized"),
+        (Mode::Status(503), 502, "putt_solver_unavailable"),
+        (Mode::NotJson, 502, "putt_solver_bad_response"),
+        (Mode::Slow(Duration::from_secs(3)), 504, "putt_solver_timeout"),
+    ] {
+        solver.set_mode(mode);
+        let t0 = Instant::now();
+        let (s, b) = post(&c, &w.url("/api/get_hole_advice"), &ask).await;
+        assert_eq!((s, b["error"]["code"].as_str(), b["fallback_used"].as_bool()), (status, Some(code), Some(true)));
+        assert!(b["fallback"]["distance_m"].is_number(), "{b}");
+        assert!(t0.elapsed() < Duration::from_secs(3), "the timeout answered before the solver did");
+    }
+    // Pruning removes runs and their bundles.
+    let r = c
+        .post(w.url("/runs/v1/prune"))
+        .header("x-admin-token", ADMIN)
+        .header("content-type", "application/json")
+        .body(json!({"contract_version": "0.5.0", "max_runs": 1}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let report: Value = r.json().await.unwrap();
+    assert_eq!((report["deleted"].as_u64(), report["bundles_deleted"].as_u64()), (Some(4), Some(4)), "{report}");
+    w.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn guards_limits_and_probes() {
+    let w = Worker::start(&[
+        ("REQUIRE_API_KEY", "true"),
+        ("API_KEY", "client-key-79"),
+        ("RATE_LIMITS", "start=2/60:2"),
+        ("TRUSTED_PROXY_HEADER", "x-client"),
+    ]);
+    let c = client();
+    let start_req = |key: Option<&str>, client_ip: &str| {
+        let mut r = c
+            .post(w.url("/api/session/start"))
+            .header("content-type", "application/json")
+            .header("x-client", client_ip)
+            .body(START);
+        if let Some(k) = key {
+            r = r.header("x-api-key", k);
+        }
+        r
+    };
+    let r = start_req(None, "10.0.0.1").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let r = start_req(Some("wrong"), "10.0.0.1").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    for _ in 0..2 {
+        let r = start_req(Some("client-key-79"), "10.0.0.1").send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        assert_eq!(r.headers()["ratelimit-policy"], "2;w=60");
+    }
+    let r = start_req(Some("client-key-79"), "10.0.0.1").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=30).contains(&retry), "{retry}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    // Another client has its own budget.
+    assert_eq!(start_req(Some("client-key-79"), "10.0.0.2").send().await.unwrap().status().as_u16(), 200);
+
+    // Probes need no key.
+    for (path, status) in [("/live", "alive"), ("/ready", "ready"), ("/startup", "started"), ("/health", "healthy")] {
+        let (code, body) = get(&c, &w.url(path)).await;
+        assert_eq!((code, body["status"].as_str()), (200, Some(status)), "{path}: {body}");
+    }
+    let (_, h) = get(&c, &w.url("/health")).await;
+    assert_eq!(h["session_store"]["backend"], "durable_objects");
+    assert_eq!(h["dataset_registry"]["courses"], 1);
+    let r = c.get(w.url("/health")).header("accept", "application/health+json").send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "application/health+json");
+    let hj: Value = r.json().await.unwrap();
+    assert_eq!(hj["status"], "pass");
+    // Every line the worker logged for a request carries a request id.
+    let lines: Vec<Value> = w
+        .logs()
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["message"] == "request")
+        .collect();
+    assert!(lines.len() >= 8);
+    assert!(lines.iter().all(|v| v["request_id"].is_string() && v["route"].is_string() && v["status"].is_u64()));
+    w.stop();
+}
