@@ -237,3 +237,154 @@ async fn guards_limits_and_probes() {
     assert!(lines.iter().all(|v| v["request_id"].is_string() && v["route"].is_string() && v["status"].is_u64()));
     w.stop();
 }
+
+/// Ids and what the clock of a downstream call decides differ between runs;
+/// everything else must be byte-for-byte the same.
+fn normalize(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if matches!(k.as_str(), "session_id" | "run_id" | "echo_run_id" | "latency_ms" | "finished_at_ms") && !x.is_null() {
+                    *x = json!("<varies>");
+                } else {
+                    normalize(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(normalize),
+        _ => {}
+    }
+}
+
+/// The JSON paths where `a` and `b` differ, with both values.
+fn differences(a: &Value, b: &Value, at: &str, out: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                differences(
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    &format!("{at}.{k}"),
+                    out,
+                );
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                differences(p, q, &format!("{at}[{i}]"), out);
+            }
+        }
+        _ if a != b => {
+            let short = |v: &Value| v.to_string().chars().take(200).collect::<String>();
+            out.push(format!("{at}: native {} / worker {}", short(a), short(b)));
+        }
+        _ => {}
+    }
+}
+
+/// One scripted session — start, cup, single and batched fixes with
+/// duplicates, reads, advice (success and a failing solver), errors, delete —
+/// on the native server and on the worker: every status and every body
+/// (ids and call latencies aside) is identical.
+#[tokio::test(flavor = "multi_thread")]
+async fn native_and_worker_answer_identically() {
+    let solver = TestSolver::start(Mode::Ok, Some(KEY)).await;
+    let env = [
+        ("GREENSIDE_TEST_CLOCK", "1"),
+        ("PUTT_SOLVER_URL", solver.base.as_str()),
+        ("PUTT_SOLVER_API_KEY", KEY),
+        ("TEE_TO_GREEN_URL", solver.base.as_str()),
+        ("TEE_TO_GREEN_API_KEY", KEY),
+    ];
+    let mut transcripts = Vec::new();
+    for platform in [common::Platform::Native, common::Platform::Worker] {
+        solver.set_mode(Mode::Ok);
+        let t = platform.start(&env);
+        let c = client();
+        let mut out: Vec<(String, u16, Value)> = Vec::new();
+        let mut sid = String::new();
+        let fairway = (40.26760, -111.66010);
+        let steps: Vec<(&str, &str, Value)> = vec![
+            (
+                "POST",
+                "/api/session/start",
+                json!({"contract_version": "0.5.0", "course_id": "riverside", "hole_id": 1}),
+            ),
+            ("POST", "/api/session/set_cup_location", json!({"cup_wgs84": {"lat": 40.268245, "lon": -111.659500}})),
+            (
+                "POST",
+                "/api/session/set_ball_location",
+                json!({"ball_wgs84": {"lat": fairway.0, "lon": fairway.1}, "accuracy_m": 4.0, "seq": 1}),
+            ),
+            (
+                "POST",
+                "/api/session/set_ball_location",
+                json!({"ball_wgs84": {"lat": fairway.0, "lon": fairway.1}, "accuracy_m": 4.0, "seq": 1}),
+            ),
+            ("POST", "/api/get_hole_advice", json!({"want_plot": true})),
+            (
+                "POST",
+                "/api/session/set_ball_locations",
+                json!({"fixes": [
+                    {"ball_wgs84": {"lat": ON_GREEN.0, "lon": ON_GREEN.1}, "accuracy_m": 3.0, "seq": 2},
+                    {"ball_wgs84": {"lat": ON_GREEN.0, "lon": ON_GREEN.1}, "accuracy_m": 3.0, "seq": 2},
+                    {"ball_wgs84": {"lat": ON_GREEN.0, "lon": ON_GREEN.1}, "accuracy_m": 3.0, "accuracy_kind": "p68", "seq": 3}
+                ]}),
+            ),
+            ("GET", "/api/session/{sid}", Value::Null),
+            ("POST", "/api/get_hole_advice", json!({})),
+            ("FAIL", "/api/get_hole_advice", json!({})),
+            ("POST", "/api/session/set_ball_location", json!({"ball_wgs84": {"lat": 91.0, "lon": 0.0}})),
+            ("POST", "/api/session/set_cup_location", json!({"cup_wgs84": {"lat": 40.2600, "lon": -111.6500}})),
+            ("DELETE", "/api/session/{sid}", Value::Null),
+            ("GET", "/api/session/{sid}", Value::Null),
+            (
+                "POST",
+                "/api/session/start",
+                json!({"contract_version": "0.5.0", "course_id": "riverside", "hole_id": 9}),
+            ),
+            ("GET", "/api/courses", Value::Null),
+            ("GET", "/api/courses/riverside", Value::Null),
+        ];
+        for (i, (method, path, body)) in steps.into_iter().enumerate() {
+            let now = (1_000_000 + i as u64 * 1_000).to_string();
+            let path = path.replace("{sid}", &sid);
+            let mut body = body;
+            if let Value::Object(m) = &mut body {
+                m.entry("contract_version").or_insert(json!("0.5.0"));
+                if !path.ends_with("/start") {
+                    m.insert("session_id".into(), json!(sid));
+                }
+            }
+            if method == "FAIL" {
+                solver.set_mode(Mode::Status(503));
+            }
+            let req = match method {
+                "GET" => c.get(t.url(&path)),
+                "DELETE" => c.delete(t.url(&path)),
+                _ => c.post(t.url(&path)).header("content-type", "application/json").body(body.to_string()),
+            };
+            let r = req.header("x-greenside-now-ms", now).send().await.unwrap();
+            let status = r.status().as_u16();
+            let mut v: Value = r.json().await.unwrap();
+            if i == 0 {
+                sid = v["session_id"].as_str().unwrap().to_string();
+            }
+            normalize(&mut v);
+            out.push((format!("{method} {path}"), status, v));
+        }
+        t.stop();
+        transcripts.push(out);
+    }
+    let (native, worker) = (&transcripts[0], &transcripts[1]);
+    assert_eq!(native.len(), worker.len());
+    for ((step, ns, nb), (_, ws, wb)) in native.iter().zip(worker) {
+        let mut diffs = Vec::new();
+        differences(nb, wb, "", &mut diffs);
+        assert!(ns == ws && diffs.is_empty(), "{step}: native {ns} and worker {ws} differ at {diffs:#?}");
+    }
+    // The scenario covered what it meant to.
+    let statuses: Vec<u16> = native.iter().map(|(_, s, _)| *s).collect();
+    assert_eq!(statuses, vec![200, 200, 200, 200, 200, 200, 200, 200, 502, 400, 200, 200, 404, 404, 200, 200]);
+    assert!(solver.problems().is_empty(), "{:?}", solver.problems());
+}
