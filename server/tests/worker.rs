@@ -244,7 +244,9 @@ fn normalize(v: &mut Value) {
     match v {
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
-                if matches!(k.as_str(), "session_id" | "run_id" | "echo_run_id" | "latency_ms" | "finished_at_ms") && !x.is_null() {
+                if matches!(k.as_str(), "session_id" | "run_id" | "echo_run_id" | "latency_ms" | "finished_at_ms")
+                    && !x.is_null()
+                {
                     *x = json!("<varies>");
                 } else {
                     normalize(x);
