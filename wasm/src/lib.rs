@@ -20,6 +20,7 @@ use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::geometry::{LatLon, LocalXY};
 use greenside_core::session::{self, BallOutcome, SessionRecord};
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -98,6 +99,18 @@ export interface FrameDescription {
 /** The JSON the HTTP API answers (snake_case), for exact comparisons with a server. */
 export type WireJson = { [key: string]: unknown };
 /** Thrown by every function of this package. */
+/** A fix as the server takes it (`set_ball_locations`), kept until the server confirms it. */
+export interface WireFix {
+  ball_wgs84: LatLon;
+  accuracy_m?: number;
+  accuracy_kind?: AccuracyKind;
+  seq: number;
+  client_time_ms?: number;
+}
+/** The body `sync` hands to `send`: POST it to `/api/session/set_ball_locations`. */
+export interface SyncBody { contract_version: string; session_id: string; fixes: WireFix[]; }
+/** What `sync` did. */
+export interface SyncResult { sent: number; applied: number; skippedDuplicates: number; pending: number; }
 export interface GreensideError extends Error { name: "GreensideError"; code: string; details: Record<string, unknown>; }
 "#;
 
@@ -317,6 +330,10 @@ pub struct HoleTracker {
     rec: Option<SessionRecord>,
     config: Config,
     applied: bool,
+    /// Applied fixes the server has not confirmed, oldest first (shared with a running `sync`).
+    outbox: Rc<RefCell<Vec<BallFix>>>,
+    /// The `seq` the next fix without one gets.
+    next_seq: u64,
 }
 
 fn random_id() -> Result<[u8; 16], JsValue> {
@@ -378,7 +395,14 @@ impl HoleTracker {
     ) -> Result<HoleTracker, JsValue> {
         let cfg: JsConfig =
             if config.is_undefined() || config.is_null() { JsConfig::default() } else { from_js(config, "config")? };
-        let mut t = HoleTracker { course: course.inner.clone(), rec: None, config: cfg.config()?, applied: true };
+        let mut t = HoleTracker {
+            course: course.inner.clone(),
+            rec: None,
+            config: cfg.config()?,
+            applied: true,
+            outbox: Rc::default(),
+            next_seq: 1,
+        };
         let body = serde_json::json!({"contract_version": api::contract_version(), "course_id": course.inner.0.course_id, "hole_id": hole_id});
         t.start_wire(&body.to_string(), js_sys::Date::now())?;
         Ok(t)
@@ -409,17 +433,90 @@ impl HoleTracker {
         Ok(rec)
     }
 
-    /// Applies a fix; returns the new state (`applied: false` for a repeated `seq`).
+    /// Applies a fix at once and queues it for the server; returns the new
+    /// state (`applied: false` for a repeated `seq`). A fix without `seq`
+    /// gets the next one (one more than the last applied).
     #[wasm_bindgen(js_name = addFix, unchecked_return_type = "TrackerState")]
     pub fn add_fix(&mut self, #[wasm_bindgen(unchecked_param_type = "Fix")] fix: JsValue) -> Result<JsValue, JsValue> {
         let f: JsFix = from_js(fix, "fix")?;
-        let (fix, now) = f.ball_fix()?;
+        let (mut fix, now) = f.ball_fix()?;
+        let seq = *fix.seq.get_or_insert(self.next_seq);
         let mut rec = self.live(None, now).map_err(js_error)?;
         let hole = self.hole(rec.hole_id).map_err(js_error)?;
         let out = session::set_ball(&mut rec, &fix, hole, &self.config, now).map_err(js_error)?;
         self.applied = matches!(out, BallOutcome::Applied { .. });
+        if self.applied {
+            self.next_seq = self.next_seq.max(seq.saturating_add(1));
+            self.outbox.borrow_mut().push(fix);
+        }
         self.rec = Some(rec);
         self.state()
+    }
+
+    /// The fixes the server has not confirmed yet, oldest first, as the
+    /// server takes them.
+    #[wasm_bindgen(js_name = pendingFixes, unchecked_return_type = "WireFix[]")]
+    pub fn pending_fixes(&self) -> JsValue {
+        to_js(&*self.outbox.borrow())
+    }
+
+    /// Sends the pending fixes, in batches of at most 500, through `send`
+    /// (given the `set_ball_locations` body for session `sessionId`, it
+    /// returns the server's answer or a promise of it) and drops every fix
+    /// the server has accepted (`seq` up to its `last_seq`). A fix the server
+    /// already had is skipped there, never counted twice, so a sync can be
+    /// retried at any time. Rejects with the server's error (as a
+    /// `GreensideError`) or with what `send` threw; unconfirmed fixes stay.
+    #[wasm_bindgen(unchecked_return_type = "Promise<SyncResult>")]
+    pub fn sync(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "(body: SyncBody) => unknown")] send: js_sys::Function,
+        #[wasm_bindgen(js_name = sessionId)] session_id: String,
+    ) -> js_sys::Promise {
+        let outbox = self.outbox.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let (mut sent, mut applied, mut skipped) = (0u64, 0u64, 0u64);
+            loop {
+                let batch: Vec<BallFix> = outbox.borrow().iter().take(api::MAX_BATCH_FIXES).cloned().collect();
+                if batch.is_empty() {
+                    break;
+                }
+                let body = serde_json::json!({
+                    "contract_version": api::contract_version(),
+                    "session_id": session_id,
+                    "fixes": batch,
+                });
+                let js_body = js_sys::JSON::parse(&body.to_string())?;
+                let answer = send.call1(&JsValue::NULL, &js_body)?;
+                let answer = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&answer)).await?;
+                let text: String = js_sys::JSON::stringify(&answer)?.into();
+                let v: serde_json::Value = serde_json::from_str(&text)
+                    .map_err(|e| bad_arg("send", format!("send returned something that is not JSON: {e}")))?;
+                if let Some(err) = v.get("error") {
+                    let e: ApiError = serde_json::from_value(err.clone()).map_err(|_| {
+                        bad_arg("send", format!("send returned an error that is not greenside's: {err}"))
+                    })?;
+                    return Err(js_error(e));
+                }
+                let last = v["hole_state"]["last_seq"].as_u64().ok_or_else(|| {
+                    bad_arg("send", "send must return the set_ball_locations answer (hole_state.last_seq)".into())
+                })?;
+                sent += batch.len() as u64;
+                applied += v["applied"].as_u64().unwrap_or(0);
+                skipped += v["skipped_duplicates"].as_u64().unwrap_or(0);
+                let before = outbox.borrow().len();
+                outbox.borrow_mut().retain(|f| f.seq.is_some_and(|s| s > last));
+                if outbox.borrow().len() == before {
+                    // The server confirmed none of them: stop rather than loop.
+                    break;
+                }
+            }
+            let pending = outbox.borrow().len() as u64;
+            js_sys::JSON::parse(
+                &serde_json::json!({"sent": sent, "applied": applied, "skippedDuplicates": skipped, "pending": pending})
+                    .to_string(),
+            )
+        })
     }
 
     /// Sets the cup (a cup off the green is a warning in the state, not an error).

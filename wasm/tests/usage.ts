@@ -1,6 +1,6 @@
 // Type-checked with `tsc --noEmit --strict` (scripts/build-wasm's consumers):
 // the public types are complete enough to write this without `any`.
-import { Course, HoleTracker, type Classification, type TrackerState, type GreensideError } from "greenside/nodejs";
+import { Course, HoleTracker, type Classification, type TrackerState, type GreensideError, type SyncBody, type SyncResult, type WireFix } from "greenside/nodejs";
 
 declare const text: string;
 const course: Course = Course.fromJson(text);
@@ -17,4 +17,9 @@ try {
   const code: string = (e as GreensideError).code;
   void code;
 }
-void side; void state; void x;
+const pending: WireFix[] = t.pendingFixes();
+const seq: number = pending[0].seq;
+const send = async (body: SyncBody): Promise<unknown> => ({ echo: body.fixes.length });
+const synced: Promise<SyncResult> = t.sync(send, "gs_0123456789abcdef0123456789abcdef");
+void synced.then((r: SyncResult) => r.pending + r.applied + r.skippedDuplicates + r.sent).catch(() => 0);
+void side; void state; void x; void seq;
