@@ -11,7 +11,10 @@ const SURFACES = [
 ];
 const SVGNS = 'http://www.w3.org/2000/svg';
 
-const st = { course: null, courseJson: null, hole: 1, sessionId: null, tracker: null, cup: null, ball: null, geoWatch: null, wasm: false };
+const st = {
+  course: null, courseJson: null, hole: 1, sessionId: null, tracker: null, cup: null, ball: null, geoWatch: null, wasm: false,
+  online: navigator.onLine, syncing: false, again: false,
+};
 
 function el(tag, attrs = {}, text) {
   const e = document.createElement(tag);
@@ -148,6 +151,7 @@ async function startSession(ev) {
   $('session-info').textContent = `Session ${st.sessionId.slice(0, 11)}… started`;
   $('advice').disabled = false;
   showServer(res.data.hole_state);
+  showSync();
 }
 
 async function sendBall(p, accuracyM) {
@@ -155,13 +159,51 @@ async function sendBall(p, accuracyM) {
   fail('');
   setBallMarker(p);
   const fix = { lat: p.lat, lon: p.lon, timeMs: Date.now(), ...(accuracyM ? { accuracyM } : {}) };
-  if (st.wasm) {
-    try { showLocal(st.course.classify(st.hole, fix), st.tracker.addFix(fix)); } catch (e) { fail(`${e.code}: ${e.message}`); }
+  if (st.tracker) {
+    // Offline first: the tracker commits locally at once and keeps the fix
+    // (with its seq) until the server confirms it.
+    try { showLocal(st.course.classify(st.hole, fix), st.tracker.addFix(fix)); } catch (e) { return fail(`${e.code}: ${e.message}`); }
+    return sync();
   }
   const body = { contract_version: CV, session_id: st.sessionId, ball_wgs84: p, ...(accuracyM ? { accuracy_m: accuracyM } : {}) };
   const res = await api('/api/session/set_ball_location', { method: 'POST', body });
   if (!res.ok) return fail(errText(res));
   showServer(res.data.hole_state);
+}
+
+// ---------------------------------------------------------------- offline
+function showSync() {
+  const pending = st.tracker ? st.tracker.pendingFixes().length : 0;
+  const s = $('sync-status');
+  s.dataset.online = String(st.online);
+  s.dataset.pending = String(pending);
+  s.textContent = st.online
+    ? (pending ? `Online · sending ${pending} fix${pending === 1 ? '' : 'es'}` : (st.sessionId ? 'Online · all fixes sent' : 'Online'))
+    : `Offline · ${pending} fix${pending === 1 ? '' : 'es'} waiting · "In your browser" shows the surface your phone committed`;
+}
+async function postBatch(body) {
+  const res = await api('/api/session/set_ball_locations', { method: 'POST', body });
+  if (res.ok) showServer(res.data.hole_state);
+  return res.data;
+}
+/** Sends what the outbox holds; one sync at a time, another run if fixes came meanwhile. */
+async function sync() {
+  if (!st.tracker || !st.sessionId) return;
+  if (st.syncing) { st.again = true; return; }
+  st.syncing = true;
+  try {
+    do {
+      st.again = false;
+      await st.tracker.sync(postBatch, st.sessionId);
+      st.online = true;
+    } while (st.again);
+  } catch (e) {
+    if (e.name === 'GreensideError') fail(`${e.code}: ${e.message}`);
+    else st.online = false; // the network: the fixes wait
+  } finally {
+    st.syncing = false;
+    showSync();
+  }
 }
 async function sendCup(p) {
   if (!st.sessionId) return fail('Start a session first.');
@@ -324,6 +366,11 @@ async function loadCourse(id) {
 }
 
 async function main() {
+  // The page and the wasm stay available offline after this first load.
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
+  window.addEventListener('online', () => { st.online = true; sync(); showSync(); });
+  window.addEventListener('offline', () => { st.online = false; showSync(); });
+  setInterval(() => { if (st.tracker?.pendingFixes().length) sync(); }, 5000);
   try { await init(); st.wasm = true; } catch (e) { fail(`In-browser classification unavailable: ${e.message}`); }
   $('tab-golfer').addEventListener('click', () => show('golfer'));
   $('tab-admin').addEventListener('click', () => show('admin'));
@@ -353,6 +400,9 @@ async function main() {
   $('course').replaceChildren(...courses.map((c) => el('option', { value: c.course_id }, c.name)));
   if (courses.length) await loadCourse(courses[0].course_id);
   show(location.hash === '#admin' ? 'admin' : 'golfer');
+  showSync();
+  // For tests and the curious: the phone's own state and what waits.
+  window.greenside = { state: () => st.tracker?.state() ?? null, pending: () => st.tracker?.pendingFixes() ?? [], sessionId: () => st.sessionId };
   document.body.dataset.ready = 'true';
 }
-main();
+main().catch((e) => fail(`The page could not load: ${e.message}`));

@@ -173,3 +173,47 @@ test('the admin flow: health, filters, pages, a run in the drawer, prune after t
   assert.deepEqual(errors, [], 'no console errors');
   await context.close();
 });
+
+test('offline: the page keeps committing on the phone, loads from its cache, and the server catches up exactly', { timeout: 120000 }, async () => {
+  const { page, errors, context } = await openPage({ width: 1280, height: 900 });
+  // The service worker has cached the page, the package and the course.
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await page.click('#start');
+  await page.waitForSelector('#session-info:has-text("started")');
+  const sid = await page.evaluate(() => window.greenside.sessionId());
+  await page.click('path[data-surface="green"]');
+  await page.waitForSelector('#server-card[data-surface-state="ON_GREEN"]');
+  await page.waitForSelector('#sync-status[data-pending="0"][data-online="true"]');
+
+  // Signal lost mid-hole: three fairway fixes commit OFF_GREEN on the phone alone.
+  await context.setOffline(true);
+  for (let i = 0; i < 3; i++) await fixByKeyboard(page, OFF);
+  await page.waitForSelector('#sync-status[data-online="false"][data-pending="3"]');
+  assert.match(await page.textContent('#sync-status'), /Offline · 3 fixes waiting · "In your browser" shows/);
+  assert.match(await page.textContent('#local-state'), /OFF_GREEN · streak 0/);
+  assert.equal(await page.getAttribute('#server-card', 'data-surface-state'), 'ON_GREEN', 'the server has not heard yet');
+  await page.screenshot({ path: join(artifacts, 'golfer-offline.png'), fullPage: true });
+
+  // Still offline, the page opens again from the service worker's cache and classifies.
+  const again = await context.newPage();
+  await again.goto(base);
+  await again.waitForSelector('body[data-ready="true"]');
+  assert.ok(await again.isVisible('path[data-surface="green"]'), 'the map drew from the cached course');
+  assert.equal(await again.textContent('#golfer-error'), '', 'the wasm loaded from the cache');
+  await again.close();
+
+  // Back online: the outbox drains and the server reaches the phone's state.
+  await context.setOffline(false);
+  await page.waitForSelector('#sync-status[data-online="true"][data-pending="0"]');
+  await page.waitForSelector('#server-card[data-surface-state="OFF_GREEN"]');
+  const server = await (await fetch(`${base}/api/session/${sid}`)).json();
+  const local = await page.evaluate(() => window.greenside.state());
+  const hs = server.hole_state;
+  assert.equal(hs.fix_count, 4, 'no fix counted twice');
+  assert.deepEqual(
+    [hs.surface_state, hs.candidate_state, hs.candidate_streak, hs.surface, hs.fix_count, hs.last_seq, hs.transitions, hs.suppressed_flickers, hs.distance_to_green_edge_m, hs.surface_confidence],
+    [local.surfaceState, local.candidateState, local.candidateStreak, local.surface, local.fixCount, local.lastSeq, local.transitions, local.suppressedFlickers, local.distanceToGreenEdgeM, local.surfaceConfidence],
+  );
+  assert.deepEqual(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(e)), [], 'no console errors but the offline fetches');
+  await context.close();
+});

@@ -264,6 +264,8 @@ fn web(state: &AppState) -> Router<Arc<AppState>> {
     );
     Router::new()
         .route_service("/", ServeFile::new(s.web_root.join("index.html")))
+        // The service worker lives at the root so its scope is the whole page.
+        .route_service("/sw.js", ServeFile::new(s.web_root.join("sw.js")))
         .nest_service("/app", ServeDir::new(&s.web_root).not_found_service(route_not_found.into_service()))
         .nest_service("/pkg", ServeDir::new(&s.web_pkg_dir).not_found_service(route_not_found.into_service()))
         .layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp))
