@@ -39,17 +39,19 @@ impl Catalog {
         Self::load_with(root, registry_path, "files", read)
     }
 
-    /// The example course compiled into the binary: used when no
+    /// The bundled courses compiled into the binary: used when no
     /// `COURSE_DATA_ROOT` is set and the repository's data folder is not there
     /// (a binary moved away from its checkout).
     pub fn embedded() -> Catalog {
-        use greenside_core::example::{DATASETS_JSON, RIVERSIDE_COURSE_JSON};
+        use greenside_core::example::{AUGUSTA_NATIONAL_COURSE_JSON, DATASETS_JSON, RIVERSIDE_COURSE_JSON};
         let root = PathBuf::from("<embedded>");
         Self::load_with(&root, &root.join("datasets.json"), "embedded", |p| {
             if p.ends_with("datasets.json") {
                 Ok(DATASETS_JSON.to_string())
             } else if p.ends_with("riverside/course.json") {
                 Ok(RIVERSIDE_COURSE_JSON.to_string())
+            } else if p.ends_with("augusta_national/course.json") {
+                Ok(AUGUSTA_NATIONAL_COURSE_JSON.to_string())
             } else {
                 Err(LoadError::new(p, "file_unreadable", format!("{p} is not embedded")))
             }

@@ -11,6 +11,7 @@ pub mod courses;
 pub mod doctor;
 pub mod downstream;
 pub mod http;
+pub mod import_osm;
 pub mod metrics;
 pub mod ratelimit;
 pub mod runs;

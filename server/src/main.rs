@@ -62,6 +62,118 @@ enum Command {
         /// A bundle written with DEBUG_BUNDLE_ENABLED=true.
         bundle: std::path::PathBuf,
     },
+    /// Course data tools.
+    Course {
+        #[command(subcommand)]
+        command: CourseCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CourseCommand {
+    /// Import OpenStreetMap golf data (OSM XML, or GeoJSON as osmtogeojson
+    /// exports it) into a course file and add it to a registry. Prints what
+    /// could not be assigned; exit 0 when a course was written, 1 when not.
+    ImportOsm {
+        /// The .osm (XML) or .geojson/.json file.
+        file: std::path::PathBuf,
+        /// The new course's id (a-z, 0-9, `_`, `-`).
+        #[arg(long)]
+        course_id: String,
+        /// Its display name (default: the course id).
+        #[arg(long)]
+        name: Option<String>,
+        /// The registry to add it to; the course goes beside it in <course_id>/course.json.
+        #[arg(long, default_value = "data/courses/datasets.json")]
+        registry: std::path::PathBuf,
+        /// The dataset version recorded in the registry.
+        #[arg(long, default_value = "1")]
+        dataset_version: String,
+        /// No progress bar (there is none when stderr is not a terminal either).
+        #[arg(long)]
+        quiet: bool,
+    },
+}
+
+fn import_osm(
+    file: &std::path::Path,
+    course_id: &str,
+    name: Option<&str>,
+    registry: &std::path::Path,
+    version: &str,
+    quiet: bool,
+) -> ExitCode {
+    use greenside_server::import_osm as imp;
+    use std::io::IsTerminal;
+    if let Err(e) = greenside_core::validate::course_id(course_id) {
+        eprintln!("greenside course import-osm: --course-id: {}", e.message);
+        return ExitCode::from(2);
+    }
+    let f = match std::fs::File::open(file) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("greenside course import-osm: cannot read {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let size = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = if !quiet && std::io::stderr().is_terminal() {
+        let b = indicatif::ProgressBar::new(size);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b.set_message("reading");
+        Some(b)
+    } else {
+        None
+    };
+    let is_json = matches!(file.extension().and_then(|e| e.to_str()), Some("geojson" | "json"));
+    let data = if is_json {
+        std::io::read_to_string(f).map_err(|e| e.to_string()).and_then(|t| imp::read_geojson(&t))
+    } else {
+        imp::read_osm_xml(std::io::BufReader::new(f), |pos| {
+            if let Some(b) = &bar {
+                b.set_position(pos);
+            }
+        })
+    };
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let data = match data {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("greenside course import-osm: {}: {e}", file.display());
+            return ExitCode::from(1);
+        }
+    };
+    let (course, report) = match imp::build_course(&data, course_id, name.unwrap_or(course_id)) {
+        Ok(x) => x,
+        Err(e) => {
+            for p in &data.problems {
+                println!("not imported: {} — {}", p.osm_id, p.what);
+            }
+            eprintln!("greenside course import-osm: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let path = match imp::write_course(&course, registry, version) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("greenside course import-osm: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let assigned: Vec<String> = report.assigned.iter().map(|(k, n)| format!("{n} {k:?}").to_lowercase()).collect();
+    println!("imported {} holes into {} ({})", report.holes, path.display(), assigned.join(", "));
+    println!("registry {}: `{}` version {version}", registry.display(), course.course_id);
+    for p in &report.unassigned {
+        println!("not assigned: {} — {}", p.osm_id, p.what);
+    }
+    println!("{} element(s) not assigned; attribution: {}", report.unassigned.len(), imp::OSM_ATTRIBUTION);
+    ExitCode::SUCCESS
 }
 
 /// Logs go to stderr from a background thread, so a request never waits on
@@ -184,6 +296,9 @@ async fn main() -> ExitCode {
     let (host, port) = match cli.command {
         Command::Serve { host, port } => (host, port),
         Command::Replay { bundle } => return replay(&bundle),
+        Command::Course {
+            command: CourseCommand::ImportOsm { file, course_id, name, registry, dataset_version, quiet },
+        } => return import_osm(&file, &course_id, name.as_deref(), &registry, &dataset_version, quiet),
         Command::Doctor { url, api_key, course_id, hole_id, fixes } => {
             let fixes = if fixes.is_empty() { greenside_server::doctor::example_fixes() } else { fixes };
             let target = greenside_server::doctor::Target {

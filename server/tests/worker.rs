@@ -221,7 +221,7 @@ async fn guards_limits_and_probes() {
     }
     let (_, h) = get(&c, &w.url("/health")).await;
     assert_eq!(h["session_store"]["backend"], "durable_objects");
-    assert_eq!(h["dataset_registry"]["courses"], 1);
+    assert_eq!(h["dataset_registry"]["courses"], 2, "riverside and augusta_national from KV");
     let r = c.get(w.url("/health")).header("accept", "application/health+json").send().await.unwrap();
     assert_eq!(r.headers()["content-type"], "application/health+json");
     let hj: Value = r.json().await.unwrap();
