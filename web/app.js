@@ -55,6 +55,8 @@ function drawMap() {
   for (const [key, fill, label] of SURFACES) {
     const geoms = Array.isArray(hole[key]) ? hole[key] : hole[key] ? [hole[key]] : [];
     for (const geom of geoms) {
+      // Raster masks (type Mask) classify like polygons but are not drawn here.
+      if (geom.type !== 'Polygon' && geom.type !== 'MultiPolygon') continue;
       const polys = geom.type === 'Polygon' ? [geom.coordinates] : geom.coordinates;
       for (const rings of polys) {
         const d = rings.map((ring) => ring.map((p, i) => {

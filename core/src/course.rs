@@ -42,8 +42,10 @@ pub enum CourseError {
     RingSelfIntersects { at: String, edge_a: usize, edge_b: usize },
     #[error("{at}: position is not a finite WGS84 (lon, lat) in range")]
     InvalidPosition { at: String },
-    #[error("{at}: geometry must be a Polygon or MultiPolygon")]
+    #[error("{at}: geometry must be a Polygon, MultiPolygon or Mask")]
     UnsupportedGeometry { at: String },
+    #[error("{at}: raster mask: {reason}")]
+    MaskInvalid { at: String, reason: String },
     #[error("hole {hole_id} has no green")]
     HoleWithoutGreen { hole_id: u32 },
     #[error("hole {hole_id} appears more than once")]
@@ -66,6 +68,7 @@ impl CourseError {
             CourseError::RingSelfIntersects { .. } => "ring_self_intersects",
             CourseError::InvalidPosition { .. } => "position_invalid",
             CourseError::UnsupportedGeometry { .. } => "geometry_unsupported",
+            CourseError::MaskInvalid { .. } => "mask_invalid",
             CourseError::HoleWithoutGreen { .. } => "hole_without_green",
             CourseError::DuplicateHoleId { .. } => "duplicate_hole_id",
             CourseError::DuplicateCourseId { .. } => "duplicate_course_id",
@@ -74,12 +77,15 @@ impl CourseError {
     }
 }
 
-/// A GeoJSON geometry as course files use it.
+/// A GeoJSON geometry as course files use it, or a raster mask
+/// (`{"type": "Mask", "coordinates": {bounds, width, height, rle}}`, see
+/// [`crate::mask`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "coordinates")]
 pub enum Geometry {
     Polygon(Vec<Vec<Vec<f64>>>),
     MultiPolygon(Vec<Vec<Vec<Vec<f64>>>>),
+    Mask(crate::mask::RasterMask),
 }
 
 /// A checked polygon in WGS84: exterior ring first, then holes; each ring closed.
@@ -96,6 +102,7 @@ impl Geometry {
             Geometry::MultiPolygon(polys) => {
                 polys.iter().enumerate().map(|(i, rings)| polygon(rings, &format!("{at}.coordinates[{i}]"))).collect()
             }
+            Geometry::Mask(m) => m.polygons(&format!("{at}.coordinates")),
         }
     }
 }

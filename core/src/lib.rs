@@ -43,6 +43,7 @@ pub mod gcra;
 pub mod geometry;
 pub mod hysteresis;
 pub mod index;
+pub mod mask;
 pub mod plot;
 pub mod run;
 pub mod service;
