@@ -145,6 +145,7 @@ const COURSE_CODES: &[&str] = &[
     "ring_self_intersects",
     "position_invalid",
     "geometry_unsupported",
+    "mask_invalid",
     "hole_without_green",
     "duplicate_hole_id",
     "duplicate_course_id",

@@ -65,7 +65,12 @@ async fn putt_and_tee_to_green_reach_their_services_with_the_key() {
     assert_eq!(planner.received()[0].path, "/plan_shot");
     assert!(!body.to_string().contains("key-77") && !body.to_string().contains("key-88"), "keys never in responses");
     // The logs are captured (and scanned for the keys when the server stops).
-    assert!(s.logs().iter().any(|l| l.contains(&sid) && l.contains("advice")), "advice is logged with its session");
+    // Logs are written by a background thread: give the line a moment to arrive.
+    let t0 = std::time::Instant::now();
+    while !s.logs().iter().any(|l| l.contains(&sid) && l.contains("advice")) {
+        assert!(t0.elapsed() < std::time::Duration::from_secs(5), "advice is logged with its session");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert!(body.get("plot").is_none(), "no plot unless asked");
     let (status, body) = post(
         &c,

@@ -192,8 +192,8 @@ impl DurableObject for SessionObject {
         *self.rec.borrow_mut() = Some(None);
         self.state.storage().delete_all().await?;
         if let Some(rec) = rec {
-            crate::directory::forget(&self.env, rec.session_number).await;
             crate::http::log("info", "session expired", &[("session_id", json!(rec.session_id))]);
+            crate::directory::forget(&self.env, rec.session_number).await;
         }
         Response::empty()
     }
