@@ -1,5 +1,6 @@
-//! Classification speed: the prepared per-hole index against `geo` over the
-//! same polygons, measured in the same run. The ratio is the figure.
+//! Classification speed on the real 18-hole Augusta National course
+//! (OpenStreetMap, bundled): the prepared per-hole index against `geo` over
+//! the same polygons, measured in the same run. The ratio is the figure.
 //!
 //! ```sh
 //! cargo bench -p greenside-core --bench classify            # full run, prints the ratio table
@@ -19,7 +20,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, black_box};
 use geo::{Contains, Distance, Euclidean};
 use greenside_core::config::Config;
 use greenside_core::course::{Course, Geometry};
-use greenside_core::example::RIVERSIDE_COURSE_JSON;
+use greenside_core::example::AUGUSTA_NATIONAL_COURSE_JSON;
 use greenside_core::frame::LocalFrame;
 use greenside_core::geometry::LatLon;
 use rand::rngs::SmallRng;
@@ -79,42 +80,47 @@ fn mean_ns(dir: &std::path::Path, group: &str, id: &str) -> Option<f64> {
     v["mean"]["point_estimate"].as_f64()
 }
 
-fn main() {
-    let course = Course::from_json(RIVERSIDE_COURSE_JSON).unwrap();
-    let hole = course.prepare_hole(1).unwrap();
-    let raw = course.hole(1).unwrap();
-    let frame = hole.frame().clone();
+fn geo_hole_of(raw: &greenside_core::course::Hole, frame: &LocalFrame) -> GeoHole {
     let fringe: Vec<&Geometry> = raw.fringe.iter().collect();
-    let geo_hole = GeoHole {
-        green: geo_polys(&frame, &[raw.green.as_ref().unwrap()]),
+    GeoHole {
+        green: geo_polys(frame, &[raw.green.as_ref().unwrap()]),
         others: vec![
-            geo_polys(&frame, &raw.bunkers.iter().collect::<Vec<_>>()),
-            geo_polys(&frame, &raw.water.iter().collect::<Vec<_>>()),
-            geo_polys(&frame, &fringe),
-            geo_polys(&frame, &raw.tee_boxes.iter().collect::<Vec<_>>()),
-            geo_polys(&frame, &raw.fairways.iter().collect::<Vec<_>>()),
+            geo_polys(frame, &raw.bunkers.iter().collect::<Vec<_>>()),
+            geo_polys(frame, &raw.water.iter().collect::<Vec<_>>()),
+            geo_polys(frame, &fringe),
+            geo_polys(frame, &raw.tee_boxes.iter().collect::<Vec<_>>()),
+            geo_polys(frame, &raw.fairways.iter().collect::<Vec<_>>()),
+            geo_polys(frame, &raw.rough.iter().collect::<Vec<_>>()),
         ],
         frame: frame.clone(),
-    };
-    // Fixes where a golfer's ball is: half within 40 m of the green, half along the hole.
+    }
+}
+
+fn main() {
+    // The real 18-hole course (OpenStreetMap, ODbL), every hole prepared.
+    let course = Course::from_json(AUGUSTA_NATIONAL_COURSE_JSON).unwrap();
+    let holes = course.prepare_all().unwrap();
+    let geo_holes: Vec<GeoHole> =
+        holes.iter().map(|h| geo_hole_of(course.hole(h.hole_id).unwrap(), h.frame())).collect();
+    // Fixes where a golfer's ball is, on a random hole: half within 40 m of
+    // its green, half anywhere within 400 m of it.
     let mut rng = SmallRng::seed_from_u64(42);
-    let fixes: Vec<LatLon> = (0..FIXES)
+    let fixes: Vec<(usize, LatLon)> = (0..FIXES)
         .map(|i| {
-            let (x, y) = if i % 2 == 0 {
-                (rng.random_range(-40.0..40.0), rng.random_range(-40.0..40.0))
-            } else {
-                (rng.random_range(-120.0..60.0), rng.random_range(-360.0..40.0))
-            };
-            frame.to_wgs84(greenside_core::geometry::LocalXY { x, y })
+            let h = rng.random_range(0..holes.len());
+            let r = if i % 2 == 0 { 40.0 } else { 400.0 };
+            let (x, y) = (rng.random_range(-r..r), rng.random_range(-r..r));
+            (h, holes[h].frame().to_wgs84(greenside_core::geometry::LocalXY { x, y }))
         })
         .collect();
     let config = Config::default();
     // The two must agree before their speed means anything.
-    for f in &fixes {
-        let c = hole.classify(*f, None, None, &config);
-        let (_, d) = geo_hole.classify(*f);
+    for (h, f) in &fixes {
+        let c = holes[*h].classify(*f, None, None, &config);
+        let (_, d) = geo_holes[*h].classify(*f);
         assert!((c.distance_to_green_edge_m - d).abs() < 1e-6);
     }
+    println!("classify: {} fixes over the {} holes of {}", FIXES, holes.len(), course.name);
 
     let out = target_dir().join("criterion");
     let _ = std::fs::remove_dir_all(out.join("classify"));
@@ -124,30 +130,31 @@ fn main() {
         g.throughput(Throughput::Elements(FIXES as u64));
         g.bench_function(BenchmarkId::from_parameter("prepared_index"), |b| {
             b.iter(|| {
-                for f in &fixes {
-                    black_box(hole.classify(black_box(*f), None, None, &config));
+                for (h, f) in &fixes {
+                    black_box(holes[*h].classify(black_box(*f), None, None, &config));
                 }
             })
         });
         g.bench_function(BenchmarkId::from_parameter("geo_baseline"), |b| {
             b.iter(|| {
-                for f in &fixes {
-                    black_box(geo_hole.classify(black_box(*f)));
+                for (h, f) in &fixes {
+                    black_box(geo_holes[*h].classify(black_box(*f)));
                 }
             })
         });
-        let local: Vec<geo::Coord<f64>> = fixes.iter().map(|f| frame.to_local(*f).into()).collect();
+        let local: Vec<(usize, geo::Coord<f64>)> =
+            fixes.iter().map(|(h, f)| (*h, holes[*h].frame().to_local(*f).into())).collect();
         g.bench_function(BenchmarkId::from_parameter("contains_prepared"), |b| {
             b.iter(|| {
-                for p in &local {
-                    black_box(hole.green_contains(black_box(*p)));
+                for (h, p) in &local {
+                    black_box(holes[*h].green_contains(black_box(*p)));
                 }
             })
         });
         g.bench_function(BenchmarkId::from_parameter("contains_geo"), |b| {
             b.iter(|| {
-                for p in &local {
-                    black_box(geo_hole.green.iter().any(|g| g.contains(&geo::Point::from(black_box(*p)))));
+                for (h, p) in &local {
+                    black_box(geo_holes[*h].green.iter().any(|g| g.contains(&geo::Point::from(black_box(*p)))));
                 }
             })
         });
