@@ -99,6 +99,13 @@ export interface FrameDescription {
 /** The JSON the HTTP API answers (snake_case), for exact comparisons with a server. */
 export type WireJson = { [key: string]: unknown };
 /** Thrown by every function of this package. */
+/** `classifyMany`'s answer: one entry per position; `surface` indexes `surfaceNames()`. */
+export interface BatchClassification {
+  surface: Uint8Array;
+  onGreen: Uint8Array;
+  confidence: Float64Array;
+  distanceToGreenEdgeM: Float64Array;
+}
 /** A fix as the server takes it (`set_ball_locations`), kept until the server confirms it. */
 export interface WireFix {
   ball_wgs84: LatLon;
@@ -287,6 +294,42 @@ impl Course {
             accuracy_kind: c.accuracy_kind,
             local: c.local,
         }))
+    }
+
+    /// Classifies many fixes in one call: `positions` holds `lat, lon` pairs
+    /// (a `Float64Array` of length 2n), all with accuracy `accuracyM` (or the
+    /// default). Answers typed arrays of length n: `surface` indexes
+    /// `SURFACES` (`"GREEN"`, `"FRINGE"`, … in that order). One call across
+    /// the JS↔wasm boundary instead of n.
+    #[wasm_bindgen(js_name = classifyMany, unchecked_return_type = "BatchClassification")]
+    pub fn classify_many(&self, hole_id: u32, positions: &[f64], accuracy_m: Option<f64>) -> Result<JsValue, JsValue> {
+        if positions.len() % 2 != 0 {
+            return Err(bad_arg("positions", "positions must hold lat, lon pairs (an even length)".into()));
+        }
+        if let Some(a) = accuracy_m {
+            greenside_core::validate::accuracy("accuracyM", a).map_err(js_error)?;
+        }
+        let hole = self.hole(hole_id)?;
+        let config = Config::default();
+        let n = positions.len() / 2;
+        let (mut surface, mut on_green) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let (mut confidence, mut distance) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for (i, p) in positions.chunks_exact(2).enumerate() {
+            let ll = LatLon::new(p[0], p[1]);
+            greenside_core::validate::lat_lon(&format!("positions[{}]", 2 * i), ll).map_err(js_error)?;
+            let c = hole.classify(ll, accuracy_m, None, &config);
+            surface.push(SURFACES.iter().position(|s| *s == c.surface).unwrap_or(SURFACES.len()) as u8);
+            on_green.push(u8::from(c.on_green));
+            confidence.push(c.surface_confidence);
+            distance.push(c.distance_to_green_edge_m);
+        }
+        let out = js_sys::Object::new();
+        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&out, &k.into(), v);
+        set("surface", &js_sys::Uint8Array::from(surface.as_slice()).into())?;
+        set("onGreen", &js_sys::Uint8Array::from(on_green.as_slice()).into())?;
+        set("confidence", &js_sys::Float64Array::from(confidence.as_slice()).into())?;
+        set("distanceToGreenEdgeM", &js_sys::Float64Array::from(distance.as_slice()).into())?;
+        Ok(out.into())
     }
 
     /// WGS84 → the hole's frame (x east, y north, metres, origin at the green's centroid).
@@ -666,6 +709,18 @@ impl HoleTracker {
 }
 
 /// The HTTP API contract this package speaks.
+/// The surfaces in the order `classifyMany` numbers them.
+const SURFACES: [greenside_core::classify::Surface; 8] = {
+    use greenside_core::classify::Surface::*;
+    [Green, Fringe, Fairway, Bunker, Water, Tee, Rough, OutOfHole]
+};
+
+/// Surface names, indexed as `classifyMany`'s `surface` array.
+#[wasm_bindgen(js_name = surfaceNames, unchecked_return_type = "Surface[]")]
+pub fn surface_names() -> JsValue {
+    to_js(&SURFACES.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+}
+
 #[wasm_bindgen(js_name = apiContractVersion)]
 pub fn api_contract_version() -> String {
     greenside_core::API_CONTRACT_VERSION.to_string()

@@ -85,3 +85,25 @@ test('the published layout: exports for node, browser and bundlers; no `any` in 
     }
   }
 });
+
+test('classifyMany answers what classify answers, in typed arrays', () => {
+  const { surfaceNames } = require('greenside');
+  const names = surfaceNames();
+  assert.equal(names[0], 'GREEN');
+  const pts = [ON, OFF, { lat: 40.26, lon: -111.6 }];
+  const flat = new Float64Array(pts.flatMap((p) => [p.lat, p.lon]));
+  const many = course.classifyMany(1, flat, 4);
+  assert.ok(many.surface instanceof Uint8Array && many.distanceToGreenEdgeM instanceof Float64Array);
+  pts.forEach((p, i) => {
+    const one = course.classify(1, { ...p, accuracyM: 4, timeMs: 0 });
+    assert.equal(names[many.surface[i]], one.surface);
+    assert.equal(Boolean(many.onGreen[i]), one.onGreen);
+    assert.equal(many.confidence[i], one.confidence);
+    assert.equal(many.distanceToGreenEdgeM[i], one.distanceToGreenEdgeM);
+  });
+  assert.throws(() => course.classifyMany(1, new Float64Array([1])), (e) => e.code === 'invalid_request');
+  let single;
+  try { course.classify(1, { lat: 91, lon: 0, timeMs: 0 }); } catch (e) { single = e.code; }
+  assert.throws(() => course.classifyMany(1, new Float64Array([91, 0])), (e) => e.code === single && e.details.field === 'positions[0].lat');
+  assert.throws(() => course.classifyMany(9, flat), (e) => e.code === 'hole_not_found');
+});
