@@ -15,6 +15,18 @@ pub use greenside_core::service::{Answer, Failure, MAX_RESPONSE_BYTES, service_n
 #[derive(Debug, Clone)]
 pub struct Clients {
     http: reqwest::Client,
+    seen: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<&'static str, Seen>>>,
+}
+
+/// What this instance has seen of a service, for `/health`.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Seen {
+    pub calls: u64,
+    pub failures: u64,
+    pub consecutive_failures: u64,
+    pub last_success_at_ms: Option<u64>,
+    pub last_error_code: Option<String>,
+    pub last_error_at_ms: Option<u64>,
 }
 
 impl Clients {
@@ -24,11 +36,40 @@ impl Clients {
             .connect_timeout(Duration::from_secs(2))
             .user_agent(concat!("greenside/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Clients { http })
+        Ok(Clients { http, seen: Default::default() })
     }
 
-    /// POSTs `body` to the service of its plan type.
+    /// What this instance has seen of `service` (`putt_solver`, `tee_to_green`).
+    pub fn seen(&self, service: &str) -> Option<Seen> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).get(service).cloned()
+    }
+
+    /// POSTs `body` to the service of its plan type, and remembers the outcome
+    /// for `/health` (a service that is not configured is not counted).
     pub async fn call(&self, cfg: &Downstream, body: &DownstreamRequest) -> Result<Answer, Failure> {
+        let out = self.call_once(cfg, body).await;
+        if cfg.url.is_some() {
+            let now = crate::clock::system_now_ms();
+            let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+            let s = seen.entry(service_name(body.plan_type)).or_default();
+            s.calls += 1;
+            match &out {
+                Ok(_) => {
+                    s.consecutive_failures = 0;
+                    s.last_success_at_ms = Some(now);
+                }
+                Err(f) => {
+                    s.failures += 1;
+                    s.consecutive_failures += 1;
+                    s.last_error_code = Some(f.error.code.as_str().to_string());
+                    s.last_error_at_ms = Some(now);
+                }
+            }
+        }
+        out
+    }
+
+    async fn call_once(&self, cfg: &Downstream, body: &DownstreamRequest) -> Result<Answer, Failure> {
         let plan = body.plan_type;
         let Some(base) = cfg.url.as_deref() else {
             return Err(call_failure(plan, CallProblem::NotConfigured, None, None));
@@ -61,20 +102,40 @@ impl Clients {
                 let p = CallProblem::Timeout { timeout_ms, after_headers: true };
                 return Err(call_failure(plan, p, Some(status), elapsed(t0)));
             }
-            Ok(Err(msg)) => return Err(call_failure(plan, CallProblem::Unreadable(msg), Some(status), elapsed(t0))),
+            // reqwest's own request timeout also covers the body: a body cut short by it is a timeout.
+            Ok(Err(ReadError::Timeout)) => {
+                let p = CallProblem::Timeout { timeout_ms, after_headers: true };
+                return Err(call_failure(plan, p, Some(status), elapsed(t0)));
+            }
+            Ok(Err(ReadError::Other(msg))) => {
+                return Err(call_failure(plan, CallProblem::Unreadable(msg), Some(status), elapsed(t0)));
+            }
             Ok(Ok(b)) => b,
         };
         parse_answer(plan, status, &bytes, t0.elapsed().as_millis() as u64)
     }
 }
 
-async fn read_limited(mut resp: reqwest::Response) -> Result<Vec<u8>, String> {
+/// Why an answer's body could not be read.
+#[derive(Debug)]
+enum ReadError {
+    Timeout,
+    Other(String),
+}
+
+async fn read_limited(mut resp: reqwest::Response) -> Result<Vec<u8>, ReadError> {
     let mut out = Vec::new();
-    while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
-        out.extend_from_slice(&chunk);
-        if out.len() > MAX_RESPONSE_BYTES {
-            return Err(format!("larger than {MAX_RESPONSE_BYTES} bytes"));
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                out.extend_from_slice(&chunk);
+                if out.len() > MAX_RESPONSE_BYTES {
+                    return Err(ReadError::Other(format!("larger than {MAX_RESPONSE_BYTES} bytes")));
+                }
+            }
+            Ok(None) => return Ok(out),
+            Err(e) if e.is_timeout() => return Err(ReadError::Timeout),
+            Err(e) => return Err(ReadError::Other(e.to_string())),
         }
     }
-    Ok(out)
 }

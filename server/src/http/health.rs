@@ -25,15 +25,24 @@ fn worst(statuses: &[&str]) -> &'static str {
     }
 }
 
-fn downstream(d: &crate::settings::Downstream) -> Value {
+/// A service's configuration and what this instance has seen of it: not
+/// probed by `/health` (a probe would cost the service a plan); `healthy`
+/// when the last call succeeded, `degraded` while calls fail (advice then
+/// answers with the flagged fallback), `unknown` before the first call.
+fn downstream(d: &crate::settings::Downstream, seen: Option<crate::downstream::Seen>) -> Value {
+    let status = match &seen {
+        None => "unknown",
+        Some(s) if s.consecutive_failures > 0 => "degraded",
+        Some(_) => "healthy",
+    };
     json!({
         "configured": d.url.is_some(),
         "url": d.url,
         "timeout_s": d.timeout.as_secs_f64(),
         "api_key_configured": d.api_key.is_some(),
-        // Not probed by /health; advice calls report their own failures.
-        "status": "unknown",
+        "status": status,
         "response_time_ms": Value::Null,
+        "seen": seen,
     })
 }
 
@@ -88,8 +97,15 @@ pub async fn report(state: &AppState) -> (Value, &'static str) {
         "status": store_status,
         "response_time_ms": ping_ms,
     });
-    let status = worst(&[registry_status, store_status]);
     let s = &state.settings;
+    let putt = downstream(&s.putt_solver, state.clients.seen("putt_solver"));
+    let ttg = downstream(&s.tee_to_green, state.clients.seen("tee_to_green"));
+    let status = worst(&[
+        registry_status,
+        store_status,
+        putt["status"].as_str().unwrap_or("unknown"),
+        ttg["status"].as_str().unwrap_or("unknown"),
+    ]);
     let body = json!({
         "status": status,
         "service": "greenside",
@@ -100,7 +116,7 @@ pub async fn report(state: &AppState) -> (Value, &'static str) {
         "dataset_registry": registry,
         "session_store": store,
         "debug_bundles": {"enabled": s.debug_bundle_enabled, "dir": s.debug_bundle_dir.display().to_string()},
-        "downstream": {"putt_solver": downstream(&s.putt_solver), "tee_to_green": downstream(&s.tee_to_green)},
+        "downstream": {"putt_solver": putt, "tee_to_green": ttg},
         "test_clock": state.clock.is_test(),
         "admin": {"enabled": s.admin_token.is_some()},
     });

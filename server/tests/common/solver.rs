@@ -21,6 +21,12 @@ pub enum Mode {
     Status(u16),
     NotJson,
     NotAnObject,
+    /// The connection drops before any answer (the handler's task dies).
+    ResetBeforeAnswer,
+    /// 200 and the first bytes, then the connection breaks mid-body.
+    CutAnswer,
+    /// 200 and `{` at once, the rest of the body after the pause.
+    Drip(Duration),
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +103,39 @@ async fn handle(State(inner): State<Arc<Inner>>, uri: axum::http::Uri, headers: 
         Mode::NotJson => return (StatusCode::OK, "<html>oops</html>").into_response(),
         Mode::NotAnObject => {
             return (StatusCode::OK, [("content-type", "application/json")], "[1,2,3]").into_response();
+        }
+        Mode::ResetBeforeAnswer => {
+            // Dropping the connection without a word: the serving task ends here.
+            std::panic::resume_unwind(Box::new("test solver: connection reset on purpose"));
+        }
+        Mode::CutAnswer => {
+            // The first bytes go out (with the headers), then the connection breaks.
+            let stream = futures::stream::unfold(0u8, |i| async move {
+                match i {
+                    0 => Some((Ok::<Bytes, std::io::Error>(Bytes::from_static(b"{\"aim_")), 1)),
+                    1 => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Some((Err(std::io::Error::other("cut")), 2))
+                    }
+                    _ => None,
+                }
+            });
+            let body = axum::body::Body::from_stream(stream);
+            return (StatusCode::OK, [("content-type", "application/json")], body).into_response();
+        }
+        Mode::Drip(pause) => {
+            let stream = futures::stream::unfold(0u8, move |i| async move {
+                match i {
+                    0 => Some((Ok::<Bytes, std::io::Error>(Bytes::from_static(b"{")), 1)),
+                    1 => {
+                        tokio::time::sleep(pause).await;
+                        Some((Ok(Bytes::from_static(b"\"late\": true}")), 2))
+                    }
+                    _ => None,
+                }
+            });
+            let body = axum::body::Body::from_stream(stream);
+            return (StatusCode::OK, [("content-type", "application/json")], body).into_response();
         }
     }
     let plan = if path == "/solve_putt" {

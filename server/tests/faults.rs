@@ -1,0 +1,105 @@
+//! Faults under load: while fixes stream to sessions, the putt solver hangs,
+//! resets the connection, cuts its answer, or drips it slower than the
+//! timeout. Advice answers at once with the right code and the flagged
+//! fallback, the fixes keep flowing (none fails, every acknowledged one is
+//! counted), and `/health` reports the failing service as degraded while
+//! `/ready` stays 200 (advice has its fallback). Redis killed and restarted
+//! under load is `multi_instance::redis_outage_*`.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::solver::{Mode, TestSolver};
+use common::{ON_GREEN, Server, ball, client, get, post, start_session};
+use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_solver_never_stalls_the_fixes_and_health_says_so() {
+    let solver = TestSolver::start(Mode::Ok, Some("fault-key-31")).await;
+    let s = Server::start(&[
+        ("PUTT_SOLVER_URL", solver.base.as_str()),
+        ("PUTT_SOLVER_API_KEY", "fault-key-31"),
+        ("PUTT_SOLVER_TIMEOUT_S", "0.5"),
+    ]);
+    let c = client();
+    let advice_sid = start_session(&c, &s).await;
+    for _ in 0..2 {
+        post(&c, &s.url("/api/session/set_ball_location"), &ball(&advice_sid, ON_GREEN)).await;
+    }
+    let (_, h) = get(&c, &s.url("/health")).await;
+    assert_eq!(h["downstream"]["putt_solver"]["status"], "unknown", "no call yet");
+
+    // Load: 8 sessions, fixes as fast as they are answered.
+    let mut sids = Vec::new();
+    for _ in 0..8 {
+        sids.push(start_session(&c, &s).await);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(AtomicU64::new(0));
+    let worst_ms = Arc::new(AtomicU64::new(0));
+    let mut load = Vec::new();
+    for sid in sids.clone() {
+        let (c, url, stop, acked, worst) =
+            (c.clone(), s.url("/api/session/set_ball_location"), stop.clone(), acked.clone(), worst_ms.clone());
+        load.push(tokio::spawn(async move {
+            let mut mine = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                let t0 = Instant::now();
+                let (status, body) = post(&c, &url, &ball(&sid, ON_GREEN)).await;
+                assert_eq!(status, 200, "a fix failed during a solver fault: {body}");
+                worst.fetch_max(t0.elapsed().as_millis() as u64, Ordering::Relaxed);
+                mine += 1;
+                acked.fetch_add(1, Ordering::Relaxed);
+            }
+            (sid, mine)
+        }));
+    }
+
+    let ask = json!({"contract_version": "0.5.0", "session_id": advice_sid});
+    for (mode, status, code) in [
+        (Mode::Slow(Duration::from_secs(3)), 504, "putt_solver_timeout"),
+        (Mode::ResetBeforeAnswer, 502, "putt_solver_unavailable"),
+        (Mode::CutAnswer, 502, "putt_solver_bad_response"),
+        (Mode::Drip(Duration::from_secs(3)), 504, "putt_solver_timeout"),
+    ] {
+        let name = format!("{mode:?}");
+        solver.set_mode(mode);
+        let t0 = Instant::now();
+        let (got, body) = post(&c, &s.url("/api/get_hole_advice"), &ask).await;
+        let took = t0.elapsed();
+        assert_eq!((got, body["error"]["code"].as_str()), (status, Some(code)), "{name}: {body}");
+        assert_eq!(body["fallback_used"], true, "{name}");
+        assert!(took < Duration::from_millis(1_500), "{name}: answered after {took:?} (timeout 0.5 s)");
+        let (hs, h) = get(&c, &s.url("/health")).await;
+        assert_eq!((hs, h["status"].as_str()), (200, Some("degraded")), "{name}: {h}");
+        let seen = &h["downstream"]["putt_solver"];
+        assert_eq!((seen["status"].as_str(), seen["seen"]["last_error_code"].as_str()), (Some("degraded"), Some(code)));
+        assert_eq!(get(&c, &s.url("/ready")).await.0, 200, "{name}: advice has its fallback; the service stays ready");
+    }
+    // The solver recovers, and so does the report.
+    solver.set_mode(Mode::Ok);
+    assert_eq!(post(&c, &s.url("/api/get_hole_advice"), &ask).await.0, 200);
+    let (_, h) = get(&c, &s.url("/health")).await;
+    assert_eq!(h["status"], "healthy", "{h}");
+    assert_eq!(h["downstream"]["putt_solver"]["seen"]["consecutive_failures"], 0);
+    assert_eq!(h["downstream"]["putt_solver"]["seen"]["failures"], 4);
+
+    stop.store(true, Ordering::Relaxed);
+    let mut total = 0;
+    for t in load {
+        let (sid, mine) = t.await.unwrap();
+        let (_, st) = get(&c, &s.url(&format!("/api/session/{sid}"))).await;
+        assert_eq!(st["hole_state"]["fix_count"].as_u64(), Some(mine), "every acknowledged fix is counted");
+        total += mine;
+    }
+    assert_eq!(total, acked.load(Ordering::Relaxed));
+    let worst = worst_ms.load(Ordering::Relaxed);
+    eprintln!("faults: {total} fixes acknowledged during the solver faults; slowest fix {worst} ms");
+    assert!(total > 100, "the fixes kept flowing ({total})");
+    assert!(worst < 1_000, "no fix waited on the solver (slowest {worst} ms)");
+    s.stop();
+}
