@@ -395,3 +395,34 @@ async fn native_and_worker_answer_identically() {
     assert_eq!(statuses, vec![200, 200, 200, 200, 200, 200, 200, 200, 502, 400, 200, 200, 404, 404, 200, 200]);
     assert!(solver.problems().is_empty(), "{:?}", solver.problems());
 }
+
+/// The web page from the edge: the same paths as native (`/`, `/app/*`,
+/// `/pkg/*`, `/sw.js`) with the same CSP; a missing file is the API's 404.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_worker_serves_the_web_page_with_its_policy() {
+    let w = Worker::start(&[]);
+    let c = client();
+    let r = c.get(w.url("/")).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let csp = r.headers().get("content-security-policy").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(r.text().await.unwrap().contains(r#"<script type="module" src="/app/app.js">"#));
+    for (path, ct) in [
+        ("/app/app.js", "javascript"),
+        ("/app/style.css", "text/css"),
+        ("/pkg/greenside.js", "javascript"),
+        ("/pkg/greenside_bg.wasm", "application/wasm"),
+        ("/sw.js", "javascript"),
+    ] {
+        let r = c.get(w.url(path)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        let got = r.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(got.contains(ct), "{path}: {got}");
+    }
+    let (status, body) = get(&c, &w.url("/app/missing.js")).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("route_not_found")));
+    // The page's own API calls reach the worker.
+    let (status, courses) = get(&c, &w.url("/api/courses")).await;
+    assert_eq!((status, courses["courses"].as_array().map(Vec::len)), (200, Some(2)));
+    w.stop();
+}
