@@ -165,6 +165,7 @@ async function sendBall(p, accuracyM) {
     // Offline first: the tracker commits locally at once and keeps the fix
     // (with its seq) until the server confirms it.
     try { showLocal(st.course.classify(st.hole, fix), st.tracker.addFix(fix)); } catch (e) { return fail(`${e.code}: ${e.message}`); }
+    saveOutbox();
     return sync();
   }
   const body = { contract_version: CV, session_id: st.sessionId, ball_wgs84: p, ...(accuracyM ? { accuracy_m: accuracyM } : {}) };
@@ -174,8 +175,39 @@ async function sendBall(p, accuracyM) {
 }
 
 // ---------------------------------------------------------------- offline
+// The outbox survives a reload or a closed tab: each session's unconfirmed
+// fixes are kept in localStorage (key greenside-outbox:<session id>) and a
+// later visit sends them (the server skips any it already has).
+const OUTBOX = 'greenside-outbox:';
+function saveOutbox() {
+  if (!st.tracker || !st.sessionId) return;
+  const fixes = st.tracker.pendingFixes();
+  try {
+    if (fixes.length) localStorage.setItem(OUTBOX + st.sessionId, JSON.stringify(fixes));
+    else localStorage.removeItem(OUTBOX + st.sessionId);
+  } catch { /* storage full or disabled: the fixes stay in memory */ }
+}
+function orphans() {
+  const out = [];
+  for (let i = 0; i < localStorage.length; i++) {
+    const k = localStorage.key(i);
+    if (k?.startsWith(OUTBOX) && k !== OUTBOX + st.sessionId) out.push([k.slice(OUTBOX.length), JSON.parse(localStorage.getItem(k) || '[]')]);
+  }
+  return out;
+}
+/** Sends fixes an earlier visit could not; a session gone on the server (expired) has nothing left to catch up. */
+async function flushOrphans() {
+  for (const [sid, fixes] of orphans()) {
+    for (let i = 0; i < fixes.length; i += 500) {
+      const res = await api('/api/session/set_ball_locations', { method: 'POST', body: { contract_version: CV, session_id: sid, fixes: fixes.slice(i, i + 500) } });
+      if (!res.ok && res.status !== 404 && res.status !== 400) return;
+    }
+    localStorage.removeItem(OUTBOX + sid);
+  }
+}
+
 function showSync() {
-  const pending = st.tracker ? st.tracker.pendingFixes().length : 0;
+  const pending = (st.tracker ? st.tracker.pendingFixes().length : 0) + orphans().reduce((n, [, f]) => n + f.length, 0);
   const s = $('sync-status');
   s.dataset.online = String(st.online);
   s.dataset.pending = String(pending);
@@ -190,13 +222,14 @@ async function postBatch(body) {
 }
 /** Sends what the outbox holds; one sync at a time, another run if fixes came meanwhile. */
 async function sync() {
-  if (!st.tracker || !st.sessionId) return;
   if (st.syncing) { st.again = true; return; }
   st.syncing = true;
   try {
     do {
       st.again = false;
-      await st.tracker.sync(postBatch, st.sessionId);
+      await flushOrphans();
+      if (st.tracker && st.sessionId) await st.tracker.sync(postBatch, st.sessionId);
+      saveOutbox();
       st.online = true;
     } while (st.again);
   } catch (e) {
@@ -372,7 +405,7 @@ async function main() {
   if ('serviceWorker' in navigator) navigator.serviceWorker.register('/sw.js').catch(() => {});
   window.addEventListener('online', () => { st.online = true; sync(); showSync(); });
   window.addEventListener('offline', () => { st.online = false; showSync(); });
-  setInterval(() => { if (st.tracker?.pendingFixes().length) sync(); }, 5000);
+  setInterval(() => { if (st.tracker?.pendingFixes().length || orphans().length) sync(); }, 5000);
   try { await init(); st.wasm = true; } catch (e) { fail(`In-browser classification unavailable: ${e.message}`); }
   $('tab-golfer').addEventListener('click', () => show('golfer'));
   $('tab-admin').addEventListener('click', () => show('admin'));
@@ -403,6 +436,7 @@ async function main() {
   if (courses.length) await loadCourse(courses[0].course_id);
   show(location.hash === '#admin' ? 'admin' : 'golfer');
   showSync();
+  if (orphans().length && navigator.onLine) sync();
   // For tests and the curious: the phone's own state and what waits.
   window.greenside = { state: () => st.tracker?.state() ?? null, pending: () => st.tracker?.pendingFixes() ?? [], sessionId: () => st.sessionId };
   document.body.dataset.ready = 'true';

@@ -217,3 +217,28 @@ test('offline: the page keeps committing on the phone, loads from its cache, and
   assert.deepEqual(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(e)), [], 'no console errors but the offline fetches');
   await context.close();
 });
+
+test('fixes waiting offline survive a reload and reach the server on the next visit', { timeout: 120000 }, async () => {
+  const { page, errors, context } = await openPage({ width: 1280, height: 900 });
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await page.click('#start');
+  await page.waitForSelector('#session-info:has-text("started")');
+  const sid = await page.evaluate(() => window.greenside.sessionId());
+  await page.click('path[data-surface="green"]');
+  await page.waitForSelector('#sync-status[data-pending="0"][data-online="true"]');
+  await context.setOffline(true);
+  for (let i = 0; i < 2; i++) await fixByKeyboard(page, OFF);
+  await page.waitForSelector('#sync-status[data-online="false"][data-pending="2"]');
+  // The tab reloads with no signal: the page comes from the cache, the fixes from storage.
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.waitForSelector('#sync-status[data-online="false"][data-pending="2"]');
+  await context.setOffline(false);
+  await page.waitForSelector('#sync-status[data-online="true"][data-pending="0"]');
+  const server = await (await fetch(`${base}/api/session/${sid}`)).json();
+  assert.equal(server.hole_state.fix_count, 3, 'the two offline fixes arrived, once');
+  assert.equal(server.hole_state.last_seq, 3);
+  assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('greenside-outbox:')).length), 0, 'nothing left waiting');
+  assert.deepEqual(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(e)), []);
+  await context.close();
+});
