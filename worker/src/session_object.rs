@@ -7,10 +7,12 @@
 //! durable). No `RefCell` borrow is held across an `await`, so requests to
 //! one session run one after another, each on the state the last one left.
 //!
-//! The alarm is set on every write to the moment the session would expire
-//! (sliding TTL) and deletes all of the object's storage; a request that
-//! finds an expired record (an alarm not yet run) deletes it too and answers
-//! 404, as the native stores do.
+//! The alarm deletes all of the object's storage once the session has been
+//! idle for `SESSION_TTL_S` (sliding TTL): it is armed at the first write and
+//! re-armed for the record's expiry when it finds the session kept alive, so
+//! a fix costs one storage write, not two. A request that finds an expired
+//! record (an alarm not yet run) deletes it too and answers 404, as the
+//! native stores do.
 
 use crate::http::{Internal, internal_response};
 use greenside_core::advice::PlanType;
@@ -32,6 +34,8 @@ pub struct SessionObject {
     env: Env,
     /// `None`: not read from storage yet; `Some(None)`: no session here.
     rec: RefCell<Option<Option<SessionRecord>>>,
+    /// Whether this instance has set the expiry alarm (see `save`).
+    alarm_set: std::cell::Cell<bool>,
 }
 
 #[derive(Deserialize)]
@@ -74,21 +78,30 @@ impl SessionObject {
         Ok(rec)
     }
 
-    /// Writes the record and moves the expiry alarm.
-    async fn save(&self, rec: &SessionRecord, now: u64) -> Result<(), ApiError> {
+    /// Writes the record and arms the expiry alarm.
+    ///
+    /// On real time the alarm is set once and not moved on every write (a
+    /// storage write saved per fix): when it fires on a session that a later
+    /// write kept alive, it re-arms for the record's `expires_at_ms`. Under
+    /// the test clock the record's times are the test's, so the alarm moves
+    /// on every write and fires only after a whole idle TTL.
+    async fn save(&self, rec: &SessionRecord, now: u64, test_clock: bool) -> Result<(), ApiError> {
         *self.rec.borrow_mut() = Some(Some(rec.clone()));
         let text = serde_json::to_string(rec).map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))?;
         let storage = self.state.storage();
         storage.put(KEY, text).await.map_err(storage_error)?;
-        // Real time until expiry (under the test clock the record's times are the test's).
-        let ttl_ms = rec.expires_at_ms.saturating_sub(now).max(1);
-        storage.set_alarm(i64::try_from(ttl_ms).unwrap_or(i64::MAX)).await.map_err(storage_error)?;
+        if test_clock || !self.alarm_set.get() {
+            let ttl_ms = rec.expires_at_ms.saturating_sub(now).max(1);
+            storage.set_alarm(i64::try_from(ttl_ms).unwrap_or(i64::MAX)).await.map_err(storage_error)?;
+            self.alarm_set.set(true);
+        }
         Ok(())
     }
 
     /// Deletes everything of the session and drops it from the directory.
     async fn erase(&self, rec: &SessionRecord) -> Result<(), ApiError> {
         *self.rec.borrow_mut() = Some(None);
+        self.alarm_set.set(false);
         let storage = self.state.storage();
         storage.delete_alarm().await.map_err(storage_error)?;
         storage.delete_all().await.map_err(storage_error)?;
@@ -112,7 +125,7 @@ impl SessionObject {
                 let cat = crate::catalog::get(&self.env).await;
                 let hole = cat.catalog.hole(&req.course_id, req.hole_id)?;
                 let rec = session::start(&req, args.session_id, args.session_number, &hole, rules, now)?;
-                self.save(&rec, now).await?;
+                self.save(&rec, now, settings.test_clock).await?;
                 Ok(json!(StartResponse { session_id: rec.session_id.clone(), hole_state: session::hole_state(&rec) }))
             }
             "get" => {
@@ -161,7 +174,7 @@ impl SessionObject {
                     other => return Err(ApiError::new(ErrorCode::InternalError, format!("unknown op {other}"))),
                 };
                 if changed {
-                    self.save(&rec, now).await?;
+                    self.save(&rec, now, settings.test_clock).await?;
                 }
                 Ok(body)
             }
@@ -175,7 +188,7 @@ fn storage_error(e: worker::Error) -> ApiError {
 
 impl DurableObject for SessionObject {
     fn new(state: State, env: Env) -> Self {
-        SessionObject { state, env, rec: RefCell::new(None) }
+        SessionObject { state, env, rec: RefCell::new(None), alarm_set: std::cell::Cell::new(false) }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
@@ -186,10 +199,23 @@ impl DurableObject for SessionObject {
         internal_response(self.handle(call).await)
     }
 
-    /// The TTL ran out with no write since: the session is gone.
+    /// The alarm: a session a later write kept alive is re-armed for its
+    /// expiry (real time only); otherwise the TTL ran out with no write since
+    /// and the session is gone.
     async fn alarm(&self) -> worker::Result<Response> {
         let rec = self.current().await.ok().flatten();
+        let test_clock = crate::settings::get(&self.env).map(|s| s.test_clock).unwrap_or(false);
+        if let Some(r) = rec.as_ref().filter(|_| !test_clock) {
+            let now = crate::settings::system_now_ms();
+            if r.expires_at_ms > now {
+                let left = i64::try_from(r.expires_at_ms - now).unwrap_or(i64::MAX);
+                self.state.storage().set_alarm(left).await?;
+                self.alarm_set.set(true);
+                return Response::empty();
+            }
+        }
         *self.rec.borrow_mut() = Some(None);
+        self.alarm_set.set(false);
         self.state.storage().delete_all().await?;
         if let Some(rec) = rec {
             crate::http::log("info", "session expired", &[("session_id", json!(rec.session_id))]);
