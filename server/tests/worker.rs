@@ -167,6 +167,12 @@ async fn advice_reaches_the_solver_with_its_key_and_bundles_go_to_r2() {
         assert!(b["fallback"]["distance_m"].is_number(), "{b}");
         assert!(t0.elapsed() < Duration::from_secs(3), "the timeout answered before the solver did");
     }
+    // /health reports what this isolate has seen of the solver, as native does.
+    let (_, h) = get(&c, &w.url("/health")).await;
+    let putt = &h["downstream"]["putt_solver"];
+    assert_eq!((h["status"].as_str(), putt["status"].as_str()), (Some("degraded"), Some("degraded")), "{h}");
+    assert_eq!(putt["seen"]["last_error_code"], "putt_solver_timeout");
+    assert_eq!((putt["seen"]["calls"].as_u64(), putt["seen"]["failures"].as_u64()), (Some(5), Some(4)));
     // Pruning removes runs and their bundles.
     let r = c
         .post(w.url("/runs/v1/prune"))

@@ -77,6 +77,48 @@ async fn call(cfg: &Downstream, d: &AdviceDecision) -> CallOutcome {
     }
 }
 
+/// What this isolate has seen of a service, for `/health` (the native
+/// server's `downstream::Seen`; an isolate's memory, so per isolate).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Seen {
+    pub calls: u64,
+    pub failures: u64,
+    pub consecutive_failures: u64,
+    pub last_success_at_ms: Option<u64>,
+    pub last_error_code: Option<String>,
+    pub last_error_at_ms: Option<u64>,
+}
+
+thread_local! {
+    static SEEN: std::cell::RefCell<std::collections::BTreeMap<&'static str, Seen>> = std::cell::RefCell::default();
+}
+
+fn remember(service: &'static str, outcome: &CallOutcome) {
+    let now = crate::settings::system_now_ms();
+    SEEN.with(|m| {
+        let mut m = m.borrow_mut();
+        let s = m.entry(service).or_default();
+        s.calls += 1;
+        match outcome {
+            Ok(_) => {
+                s.consecutive_failures = 0;
+                s.last_success_at_ms = Some(now);
+            }
+            Err(f) => {
+                s.failures += 1;
+                s.consecutive_failures += 1;
+                s.last_error_code = Some(f.error.code.as_str().to_string());
+                s.last_error_at_ms = Some(now);
+            }
+        }
+    });
+}
+
+/// What this isolate has seen of `service`.
+pub fn seen(service: &str) -> Option<Seen> {
+    SEEN.with(|m| m.borrow().get(service).cloned())
+}
+
 struct BundleCtx<'a> {
     env: &'a Env,
     settings: &'a Settings,
@@ -170,6 +212,9 @@ pub async fn get_hole_advice(ctx: &Ctx, req: AdviceRequest, now: u64) -> Result<
         PlanType::TeeToGreen => &settings.tee_to_green,
     };
     let outcome = call(cfg, &decision).await;
+    if cfg.url.is_some() {
+        remember(service::service_name(decision.plan_type), &outcome);
+    }
     let latency = match &outcome {
         Ok(a) => Some(a.latency_ms),
         Err(f) => f.latency_ms,

@@ -585,14 +585,23 @@ fn health_component(cat: &crate::catalog::Loaded) -> (Value, &'static str) {
     )
 }
 
-fn downstream_health(d: &crate::settings::Downstream) -> Value {
+/// A service as the native `/health` shows it: `unknown` before this
+/// isolate called it, `healthy` after a success, `degraded` while calls fail.
+fn downstream_health(d: &crate::settings::Downstream, service: &str) -> Value {
+    let seen = crate::advice::seen(service);
+    let status = match &seen {
+        None => "unknown",
+        Some(s) if s.consecutive_failures > 0 => "degraded",
+        Some(_) => "healthy",
+    };
     json!({
         "configured": d.url.is_some(),
         "url": d.url,
         "timeout_s": d.timeout_ms as f64 / 1000.0,
         "api_key_configured": d.api_key.is_some(),
-        "status": "unknown",
+        "status": status,
         "response_time_ms": Value::Null,
+        "seen": seen,
     })
 }
 
@@ -621,14 +630,22 @@ async fn health(ctx: &Ctx, req: &Request) -> Result<Response, ApiError> {
     let cat = crate::catalog::get(&ctx.env).await;
     let (registry, registry_status) = health_component(&cat);
     let (store, store_status) = store_health(ctx).await;
-    let status = if [registry_status, store_status].contains(&"unhealthy") {
+    let s = &ctx.settings;
+    let putt = downstream_health(&s.putt_solver, "putt_solver");
+    let ttg = downstream_health(&s.tee_to_green, "tee_to_green");
+    let all = [
+        registry_status,
+        store_status,
+        putt["status"].as_str().unwrap_or("unknown"),
+        ttg["status"].as_str().unwrap_or("unknown"),
+    ];
+    let status = if all.contains(&"unhealthy") {
         "unhealthy"
-    } else if [registry_status, store_status].contains(&"degraded") {
+    } else if all.contains(&"degraded") {
         "degraded"
     } else {
         "healthy"
     };
-    let s = &ctx.settings;
     let body = json!({
         "status": status,
         "service": "greenside",
@@ -639,7 +656,7 @@ async fn health(ctx: &Ctx, req: &Request) -> Result<Response, ApiError> {
         "dataset_registry": registry,
         "session_store": store,
         "debug_bundles": {"enabled": s.debug_bundle_enabled, "dir": format!("r2:{}", crate::runs::BUCKET)},
-        "downstream": {"putt_solver": downstream_health(&s.putt_solver), "tee_to_green": downstream_health(&s.tee_to_green)},
+        "downstream": {"putt_solver": putt, "tee_to_green": ttg},
         "test_clock": s.test_clock,
         "admin": {"enabled": s.admin_token.is_some()},
     });
