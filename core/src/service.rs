@@ -411,6 +411,61 @@ pub fn parse_answer(plan: PlanType, status: u16, body: &[u8], latency_ms: u64) -
     }
 }
 
+/// What an instance (or an isolate) has seen of a downstream service, for
+/// `/health` (the services are not probed: a probe would cost a plan).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DownstreamSeen {
+    pub calls: u64,
+    pub failures: u64,
+    pub consecutive_failures: u64,
+    pub last_success_at_ms: Option<u64>,
+    pub last_error_code: Option<String>,
+    pub last_error_at_ms: Option<u64>,
+}
+
+impl DownstreamSeen {
+    /// Counts one call's outcome at `now_ms`.
+    pub fn record(&mut self, outcome: &CallOutcome, now_ms: u64) {
+        self.calls += 1;
+        match outcome {
+            Ok(_) => {
+                self.consecutive_failures = 0;
+                self.last_success_at_ms = Some(now_ms);
+            }
+            Err(f) => {
+                self.failures += 1;
+                self.consecutive_failures += 1;
+                self.last_error_code = Some(f.error.code.as_str().to_string());
+                self.last_error_at_ms = Some(now_ms);
+            }
+        }
+    }
+}
+
+/// A service's entry in `/health`: `unknown` before the first call,
+/// `healthy` after a success, `degraded` while calls fail.
+pub fn downstream_health(
+    url: Option<&str>,
+    timeout_ms: u64,
+    api_key_configured: bool,
+    seen: Option<&DownstreamSeen>,
+) -> Value {
+    let status = match seen {
+        None => "unknown",
+        Some(s) if s.consecutive_failures > 0 => "degraded",
+        Some(_) => "healthy",
+    };
+    json!({
+        "configured": url.is_some(),
+        "url": url,
+        "timeout_s": timeout_ms as f64 / 1000.0,
+        "api_key_configured": api_key_configured,
+        "status": status,
+        "response_time_ms": Value::Null,
+        "seen": seen,
+    })
+}
+
 /// The answer of `POST /api/get_hole_advice`: its HTTP status and body. On a
 /// failed call the status is the error's, the body carries the error and the
 /// flagged fallback plan.

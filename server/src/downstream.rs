@@ -18,16 +18,8 @@ pub struct Clients {
     seen: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<&'static str, Seen>>>,
 }
 
-/// What this instance has seen of a service, for `/health`.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Seen {
-    pub calls: u64,
-    pub failures: u64,
-    pub consecutive_failures: u64,
-    pub last_success_at_ms: Option<u64>,
-    pub last_error_code: Option<String>,
-    pub last_error_at_ms: Option<u64>,
-}
+/// What this instance has seen of a service, for `/health` (core's record).
+pub type Seen = greenside_core::service::DownstreamSeen;
 
 impl Clients {
     pub fn new() -> Result<Clients, reqwest::Error> {
@@ -51,20 +43,7 @@ impl Clients {
         if cfg.url.is_some() {
             let now = crate::clock::system_now_ms();
             let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-            let s = seen.entry(service_name(body.plan_type)).or_default();
-            s.calls += 1;
-            match &out {
-                Ok(_) => {
-                    s.consecutive_failures = 0;
-                    s.last_success_at_ms = Some(now);
-                }
-                Err(f) => {
-                    s.failures += 1;
-                    s.consecutive_failures += 1;
-                    s.last_error_code = Some(f.error.code.as_str().to_string());
-                    s.last_error_at_ms = Some(now);
-                }
-            }
+            seen.entry(service_name(body.plan_type)).or_default().record(&out, now);
         }
         out
     }

@@ -77,17 +77,9 @@ async fn call(cfg: &Downstream, d: &AdviceDecision) -> CallOutcome {
     }
 }
 
-/// What this isolate has seen of a service, for `/health` (the native
-/// server's `downstream::Seen`; an isolate's memory, so per isolate).
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Seen {
-    pub calls: u64,
-    pub failures: u64,
-    pub consecutive_failures: u64,
-    pub last_success_at_ms: Option<u64>,
-    pub last_error_code: Option<String>,
-    pub last_error_at_ms: Option<u64>,
-}
+/// What this isolate has seen of a service, for `/health` (core's record;
+/// an isolate's memory, so per isolate).
+pub type Seen = service::DownstreamSeen;
 
 thread_local! {
     static SEEN: std::cell::RefCell<std::collections::BTreeMap<&'static str, Seen>> = std::cell::RefCell::default();
@@ -95,23 +87,7 @@ thread_local! {
 
 fn remember(service: &'static str, outcome: &CallOutcome) {
     let now = crate::settings::system_now_ms();
-    SEEN.with(|m| {
-        let mut m = m.borrow_mut();
-        let s = m.entry(service).or_default();
-        s.calls += 1;
-        match outcome {
-            Ok(_) => {
-                s.consecutive_failures = 0;
-                s.last_success_at_ms = Some(now);
-            }
-            Err(f) => {
-                s.failures += 1;
-                s.consecutive_failures += 1;
-                s.last_error_code = Some(f.error.code.as_str().to_string());
-                s.last_error_at_ms = Some(now);
-            }
-        }
-    });
+    SEEN.with(|m| m.borrow_mut().entry(service).or_default().record(outcome, now));
 }
 
 /// What this isolate has seen of `service`.

@@ -585,24 +585,11 @@ fn health_component(cat: &crate::catalog::Loaded) -> (Value, &'static str) {
     )
 }
 
-/// A service as the native `/health` shows it: `unknown` before this
-/// isolate called it, `healthy` after a success, `degraded` while calls fail.
+/// A service as the native `/health` shows it (core's body), from what
+/// this isolate has seen.
 fn downstream_health(d: &crate::settings::Downstream, service: &str) -> Value {
     let seen = crate::advice::seen(service);
-    let status = match &seen {
-        None => "unknown",
-        Some(s) if s.consecutive_failures > 0 => "degraded",
-        Some(_) => "healthy",
-    };
-    json!({
-        "configured": d.url.is_some(),
-        "url": d.url,
-        "timeout_s": d.timeout_ms as f64 / 1000.0,
-        "api_key_configured": d.api_key.is_some(),
-        "status": status,
-        "response_time_ms": Value::Null,
-        "seen": seen,
-    })
+    greenside_core::service::downstream_health(d.url.as_deref(), d.timeout_ms, d.api_key.is_some(), seen.as_ref())
 }
 
 /// The session store's health: a round trip to the directory object.

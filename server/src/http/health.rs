@@ -30,20 +30,8 @@ fn worst(statuses: &[&str]) -> &'static str {
 /// when the last call succeeded, `degraded` while calls fail (advice then
 /// answers with the flagged fallback), `unknown` before the first call.
 fn downstream(d: &crate::settings::Downstream, seen: Option<crate::downstream::Seen>) -> Value {
-    let status = match &seen {
-        None => "unknown",
-        Some(s) if s.consecutive_failures > 0 => "degraded",
-        Some(_) => "healthy",
-    };
-    json!({
-        "configured": d.url.is_some(),
-        "url": d.url,
-        "timeout_s": d.timeout.as_secs_f64(),
-        "api_key_configured": d.api_key.is_some(),
-        "status": status,
-        "response_time_ms": Value::Null,
-        "seen": seen,
-    })
+    let timeout_ms = d.timeout.as_millis() as u64;
+    greenside_core::service::downstream_health(d.url.as_deref(), timeout_ms, d.api_key.is_some(), seen.as_ref())
 }
 
 /// The full report and its overall status.
