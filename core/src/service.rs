@@ -579,6 +579,53 @@ pub struct Bundle {
     pub total_ms: u64,
 }
 
+/// What a bundle is made of, as the platform has it at hand.
+#[derive(Debug)]
+pub struct BundleParts<'a> {
+    pub run: &'a RunRecord,
+    pub request: &'a crate::api::AdviceRequest,
+    pub now_ms: u64,
+    pub rules: &'a Config,
+    /// The session exactly as the decision read it.
+    pub session_before: &'a SessionRecord,
+    pub session_after: Option<&'a SessionRecord>,
+    pub hole: &'a crate::classify::PreparedHole,
+    pub dataset_version: Option<String>,
+    pub decision: Option<&'a AdviceDecision>,
+    pub downstream: Option<BundleDownstream>,
+    pub total_ms: u64,
+}
+
+impl Bundle {
+    /// Assembles a bundle (both platforms write the same layout).
+    pub fn new(p: BundleParts<'_>) -> Bundle {
+        let rec = p.session_before;
+        Bundle {
+            bundle_version: BUNDLE_VERSION,
+            greenside_version: env!("CARGO_PKG_VERSION").into(),
+            contract_version: crate::API_CONTRACT_VERSION.into(),
+            run: p.run.clone(),
+            request: serde_json::to_value(p.request).unwrap_or(Value::Null),
+            now_ms: p.now_ms,
+            rules: p.rules.clone(),
+            course: BundleCourse {
+                course_id: rec.course_id.clone(),
+                hole_id: rec.hole_id,
+                dataset_version: p.dataset_version,
+            },
+            session_before: rec.clone(),
+            hysteresis_before: rec.hysteresis,
+            hysteresis_after: p.session_after.map(|r| r.hysteresis),
+            classification: rec.ball.as_ref().and_then(|b| serde_json::to_value(b.classification).ok()),
+            frames: BundleFrames { hole: p.hole.frame().describe(), green: p.hole.green_frame().describe() },
+            decision: p.decision.cloned(),
+            downstream: p.downstream,
+            fallback_used: p.run.fallback_used,
+            total_ms: p.total_ms,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BundleCourse {
     pub course_id: String,

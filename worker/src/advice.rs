@@ -122,29 +122,19 @@ async fn write_bundle(
         }
         _ => None,
     };
-    let bundle = service::Bundle {
-        bundle_version: service::BUNDLE_VERSION,
-        greenside_version: env!("CARGO_PKG_VERSION").into(),
-        contract_version: greenside_core::API_CONTRACT_VERSION.into(),
-        run: run.clone(),
-        request: serde_json::to_value(ctx.req).unwrap_or(Value::Null),
+    let bundle = service::Bundle::new(service::BundleParts {
+        run,
+        request: ctx.req,
         now_ms: ctx.now,
-        rules: ctx.settings.rules.clone(),
-        course: service::BundleCourse {
-            course_id: ctx.rec.course_id.clone(),
-            hole_id: ctx.rec.hole_id,
-            dataset_version: ctx.dataset_version.clone(),
-        },
-        session_before: ctx.rec.clone(),
-        hysteresis_before: ctx.rec.hysteresis,
-        hysteresis_after: after.map(|r| r.hysteresis),
-        classification: ctx.rec.ball.as_ref().and_then(|b| serde_json::to_value(b.classification).ok()),
-        frames: service::BundleFrames { hole: ctx.hole.frame().describe(), green: ctx.hole.green_frame().describe() },
-        decision: decision.cloned(),
+        rules: &ctx.settings.rules,
+        session_before: ctx.rec,
+        session_after: after,
+        hole: ctx.hole,
+        dataset_version: ctx.dataset_version.clone(),
+        decision,
         downstream,
-        fallback_used: run.fallback_used,
         total_ms: crate::settings::system_now_ms().saturating_sub(ctx.t_start),
-    };
+    });
     crate::runs::write_bundle(ctx.env, &bundle).await;
 }
 

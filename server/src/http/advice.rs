@@ -15,7 +15,6 @@ use greenside_core::error::ErrorCode;
 use greenside_core::run::{RunRecord, run_id_from_random};
 use greenside_core::service::{self, service_name};
 use greenside_core::session;
-use serde_json::Value;
 
 struct BundleCtx<'a> {
     state: &'a crate::AppState,
@@ -49,29 +48,19 @@ async fn write_bundle(
     };
     let version =
         ctx.state.catalog.registry.as_ref().ok().and_then(|r| r.get(&ctx.rec.course_id)).map(|d| d.version.clone());
-    let bundle = service::Bundle {
-        bundle_version: service::BUNDLE_VERSION,
-        greenside_version: env!("CARGO_PKG_VERSION").into(),
-        contract_version: greenside_core::API_CONTRACT_VERSION.into(),
-        run: run.clone(),
-        request: serde_json::to_value(ctx.req).unwrap_or(Value::Null),
+    let bundle = service::Bundle::new(service::BundleParts {
+        run,
+        request: ctx.req,
         now_ms: ctx.now,
-        rules: s.rules.clone(),
-        course: service::BundleCourse {
-            course_id: ctx.rec.course_id.clone(),
-            hole_id: ctx.rec.hole_id,
-            dataset_version: version,
-        },
-        session_before: ctx.rec.clone(),
-        hysteresis_before: ctx.rec.hysteresis,
-        hysteresis_after: after.map(|r| r.hysteresis),
-        classification: ctx.rec.ball.as_ref().and_then(|b| serde_json::to_value(b.classification).ok()),
-        frames: service::BundleFrames { hole: ctx.hole.frame().describe(), green: ctx.hole.green_frame().describe() },
-        decision: decision.cloned(),
+        rules: &s.rules,
+        session_before: ctx.rec,
+        session_after: after,
+        hole: ctx.hole,
+        dataset_version: version,
+        decision,
         downstream,
-        fallback_used: run.fallback_used,
         total_ms: ctx.t_start.elapsed().as_millis() as u64,
-    };
+    });
     match crate::bundle::write(&s.debug_bundle_dir, &bundle).await {
         Ok(path) => tracing::debug!(run_id = %run.run_id, path = %path.display(), "debug bundle written"),
         Err(e) => tracing::warn!(run_id = %run.run_id, error = %e, "debug bundle not written"),
