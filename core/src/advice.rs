@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which kind of advice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PlanType {
     Putt,
@@ -47,6 +48,7 @@ impl PlanType {
 
 /// Body of `POST /solve_putt` and `POST /plan_shot` (one shape; `plan_type` tells which).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DownstreamRequest {
     pub contract_version: String,
     pub plan_type: PlanType,
@@ -71,6 +73,7 @@ pub struct DownstreamRequest {
 
 /// The built-in straight-line plan used when no downstream answer is available.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FallbackPlan {
     pub kind: String,
     pub distance_m: f64,
@@ -81,6 +84,7 @@ pub struct FallbackPlan {
 
 /// The routing decision, with everything the platform needs to carry it out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdviceDecision {
     pub plan_type: PlanType,
     pub surface_state: GreenState,

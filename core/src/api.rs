@@ -113,8 +113,12 @@ fn lat_lon(obj: &Map<String, Value>, key: &str, path: &str) -> Result<LatLon, Ap
 
 /// `POST /api/session/start`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartRequest {
+    /// 1–64 of `a-z 0-9 _ -`, starting with a letter or digit.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[a-z0-9][a-z0-9_-]{0,63}$", example = "riverside"))]
     pub course_id: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 99, example = 1))]
     pub hole_id: u32,
 }
 
@@ -134,7 +138,12 @@ impl Request for StartRequest {
 
 /// `POST /api/session/set_cup_location`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetCupRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^gs_[0-9a-f]{32}$", example = "gs_0123456789abcdef0123456789abcdef")
+    )]
     pub session_id: String,
     pub cup_wgs84: LatLon,
 }
@@ -147,10 +156,12 @@ impl Request for SetCupRequest {
 
 /// One ball fix.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BallFix {
     pub ball_wgs84: LatLon,
     /// Horizontal accuracy radius in metres (meaning per `accuracy_kind`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0.0, maximum = 1000.0))]
     pub accuracy_m: Option<f64>,
     /// `p95` (browser, default) or `p68` (Android).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -192,7 +203,12 @@ impl BallFix {
 
 /// `POST /api/session/set_ball_location`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetBallRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^gs_[0-9a-f]{32}$", example = "gs_0123456789abcdef0123456789abcdef")
+    )]
     pub session_id: String,
     #[serde(flatten)]
     pub fix: BallFix,
@@ -209,8 +225,15 @@ pub const MAX_BATCH_FIXES: usize = 500;
 
 /// `POST /api/session/set_ball_locations`: an ordered batch applied atomically.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetBallsRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^gs_[0-9a-f]{32}$", example = "gs_0123456789abcdef0123456789abcdef")
+    )]
     pub session_id: String,
+    /// 1 to 500 fixes, applied in order.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1, max_items = 500))]
     pub fixes: Vec<BallFix>,
 }
 
@@ -245,6 +268,7 @@ impl Request for SetBallsRequest {
 
 /// Answer of `set_ball_locations`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetBallsResponse {
     pub hole_state: HoleState,
     /// Fixes classified and stepped.
@@ -255,8 +279,15 @@ pub struct SetBallsResponse {
 
 /// `POST /api/get_hole_advice`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AdviceRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^gs_[0-9a-f]{32}$", example = "gs_0123456789abcdef0123456789abcdef")
+    )]
     pub session_id: String,
+    /// Also answer an SVG drawing of the hole (default false).
+    #[serde(default)]
     pub want_plot: bool,
 }
 
@@ -272,6 +303,7 @@ impl Request for AdviceRequest {
 
 /// A warning carried in the session state (never an error).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Warning {
     pub code: String,
     pub message: String,
@@ -281,6 +313,7 @@ pub struct Warning {
 
 /// Where the cup position came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CupSource {
     /// The course file's default cup for the hole.
@@ -291,6 +324,7 @@ pub enum CupSource {
 
 /// `hole_state`: the session as every response shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HoleState {
     pub contract_version: String,
     pub session_id: String,
@@ -335,6 +369,7 @@ pub struct HoleState {
 
 /// `{session_id, hole_state}`: answer of `start`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartResponse {
     pub session_id: String,
     pub hole_state: HoleState,
@@ -342,6 +377,7 @@ pub struct StartResponse {
 
 /// `{hole_state}`: answer of `set_cup_location` and `GET /api/session/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HoleStateResponse {
     pub hole_state: HoleState,
 }
@@ -349,9 +385,25 @@ pub struct HoleStateResponse {
 /// Answer of `set_ball_location`: `applied` is false when the fix's `seq` was
 /// already accepted (acknowledged, not applied twice).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetBallResponse {
     pub hole_state: HoleState,
     pub applied: bool,
+}
+
+/// Answer of `DELETE /api/session/{session_id}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedResponse {
+    /// Always true: a session that is not there answers `session_not_found`.
+    pub deleted: bool,
+    pub session_id: String,
+}
+
+impl DeletedResponse {
+    pub fn of(session_id: &str) -> DeletedResponse {
+        DeletedResponse { deleted: true, session_id: String::from(session_id) }
+    }
 }
 
 /// The contract version responses carry.
@@ -362,8 +414,10 @@ pub fn contract_version() -> String {
 /// `POST /runs/v1/prune`: limits for this prune; absent ones use the
 /// platform's defaults (`RUNS_PRUNE_MAX_RUNS`, `RUNS_PRUNE_MAX_AGE_DAYS`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PruneRequest {
     pub max_runs: Option<u64>,
+    #[cfg_attr(feature = "openapi", schema(maximum = 3650))]
     pub max_age_days: Option<u64>,
 }
 

@@ -11,6 +11,7 @@ use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use serde::Serialize;
 
 /// A loaded course with its prepared holes.
@@ -21,7 +22,8 @@ pub struct LoadedCourse {
 }
 
 /// Why a course (or the whole registry) is unavailable.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct LoadError {
     pub code: String,
     pub message: String,
@@ -128,37 +130,68 @@ impl Catalog {
             ApiError::new(ErrorCode::CourseDataUnavailable, "the dataset registry failed to load; see /health")
                 .with("reason", e.code.as_str())
         })?;
-        let courses: alloc::vec::Vec<_> = reg
+        let courses = reg
             .datasets
             .iter()
             .map(|d| {
-                let loaded = self.courses.get(&d.course_id);
-                let holes: alloc::vec::Vec<u32> = match loaded {
-                    Some(Ok(c)) => c.course.holes.iter().map(|h| h.hole_id).collect(),
-                    _ => alloc::vec::Vec::new(),
-                };
-                serde_json::json!({
-                    "course_id": d.course_id,
-                    "name": d.name,
-                    "version": d.version,
-                    "available": matches!(loaded, Some(Ok(_))),
-                    "holes": holes,
-                    "attribution": loaded.and_then(|c| c.as_ref().ok()).and_then(|c| c.course.attribution.clone()),
-                })
+                let loaded = self.courses.get(&d.course_id).and_then(|c| c.as_ref().ok());
+                CourseListEntry {
+                    course_id: d.course_id.clone(),
+                    name: d.name.clone(),
+                    version: d.version.clone(),
+                    available: loaded.is_some(),
+                    holes: loaded.map(|c| c.course.holes.iter().map(|h| h.hole_id).collect()).unwrap_or_default(),
+                    attribution: loaded.and_then(|c| c.course.attribution.clone()),
+                }
             })
             .collect();
-        Ok(serde_json::json!({"manifest_contract_version": crate::MANIFEST_CONTRACT_VERSION, "courses": courses}))
+        let list = CourseList { manifest_contract_version: crate::MANIFEST_CONTRACT_VERSION.into(), courses };
+        Ok(serde_json::to_value(list).unwrap_or(serde_json::Value::Null))
     }
 
     /// The course errors, for `/health`.
-    pub fn course_errors(&self) -> serde_json::Value {
-        let v: alloc::vec::Vec<_> = self
-            .courses
+    pub fn course_errors(&self) -> Vec<CourseLoadError> {
+        self.courses
             .iter()
             .filter_map(|(id, c)| {
-                c.as_ref().err().map(|e| serde_json::json!({"course_id": id, "code": e.code, "message": e.message}))
+                c.as_ref().err().map(|e| CourseLoadError {
+                    course_id: id.clone(),
+                    code: e.code.clone(),
+                    message: e.message.clone(),
+                })
             })
-            .collect();
-        serde_json::Value::Array(v)
+            .collect()
     }
+}
+
+/// `GET /api/courses`: every course in the registry.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct CourseList {
+    pub manifest_contract_version: String,
+    pub courses: Vec<CourseListEntry>,
+}
+
+/// A course of the listing.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct CourseListEntry {
+    pub course_id: String,
+    pub name: String,
+    /// The dataset version.
+    pub version: String,
+    /// False when the course file failed to load (`/health` says why).
+    pub available: bool,
+    pub holes: Vec<u32>,
+    /// Data source attribution to show with the course (ODbL for OpenStreetMap data).
+    pub attribution: Option<String>,
+}
+
+/// A course that failed to load.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct CourseLoadError {
+    pub course_id: String,
+    pub code: String,
+    pub message: String,
 }

@@ -42,6 +42,7 @@ pub const DEFAULT_ROUGH_MARGIN_M: f64 = 30.0;
 
 /// The detailed surface under the ball.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Surface {
     Green,
@@ -71,6 +72,7 @@ impl Surface {
 
 /// What a fix's `accuracy_m` means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum AccuracyKind {
     /// Radius of the 95 % circle (W3C Geolocation `coords.accuracy`).
@@ -118,6 +120,7 @@ pub fn normal_cdf(z: f64) -> f64 {
 
 /// The classifier's answer for one fix.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Classification {
     pub surface: Surface,
     /// The ON_GREEN / OFF_GREEN candidate this fix votes for.

@@ -14,6 +14,7 @@ pub const MAX_STREAK: u32 = 100;
 
 /// How fixes are debounced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum HysteresisMode {
     /// Commit streaks exactly as seed 000 defines them (the default).
@@ -25,6 +26,7 @@ pub enum HysteresisMode {
 
 /// Rule settings. Defaults are the seed's.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Config {
     /// `SURFACE_COMMIT_ON_STREAK`: consecutive ON_GREEN candidates that switch OFF → ON.

@@ -81,6 +81,7 @@ impl CourseError {
 /// (`{"type": "Mask", "coordinates": {bounds, width, height, rle}}`, see
 /// [`crate::mask`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "coordinates")]
 pub enum Geometry {
     Polygon(Vec<Vec<Vec<f64>>>),
@@ -141,6 +142,7 @@ fn polygon(rings: &[Vec<Vec<f64>>], at: &str) -> Result<Polygon, CourseError> {
 
 /// A tee position.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tee {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -149,6 +151,7 @@ pub struct Tee {
 
 /// One hole of a course file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hole {
     pub hole_id: u32,
     pub par: u8,
@@ -180,6 +183,7 @@ pub struct Hole {
 
 /// A course file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Course {
     pub manifest_contract_version: String,
     pub course_id: String,

@@ -137,13 +137,32 @@ impl<'de> Deserialize<'de> for ErrorCode {
     }
 }
 
+/// The schema of an error code: one of the documented strings.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ErrorCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("A stable error code (docs/error-codes.md lists each with its meaning and status)."))
+            .enum_values(Some(ErrorCode::ALL.iter().map(|c| c.as_str())))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ErrorCode {}
+
 /// An API error: a stable code, a sentence for humans, and structured details.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    /// Structured details: `field` names the offending field, and so on.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub details: Map<String, Value>,
 }
 
@@ -190,6 +209,7 @@ pub struct ErrorBody<'a> {
 }
 
 /// Owned form of [`ErrorBody`], for clients and tests that decode errors.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ErrorBody))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OwnedErrorBody {
     pub error: ApiError,

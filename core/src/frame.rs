@@ -227,6 +227,7 @@ pub fn normalize_deg(mut d: f64) -> f64 {
 
 /// The frame definition on the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FrameDescription {
     pub kind: String,
     pub datum: String,

@@ -9,8 +9,11 @@ use serde::{Deserialize, Serialize};
 
 /// A WGS84 position, `{"lat": f64, "lon": f64}` on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LatLon {
+    #[cfg_attr(feature = "openapi", schema(minimum = -90.0, maximum = 90.0))]
     pub lat: f64,
+    #[cfg_attr(feature = "openapi", schema(minimum = -180.0, maximum = 180.0))]
     pub lon: f64,
 }
 
@@ -23,6 +26,7 @@ impl LatLon {
 /// A position in a local metric frame: metres east (`x`) and north (`y`),
 /// or along the rotated axes when the frame has a rotation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LocalXY {
     pub x: f64,
     pub y: f64,

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 /// The committed (or candidate) green decision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum GreenState {
     #[default]
@@ -38,6 +39,7 @@ impl GreenState {
 
 /// A change of the committed state.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transition {
     pub from: GreenState,
     pub to: GreenState,
@@ -75,6 +77,7 @@ pub enum StepOutcome {
 
 /// Hysteresis state as persisted in the session record.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hysteresis {
     pub committed: GreenState,
     pub candidate: GreenState,

@@ -24,6 +24,8 @@
 //! - `std` (default): implements `std::error::Error` for the error types.
 //!   Without it the crate is `no_std` + `alloc`; CI builds it that way for
 //!   `thumbv7em-none-eabihf` and for `wasm32-unknown-unknown`.
+//! - `openapi`: the OpenAPI 3.1 document of the HTTP API ([`openapi::document`]),
+//!   derived from the wire types with utoipa. Implies `std`.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -44,6 +46,8 @@ pub mod geometry;
 pub mod hysteresis;
 pub mod index;
 pub mod mask;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod plot;
 pub mod run;
 pub mod service;

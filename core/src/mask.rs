@@ -49,6 +49,7 @@ pub const MAX_PIXELS: u64 = 4_000_000;
 
 /// A georeferenced bitmap, run-length encoded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RasterMask {
     /// `[west, south, east, north]`, degrees.
     pub bounds: [f64; 4],

@@ -21,7 +21,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 // ---- admin: sessions ----------------------------------------------------
 
@@ -31,6 +31,7 @@ pub const MAX_PAGE_LIMIT: usize = 200;
 
 /// A row of the admin session listing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionSummary {
     pub session_id: String,
     pub session_number: u64,
@@ -61,6 +62,7 @@ impl From<&SessionRecord> for SessionSummary {
 
 /// Counters shared by every instance on the same store.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Counters {
     /// The last `session_number` handed out.
     pub session_number: u64,
@@ -104,18 +106,36 @@ pub fn encode_sessions_cursor(after: u64) -> String {
 }
 
 /// The body of `GET /api/sessions`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionsPage {
+    pub sessions: Vec<SessionSummary>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    pub limit: usize,
+    pub counters: Counters,
+}
+
+/// The body of `GET /api/sessions`.
 pub fn sessions_page_body(
     sessions: &[SessionSummary],
     next_after: Option<u64>,
     limit: usize,
     counters: &Counters,
 ) -> Value {
-    json!({
-        "sessions": sessions,
-        "next_cursor": next_after.map(encode_sessions_cursor),
-        "limit": limit,
-        "counters": counters,
+    body_value(&SessionsPage {
+        sessions: sessions.to_vec(),
+        next_cursor: next_after.map(encode_sessions_cursor),
+        limit,
+        counters: *counters,
     })
+}
+
+/// An answer as a JSON value. The answer types hold only strings, numbers,
+/// options and maps, which always serialize; the value's keys are sorted,
+/// so both platforms send the same bytes.
+fn body_value<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 // ---- admin: runs ----------------------------------------------------------
@@ -230,8 +250,18 @@ pub fn runs_page(all_newest_first: Vec<RunRecord>, q: &RunsQuery) -> (Vec<RunRec
 }
 
 /// The body of `GET /runs/v1`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunsPage {
+    pub runs: Vec<RunRecord>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    pub limit: usize,
+}
+
+/// The body of `GET /runs/v1`.
 pub fn runs_page_body(runs: &[RunRecord], next: Option<&RunCursor>, limit: usize) -> Value {
-    json!({"runs": runs, "next_cursor": next.map(encode_run_cursor), "limit": limit})
+    body_value(&RunsPage { runs: runs.to_vec(), next_cursor: next.map(encode_run_cursor), limit })
 }
 
 pub fn run_not_found(run_id: &str) -> ApiError {
@@ -274,14 +304,31 @@ pub struct PruneReport {
 }
 
 /// The body of `POST /runs/v1/prune`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PruneResponse {
+    /// Runs looked at.
+    pub scanned: u64,
+    /// Runs deleted.
+    pub deleted: u64,
+    /// Runs kept.
+    pub kept: u64,
+    /// Debug bundles deleted with their runs.
+    pub bundles_deleted: u64,
+    /// The limits this prune used.
+    pub max_runs: u64,
+    pub max_age_days: u64,
+}
+
+/// The body of `POST /runs/v1/prune`.
 pub fn prune_body(report: &PruneReport, bundles_deleted: usize, max_runs: u64, max_age_days: u64) -> Value {
-    json!({
-        "scanned": report.scanned,
-        "deleted": report.deleted,
-        "kept": report.kept,
-        "bundles_deleted": bundles_deleted,
-        "max_runs": max_runs,
-        "max_age_days": max_age_days,
+    body_value(&PruneResponse {
+        scanned: report.scanned,
+        deleted: report.deleted,
+        kept: report.kept,
+        bundles_deleted: bundles_deleted as u64,
+        max_runs,
+        max_age_days,
     })
 }
 
@@ -413,6 +460,7 @@ pub fn parse_answer(plan: PlanType, status: u16, body: &[u8], latency_ms: u64) -
 
 /// What an instance (or an isolate) has seen of a downstream service, for
 /// `/health` (the services are not probed: a probe would cost a plan).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DownstreamSeen {
     pub calls: u64,
@@ -442,6 +490,55 @@ impl DownstreamSeen {
     }
 }
 
+/// A component's status in `/health`: `healthy`, `degraded` (working, with
+/// something to look at), `unhealthy` (not working), `unknown` (not seen yet).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    Healthy,
+    Degraded,
+    Unhealthy,
+    Unknown,
+}
+
+impl HealthStatus {
+    /// The overall status of components: the worst one; `unknown` counts as healthy.
+    pub fn worst(all: &[HealthStatus]) -> HealthStatus {
+        if all.contains(&HealthStatus::Unhealthy) {
+            HealthStatus::Unhealthy
+        } else if all.contains(&HealthStatus::Degraded) {
+            HealthStatus::Degraded
+        } else {
+            HealthStatus::Healthy
+        }
+    }
+
+    /// The IETF health-check draft's word (`pass`, `warn`, `fail`).
+    pub fn draft(self) -> &'static str {
+        match self {
+            HealthStatus::Healthy => "pass",
+            HealthStatus::Unhealthy => "fail",
+            HealthStatus::Degraded | HealthStatus::Unknown => "warn",
+        }
+    }
+}
+
+/// A downstream service's entry in `/health`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DownstreamHealth {
+    pub configured: bool,
+    pub url: Option<String>,
+    pub timeout_s: f64,
+    /// Whether a key is configured; the key itself never appears.
+    pub api_key_configured: bool,
+    pub status: HealthStatus,
+    /// Always null: services are not probed (a probe would cost a plan).
+    pub response_time_ms: Option<f64>,
+    pub seen: Option<DownstreamSeen>,
+}
+
 /// A service's entry in `/health`: `unknown` before the first call,
 /// `healthy` after a success, `degraded` while calls fail.
 pub fn downstream_health(
@@ -449,21 +546,340 @@ pub fn downstream_health(
     timeout_ms: u64,
     api_key_configured: bool,
     seen: Option<&DownstreamSeen>,
-) -> Value {
+) -> DownstreamHealth {
     let status = match seen {
-        None => "unknown",
-        Some(s) if s.consecutive_failures > 0 => "degraded",
-        Some(_) => "healthy",
+        None => HealthStatus::Unknown,
+        Some(s) if s.consecutive_failures > 0 => HealthStatus::Degraded,
+        Some(_) => HealthStatus::Healthy,
     };
-    json!({
-        "configured": url.is_some(),
-        "url": url,
-        "timeout_s": timeout_ms as f64 / 1000.0,
-        "api_key_configured": api_key_configured,
-        "status": status,
-        "response_time_ms": Value::Null,
-        "seen": seen,
-    })
+    DownstreamHealth {
+        configured: url.is_some(),
+        url: url.map(String::from),
+        timeout_s: timeout_ms as f64 / 1000.0,
+        api_key_configured,
+        status,
+        response_time_ms: None,
+        seen: seen.cloned(),
+    }
+}
+
+/// The course catalogue's entry in `/health`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistryHealth {
+    pub loaded: bool,
+    /// Where course data comes from (`bundled`, `disk`, `kv`).
+    pub source: String,
+    pub path: String,
+    pub root: String,
+    pub courses: usize,
+    pub holes: usize,
+    pub failed_courses: usize,
+    /// Why the registry did not load.
+    pub error: Option<crate::catalog::LoadError>,
+    pub course_errors: Vec<crate::catalog::CourseLoadError>,
+    pub status: HealthStatus,
+    /// How long loading took.
+    pub response_time_ms: f64,
+}
+
+impl RegistryHealth {
+    /// The entry of a catalogue loaded from `source` (`path` in `root`) in `load_ms`.
+    pub fn of(cat: &crate::catalog::Catalog, source: &str, path: String, root: String, load_ms: u64) -> Self {
+        let (courses, holes, failed) = cat.counts();
+        let status = if !cat.loaded() {
+            HealthStatus::Unhealthy
+        } else if failed > 0 {
+            HealthStatus::Degraded
+        } else {
+            HealthStatus::Healthy
+        };
+        RegistryHealth {
+            loaded: cat.loaded(),
+            source: source.into(),
+            path,
+            root,
+            courses,
+            holes,
+            failed_courses: failed,
+            error: cat.registry.as_ref().err().cloned(),
+            course_errors: cat.course_errors(),
+            status,
+            response_time_ms: load_ms as f64,
+        }
+    }
+}
+
+/// The session store's entry in `/health`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoreHealth {
+    /// `memory`, `redis` or `durable_objects`.
+    pub backend: String,
+    /// The backend the configuration asked for.
+    pub requested: String,
+    pub connected: bool,
+    /// The Redis URL with any password removed.
+    pub redis_url: Option<String>,
+    pub prefix: Option<String>,
+    pub warnings: Vec<String>,
+    pub error: Option<String>,
+    pub counters: Option<Counters>,
+    pub status: HealthStatus,
+    /// One round trip to the store.
+    pub response_time_ms: f64,
+}
+
+/// Where debug bundles go.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BundlesInfo {
+    pub enabled: bool,
+    pub dir: String,
+}
+
+/// The downstream services in `/health`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DownstreamServices {
+    pub putt_solver: DownstreamHealth,
+    pub tee_to_green: DownstreamHealth,
+}
+
+/// Whether the admin routes are on.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminInfo {
+    pub enabled: bool,
+}
+
+/// `GET /health`: every component, and the worst of them as `status`
+/// (503 when `unhealthy`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthReport {
+    pub status: HealthStatus,
+    /// Always `greenside`.
+    pub service: String,
+    /// `cloudflare-workers` on the edge worker; absent on the native server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    pub version: String,
+    pub contract_version: String,
+    pub manifest_contract_version: String,
+    /// Seconds since the process started (native server only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uptime_s: Option<u64>,
+    pub dataset_registry: RegistryHealth,
+    pub session_store: StoreHealth,
+    pub debug_bundles: BundlesInfo,
+    pub downstream: DownstreamServices,
+    /// True when the test clock (`x-test-now-ms`) is enabled.
+    pub test_clock: bool,
+    pub admin: AdminInfo,
+}
+
+/// What a platform knows about itself for `/health`.
+#[derive(Debug)]
+pub struct HealthParts {
+    pub platform: Option<String>,
+    pub uptime_s: Option<u64>,
+    pub dataset_registry: RegistryHealth,
+    pub session_store: StoreHealth,
+    pub debug_bundles: BundlesInfo,
+    pub downstream: DownstreamServices,
+    pub test_clock: bool,
+    pub admin_enabled: bool,
+}
+
+impl HealthReport {
+    pub fn new(p: HealthParts) -> HealthReport {
+        let status = HealthStatus::worst(&[
+            p.dataset_registry.status,
+            p.session_store.status,
+            p.downstream.putt_solver.status,
+            p.downstream.tee_to_green.status,
+        ]);
+        HealthReport {
+            status,
+            service: "greenside".into(),
+            platform: p.platform,
+            version: env!("CARGO_PKG_VERSION").into(),
+            contract_version: crate::API_CONTRACT_VERSION.into(),
+            manifest_contract_version: crate::MANIFEST_CONTRACT_VERSION.into(),
+            uptime_s: p.uptime_s,
+            dataset_registry: p.dataset_registry,
+            session_store: p.session_store,
+            debug_bundles: p.debug_bundles,
+            downstream: p.downstream,
+            test_clock: p.test_clock,
+            admin: AdminInfo { enabled: p.admin_enabled },
+        }
+    }
+
+    /// The HTTP status: 503 when unhealthy, else 200.
+    pub fn http_status(&self) -> u16 {
+        if self.status == HealthStatus::Unhealthy { 503 } else { 200 }
+    }
+
+    /// The body as JSON (keys sorted, as every answer).
+    pub fn body(&self) -> Value {
+        body_value(self)
+    }
+
+    /// The IETF health-check draft's shape (`application/health+json`).
+    pub fn draft_body(&self) -> HealthDraft {
+        let check = |name: &str, status: HealthStatus, ms: f64, error: Option<String>| {
+            alloc::vec![HealthDraftCheck {
+                component_id: name.into(),
+                component_type: "datastore".into(),
+                status: status.draft().into(),
+                observed_value: ms,
+                observed_unit: "ms".into(),
+                output: error,
+            }]
+        };
+        let reg = &self.dataset_registry;
+        let store = &self.session_store;
+        let reg_error = reg.error.as_ref().and_then(|e| serde_json::to_string(e).ok());
+        let store_error = store.error.as_ref().and_then(|e| serde_json::to_string(e).ok());
+        let mut checks = BTreeMap::new();
+        checks.insert(
+            "dataset_registry:responseTime".into(),
+            check("dataset_registry", reg.status, reg.response_time_ms, reg_error),
+        );
+        checks.insert(
+            "session_store:responseTime".into(),
+            check("session_store", store.status, store.response_time_ms, store_error),
+        );
+        HealthDraft {
+            status: self.status.draft().into(),
+            version: self.version.clone(),
+            service_id: "greenside".into(),
+            description: "greenside hole-session service".into(),
+            checks,
+        }
+    }
+}
+
+/// `GET /health` with `Accept: application/health+json`
+/// (draft-inadarei-api-health-check).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthDraft {
+    /// `pass`, `warn` or `fail`.
+    pub status: String,
+    pub version: String,
+    pub service_id: String,
+    pub description: String,
+    pub checks: BTreeMap<String, Vec<HealthDraftCheck>>,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HealthDraftCheck {
+    pub component_id: String,
+    pub component_type: String,
+    pub status: String,
+    pub observed_value: f64,
+    pub observed_unit: String,
+    pub output: Option<String>,
+}
+
+/// `GET /live`, `GET /startup`: `{"status": "alive" | "started"}`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeAnswer {
+    pub status: String,
+}
+
+/// `GET /ready`: `ready` (200) or `not_ready` (503, with the error).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadyAnswer {
+    /// `ready` or `not_ready`.
+    pub status: String,
+    /// Each required check: `ok` and what it saw.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub checks: Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApiError>,
+}
+
+impl ReadyAnswer {
+    /// The answer for `checks`, ready when `failing` is `None`: its status and body.
+    pub fn of(checks: Value, failing: Option<ErrorCode>) -> (u16, Value) {
+        match failing {
+            None => (200, body_value(&ReadyAnswer { status: "ready".into(), checks, error: None })),
+            Some(code) => {
+                let err = ApiError::new(code, "not ready: a required check fails").with("checks", checks.clone());
+                let status = err.http_status();
+                (status, body_value(&ReadyAnswer { status: "not_ready".into(), checks, error: Some(err) }))
+            }
+        }
+    }
+}
+
+/// How advice was routed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdviceRouting {
+    pub plan_type: PlanType,
+    pub surface_state: GreenState,
+    pub reason: String,
+    /// `putt_solver` or `tee_to_green`.
+    pub service: String,
+}
+
+/// The hole drawn with ball, cup and the line between (`want_plot`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdvicePlot {
+    /// Always `svg`.
+    pub format: String,
+    pub svg: String,
+}
+
+/// The downstream call behind an advice answer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdviceDownstream {
+    pub service: String,
+    /// The service's HTTP status; null when none came.
+    pub status: Option<u16>,
+    pub latency_ms: Option<u64>,
+    /// The error's code when the call failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<ErrorCode>,
+}
+
+/// The answer of `POST /api/get_hole_advice`. On a failed downstream call
+/// the HTTP status is the error's, `plan` is null, `fallback_used` is true
+/// and `error` says what failed; the straight-line `fallback` is always there.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdviceResponse {
+    pub plan_type: PlanType,
+    pub surface_state: GreenState,
+    pub reason: String,
+    pub routing: AdviceRouting,
+    /// What was sent to the service.
+    pub request: crate::advice::DownstreamRequest,
+    pub fallback: crate::advice::FallbackPlan,
+    pub run_id: String,
+    pub run_status: RunStatus,
+    pub hole_state: Option<HoleState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plot: Option<AdvicePlot>,
+    /// The service's answer, as it sent it (a JSON object); null on failure.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub plan: Option<Value>,
+    pub fallback_used: bool,
+    pub downstream: AdviceDownstream,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApiError>,
 }
 
 /// The answer of `POST /api/get_hole_advice`: its HTTP status and body. On a
@@ -477,37 +893,51 @@ pub fn advice_body(
     outcome: &CallOutcome,
 ) -> (u16, Value) {
     let service = service_name(decision.plan_type);
-    let mut body = json!({
-        "plan_type": decision.plan_type,
-        "surface_state": decision.surface_state,
-        "reason": decision.reason,
-        "routing": {"plan_type": decision.plan_type, "surface_state": decision.surface_state, "reason": decision.reason, "service": service},
-        "request": decision.request,
-        "fallback": decision.fallback,
-        "run_id": run.run_id,
-        "run_status": run.status,
-        "hole_state": hole_state,
-    });
-    if let Some(svg) = plot_svg {
-        body["plot"] = json!({"format": "svg", "svg": svg});
-    }
-    match outcome {
-        Ok(a) => {
-            body["plan"] = a.plan.clone();
-            body["fallback_used"] = Value::Bool(false);
-            body["downstream"] = json!({"service": service, "status": a.status, "latency_ms": a.latency_ms});
-            (200, body)
-        }
+    let (status, plan, downstream, error) = match outcome {
+        Ok(a) => (
+            200,
+            Some(a.plan.clone()),
+            AdviceDownstream {
+                service: service.into(),
+                status: Some(a.status),
+                latency_ms: Some(a.latency_ms),
+                error_code: None,
+            },
+            None,
+        ),
         Err(f) => {
-            body["plan"] = Value::Null;
-            body["fallback_used"] = Value::Bool(true);
-            body["downstream"] =
-                json!({"service": service, "status": f.status, "latency_ms": f.latency_ms, "error_code": f.error.code});
             let err = f.error.clone().with("run_id", run.run_id.as_str());
-            body["error"] = serde_json::to_value(&err).unwrap_or(Value::Null);
-            (err.http_status(), body)
+            let downstream = AdviceDownstream {
+                service: service.into(),
+                status: f.status,
+                latency_ms: f.latency_ms,
+                error_code: Some(f.error.code),
+            };
+            (err.http_status(), None, downstream, Some(err))
         }
-    }
+    };
+    let body = AdviceResponse {
+        plan_type: decision.plan_type,
+        surface_state: decision.surface_state,
+        reason: decision.reason.clone(),
+        routing: AdviceRouting {
+            plan_type: decision.plan_type,
+            surface_state: decision.surface_state,
+            reason: decision.reason.clone(),
+            service: service.into(),
+        },
+        request: decision.request.clone(),
+        fallback: decision.fallback.clone(),
+        run_id: run.run_id.clone(),
+        run_status: run.status,
+        hole_state: hole_state.cloned(),
+        plot: plot_svg.map(|svg| AdvicePlot { format: "svg".into(), svg }),
+        plan,
+        fallback_used: error.is_some(),
+        downstream,
+        error,
+    };
+    (status, body_value(&body))
 }
 
 // ---- debug bundles ----------------------------------------------------------
@@ -519,6 +949,7 @@ pub const REDACTED: &str = "[REDACTED]";
 
 /// The downstream call of a bundle.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BundleDownstream {
     pub service: String,
     pub url: Option<String>,
@@ -558,6 +989,7 @@ impl BundleDownstream {
 
 /// Everything needed to replay an advice decision offline.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Bundle {
     pub bundle_version: u32,
     pub greenside_version: String,
@@ -627,6 +1059,7 @@ impl Bundle {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BundleCourse {
     pub course_id: String,
     pub hole_id: u32,
@@ -634,6 +1067,7 @@ pub struct BundleCourse {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BundleFrames {
     /// The hole frame classification uses (x east, y north).
     pub hole: FrameDescription,

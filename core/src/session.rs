@@ -29,6 +29,7 @@ pub const WARN_CUP_NOT_ON_GREEN: &str = "cup_not_on_green";
 
 /// The cup as the session holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Cup {
     pub wgs84: LatLon,
     pub source: CupSource,
@@ -38,6 +39,7 @@ pub struct Cup {
 
 /// The last accepted ball fix and its classification.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ball {
     pub wgs84: LatLon,
     pub classification: Classification,
@@ -48,6 +50,7 @@ pub struct Ball {
 
 /// The last advice call's outcome, as the session remembers it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LastAdvice {
     pub run_id: String,
     pub plan_type: PlanType,
@@ -57,6 +60,7 @@ pub struct LastAdvice {
 
 /// The persisted session: the same bytes in memory, Redis and Durable Objects.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionRecord {
     pub schema: u32,
     pub session_id: String,

@@ -49,6 +49,9 @@ enum Command {
     /// Start a local putt solver that requires X-API-Key and a server wired to
     /// it, and check sessions, hysteresis switching, advice and debug bundles.
     Smoke,
+    /// Print the OpenAPI 3.1 document of the HTTP API (what /openapi.json
+    /// serves; docs/openapi.json is a committed copy).
+    Openapi,
     /// Benchmark baseline (scripts/bench): an axum server whose only handler
     /// parses the JSON body and echoes it, on every POST path.
     #[command(hide = true)]
@@ -314,6 +317,10 @@ async fn main() -> ExitCode {
             return if ok { ExitCode::SUCCESS } else { ExitCode::from(1) };
         }
         Command::BenchEcho { port } => return bench_echo(port).await,
+        Command::Openapi => {
+            print!("{}", greenside_core::openapi::document());
+            return ExitCode::SUCCESS;
+        }
         Command::Smoke => {
             return match greenside_server::doctor::smoke().await {
                 Ok((table, ok)) => {

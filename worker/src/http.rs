@@ -273,6 +273,9 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     Ok(resp)
 }
 
+/// `docs/openapi.json`, served at `/openapi.json`.
+const OPENAPI_JSON: &str = include_str!("../../docs/openapi.json");
+
 /// The route template a path matches, and the methods it allows.
 fn route_of(path: &str) -> Option<(&'static str, &'static [Method])> {
     use Method::{Delete, Get, Post};
@@ -295,6 +298,7 @@ fn route_of(path: &str) -> Option<(&'static str, &'static [Method])> {
         ["", "live"] => ("/live", &[Get]),
         ["", "ready"] => ("/ready", &[Get]),
         ["", "startup"] => ("/startup", &[Get]),
+        ["", "openapi.json"] => ("/openapi.json", &[Get]),
         _ => return None,
     })
 }
@@ -464,12 +468,19 @@ async fn route_handler(
             ok(&json!(c.course))
         }
         "/health" => health(ctx, req).await,
-        "/live" => ok(&json!({"status": "alive"})),
+        "/live" => ok(&json!(service::ProbeAnswer { status: "alive".into() })),
+        // The committed document: the native server generates the same text
+        // from core's types (CI checks both), without utoipa in this wasm.
+        "/openapi.json" => {
+            let headers = Headers::new();
+            let _ = headers.set("content-type", "application/json");
+            Ok(Response::ok(OPENAPI_JSON).map_err(internal)?.with_headers(headers))
+        }
         "/ready" => ready(ctx).await,
         "/startup" => {
             let cat = crate::catalog::get(&ctx.env).await;
             if cat.catalog.loaded() {
-                ok(&json!({"status": "started"}))
+                ok(&json!(service::ProbeAnswer { status: "started".into() }))
             } else {
                 Err(ApiError::new(ErrorCode::CourseDataUnavailable, "the dataset registry has not loaded; see /health"))
             }
@@ -557,143 +568,84 @@ async fn sessions_page(ctx: &Ctx, limit: usize, after: u64) -> Result<Response, 
     ok(&service::sessions_page_body(&sessions, next_after, limit, &counters))
 }
 
-fn health_component(cat: &crate::catalog::Loaded) -> (Value, &'static str) {
-    let c = &cat.catalog;
-    let (courses, holes, failed) = c.counts();
-    let status = if !c.loaded() {
-        "unhealthy"
-    } else if failed > 0 {
-        "degraded"
-    } else {
-        "healthy"
-    };
-    (
-        json!({
-            "loaded": c.loaded(),
-            "source": "kv",
-            "path": crate::catalog::REGISTRY_KEY,
-            "root": format!("kv:{}", crate::catalog::BINDING),
-            "courses": courses,
-            "holes": holes,
-            "failed_courses": failed,
-            "error": c.registry.as_ref().err(),
-            "course_errors": c.course_errors(),
-            "status": status,
-            "response_time_ms": cat.load_ms,
-        }),
-        status,
-    )
-}
-
 /// A service as the native `/health` shows it (core's body), from what
 /// this isolate has seen.
-fn downstream_health(d: &crate::settings::Downstream, service: &str) -> Value {
+fn downstream_health(d: &crate::settings::Downstream, service: &str) -> service::DownstreamHealth {
     let seen = crate::advice::seen(service);
-    greenside_core::service::downstream_health(d.url.as_deref(), d.timeout_ms, d.api_key.is_some(), seen.as_ref())
+    service::downstream_health(d.url.as_deref(), d.timeout_ms, d.api_key.is_some(), seen.as_ref())
 }
 
 /// The session store's health: a round trip to the directory object.
-async fn store_health(ctx: &Ctx) -> (Value, &'static str) {
+async fn store_health(ctx: &Ctx) -> service::StoreHealth {
     let t0 = settings::system_now_ms();
     let r = crate::directory::call(&ctx.env, "counters", Value::Null).await;
     let ms = settings::system_now_ms().saturating_sub(t0);
-    let status = if r.is_ok() { "healthy" } else { "unhealthy" };
-    (
-        json!({
-            "backend": "durable_objects",
-            "requested": "durable_objects",
-            "connected": r.is_ok(),
-            "warnings": [],
-            "error": r.as_ref().err().map(|e| e.message.clone()),
-            "counters": r.as_ref().ok(),
-            "status": status,
-            "response_time_ms": ms,
-        }),
+    let status = if r.is_ok() { service::HealthStatus::Healthy } else { service::HealthStatus::Unhealthy };
+    service::StoreHealth {
+        backend: "durable_objects".into(),
+        requested: "durable_objects".into(),
+        connected: r.is_ok(),
+        redis_url: None,
+        prefix: None,
+        warnings: Vec::new(),
+        error: r.as_ref().err().map(|e| e.message.clone()),
+        counters: r.ok().and_then(|v| serde_json::from_value(v).ok()),
         status,
-    )
+        response_time_ms: ms as f64,
+    }
 }
 
 async fn health(ctx: &Ctx, req: &Request) -> Result<Response, ApiError> {
     let cat = crate::catalog::get(&ctx.env).await;
-    let (registry, registry_status) = health_component(&cat);
-    let (store, store_status) = store_health(ctx).await;
+    let registry = service::RegistryHealth::of(
+        &cat.catalog,
+        "kv",
+        crate::catalog::REGISTRY_KEY.into(),
+        format!("kv:{}", crate::catalog::BINDING),
+        cat.load_ms,
+    );
     let s = &ctx.settings;
-    let putt = downstream_health(&s.putt_solver, "putt_solver");
-    let ttg = downstream_health(&s.tee_to_green, "tee_to_green");
-    let all = [
-        registry_status,
-        store_status,
-        putt["status"].as_str().unwrap_or("unknown"),
-        ttg["status"].as_str().unwrap_or("unknown"),
-    ];
-    let status = if all.contains(&"unhealthy") {
-        "unhealthy"
-    } else if all.contains(&"degraded") {
-        "degraded"
-    } else {
-        "healthy"
-    };
-    let body = json!({
-        "status": status,
-        "service": "greenside",
-        "platform": "cloudflare-workers",
-        "version": env!("CARGO_PKG_VERSION"),
-        "contract_version": greenside_core::API_CONTRACT_VERSION,
-        "manifest_contract_version": greenside_core::MANIFEST_CONTRACT_VERSION,
-        "dataset_registry": registry,
-        "session_store": store,
-        "debug_bundles": {"enabled": s.debug_bundle_enabled, "dir": format!("r2:{}", crate::runs::BUCKET)},
-        "downstream": {"putt_solver": putt, "tee_to_green": ttg},
-        "test_clock": s.test_clock,
-        "admin": {"enabled": s.admin_token.is_some()},
+    let report = service::HealthReport::new(service::HealthParts {
+        platform: Some("cloudflare-workers".into()),
+        uptime_s: None,
+        dataset_registry: registry,
+        session_store: store_health(ctx).await,
+        debug_bundles: service::BundlesInfo {
+            enabled: s.debug_bundle_enabled,
+            dir: format!("r2:{}", crate::runs::BUCKET),
+        },
+        downstream: service::DownstreamServices {
+            putt_solver: downstream_health(&s.putt_solver, "putt_solver"),
+            tee_to_green: downstream_health(&s.tee_to_green, "tee_to_green"),
+        },
+        test_clock: s.test_clock,
+        admin_enabled: s.admin_token.is_some(),
     });
-    let code = if status == "unhealthy" { 503 } else { 200 };
+    let code = report.http_status();
     let accept = req.headers().get("accept").ok().flatten().unwrap_or_default();
     if accept.contains("application/health+json") {
-        let map = |s: &str| match s {
-            "healthy" => "pass",
-            "unhealthy" => "fail",
-            _ => "warn",
-        };
-        let check = |name: &str, c: &Value| {
-            json!([{
-                "componentId": name,
-                "componentType": "datastore",
-                "status": map(c["status"].as_str().unwrap_or("unknown")),
-                "observedValue": c["response_time_ms"],
-                "observedUnit": "ms",
-                "output": c.get("error").filter(|e| !e.is_null()).map(|e| e.to_string()),
-            }])
-        };
-        let h = json!({
-            "status": map(status),
-            "version": body["version"],
-            "serviceId": "greenside",
-            "description": "greenside hole-session service",
-            "checks": {
-                "dataset_registry:responseTime": check("dataset_registry", &body["dataset_registry"]),
-                "session_store:responseTime": check("session_store", &body["session_store"]),
-            },
-        });
+        let text = serde_json::to_string(&report.draft_body()).unwrap_or_default();
         let headers = Headers::new();
         let _ = headers.set("content-type", "application/health+json");
-        return Ok(Response::ok(h.to_string()).map_err(internal)?.with_status(code).with_headers(headers));
+        return Ok(Response::ok(text).map_err(internal)?.with_status(code).with_headers(headers));
     }
-    json_response(code, &body).map_err(internal)
+    json_response(code, &report.body()).map_err(internal)
 }
 
 async fn ready(ctx: &Ctx) -> Result<Response, ApiError> {
     let cat = crate::catalog::get(&ctx.env).await;
-    let (_, store_status) = store_health(ctx).await;
-    let store_ok = store_status == "healthy";
+    let store_ok = store_health(ctx).await.connected;
     let checks = json!({
         "dataset_registry": {"ok": cat.catalog.loaded(), "error": cat.catalog.registry.as_ref().err().map(|e| &e.message)},
         "session_store": {"ok": store_ok, "backend": "durable_objects"},
     });
-    if cat.catalog.loaded() && store_ok {
-        return ok(&json!({"status": "ready", "checks": checks}));
-    }
-    let code = if store_ok { ErrorCode::CourseDataUnavailable } else { ErrorCode::SessionStoreUnavailable };
-    let err = ApiError::new(code, "not ready: a required check fails").with("checks", checks.clone());
-    json_response(err.http_status(), &json!({"status": "not_ready", "checks": checks, "error": err})).map_err(internal)
+    let failing = if cat.catalog.loaded() && store_ok {
+        None
+    } else if store_ok {
+        Some(ErrorCode::CourseDataUnavailable)
+    } else {
+        Some(ErrorCode::SessionStoreUnavailable)
+    };
+    let (status, body) = service::ReadyAnswer::of(checks, failing);
+    json_response(status, &body).map_err(internal)
 }

@@ -137,7 +137,7 @@ impl SessionObject {
             "delete" => {
                 let rec = self.live(id, now).await?;
                 self.erase(&rec).await?;
-                Ok(json!({"deleted": true, "session_id": id}))
+                Ok(json!(api::DeletedResponse::of(id)))
             }
             op => {
                 let mut rec = self.live(id, now).await?;

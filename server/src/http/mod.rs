@@ -252,6 +252,13 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         .into_response()
 }
 
+/// The OpenAPI 3.1 document, built once from core's wire types.
+async fn openapi() -> Response {
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let doc = DOC.get_or_init(greenside_core::openapi::document);
+    ([(header::CONTENT_TYPE, "application/json")], doc.as_str()).into_response()
+}
+
 /// The web page: `/` (index), `/app/*` (its files), `/pkg/*` (the npm
 /// package's web build). Missing files answer `route_not_found` in the error shape.
 fn web(state: &AppState) -> Router<Arc<AppState>> {
@@ -294,6 +301,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/live", get(health::live))
         .route("/ready", get(health::ready))
         .route("/startup", get(health::startup))
+        .route("/openapi.json", get(openapi))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), rate_limit))

@@ -13,7 +13,6 @@ use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::hysteresis::StepOutcome;
 use greenside_core::session::{self, BallOutcome, SessionRecord};
 use greenside_core::validate;
-use serde_json::json;
 use std::time::Duration;
 
 /// Compare-and-set attempts before answering `session_conflict`.
@@ -185,5 +184,5 @@ pub async fn remove(state: AppStateRef, headers: HeaderMap, PathParam(id): PathP
         return Err(session::not_found(&id).into());
     }
     tracing::info!(session_id = %id, "session deleted");
-    Ok(ok(json!({"deleted": true, "session_id": id})))
+    Ok(ok(greenside_core::api::DeletedResponse::of(&id)))
 }
