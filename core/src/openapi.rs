@@ -56,7 +56,7 @@ fn contract_version_schema() -> RefOr<Schema> {
                     "The API contract the client speaks; major.minor must be {} (the patch may differ).",
                     crate::API_CONTRACT_VERSION
                 )))
-                .pattern(Some(r"^0\.5\.[0-9]+$"))
+                .pattern(Some(r"^0\.5\.[0-9]{1,9}$"))
                 .examples([crate::API_CONTRACT_VERSION]),
         )
         .required("contract_version")
