@@ -120,6 +120,9 @@ enum Access {
     Open,
 }
 
+/// An answer's bodies: content type → schema.
+type Contents = Vec<(&'static str, RefOr<Schema>)>;
+
 /// One route: what it takes, what it answers, and the codes it can fail with.
 struct Route {
     method: HttpMethod,
@@ -132,7 +135,7 @@ struct Route {
     params: Vec<ParameterBuilder>,
     body: Option<RefOr<Schema>>,
     /// Status, description, content type → schema.
-    answers: Vec<(u16, &'static str, Vec<(&'static str, RefOr<Schema>)>)>,
+    answers: Vec<(u16, &'static str, Contents)>,
     errors: Vec<ErrorCode>,
 }
 
@@ -157,7 +160,7 @@ fn codes(groups: &[&[ErrorCode]]) -> Vec<ErrorCode> {
     all
 }
 
-fn json(schema: RefOr<Schema>) -> Vec<(&'static str, RefOr<Schema>)> {
+fn json(schema: RefOr<Schema>) -> Contents {
     alloc::vec![("application/json", schema)]
 }
 

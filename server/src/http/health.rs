@@ -33,7 +33,7 @@ pub async fn report(state: &AppState) -> HealthReport {
     let cat = &state.catalog;
     let registry = RegistryHealth::of(
         cat,
-        &cat.source,
+        cat.source,
         cat.registry_path.display().to_string(),
         cat.root.display().to_string(),
         cat.load_ms,
