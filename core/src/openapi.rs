@@ -636,6 +636,38 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     out
 }
 
+/// Links from the answers that carry a session id to the routes that take
+/// one, so a client (or Schemathesis's stateful phase) can follow a session
+/// from `start` through fixes to advice.
+fn add_session_links(paths: &mut Paths) {
+    use utoipa::openapi::link::LinkBuilder;
+    let sources = [
+        ("/api/session/start", "$response.body#/session_id"),
+        ("/api/session/set_cup_location", "$response.body#/hole_state/session_id"),
+        ("/api/session/set_ball_location", "$response.body#/hole_state/session_id"),
+        ("/api/session/set_ball_locations", "$response.body#/hole_state/session_id"),
+    ];
+    let body_targets = ["set_cup_location", "set_ball_location", "set_ball_locations", "get_hole_advice"];
+    let path_targets = ["get_session", "delete_session"];
+    for (path, pointer) in sources {
+        let Some(op) = paths.paths.get_mut(path).and_then(|item| item.post.as_mut()) else { continue };
+        let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else { continue };
+        for target in body_targets {
+            let body = serde_json::json!({ "session_id": pointer });
+            let link = LinkBuilder::new()
+                .operation_id(target)
+                .request_body(Some(body))
+                .description("The same session (the body's other fields as the target needs them).")
+                .build();
+            ok.links.insert(target.into(), RefOr::T(link));
+        }
+        for target in path_targets {
+            let link = LinkBuilder::new().operation_id(target).parameter("session_id", pointer).build();
+            ok.links.insert(target.into(), RefOr::T(link));
+        }
+    }
+}
+
 /// The whole document.
 pub fn openapi() -> OpenApi {
     let mut paths = Paths::new();
@@ -649,6 +681,7 @@ pub fn openapi() -> OpenApi {
             }
         }
     }
+    add_session_links(&mut paths);
     let mut components = ComponentsBuilder::new()
         .security_scheme(
             "api_key",
