@@ -151,7 +151,7 @@ pub fn example_fixes() -> Vec<(f64, f64)> {
 pub async fn smoke() -> Result<(String, bool), String> {
     use axum::http::{HeaderMap, StatusCode};
     use axum::response::IntoResponse;
-    let key = crate::request_id();
+    let key = crate::random_token();
     let expected = key.clone();
     let solver = axum::Router::new().route(
         "/solve_putt",
@@ -171,7 +171,7 @@ pub async fn smoke() -> Result<(String, bool), String> {
     tokio::spawn(async move {
         let _ = axum::serve(sl, solver).await;
     });
-    let dir = std::env::temp_dir().join(format!("greenside-smoke-{}", crate::request_id()));
+    let dir = std::env::temp_dir().join(format!("greenside-smoke-{}", crate::random_token()));
     let dir_s = dir.display().to_string();
     let env = [
         ("PUTT_SOLVER_URL", solver_url.as_str()),

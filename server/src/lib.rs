@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod downstream;
 pub mod http;
 pub mod import_osm;
+pub mod logging;
 pub mod metrics;
 pub mod ratelimit;
 pub mod runs;
@@ -76,8 +77,30 @@ pub fn random_bytes() -> [u8; 16] {
     b
 }
 
+/// 32 hex digits from the operating system's CSPRNG: for secrets and names
+/// that must not be guessed.
+pub fn random_token() -> String {
+    greenside_core::validate::session_id_from_random(random_bytes())[3..].to_string()
+}
+
+/// A request id: 16 hex digits, unique within the process and unrelated
+/// between processes, without a system call per request. A counter goes
+/// through a bijection of u64 (splitmix64's finalizer) offset by a key drawn
+/// once from the OS, so ids never repeat within 2^64 requests and two
+/// instances' ids look independent. Not a secret: it is only a correlation id.
 pub fn request_id() -> String {
-    greenside_core::validate::session_id_from_random(random_bytes())[3..19].to_string()
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static KEY: OnceLock<u64> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let key = *KEY.get_or_init(|| {
+        let b = random_bytes();
+        u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+    });
+    let mut z = NEXT.fetch_add(1, Ordering::Relaxed).wrapping_add(key);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    format!("{:016x}", z ^ (z >> 31))
 }
 
 /// Store failures on the wire.

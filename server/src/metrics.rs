@@ -13,21 +13,25 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::time::Duration;
 
+// Labels on the request path are `&'static str`, so recording a request
+// allocates nothing: routes are interned once (`route_label`), methods and
+// store operations are literals.
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
-    pub route: String,
-    pub method: String,
+    pub route: &'static str,
+    pub method: &'static str,
     pub status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
-    pub route: String,
+    pub route: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ToLabels {
-    pub to: String,
+    pub to: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -43,7 +47,46 @@ pub struct ServiceCodeLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OpLabels {
-    pub op: String,
+    pub op: &'static str,
+}
+
+/// A route template (axum's matched path) as a `&'static str` label. The
+/// templates are the router's own, a fixed set of a few dozen, so each is
+/// leaked once and the set never grows with traffic; a request that matched
+/// no route is `<unmatched>`.
+pub fn route_label(template: Option<&str>) -> &'static str {
+    use std::sync::RwLock;
+    static ROUTES: RwLock<Vec<&'static str>> = RwLock::new(Vec::new());
+    let Some(t) = template else { return "<unmatched>" };
+    let known = |v: &[&'static str]| v.iter().copied().find(|r| *r == t);
+    if let Some(r) = known(&ROUTES.read().unwrap_or_else(|p| p.into_inner())) {
+        return r;
+    }
+    let mut w = ROUTES.write().unwrap_or_else(|p| p.into_inner());
+    if let Some(r) = known(&w) {
+        return r;
+    }
+    let r: &'static str = Box::leak(t.to_owned().into_boxed_str());
+    w.push(r);
+    r
+}
+
+/// The method as a label: the standard ones by name, anything else `OTHER`
+/// (a client cannot grow the label set by inventing methods).
+pub fn method_label(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        Method::TRACE => "TRACE",
+        Method::CONNECT => "CONNECT",
+        _ => "OTHER",
+    }
 }
 
 fn latency_histogram() -> Histogram {
@@ -117,8 +160,8 @@ impl Metrics {
         Metrics { registry, ..m }
     }
 
-    pub fn observe_store(&self, op: &str, took: Duration, ok: bool) {
-        let l = OpLabels { op: op.to_string() };
+    pub fn observe_store(&self, op: &'static str, took: Duration, ok: bool) {
+        let l = OpLabels { op };
         self.store_seconds.get_or_create(&l).observe(took.as_secs_f64());
         if !ok {
             self.store_errors.get_or_create(&l).inc();
