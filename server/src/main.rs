@@ -11,6 +11,12 @@ use greenside_server::settings::{LogFormat, Settings};
 use greenside_server::{build_state, http, spawn_sweeper};
 use std::process::ExitCode;
 
+// mimalloc: per-thread heaps with no lock on the request path (glibc's
+// allocator showed arena-lock contention between the runtime's threads
+// under load, see docs/performance.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "greenside", version, about = "greenside hole-session service")]
 struct Cli {
@@ -179,19 +185,25 @@ fn import_osm(
     ExitCode::SUCCESS
 }
 
-/// Logs go to stderr from a background thread, so a request never waits on
-/// the terminal or a pipe (lines are never dropped: a full buffer blocks).
-fn init_logging(s: &Settings) -> tracing_appender::non_blocking::WorkerGuard {
+/// Logs go to stderr in batches from a background thread (see `logging`),
+/// so a request never waits on the terminal or a pipe.
+fn init_logging(s: &Settings) -> Option<greenside_server::logging::LogGuard> {
+    use greenside_server::logging::{BatchWriter, JsonFields, JsonFormat};
     let filter = tracing_subscriber::EnvFilter::try_new(&s.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let (writer, guard) =
-        tracing_appender::non_blocking::NonBlockingBuilder::default().lossy(false).finish(std::io::stderr());
+    let (writer, guard) = match BatchWriter::new(std::io::stderr()) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("greenside: cannot start the log writer thread: {e}");
+            return None;
+        }
+    };
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     match s.log_format {
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).with_span_list(false).init(),
+        LogFormat::Json => builder.fmt_fields(JsonFields).event_format(JsonFormat).init(),
         LogFormat::Pretty => builder.init(),
     }
-    guard
+    Some(guard)
 }
 
 async fn shutdown_signal() {
@@ -347,7 +359,7 @@ async fn main() -> ExitCode {
     if let Some(p) = port {
         settings.port = p;
     }
-    let _log_guard = init_logging(&settings);
+    let Some(_log_guard) = init_logging(&settings) else { return ExitCode::from(1) };
     let addr = format!("{}:{}", settings.host, settings.port);
     let state = match build_state(settings).await {
         Ok(s) => s,

@@ -172,12 +172,8 @@ async fn access_log(State(state): State<Arc<AppState>>, req: Request, next: Next
         .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_string)
         .unwrap_or_else(crate::request_id);
-    let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "<unmatched>".into());
+    let method = crate::metrics::method_label(req.method());
+    let route = crate::metrics::route_label(req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str()));
     // Handlers record the session they touch into this span, so every line of
     // the request (the access line included) carries request and session id.
     let span = tracing::info_span!("request", request_id = %id, session_id = tracing::field::Empty);
@@ -187,10 +183,8 @@ async fn access_log(State(state): State<Arc<AppState>>, req: Request, next: Next
     let took = t0.elapsed();
     let latency_ms = took.as_secs_f64() * 1000.0;
     let m = &state.metrics;
-    m.requests
-        .get_or_create(&crate::metrics::HttpLabels { route: route.clone(), method: method.to_string(), status })
-        .inc();
-    m.request_seconds.get_or_create(&crate::metrics::RouteLabels { route: route.clone() }).observe(took.as_secs_f64());
+    m.requests.get_or_create(&crate::metrics::HttpLabels { route, method, status }).inc();
+    m.request_seconds.get_or_create(&crate::metrics::RouteLabels { route }).observe(took.as_secs_f64());
     if status >= 500 {
         tracing::warn!(request_id = %id, %method, %route, status, latency_ms, "request");
     } else {

@@ -42,7 +42,7 @@ pub async fn start(
 /// Runs a store call, recording its latency and failure in the metrics.
 pub async fn timed<T>(
     state: &AppState,
-    op: &str,
+    op: &'static str,
     fut: impl std::future::Future<Output = Result<T, crate::store::StoreError>>,
 ) -> Result<T, ApiError> {
     let t0 = std::time::Instant::now();
@@ -55,7 +55,18 @@ pub async fn timed<T>(
 pub async fn load_live(state: &AppState, id: &str, now: u64) -> Result<SessionRecord, ApiError> {
     validate::session_id(id)?;
     tracing::Span::current().record("session_id", id);
-    let rec = timed(state, "load", state.store.load(id)).await?.ok_or_else(|| session::not_found(id))?;
+    let rec = timed(state, "load", state.store.load(id)).await?;
+    expire_or_missing(state, id, rec, now).await
+}
+
+/// The stored record when it is live; else 404, deleting an expired one.
+async fn expire_or_missing(
+    state: &AppState,
+    id: &str,
+    rec: Option<SessionRecord>,
+    now: u64,
+) -> Result<SessionRecord, ApiError> {
+    let rec = rec.ok_or_else(|| session::not_found(id))?;
     if let Err(e) = session::check_live(&rec, now) {
         timed(state, "delete", state.store.delete(id)).await?;
         return Err(e);
@@ -72,14 +83,17 @@ pub async fn update<R>(
     mut f: impl FnMut(&mut SessionRecord, &PreparedHole) -> Result<(R, bool), ApiError>,
 ) -> Result<(SessionRecord, R), ApiError> {
     validate::session_id(id)?;
+    tracing::Span::current().record("session_id", id);
     // One writer per session per instance; the CAS handles other instances.
     let _guard = state.session_lock(id).lock().await;
     for attempt in 0..MAX_CAS_ATTEMPTS {
         let mut rec = match timed(state, "load", state.store.load_for_update(id)).await? {
-            // A cached copy that still looks live is a fine starting point (the CAS checks it);
-            // one that looks expired may just be old: ask the store.
-            (Some(r), true) if session::check_live(&r, now).is_ok() => r,
-            _ => load_live(state, id, now).await?,
+            // A live record is a fine starting point, cached or not (the CAS checks a cached one).
+            (Some(r), _) if session::check_live(&r, now).is_ok() => r,
+            // Missing or expired in the store itself: 404 (an expired one is deleted).
+            (r, false) => expire_or_missing(state, id, r, now).await?,
+            // A cached copy that looks expired may just be old: ask the store.
+            (_, true) => load_live(state, id, now).await?,
         };
         let hole = state.catalog.hole(&rec.course_id, rec.hole_id)?;
         let expected = rec.revision;
@@ -137,7 +151,7 @@ pub async fn set_ball(
             m.fixes.inc();
             match step {
                 StepOutcome::Switched | StepOutcome::FirstCommit => {
-                    let to = rec.hysteresis.committed.as_str().to_string();
+                    let to = rec.hysteresis.committed.as_str();
                     m.transitions.get_or_create(&crate::metrics::ToLabels { to }).inc()
                 }
                 StepOutcome::Held { suppressed: true } => m.suppressed_flickers.inc(),
