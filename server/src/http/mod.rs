@@ -176,7 +176,7 @@ async fn access_log(State(state): State<Arc<AppState>>, req: Request, next: Next
     let route = crate::metrics::route_label(req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str()));
     // Handlers record the session they touch into this span, so every line of
     // the request (the access line included) carries request and session id.
-    let span = tracing::info_span!("request", request_id = %id, session_id = tracing::field::Empty);
+    let span = tracing::info_span!("request", request_id = id.as_str(), session_id = tracing::field::Empty);
     let mut resp = tracing::Instrument::instrument(next.run(req), span.clone()).await;
     let _entered = span.enter();
     let status = resp.status().as_u16();
@@ -185,10 +185,11 @@ async fn access_log(State(state): State<Arc<AppState>>, req: Request, next: Next
     let m = &state.metrics;
     m.requests.get_or_create(&crate::metrics::HttpLabels { route, method, status }).inc();
     m.request_seconds.get_or_create(&crate::metrics::RouteLabels { route }).observe(took.as_secs_f64());
+    // Fields as plain strings, not `%` Display values: they are copied, not formatted.
     if status >= 500 {
-        tracing::warn!(request_id = %id, %method, %route, status, latency_ms, "request");
+        tracing::warn!(request_id = id.as_str(), method, route, status, latency_ms, "request");
     } else {
-        tracing::info!(request_id = %id, %method, %route, status, latency_ms, "request");
+        tracing::info!(request_id = id.as_str(), method, route, status, latency_ms, "request");
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-request-id", v);
