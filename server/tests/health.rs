@@ -267,13 +267,20 @@ async fn access_logs_are_json_with_request_session_route_status_and_latency() {
     let c = client();
     let sid = common::start_session(&c, &s).await;
     assert_eq!(post(&c, &s.url("/api/session/set_ball_location"), &common::ball(&sid, common::ON_GREEN)).await.0, 200);
-    std::thread::sleep(std::time::Duration::from_millis(50));
-    let line = s
-        .logs()
-        .into_iter()
-        .filter_map(|l| serde_json::from_str::<Value>(&l).ok())
-        .find(|v| v["message"] == "request" && v["route"] == "/api/session/set_ball_location")
-        .expect("an access line for the fix");
+    // Lines are written in batches (at most 20 ms apart): wait for it.
+    let t0 = std::time::Instant::now();
+    let line = loop {
+        let found = s
+            .logs()
+            .into_iter()
+            .filter_map(|l| serde_json::from_str::<Value>(&l).ok())
+            .find(|v| v["message"] == "request" && v["route"] == "/api/session/set_ball_location");
+        if let Some(line) = found {
+            break line;
+        }
+        assert!(t0.elapsed() < std::time::Duration::from_secs(5), "an access line for the fix");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    };
     assert!(line["timestamp"].as_str().unwrap().ends_with('Z'), "ISO-8601 UTC: {line}");
     assert_eq!(
         (line["level"].as_str(), line["status"].as_u64(), line["method"].as_str()),

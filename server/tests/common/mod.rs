@@ -222,6 +222,13 @@ impl Server {
     }
 
     fn kill(&mut self) {
+        // SIGTERM first: the server writes its log in batches and a clean
+        // shutdown writes out the rest, so the secret scan below sees every line.
+        let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let t0 = std::time::Instant::now();
+        while matches!(self.child.try_wait(), Ok(None)) && t0.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
         // Let the reader thread take the last lines.
