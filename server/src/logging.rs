@@ -434,6 +434,20 @@ impl Drop for LogGuard {
 mod tests {
     use super::*;
 
+    /// Collects what the writer thread writes.
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
     #[test]
     fn timestamps_are_rfc3339_utc() {
         let mut s = String::new();
@@ -470,17 +484,6 @@ mod tests {
 
     #[test]
     fn the_writer_keeps_every_line_in_order() {
-        #[derive(Clone, Default)]
-        struct Sink(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Sink {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
         let sink = Sink::default();
         let (w, guard) = BatchWriter::new(sink.clone()).unwrap();
         let threads: Vec<_> = (0..4)
@@ -511,17 +514,6 @@ mod tests {
     #[test]
     fn lines_match_the_documented_shape() {
         use tracing_subscriber::layer::SubscriberExt;
-        #[derive(Clone, Default)]
-        struct Sink(Arc<Mutex<Vec<u8>>>);
-        impl std::io::Write for Sink {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
         let sink = Sink::default();
         let (w, guard) = BatchWriter::new(sink.clone()).unwrap();
         let layer = tracing_subscriber::fmt::layer().fmt_fields(JsonFields).event_format(JsonFormat).with_writer(w);
