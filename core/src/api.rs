@@ -17,8 +17,9 @@ use crate::geometry::LatLon;
 use crate::hysteresis::{GreenState, Transition};
 use crate::validate;
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+use core::fmt::Display;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -28,6 +29,16 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// A request type read from a JSON object, field by field.
 pub trait Request: Sized {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError>;
+
+    /// A quicker decode of a well-formed body, straight from the bytes into
+    /// the request without building a [`Value`] first. `None` for anything it
+    /// does not accept outright (unknown fields, nulls, escaped strings,
+    /// wrong types, invalid values): such a body takes the general path,
+    /// which decides the answer, error included. So this may only ever
+    /// return what the general path would.
+    fn decode_fast(_body: &[u8]) -> Option<Self> {
+        None
+    }
 }
 
 /// Decodes and validates a POST body (see the module docs for the order of checks).
@@ -38,6 +49,9 @@ pub fn decode<T: Request>(body: &[u8]) -> Result<T, ApiError> {
             format!("request body is {} bytes; the limit is {MAX_BODY_BYTES}", body.len()),
         )
         .with("limit_bytes", MAX_BODY_BYTES));
+    }
+    if let Some(req) = T::decode_fast(body) {
+        return Ok(req);
     }
     let value: Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::new(ErrorCode::MalformedJson, format!("request body is not valid JSON: {e}")))?;
@@ -53,61 +67,95 @@ pub fn decode_value<T: Request>(value: &Value) -> Result<T, ApiError> {
     T::from_object(obj)
 }
 
-fn type_error(field: &str, expected: &str) -> ApiError {
-    ApiError::new(ErrorCode::InvalidRequest, format!("{field} must be {expected}")).field(field)
+fn type_error(field: impl Display, expected: &str) -> ApiError {
+    let field = field.to_string();
+    ApiError::new(ErrorCode::InvalidRequest, format!("{field} must be {expected}")).field(&field)
 }
 
-fn missing(field: &str) -> ApiError {
-    ApiError::new(ErrorCode::InvalidRequest, format!("{field} is required")).field(field)
+fn missing(field: impl Display) -> ApiError {
+    let field = field.to_string();
+    ApiError::new(ErrorCode::InvalidRequest, format!("{field} is required")).field(&field)
+}
+
+/// A field's JSON path (`fixes[3].accuracy_m`), formatted only when an
+/// error names it: decoding a valid body builds no strings for paths.
+#[derive(Debug, Clone, Copy)]
+struct FieldPath<'a> {
+    prefix: &'a str,
+    key: &'a str,
+    axis: Option<&'a str>,
+}
+
+impl<'a> FieldPath<'a> {
+    fn new(prefix: &'a str, key: &'a str) -> Self {
+        FieldPath { prefix, key, axis: None }
+    }
+
+    fn axis(self, axis: &'a str) -> Self {
+        FieldPath { axis: Some(axis), ..self }
+    }
+}
+
+impl Display for FieldPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}{}", self.prefix, self.key)?;
+        match self.axis {
+            Some(a) => write!(f, ".{a}"),
+            None => Ok(()),
+        }
+    }
 }
 
 fn present<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
     obj.get(key).filter(|v| !v.is_null())
 }
 
-fn req_str<'a>(obj: &'a Map<String, Value>, key: &str, path: &str) -> Result<&'a str, ApiError> {
+fn req_str<'a>(obj: &'a Map<String, Value>, key: &str) -> Result<&'a str, ApiError> {
     match present(obj, key) {
-        None => Err(missing(path)),
-        Some(v) => v.as_str().ok_or_else(|| type_error(path, "a string")),
+        None => Err(missing(key)),
+        Some(v) => v.as_str().ok_or_else(|| type_error(key, "a string")),
     }
 }
 
-fn opt_f64(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<f64>, ApiError> {
-    match present(obj, key) {
+fn opt_f64(obj: &Map<String, Value>, path: FieldPath<'_>) -> Result<Option<f64>, ApiError> {
+    match present(obj, path.key) {
         None => Ok(None),
         Some(v) => v.as_f64().map(Some).ok_or_else(|| type_error(path, "a number")),
     }
 }
 
-fn opt_u64(obj: &Map<String, Value>, key: &str, path: &str) -> Result<Option<u64>, ApiError> {
-    match present(obj, key) {
+fn opt_u64(obj: &Map<String, Value>, path: FieldPath<'_>) -> Result<Option<u64>, ApiError> {
+    match present(obj, path.key) {
         None => Ok(None),
         Some(v) => v.as_u64().map(Some).ok_or_else(|| type_error(path, "a whole number ≥ 0")),
     }
 }
 
 fn session_id(obj: &Map<String, Value>) -> Result<String, ApiError> {
-    let id = req_str(obj, "session_id", "session_id")?;
+    let id = req_str(obj, "session_id")?;
     validate::session_id(id)?;
     Ok(String::from(id))
 }
 
-fn lat_lon(obj: &Map<String, Value>, key: &str, path: &str) -> Result<LatLon, ApiError> {
-    let inner = match present(obj, key) {
+fn lat_lon(obj: &Map<String, Value>, path: FieldPath<'_>) -> Result<LatLon, ApiError> {
+    let inner = match present(obj, path.key) {
         None => return Err(missing(path)),
         Some(v) => v.as_object().ok_or_else(|| type_error(path, "an object {\"lat\": number, \"lon\": number}"))?,
     };
-    let axis = |name: &str| -> Result<f64, ApiError> {
-        let p = format!("{path}.{name}");
+    let axis = |name: &'static str| -> Result<f64, ApiError> {
+        let p = path.axis(name);
         match present(inner, name) {
-            None => Err(missing(&p)),
-            Some(v) => v
-                .as_f64()
-                .ok_or_else(|| ApiError::new(ErrorCode::InvalidCoordinates, format!("{p} must be a number")).field(&p)),
+            None => Err(missing(p)),
+            Some(v) => v.as_f64().ok_or_else(|| {
+                let p = p.to_string();
+                ApiError::new(ErrorCode::InvalidCoordinates, format!("{p} must be a number")).field(&p)
+            }),
         }
     };
     let p = LatLon::new(axis("lat")?, axis("lon")?);
-    validate::lat_lon(path, p)?;
+    if !validate::lat_lon_ok(p.lat, p.lon) {
+        validate::lat_lon(&path.to_string(), p)?;
+    }
     Ok(p)
 }
 
@@ -124,7 +172,7 @@ pub struct StartRequest {
 
 impl Request for StartRequest {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
-        let course_id = req_str(obj, "course_id", "course_id")?;
+        let course_id = req_str(obj, "course_id")?;
         validate::course_id(course_id)?;
         let hole_id = match present(obj, "hole_id") {
             None => return Err(missing("hole_id")),
@@ -150,7 +198,7 @@ pub struct SetCupRequest {
 
 impl Request for SetCupRequest {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
-        Ok(SetCupRequest { session_id: session_id(obj)?, cup_wgs84: lat_lon(obj, "cup_wgs84", "cup_wgs84")? })
+        Ok(SetCupRequest { session_id: session_id(obj)?, cup_wgs84: lat_lon(obj, FieldPath::new("", "cup_wgs84"))? })
     }
 }
 
@@ -177,16 +225,18 @@ pub struct BallFix {
 impl BallFix {
     /// Reads a fix from `obj`; `prefix` is its path (`""` or `fixes[3].`).
     pub fn from_object(obj: &Map<String, Value>, prefix: &str) -> Result<Self, ApiError> {
-        let ball_wgs84 = lat_lon(obj, "ball_wgs84", &format!("{prefix}ball_wgs84"))?;
-        let acc_path = format!("{prefix}accuracy_m");
-        let accuracy_m = opt_f64(obj, "accuracy_m", &acc_path)?;
+        let ball_wgs84 = lat_lon(obj, FieldPath::new(prefix, "ball_wgs84"))?;
+        let acc_path = FieldPath::new(prefix, "accuracy_m");
+        let accuracy_m = opt_f64(obj, acc_path)?;
         if let Some(a) = accuracy_m {
-            validate::accuracy(&acc_path, a)?;
+            if !validate::accuracy_ok(a) {
+                validate::accuracy(&acc_path.to_string(), a)?;
+            }
         }
-        let kind_path = format!("{prefix}accuracy_kind");
         let accuracy_kind = match present(obj, "accuracy_kind") {
             None => None,
             Some(v) => Some(v.as_str().and_then(AccuracyKind::parse).ok_or_else(|| {
+                let kind_path = FieldPath::new(prefix, "accuracy_kind").to_string();
                 ApiError::new(ErrorCode::InvalidField, format!("{kind_path} must be \"p95\" or \"p68\""))
                     .field(&kind_path)
             })?),
@@ -195,8 +245,8 @@ impl BallFix {
             ball_wgs84,
             accuracy_m,
             accuracy_kind,
-            seq: opt_u64(obj, "seq", &format!("{prefix}seq"))?,
-            client_time_ms: opt_u64(obj, "client_time_ms", &format!("{prefix}client_time_ms"))?,
+            seq: opt_u64(obj, FieldPath::new(prefix, "seq"))?,
+            client_time_ms: opt_u64(obj, FieldPath::new(prefix, "client_time_ms"))?,
         })
     }
 }
@@ -217,6 +267,87 @@ pub struct SetBallRequest {
 impl Request for SetBallRequest {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
         Ok(SetBallRequest { session_id: session_id(obj)?, fix: BallFix::from_object(obj, "")? })
+    }
+
+    /// The hot path: every ball fix of every phone comes through here.
+    fn decode_fast(body: &[u8]) -> Option<Self> {
+        // Exactly the documented fields; borrowed strings fail on escapes.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Wire<'a> {
+            contract_version: &'a str,
+            session_id: &'a str,
+            ball_wgs84: LatLonWire,
+            #[serde(default)]
+            accuracy_m: Option<f64>,
+            #[serde(default)]
+            accuracy_kind: Option<&'a str>,
+            #[serde(default)]
+            seq: Option<u64>,
+            #[serde(default)]
+            client_time_ms: Option<u64>,
+        }
+        /// `{"lat": number, "lon": number}` and nothing else (a derived
+        /// struct would also take `[lat, lon]`, which the general path refuses).
+        struct LatLonWire {
+            lat: f64,
+            lon: f64,
+        }
+        impl<'de> Deserialize<'de> for LatLonWire {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                use serde::de::{Error, MapAccess, Visitor};
+                struct V;
+                impl<'de> Visitor<'de> for V {
+                    type Value = LatLonWire;
+                    fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                        f.write_str("an object {\"lat\": number, \"lon\": number}")
+                    }
+                    fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<LatLonWire, A::Error> {
+                        let (mut lat, mut lon) = (None, None);
+                        while let Some(k) = m.next_key::<&'de str>()? {
+                            let slot = match k {
+                                "lat" => &mut lat,
+                                "lon" => &mut lon,
+                                _ => return Err(A::Error::custom("unknown field")),
+                            };
+                            if slot.replace(m.next_value::<f64>()?).is_some() {
+                                return Err(A::Error::custom("duplicate field"));
+                            }
+                        }
+                        match (lat, lon) {
+                            (Some(lat), Some(lon)) => Ok(LatLonWire { lat, lon }),
+                            _ => Err(A::Error::custom("missing field")),
+                        }
+                    }
+                }
+                d.deserialize_map(V)
+            }
+        }
+        // An array would fill the derived struct by position.
+        if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return None;
+        }
+        let w: Wire<'_> = serde_json::from_slice(body).ok()?;
+        check_api_version(Some(w.contract_version)).ok()?;
+        validate::session_id(w.session_id).ok()?;
+        if !validate::lat_lon_ok(w.ball_wgs84.lat, w.ball_wgs84.lon) || !w.accuracy_m.is_none_or(validate::accuracy_ok)
+        {
+            return None;
+        }
+        let accuracy_kind = match w.accuracy_kind {
+            None => None,
+            Some(k) => Some(AccuracyKind::parse(k)?),
+        };
+        Some(SetBallRequest {
+            session_id: String::from(w.session_id),
+            fix: BallFix {
+                ball_wgs84: LatLon::new(w.ball_wgs84.lat, w.ball_wgs84.lon),
+                accuracy_m: w.accuracy_m,
+                accuracy_kind,
+                seq: w.seq,
+                client_time_ms: w.client_time_ms,
+            },
+        })
     }
 }
 
@@ -426,8 +557,8 @@ pub const MAX_PRUNE_AGE_DAYS: u64 = 3650;
 
 impl Request for PruneRequest {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
-        let max_runs = opt_u64(obj, "max_runs", "max_runs")?;
-        let max_age_days = opt_u64(obj, "max_age_days", "max_age_days")?;
+        let max_runs = opt_u64(obj, FieldPath::new("", "max_runs"))?;
+        let max_age_days = opt_u64(obj, FieldPath::new("", "max_age_days"))?;
         if max_age_days.is_some_and(|d| d > MAX_PRUNE_AGE_DAYS) {
             return Err(ApiError::new(
                 ErrorCode::InvalidField,
@@ -436,5 +567,67 @@ impl Request for PruneRequest {
             .field("max_age_days"));
         }
         Ok(PruneRequest { max_runs, max_age_days })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The general path alone (what `decode` does without the fast one).
+    fn general<T: Request>(body: &[u8]) -> Result<T, ApiError> {
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|e| ApiError::new(ErrorCode::MalformedJson, format!("request body is not valid JSON: {e}")))?;
+        decode_value(&value)
+    }
+
+    #[test]
+    fn the_fast_set_ball_decode_answers_what_the_general_path_does() {
+        let id = "gs_0123456789abcdef0123456789abcdef";
+        let bodies: Vec<String> = [
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":40.2682,"lon":-111.6595},"accuracy_m":4}"#,
+            r#"{"contract_version":"0.5.7","session_id":"ID","ball_wgs84":{"lon":-111.6595,"lat":40},"seq":7,"client_time_ms":1795650000000,"accuracy_kind":"p68"}"#,
+            r#"{"session_id":"ID","ball_wgs84":{"lat":1,"lon":2},"contract_version":"0.5.0","accuracy_m":null,"seq":null}"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":1,"lon":2},"extra":[1e400]}"#,
+            r#"{"contract_version":"0.5.0","session_id":"\u0067s_0123456789abcdef0123456789abcdef","ball_wgs84":{"lat":1,"lon":2}}"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":1,"lon":2,"alt":3}}"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","session_id":"gs_ffffffffffffffffffffffffffffffff","ball_wgs84":{"lat":1,"lon":2}}"#,
+            r#"{"contract_version":"0.4.0","session_id":"ID","ball_wgs84":{"lat":1,"lon":2}}"#,
+            r#"{"session_id":"ID","ball_wgs84":{"lat":1,"lon":2}}"#,
+            r#"{"contract_version":"0.5.0","session_id":"gs_nothex","ball_wgs84":{"lat":1,"lon":2}}"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":91,"lon":2}}"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":"1","lon":2}}"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":1}}"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":[1,2]}"#,
+            r#"["0.5.0","ID",{"lat":1,"lon":2}]"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":1,"lon":2,"lat":3}}"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":null,"lon":2}}"#,
+            r#" {"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":1,"lon":2}}"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":1,"lon":2},"accuracy_m":0}"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":1,"lon":2},"accuracy_m":1001}"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":1,"lon":2},"accuracy_kind":"p50"}"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":1,"lon":2},"seq":-1}"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":1,"lon":2},"seq":1.5}"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":1,"lon":2}} x"#,
+            r#"{"contract_version":"0.5.0","session_id":"ID","ball_wgs84":{"lat":1e400,"lon":2}}"#,
+            r#"{"contract_version":5,"session_id":"ID","ball_wgs84":{"lat":1,"lon":2}}"#,
+            r#"[]"#,
+            r#""#,
+        ]
+        .iter()
+        .map(|b| b.replace("ID", id))
+        .collect();
+        let mut fast_taken = 0;
+        for b in &bodies {
+            let via_decode = decode::<SetBallRequest>(b.as_bytes());
+            let via_general = general::<SetBallRequest>(b.as_bytes());
+            assert_eq!(via_decode, via_general, "{b}");
+            if SetBallRequest::decode_fast(b.as_bytes()).is_some() {
+                fast_taken += 1;
+                assert!(via_general.is_ok(), "{b}");
+            }
+        }
+        // The fast path is taken for the plain bodies (else this test proves nothing).
+        assert_eq!(fast_taken, 4);
     }
 }

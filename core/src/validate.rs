@@ -31,9 +31,14 @@ pub fn lat_lon(field: &str, p: LatLon) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Whether an accuracy radius is valid (see [`accuracy`]).
+pub fn accuracy_ok(a: f64) -> bool {
+    a.is_finite() && a > 0.0 && a <= MAX_ACCURACY_M
+}
+
 /// Checks `accuracy_m`: finite, greater than 0, at most [`MAX_ACCURACY_M`].
 pub fn accuracy(field: &str, a: f64) -> Result<(), ApiError> {
-    if a.is_finite() && a > 0.0 && a <= MAX_ACCURACY_M {
+    if accuracy_ok(a) {
         Ok(())
     } else {
         Err(ApiError::new(
