@@ -1,17 +1,22 @@
 //! Structured logs: one JSON object per line on stderr, written in batches
 //! from a background thread.
 //!
-//! Every request writes an access line, so the log is on the hot path. Two
+//! Every request writes an access line, so the log is on the hot path. Three
 //! parts keep it cheap:
 //!
-//! - [`JsonFormat`] writes the line straight into tracing's line buffer. A
-//!   span's fields are kept as a finished JSON fragment when they are
-//!   recorded, and copied into each line of the span, instead of being
-//!   re-parsed as a JSON value for every line (what tracing-subscriber's
-//!   own JSON format does). The shape is the same as that format's with
-//!   `flatten_event` and the current span: `timestamp`, `level`, the event's
-//!   fields (`message` first), `target`, and `span` with the innermost span's
-//!   fields and `name`.
+//! - [`RequestContext`]: the request id and session id every line of a
+//!   request carries live in a task-local value set once per request
+//!   ([`in_request`], [`record_session_id`]), not in a tracing span (a span
+//!   costs a registry slot, filter checks on every poll and a re-formatted
+//!   field set on every record).
+//! - [`JsonFormat`] writes the line straight into tracing's line buffer. The
+//!   shape is that of tracing-subscriber's JSON format with `flatten_event`
+//!   and the current span: `timestamp`, `level`, the event's fields
+//!   (`message` first), `target`, and `span`: inside a request
+//!   `{"request_id", "session_id" (once known), "name": "request"}`, else the
+//!   innermost tracing span's fields and `name`. A span's fields are kept as
+//!   a finished JSON fragment when they are recorded instead of being
+//!   re-parsed as a JSON value for every line.
 //! - [`BatchWriter`] collects lines in memory and a background thread writes
 //!   them at most every [`FLUSH_INTERVAL`], so a busy server makes one
 //!   `write` per batch instead of a thread wake-up and a `write` per line
@@ -37,6 +42,46 @@ pub const FLUSH_INTERVAL: Duration = Duration::from_millis(20);
 const WAKE_AT: usize = 256 * 1024;
 /// Buffered bytes at which logging waits for the writer (nothing is dropped).
 pub const MAX_BUFFERED: usize = 8 * 1024 * 1024;
+
+// ---------------------------------------------------------------- request context
+
+tokio::task_local! {
+    static REQUEST: RequestContext;
+}
+
+/// The request a task is serving (see the module docs).
+#[derive(Debug)]
+pub struct RequestContext {
+    request_id: String,
+    session_id: std::cell::RefCell<Option<String>>,
+}
+
+impl RequestContext {
+    pub fn new(request_id: String) -> RequestContext {
+        RequestContext { request_id, session_id: std::cell::RefCell::new(None) }
+    }
+}
+
+/// Runs `fut` as the request `ctx`: every line it logs carries the ids.
+pub async fn in_request<F: std::future::Future>(ctx: RequestContext, fut: F) -> F::Output {
+    REQUEST.scope(ctx, fut).await
+}
+
+/// Notes the session the current request touches; its later lines carry
+/// it. Does nothing outside a request.
+pub fn record_session_id(id: &str) {
+    let _ = REQUEST.try_with(|c| {
+        let mut s = c.session_id.borrow_mut();
+        if s.as_deref() != Some(id) {
+            *s = Some(id.to_string());
+        }
+    });
+}
+
+/// `f` on the current request's context, if the caller is serving one.
+fn with_request<R>(f: impl FnOnce(&RequestContext) -> R) -> Option<R> {
+    REQUEST.try_with(f).ok()
+}
 
 // ---------------------------------------------------------------- format
 
@@ -86,7 +131,17 @@ where
         v.result?;
         w.write_str(",\"target\":")?;
         write_json_str(&mut w, meta.target())?;
-        if let Some(span) = ctx.lookup_current() {
+        if let Some(r) = with_request(|c| {
+            w.write_str(",\"span\":{\"request_id\":")?;
+            write_json_str(&mut w, &c.request_id)?;
+            if let Some(s) = c.session_id.borrow().as_deref() {
+                w.write_str(",\"session_id\":")?;
+                write_json_str(&mut w, s)?;
+            }
+            w.write_str(",\"name\":\"request\"}")
+        }) {
+            r?;
+        } else if let Some(span) = ctx.lookup_current() {
             w.write_str(",\"span\":{")?;
             let ext = span.extensions();
             if let Some(f) = ext.get::<FormattedFields<JsonFields>>().filter(|f| !f.fields.is_empty()) {
@@ -98,6 +153,30 @@ where
             w.write_char('}')?;
         }
         w.write_str("}\n")
+    }
+}
+
+/// tracing-subscriber's human-readable format with the request's ids in
+/// front (`request{request_id=… session_id=…}: `), for `LOG_FORMAT=pretty`.
+#[derive(Debug, Default)]
+pub struct PrettyFormat(tracing_subscriber::fmt::format::Format);
+
+impl<S, N> FormatEvent<S, N> for PrettyFormat
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut w: Writer<'_>, event: &Event<'_>) -> fmt::Result {
+        if let Some(r) = with_request(|c| {
+            write!(w, "request{{request_id={}", c.request_id)?;
+            if let Some(s) = c.session_id.borrow().as_deref() {
+                write!(w, " session_id={s}")?;
+            }
+            w.write_str("}: ")
+        }) {
+            r?;
+        }
+        self.0.format_event(ctx, w, event)
     }
 }
 
@@ -157,7 +236,9 @@ impl<W: fmt::Write> Visit for JsonVisitor<'_, W> {
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
         // JSON has no NaN or infinity; Rust's shortest round-trip digits otherwise.
-        self.pair(field, |w| if value.is_finite() { write!(w, "{value}") } else { w.write_str("null") });
+        self.pair(field, |w| {
+            if value.is_finite() { w.write_str(ryu::Buffer::new().format_finite(value)) } else { w.write_str("null") }
+        });
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
         self.pair(field, |w| {
@@ -548,6 +629,47 @@ mod tests {
         let keys: Vec<&str> = out.lines().nth(1).map(pair_keys_of_object).unwrap_or_default();
         assert_eq!(keys.first(), Some(&"timestamp"));
         assert_eq!(keys.get(2), Some(&"message"));
+    }
+
+    #[test]
+    fn lines_of_a_request_carry_its_ids() {
+        use tracing_subscriber::layer::SubscriberExt;
+        let sink = Sink::default();
+        let (w, guard) = BatchWriter::new(sink.clone()).unwrap();
+        let layer = tracing_subscriber::fmt::layer().fmt_fields(JsonFields).event_format(JsonFormat).with_writer(w);
+        let sub = tracing_subscriber::registry().with(layer);
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        tracing::subscriber::with_default(sub, || {
+            rt.block_on(async {
+                let other = tokio::spawn(async { tracing::info!("another task") });
+                in_request(RequestContext::new("r\"1".into()), async {
+                    tracing::info!("before");
+                    record_session_id("s1");
+                    tokio::task::yield_now().await;
+                    record_session_id("s2");
+                    tracing::info!("after");
+                })
+                .await;
+                other.await.unwrap();
+                record_session_id("ignored");
+                tracing::info!("outside");
+            })
+        });
+        drop(guard);
+        let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let lines: std::collections::HashMap<String, serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|v| (v["message"].as_str().unwrap().to_string(), v))
+            .collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(lines["before"]["span"], serde_json::json!({"request_id": "r\"1", "name": "request"}));
+        assert_eq!(
+            lines["after"]["span"],
+            serde_json::json!({"request_id": "r\"1", "session_id": "s2", "name": "request"})
+        );
+        assert!(lines["another task"].get("span").is_none());
+        assert!(lines["outside"].get("span").is_none());
     }
 
     fn pair_keys_of_object(line: &str) -> Vec<&str> {

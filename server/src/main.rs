@@ -188,7 +188,7 @@ fn import_osm(
 /// Logs go to stderr in batches from a background thread (see `logging`),
 /// so a request never waits on the terminal or a pipe.
 fn init_logging(s: &Settings) -> Option<greenside_server::logging::LogGuard> {
-    use greenside_server::logging::{BatchWriter, JsonFields, JsonFormat};
+    use greenside_server::logging::{BatchWriter, JsonFields, JsonFormat, PrettyFormat};
     let filter = tracing_subscriber::EnvFilter::try_new(&s.log_level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let (writer, guard) = match BatchWriter::new(std::io::stderr()) {
@@ -201,7 +201,7 @@ fn init_logging(s: &Settings) -> Option<greenside_server::logging::LogGuard> {
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
     match s.log_format {
         LogFormat::Json => builder.fmt_fields(JsonFields).event_format(JsonFormat).init(),
-        LogFormat::Pretty => builder.init(),
+        LogFormat::Pretty => builder.event_format(PrettyFormat::default()).init(),
     }
     Some(guard)
 }

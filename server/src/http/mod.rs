@@ -149,6 +149,22 @@ pub fn now_ms(state: &AppState, headers: &HeaderMap) -> u64 {
     state.clock.now_for(headers.get(TEST_NOW_HEADER).and_then(|v| v.to_str().ok()))
 }
 
+/// The request's `now_ms` as an extractor: reads the test clock's header in
+/// place (taking `HeaderMap` would copy every header of the request).
+#[derive(Debug, Clone, Copy)]
+pub struct Now(pub u64);
+
+impl axum::extract::FromRequestParts<Arc<AppState>> for Now {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Now(now_ms(state, &parts.headers)))
+    }
+}
+
 async fn route_not_found(req: Request) -> HttpError {
     ApiError::new(ErrorCode::RouteNotFound, format!("no route for {} {}", req.method(), req.uri().path())).into()
 }
@@ -178,27 +194,29 @@ async fn front(State(state): State<Arc<AppState>>, req: Request, next: Next) -> 
         .unwrap_or_else(crate::request_id);
     let method = crate::metrics::method_label(req.method());
     let route = crate::metrics::route_label(req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str()));
-    // Handlers record the session they touch into this span, so every line of
-    // the request (the access line included) carries request and session id.
-    let span = tracing::info_span!("request", request_id = id.as_str(), session_id = tracing::field::Empty);
-    let mut resp = tracing::Instrument::instrument(guarded(&state, req, next), span.clone()).await;
-    let _entered = span.enter();
-    let status = resp.status().as_u16();
-    let took = t0.elapsed();
-    let latency_ms = took.as_secs_f64() * 1000.0;
-    let m = &state.metrics;
-    m.requests.get_or_create(&crate::metrics::HttpLabels { route, method, status }).inc();
-    m.request_seconds.get_or_create(&crate::metrics::RouteLabels { route }).observe(took.as_secs_f64());
-    // Fields as plain strings, not `%` Display values: they are copied, not formatted.
-    if status >= 500 {
-        tracing::warn!(request_id = id.as_str(), method, route, status, latency_ms, "request");
-    } else {
-        tracing::info!(request_id = id.as_str(), method, route, status, latency_ms, "request");
-    }
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        resp.headers_mut().insert("x-request-id", v);
-    }
-    resp
+    // Every line of the request (the access line included) carries the
+    // request id, and the session id once a handler records it.
+    let ctx = crate::logging::RequestContext::new(id.clone());
+    crate::logging::in_request(ctx, async move {
+        let mut resp = guarded(&state, req, next).await;
+        let status = resp.status().as_u16();
+        let took = t0.elapsed();
+        let latency_ms = took.as_secs_f64() * 1000.0;
+        let m = &state.metrics;
+        m.requests.get_or_create(&crate::metrics::HttpLabels { route, method, status }).inc();
+        m.request_seconds.get_or_create(&crate::metrics::RouteLabels { route }).observe(took.as_secs_f64());
+        // Fields as plain strings, not `%` Display values: they are copied, not formatted.
+        if status >= 500 {
+            tracing::warn!(request_id = id.as_str(), method, route, status, latency_ms, "request");
+        } else {
+            tracing::info!(request_id = id.as_str(), method, route, status, latency_ms, "request");
+        }
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        resp
+    })
+    .await
 }
 
 /// The API key guard, then the rate limit, then the route.

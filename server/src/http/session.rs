@@ -1,9 +1,8 @@
 //! Session routes: decode, load, call core, compare-and-save, encode.
 
-use super::{ApiJson, AppStateRef, HttpResult, PathParam, now_ms, ok};
+use super::{ApiJson, AppStateRef, HttpResult, Now, PathParam, ok};
 use crate::store::{SaveOutcome, SessionStore};
 use crate::{AppState, random_bytes};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use greenside_core::api::{
     HoleStateResponse, SetBallRequest, SetBallResponse, SetCupRequest, StartRequest, StartResponse,
@@ -18,12 +17,7 @@ use std::time::Duration;
 /// Compare-and-set attempts before answering `session_conflict`.
 const MAX_CAS_ATTEMPTS: u32 = 64;
 
-pub async fn start(
-    state: AppStateRef,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<StartRequest>,
-) -> HttpResult<Response> {
-    let now = now_ms(&state, &headers);
+pub async fn start(state: AppStateRef, Now(now): Now, ApiJson(req): ApiJson<StartRequest>) -> HttpResult<Response> {
     let hole = state.catalog.hole(&req.course_id, req.hole_id)?;
     let number = timed(&state, "next_session_number", state.store.next_session_number()).await?;
     // 128 random bits: a collision is not expected, but never overwrite one.
@@ -31,7 +25,7 @@ pub async fn start(
         let id = validate::session_id_from_random(random_bytes());
         let rec = session::start(&req, id.clone(), number, &hole, &state.settings.rules, now)?;
         if timed(&state, "create", state.store.create(&rec)).await? {
-            tracing::Span::current().record("session_id", id.as_str());
+            crate::logging::record_session_id(&id);
             tracing::info!(session_id = %id, session_number = number, course_id = %req.course_id, hole_id = req.hole_id, "session started");
             return Ok(ok(StartResponse { session_id: id, hole_state: session::hole_state(&rec) }));
         }
@@ -54,7 +48,7 @@ pub async fn timed<T>(
 /// Loads a live session: 404 when missing; an expired one is deleted and 404.
 pub async fn load_live(state: &AppState, id: &str, now: u64) -> Result<SessionRecord, ApiError> {
     validate::session_id(id)?;
-    tracing::Span::current().record("session_id", id);
+    crate::logging::record_session_id(id);
     let rec = timed(state, "load", state.store.load(id)).await?;
     expire_or_missing(state, id, rec, now).await
 }
@@ -83,7 +77,7 @@ pub async fn update<R>(
     mut f: impl FnMut(&mut SessionRecord, &PreparedHole) -> Result<(R, bool), ApiError>,
 ) -> Result<(SessionRecord, R), ApiError> {
     validate::session_id(id)?;
-    tracing::Span::current().record("session_id", id);
+    crate::logging::record_session_id(id);
     // One writer per session per instance; the CAS handles other instances.
     let _guard = state.session_lock(id).lock().await;
     for attempt in 0..MAX_CAS_ATTEMPTS {
@@ -116,12 +110,7 @@ pub async fn update<R>(
         .with("attempts", MAX_CAS_ATTEMPTS))
 }
 
-pub async fn set_cup(
-    state: AppStateRef,
-    headers: HeaderMap,
-    ApiJson(req): ApiJson<SetCupRequest>,
-) -> HttpResult<Response> {
-    let now = now_ms(&state, &headers);
+pub async fn set_cup(state: AppStateRef, Now(now): Now, ApiJson(req): ApiJson<SetCupRequest>) -> HttpResult<Response> {
     let rules = &state.settings.rules;
     let (rec, ()) = update(&state, &req.session_id, now, |rec, hole| {
         session::set_cup(rec, req.cup_wgs84, hole, rules, now).map(|()| ((), true))
@@ -132,10 +121,9 @@ pub async fn set_cup(
 
 pub async fn set_ball(
     state: AppStateRef,
-    headers: HeaderMap,
+    Now(now): Now,
     ApiJson(req): ApiJson<SetBallRequest>,
 ) -> HttpResult<Response> {
-    let now = now_ms(&state, &headers);
     let rules = &state.settings.rules;
     let (rec, outcome) = update(&state, &req.session_id, now, |rec, hole| {
         let outcome = session::set_ball(rec, &req.fix, hole, rules, now)?;
@@ -165,10 +153,9 @@ pub async fn set_ball(
 
 pub async fn set_balls(
     state: AppStateRef,
-    headers: HeaderMap,
+    Now(now): Now,
     ApiJson(req): ApiJson<greenside_core::api::SetBallsRequest>,
 ) -> HttpResult<Response> {
-    let now = now_ms(&state, &headers);
     let rules = &state.settings.rules;
     let (rec, (applied, skipped)) = update(&state, &req.session_id, now, |rec, hole| {
         let counts = session::set_balls(rec, &req.fixes, hole, rules, now)?;
@@ -184,14 +171,12 @@ pub async fn set_balls(
     }))
 }
 
-pub async fn get(state: AppStateRef, headers: HeaderMap, PathParam(id): PathParam) -> HttpResult<Response> {
-    let now = now_ms(&state, &headers);
+pub async fn get(state: AppStateRef, Now(now): Now, PathParam(id): PathParam) -> HttpResult<Response> {
     let rec = load_live(&state, &id, now).await?;
     Ok(ok(HoleStateResponse { hole_state: session::hole_state(&rec) }))
 }
 
-pub async fn remove(state: AppStateRef, headers: HeaderMap, PathParam(id): PathParam) -> HttpResult<Response> {
-    let now = now_ms(&state, &headers);
+pub async fn remove(state: AppStateRef, Now(now): Now, PathParam(id): PathParam) -> HttpResult<Response> {
     let _guard = state.session_lock(&id).lock().await;
     load_live(&state, &id, now).await?;
     if !timed(&state, "delete", state.store.delete(&id)).await? {
