@@ -97,7 +97,7 @@ impl<'a> FieldPath<'a> {
 }
 
 impl Display for FieldPath<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "{}{}", self.prefix, self.key)?;
         match self.axis {
             Some(a) => write!(f, ".{a}"),

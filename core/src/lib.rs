@@ -45,6 +45,7 @@ pub mod gcra;
 pub mod geometry;
 pub mod hysteresis;
 pub mod index;
+pub mod json;
 pub mod mask;
 #[cfg(feature = "openapi")]
 pub mod openapi;

@@ -339,5 +339,10 @@ pub fn ok<T: serde::Serialize>(v: T) -> Response {
     Json(v).into_response()
 }
 
+/// Already encoded JSON with a 200 (the hot answers, see `greenside_core::json`).
+pub fn ok_encoded(body: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+}
+
 /// Unused-state helper so handlers can take `State` uniformly.
 pub type AppStateRef = State<Arc<AppState>>;

@@ -1,6 +1,6 @@
 //! Session routes: decode, load, call core, compare-and-save, encode.
 
-use super::{ApiJson, AppStateRef, HttpResult, Now, PathParam, ok};
+use super::{ApiJson, AppStateRef, HttpResult, Now, PathParam, ok, ok_encoded};
 use crate::store::{SaveOutcome, SessionStore};
 use crate::{AppState, random_bytes};
 use axum::response::Response;
@@ -148,7 +148,7 @@ pub async fn set_ball(
         }
     }
     let applied = matches!(outcome, BallOutcome::Applied { .. });
-    Ok(ok(SetBallResponse { hole_state: session::hole_state(&rec), applied }))
+    Ok(ok_encoded(SetBallResponse { hole_state: session::hole_state(&rec), applied }.to_json()))
 }
 
 pub async fn set_balls(
@@ -164,11 +164,14 @@ pub async fn set_balls(
     .await?;
     state.metrics.fixes.inc_by(u64::from(applied));
     state.metrics.duplicate_fixes.inc_by(u64::from(skipped));
-    Ok(ok(greenside_core::api::SetBallsResponse {
-        hole_state: session::hole_state(&rec),
-        applied,
-        skipped_duplicates: skipped,
-    }))
+    Ok(ok_encoded(
+        greenside_core::api::SetBallsResponse {
+            hole_state: session::hole_state(&rec),
+            applied,
+            skipped_duplicates: skipped,
+        }
+        .to_json(),
+    ))
 }
 
 pub async fn get(state: AppStateRef, Now(now): Now, PathParam(id): PathParam) -> HttpResult<Response> {
