@@ -4,10 +4,9 @@
 //! clearly flagged built-in fallback plan.
 
 use super::session::{load_live, update};
-use super::{ApiJson, AppStateRef, HttpResult, now_ms, ok};
+use super::{ApiJson, AppStateRef, HttpResult, Now, ok};
 use crate::clock::system_now_ms;
 use crate::random_bytes;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use greenside_core::advice::PlanType;
 use greenside_core::api::AdviceRequest;
@@ -69,11 +68,10 @@ async fn write_bundle(
 
 pub async fn get_hole_advice(
     state: AppStateRef,
-    headers: HeaderMap,
+    Now(now): Now,
     ApiJson(req): ApiJson<AdviceRequest>,
 ) -> HttpResult<Response> {
     let t_start = std::time::Instant::now();
-    let now = now_ms(&state, &headers);
     let rec = load_live(&state, &req.session_id, now).await?;
     let hole = state.catalog.hole(&rec.course_id, rec.hole_id)?;
     let mut run = RunRecord::new(
