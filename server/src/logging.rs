@@ -201,8 +201,7 @@ impl<'a, W: fmt::Write> JsonVisitor<'a, W> {
                 self.w.write_char(',')?;
             }
             self.comma = true;
-            write_json_str(self.w, field.name())?;
-            self.w.write_char(':')?;
+            write_json_key(self.w, field.name())?;
             value(self.w)
         })();
     }
@@ -282,6 +281,19 @@ fn write_json_str<W: fmt::Write>(w: &mut W, s: &str) -> fmt::Result {
     w.write_char('"')
 }
 
+/// `"name":` for a field name: as it is when it needs no escaping (field
+/// names are identifiers almost always), else escaped.
+fn write_json_key<W: fmt::Write>(w: &mut W, name: &str) -> fmt::Result {
+    if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') {
+        w.write_char('"')?;
+        w.write_str(name)?;
+        w.write_str("\":")
+    } else {
+        write_json_str(w, name)?;
+        w.write_char(':')
+    }
+}
+
 /// The keys of a fragment written by [`JsonVisitor`], in order.
 fn pair_keys(fragment: &str) -> Vec<&str> {
     let mut keys = Vec::new();
@@ -348,7 +360,23 @@ fn write_timestamp<W: fmt::Write>(w: &mut W, t: std::time::SystemTime) -> fmt::R
     let secs = d.as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);
     let (y, m, day) = civil_from_days(days);
-    write!(w, "{y:04}-{m:02}-{day:02}T{:02}:{:02}:{:02}.{:06}Z", rem / 3600, rem / 60 % 60, rem % 60, d.subsec_micros())
+    // Digits by hand: `write!` with padding costs more than the rest of the line's fields.
+    let mut b = *b"0000-00-00T00:00:00.000000Z";
+    let mut put = |at: usize, width: usize, mut v: u64| {
+        for i in (at..at + width).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, 4, y.min(9999));
+    put(5, 2, m);
+    put(8, 2, day);
+    put(11, 2, rem / 3600);
+    put(14, 2, rem / 60 % 60);
+    put(17, 2, rem % 60);
+    put(20, 6, u64::from(d.subsec_micros()));
+    // Only ASCII digits were written into an ASCII template.
+    w.write_str(std::str::from_utf8(&b).map_err(|_| fmt::Error)?)
 }
 
 /// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian
@@ -600,7 +628,7 @@ mod tests {
         let layer = tracing_subscriber::fmt::layer().fmt_fields(JsonFields).event_format(JsonFormat).with_writer(w);
         let sub = tracing_subscriber::registry().with(layer);
         tracing::subscriber::with_default(sub, || {
-            tracing::info!(n = 3u64, x = -1.5, ok = true, text = "q\"uote", shown = %"disp\nlay", "outside");
+            tracing::info!(n = 3u64, "we\"ird key" = 1u64, x = -1.5, ok = true, text = "q\"uote", shown = %"disp\nlay", "outside");
             let span = tracing::info_span!("request", request_id = "r1", session_id = tracing::field::Empty);
             let _e = span.enter();
             span.record("session_id", "s1");
@@ -615,6 +643,7 @@ mod tests {
         assert_eq!(a["level"], "INFO");
         assert_eq!(a["message"], "outside");
         assert_eq!(a["n"], 3);
+        assert_eq!(a["we\"ird key"], 1);
         assert_eq!(a["x"], -1.5);
         assert_eq!(a["ok"], true);
         assert_eq!(a["text"], "q\"uote");
