@@ -225,31 +225,36 @@ impl Out {
     }
 }
 
+/// `{"hole_state":{…}` then the answer's own fields (`rest` writes them,
+/// each with its leading comma), then `}`.
+fn answer(h: &HoleState, rest: impl FnOnce(&mut Out)) -> Vec<u8> {
+    let mut o = Out(Vec::with_capacity(TYPICAL));
+    o.raw("{\"hole_state\":");
+    o.hole_state(h);
+    rest(&mut o);
+    o.0.push(b'}');
+    o.0
+}
+
 impl SetBallResponse {
     /// This answer as JSON: the bytes of `serde_json::to_vec(self)`, faster.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut o = Out(Vec::with_capacity(TYPICAL));
-        o.raw("{\"hole_state\":");
-        o.hole_state(&self.hole_state);
-        o.raw(",\"applied\":");
-        o.bool(self.applied);
-        o.0.push(b'}');
-        o.0
+        answer(&self.hole_state, |o| {
+            o.raw(",\"applied\":");
+            o.bool(self.applied);
+        })
     }
 }
 
 impl SetBallsResponse {
     /// This answer as JSON: the bytes of `serde_json::to_vec(self)`, faster.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut o = Out(Vec::with_capacity(TYPICAL));
-        o.raw("{\"hole_state\":");
-        o.hole_state(&self.hole_state);
-        o.raw(",\"applied\":");
-        o.u64(u64::from(self.applied));
-        o.raw(",\"skipped_duplicates\":");
-        o.u64(u64::from(self.skipped_duplicates));
-        o.0.push(b'}');
-        o.0
+        answer(&self.hole_state, |o| {
+            o.raw(",\"applied\":");
+            o.u64(u64::from(self.applied));
+            o.raw(",\"skipped_duplicates\":");
+            o.u64(u64::from(self.skipped_duplicates));
+        })
     }
 }
 

@@ -620,14 +620,21 @@ mod tests {
         assert_eq!(next, [20_000; 4]);
     }
 
-    #[test]
-    fn lines_match_the_documented_shape() {
+    /// What `f` logs through the JSON format and the batched writer, all of it.
+    fn logged(f: impl FnOnce()) -> String {
         use tracing_subscriber::layer::SubscriberExt;
         let sink = Sink::default();
         let (w, guard) = BatchWriter::new(sink.clone()).unwrap();
         let layer = tracing_subscriber::fmt::layer().fmt_fields(JsonFields).event_format(JsonFormat).with_writer(w);
         let sub = tracing_subscriber::registry().with(layer);
-        tracing::subscriber::with_default(sub, || {
+        tracing::subscriber::with_default(sub, f);
+        drop(guard);
+        String::from_utf8(sink.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn lines_match_the_documented_shape() {
+        let out = logged(|| {
             tracing::info!(n = 3u64, "we\"ird key" = 1u64, x = -1.5, ok = true, text = "q\"uote", shown = %"disp\nlay", "outside");
             let span = tracing::info_span!("request", request_id = "r1", session_id = tracing::field::Empty);
             let _e = span.enter();
@@ -635,8 +642,6 @@ mod tests {
             span.record("session_id", "s2");
             tracing::warn!(nan = f64::NAN, "inside");
         });
-        drop(guard);
-        let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         assert_eq!(lines.len(), 2);
         let a = &lines[0];
@@ -662,13 +667,8 @@ mod tests {
 
     #[test]
     fn lines_of_a_request_carry_its_ids() {
-        use tracing_subscriber::layer::SubscriberExt;
-        let sink = Sink::default();
-        let (w, guard) = BatchWriter::new(sink.clone()).unwrap();
-        let layer = tracing_subscriber::fmt::layer().fmt_fields(JsonFields).event_format(JsonFormat).with_writer(w);
-        let sub = tracing_subscriber::registry().with(layer);
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        tracing::subscriber::with_default(sub, || {
+        let out = logged(|| {
             rt.block_on(async {
                 let other = tokio::spawn(async { tracing::info!("another task") });
                 in_request(RequestContext::new("r\"1".into()), async {
@@ -684,8 +684,6 @@ mod tests {
                 tracing::info!("outside");
             })
         });
-        drop(guard);
-        let out = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
         let lines: std::collections::HashMap<String, serde_json::Value> = out
             .lines()
             .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
