@@ -225,14 +225,7 @@ async fn shutdown_signal() {
 }
 
 async fn bench_echo(port: u16) -> ExitCode {
-    async fn echo(body: axum::body::Bytes) -> axum::response::Response {
-        use axum::response::IntoResponse;
-        match serde_json::from_slice::<serde_json::Value>(&body) {
-            Ok(v) => axum::Json(v).into_response(),
-            Err(_) => axum::http::StatusCode::BAD_REQUEST.into_response(),
-        }
-    }
-    let app = axum::Router::new().fallback(axum::routing::post(echo));
+    let app = http::echo_router();
     let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
         Ok(l) => l,
         Err(e) => {

@@ -334,6 +334,19 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// The benchmarks' baseline (`greenside bench-echo`, `benches/router.rs`):
+/// an axum handler that only parses the JSON body and echoes it, on every
+/// POST path. Not part of the service.
+pub fn echo_router() -> Router {
+    async fn echo(body: axum::body::Bytes) -> Response {
+        match serde_json::from_slice::<serde_json::Value>(&body) {
+            Ok(v) => Json(v).into_response(),
+            Err(_) => StatusCode::BAD_REQUEST.into_response(),
+        }
+    }
+    Router::new().fallback(post(echo))
+}
+
 /// JSON with a 200.
 pub fn ok<T: serde::Serialize>(v: T) -> Response {
     Json(v).into_response()

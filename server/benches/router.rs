@@ -1,0 +1,117 @@
+//! `set_ball_location` through the whole router in process, against the
+//! echo router ([`greenside_server::http::echo_router`]) in the same run.
+//!
+//! ```text
+//! cargo bench -p greenside-server --bench router            # full run (7 rounds of 100,000 requests each)
+//! cargo bench -p greenside-server --bench router -- --test  # smoke: a few requests, numbers not meaningful
+//! ```
+//!
+//! No sockets, one thread: what this measures is the user-space work of a
+//! request (routing, middleware, the access line through the JSON log
+//! format and the batch writer, metrics, decode, the memory store, core,
+//! the answer), which on the wrk benchmark is mixed with the kernel, the
+//! load generator and VM noise. Each side's best round counts; the ratio
+//! is echo / greenside (1.0 = as cheap as the echo). Writes
+//! `target/bench/router.json`.
+
+#![allow(clippy::print_stdout)]
+
+use axum::body::Body;
+use http_body_util::BodyExt;
+use std::path::PathBuf;
+use std::time::Instant;
+use tower::ServiceExt;
+
+// As in the server binary.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+async fn post(router: &axum::Router, path: &str, body: String) -> usize {
+    let req = axum::http::Request::post(path)
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap_or_else(|e| panic!("request: {e}"));
+    let resp = router.clone().oneshot(req).await.unwrap_or_else(|e| match e {});
+    assert!(resp.status().is_success(), "{path} answered {}", resp.status());
+    resp.into_body().collect().await.map(|b| b.to_bytes().len()).unwrap_or_else(|e| panic!("body: {e}"))
+}
+
+/// Nanoseconds per request over `bodies`, round-robin.
+async fn per_request(router: &axum::Router, bodies: &[String], n: usize) -> f64 {
+    let t = Instant::now();
+    for i in 0..n {
+        post(router, "/api/session/set_ball_location", bodies[i % bodies.len()].clone()).await;
+    }
+    t.elapsed().as_nanos() as f64 / n as f64
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    use greenside_server::logging::{BatchWriter, JsonFields, JsonFormat};
+    let smoke = std::env::args().any(|a| a == "--test");
+    let (n, rounds) = if smoke { (200, 1) } else { (100_000, 7) };
+    // The server's log set-up (JSON lines through the batch writer, the
+    // access line on), writing to a sink instead of stderr.
+    let (writer, _guard) = BatchWriter::new(std::io::sink()).unwrap_or_else(|e| panic!("log writer: {e}"));
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn,greenside=info"))
+        .with_writer(writer)
+        .fmt_fields(JsonFields)
+        .event_format(JsonFormat)
+        .init();
+    let mut settings = greenside_server::settings::Settings::from_env().unwrap_or_else(|e| panic!("settings: {e}"));
+    settings.rate_limits = None; // as the wrk benchmark (RATE_LIMIT_ENABLED=false)
+    let state = greenside_server::build_state(settings).await.unwrap_or_else(|e| panic!("state: {e}"));
+    let app = greenside_server::http::router(state);
+    let echo = greenside_server::http::echo_router();
+
+    // 64 sessions (as the wrk benchmark), each fix alternating on and off the green.
+    let mut bodies = Vec::new();
+    for _ in 0..64 {
+        let req = axum::http::Request::post("/api/session/start")
+            .header("content-type", "application/json")
+            .body(Body::from(r#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1}"#))
+            .unwrap_or_else(|e| panic!("request: {e}"));
+        let resp = app.clone().oneshot(req).await.unwrap_or_else(|e| match e {});
+        let bytes = resp.into_body().collect().await.unwrap_or_else(|e| panic!("body: {e}")).to_bytes();
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("start answer: {e}"));
+        let id = v["session_id"].as_str().unwrap_or_else(|| panic!("no session_id in {v}")).to_string();
+        for (lat, lon) in [(40.268240, -111.659520), (40.267728069, -111.659682572)] {
+            bodies.push(format!(
+                r#"{{"contract_version":"0.5.0","session_id":"{id}","ball_wgs84":{{"lat":{lat},"lon":{lon}}},"accuracy_m":4.0}}"#
+            ));
+        }
+    }
+    let answer = post(&app, "/api/session/set_ball_location", bodies[0].clone()).await;
+    let echoed = post(&echo, "/api/session/set_ball_location", bodies[0].clone()).await;
+
+    let (mut best_g, mut best_e) = (f64::MAX, f64::MAX);
+    for round in 1..=rounds {
+        let g = per_request(&app, &bodies, n).await;
+        let e = per_request(&echo, &bodies, n).await;
+        best_g = best_g.min(g);
+        best_e = best_e.min(e);
+        eprintln!("round {round}: greenside {g:.0} ns, echo {e:.0} ns, ratio {:.3}", e / g);
+    }
+    let ratio = best_e / best_g;
+    println!("| in process, one thread | greenside ns/request | echo ns/request | echo / greenside |");
+    println!("|---|---|---|---|");
+    println!(
+        "| set_ball_location ({answer}-byte answer; echo {echoed} bytes) | {best_g:.0} | {best_e:.0} | {ratio:.2} |"
+    );
+    let dir = target_dir().join("bench");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let json = serde_json::json!({
+        "smoke": smoke, "requests_per_round": n, "rounds": rounds,
+        "greenside_ns_per_request": best_g, "echo_ns_per_request": best_e, "ratio": ratio,
+        "answer_bytes": answer, "echo_bytes": echoed,
+    });
+    std::fs::write(dir.join("router.json"), serde_json::to_string_pretty(&json).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+}
