@@ -4,6 +4,7 @@
 //! ```text
 //! cargo bench -p greenside-server --bench router            # full run (7 rounds of 100,000 requests each)
 //! cargo bench -p greenside-server --bench router -- --test  # smoke: a few requests, numbers not meaningful
+//! LOG_LEVEL=warn,greenside=info,greenside_server::http=warn cargo bench -p greenside-server --bench router  # without the access line
 //! ```
 //!
 //! No sockets, one thread: what this measures is the user-space work of a
@@ -57,10 +58,12 @@ async fn main() {
     let smoke = std::env::args().any(|a| a == "--test");
     let (n, rounds) = if smoke { (200, 1) } else { (100_000, 7) };
     // The server's log set-up (JSON lines through the batch writer, the
-    // access line on), writing to a sink instead of stderr.
+    // access line on), writing to a sink instead of stderr. `LOG_LEVEL` as
+    // for the server; by default what scripts/bench gives the server.
+    let log_level = std::env::var("LOG_LEVEL").unwrap_or_else(|_| String::from("warn,greenside=info"));
     let (writer, _guard) = BatchWriter::new(std::io::sink()).unwrap_or_else(|e| panic!("log writer: {e}"));
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("warn,greenside=info"))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(log_level))
         .with_writer(writer)
         .fmt_fields(JsonFields)
         .event_format(JsonFormat)
