@@ -18,6 +18,7 @@
 #![allow(clippy::print_stdout)]
 
 use axum::body::Body;
+use greenside_server::settings::LogFormat;
 use http_body_util::BodyExt;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -27,14 +28,15 @@ use tower::ServiceExt;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-async fn post(router: &axum::Router, path: &str, body: String) -> usize {
+/// POSTs `body` and returns the answer's body (the answer must be a 2xx).
+async fn post(router: &axum::Router, path: &str, body: String) -> axum::body::Bytes {
     let req = axum::http::Request::post(path)
         .header("content-type", "application/json")
         .body(Body::from(body))
         .unwrap_or_else(|e| panic!("request: {e}"));
     let resp = router.clone().oneshot(req).await.unwrap_or_else(|e| match e {});
     assert!(resp.status().is_success(), "{path} answered {}", resp.status());
-    resp.into_body().collect().await.map(|b| b.to_bytes().len()).unwrap_or_else(|e| panic!("body: {e}"))
+    resp.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_else(|e| panic!("body: {e}"))
 }
 
 /// Nanoseconds per request over `bodies`, round-robin.
@@ -54,20 +56,14 @@ fn target_dir() -> PathBuf {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    use greenside_server::logging::{BatchWriter, JsonFields, JsonFormat};
     let smoke = std::env::args().any(|a| a == "--test");
     let (n, rounds) = if smoke { (200, 1) } else { (100_000, 7) };
     // The server's log set-up (JSON lines through the batch writer, the
     // access line on), writing to a sink instead of stderr. `LOG_LEVEL` as
     // for the server; by default what scripts/bench gives the server.
     let log_level = std::env::var("LOG_LEVEL").unwrap_or_else(|_| String::from("warn,greenside=info"));
-    let (writer, _guard) = BatchWriter::new(std::io::sink()).unwrap_or_else(|e| panic!("log writer: {e}"));
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(log_level))
-        .with_writer(writer)
-        .fmt_fields(JsonFields)
-        .event_format(JsonFormat)
-        .init();
+    let _guard = greenside_server::logging::install(&log_level, LogFormat::Json, std::io::sink())
+        .unwrap_or_else(|e| panic!("log writer: {e}"));
     let mut settings = greenside_server::settings::Settings::from_env().unwrap_or_else(|e| panic!("settings: {e}"));
     settings.rate_limits = None; // as the wrk benchmark (RATE_LIMIT_ENABLED=false)
     let state = greenside_server::build_state(settings).await.unwrap_or_else(|e| panic!("state: {e}"));
@@ -77,12 +73,8 @@ async fn main() {
     // 64 sessions (as the wrk benchmark), each fix alternating on and off the green.
     let mut bodies = Vec::new();
     for _ in 0..64 {
-        let req = axum::http::Request::post("/api/session/start")
-            .header("content-type", "application/json")
-            .body(Body::from(r#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1}"#))
-            .unwrap_or_else(|e| panic!("request: {e}"));
-        let resp = app.clone().oneshot(req).await.unwrap_or_else(|e| match e {});
-        let bytes = resp.into_body().collect().await.unwrap_or_else(|e| panic!("body: {e}")).to_bytes();
+        let start = r#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1}"#;
+        let bytes = post(&app, "/api/session/start", start.into()).await;
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("start answer: {e}"));
         let id = v["session_id"].as_str().unwrap_or_else(|| panic!("no session_id in {v}")).to_string();
         for (lat, lon) in [(40.268240, -111.659520), (40.267728069, -111.659682572)] {
@@ -91,8 +83,8 @@ async fn main() {
             ));
         }
     }
-    let answer = post(&app, "/api/session/set_ball_location", bodies[0].clone()).await;
-    let echoed = post(&echo, "/api/session/set_ball_location", bodies[0].clone()).await;
+    let answer = post(&app, "/api/session/set_ball_location", bodies[0].clone()).await.len();
+    let echoed = post(&echo, "/api/session/set_ball_location", bodies[0].clone()).await.len();
 
     let (mut best_g, mut best_e) = (f64::MAX, f64::MAX);
     for round in 1..=rounds {

@@ -495,6 +495,25 @@ fn write_loop(shared: &Shared, mut out: impl std::io::Write) {
     }
 }
 
+/// Installs the process's log subscriber: `level` as an `EnvFilter` (`info`
+/// when it does not parse), `format` as JSON lines or pretty text, written
+/// to `out` by a [`BatchWriter`]. Keep the guard until exit.
+pub fn install(
+    level: &str,
+    format: crate::settings::LogFormat,
+    out: impl std::io::Write + Send + 'static,
+) -> std::io::Result<LogGuard> {
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(level).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (writer, guard) = BatchWriter::new(out)?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    match format {
+        crate::settings::LogFormat::Json => builder.fmt_fields(JsonFields).event_format(JsonFormat).init(),
+        crate::settings::LogFormat::Pretty => builder.event_format(PrettyFormat::default()).init(),
+    }
+    Ok(guard)
+}
+
 /// One line on its way into the buffer (tracing's fmt layer writes each
 /// line with one `write_all`, so lines never interleave).
 #[derive(Debug)]

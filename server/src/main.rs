@@ -7,7 +7,7 @@
 #![allow(clippy::print_stdout)]
 
 use clap::{Parser, Subcommand};
-use greenside_server::settings::{LogFormat, Settings};
+use greenside_server::settings::Settings;
 use greenside_server::{build_state, http, spawn_sweeper};
 use std::process::ExitCode;
 
@@ -188,22 +188,13 @@ fn import_osm(
 /// Logs go to stderr in batches from a background thread (see `logging`),
 /// so a request never waits on the terminal or a pipe.
 fn init_logging(s: &Settings) -> Option<greenside_server::logging::LogGuard> {
-    use greenside_server::logging::{BatchWriter, JsonFields, JsonFormat, PrettyFormat};
-    let filter = tracing_subscriber::EnvFilter::try_new(&s.log_level)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let (writer, guard) = match BatchWriter::new(std::io::stderr()) {
-        Ok(w) => w,
+    match greenside_server::logging::install(&s.log_level, s.log_format, std::io::stderr()) {
+        Ok(guard) => Some(guard),
         Err(e) => {
             eprintln!("greenside: cannot start the log writer thread: {e}");
-            return None;
+            None
         }
-    };
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
-    match s.log_format {
-        LogFormat::Json => builder.fmt_fields(JsonFields).event_format(JsonFormat).init(),
-        LogFormat::Pretty => builder.event_format(PrettyFormat::default()).init(),
     }
-    Some(guard)
 }
 
 async fn shutdown_signal() {
