@@ -31,6 +31,7 @@
 extern crate alloc;
 
 pub mod advice;
+pub mod advice_call;
 pub mod api;
 pub mod catalog;
 pub mod classify;
@@ -49,6 +50,8 @@ pub mod json;
 pub mod mask;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod operation;
+pub mod outbox;
 pub mod plot;
 pub mod run;
 pub mod service;

@@ -258,32 +258,6 @@ pub fn set_ball(
     Ok(BallOutcome::Applied { classification, step })
 }
 
-/// Applies an ordered batch of fixes atomically: all of them, or (on an
-/// error) none. Duplicates by `seq` are skipped, as single fixes are.
-/// Returns (applied, skipped duplicates).
-pub fn set_balls(
-    rec: &mut SessionRecord,
-    fixes: &[BallFix],
-    hole: &PreparedHole,
-    config: &Config,
-    now_ms: u64,
-) -> Result<(u32, u32), ApiError> {
-    let mut next = rec.clone();
-    let (mut applied, mut skipped) = (0u32, 0u32);
-    for (i, fix) in fixes.iter().enumerate() {
-        match set_ball(&mut next, fix, hole, config, now_ms).map_err(|e| e.with("fix_index", i))? {
-            BallOutcome::Applied { .. } => applied += 1,
-            BallOutcome::Duplicate => skipped += 1,
-        }
-    }
-    if applied > 0 {
-        // One write for the whole batch: the revision moves once.
-        next.revision = rec.revision + 1;
-        *rec = next;
-    }
-    Ok((applied, skipped))
-}
-
 /// Decides where advice comes from and builds the downstream request.
 /// Does not change the record; [`apply_advice_result`] records the outcome.
 pub fn request_advice(

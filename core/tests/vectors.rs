@@ -12,8 +12,9 @@ use greenside_core::course::{self, Course, Registry};
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::example::{DATASETS_JSON, RIVERSIDE_COURSE_JSON};
 use greenside_core::gcra::{Decision, Gcra};
+use greenside_core::operation::{self, Operation};
 use greenside_core::run::{RunRecord, RunStatus};
-use greenside_core::session::{self, BallOutcome, SessionRecord};
+use greenside_core::session::{self, SessionRecord};
 use greenside_core::validate;
 use greenside_testkit::{check_error_shape, load_vectors, step_body, substitute, vectors_dir};
 use serde_json::{Value, json};
@@ -63,6 +64,17 @@ impl Platform {
         self.course.prepare_hole(hole_id)
     }
 
+    /// A write through core's one entry point, as every platform makes it.
+    fn write(&mut self, op: Operation, now: u64) -> Result<Reply, ApiError> {
+        let mut rec = self.load(op.session_id(), now)?;
+        let hole = self.hole(&rec.course_id, rec.hole_id)?;
+        let applied = operation::apply(&mut rec, &op, &hole, &self.config, now)?;
+        if applied.save {
+            self.sessions.insert(rec.session_id.clone(), rec);
+        }
+        Ok((200, serde_json::from_slice(&applied.answer.to_json()).unwrap()))
+    }
+
     fn dispatch(&mut self, op: &str, body: &[u8], path_id: Option<&str>, now: u64) -> Result<Reply, ApiError> {
         match op {
             "start" => {
@@ -77,34 +89,9 @@ impl Platform {
                 self.sessions.insert(id, rec);
                 Ok((200, serde_json::to_value(resp).unwrap()))
             }
-            "set_cup_location" => {
-                let req: SetCupRequest = api::decode(body)?;
-                let mut rec = self.load(&req.session_id, now)?;
-                let hole = self.hole(&rec.course_id, rec.hole_id)?;
-                session::set_cup(&mut rec, req.cup_wgs84, &hole, &self.config, now)?;
-                let resp = HoleStateResponse { hole_state: session::hole_state(&rec) };
-                self.sessions.insert(req.session_id, rec);
-                Ok((200, serde_json::to_value(resp).unwrap()))
-            }
-            "set_ball_location" => {
-                let req: SetBallRequest = api::decode(body)?;
-                let mut rec = self.load(&req.session_id, now)?;
-                let hole = self.hole(&rec.course_id, rec.hole_id)?;
-                let outcome = session::set_ball(&mut rec, &req.fix, &hole, &self.config, now)?;
-                let applied = matches!(outcome, BallOutcome::Applied { .. });
-                let resp = SetBallResponse { hole_state: session::hole_state(&rec), applied };
-                self.sessions.insert(req.session_id, rec);
-                Ok((200, serde_json::to_value(resp).unwrap()))
-            }
-            "set_ball_locations" => {
-                let req: api::SetBallsRequest = api::decode(body)?;
-                let mut rec = self.load(&req.session_id, now)?;
-                let hole = self.hole(&rec.course_id, rec.hole_id)?;
-                let (applied, skipped_duplicates) = session::set_balls(&mut rec, &req.fixes, &hole, &self.config, now)?;
-                let resp = api::SetBallsResponse { hole_state: session::hole_state(&rec), applied, skipped_duplicates };
-                self.sessions.insert(req.session_id, rec);
-                Ok((200, serde_json::to_value(resp).unwrap()))
-            }
+            "set_cup_location" => self.write(Operation::SetCupLocation(api::decode(body)?), now),
+            "set_ball_location" => self.write(Operation::SetBallLocation(api::decode(body)?), now),
+            "set_ball_locations" => self.write(Operation::SetBallLocations(api::decode(body)?), now),
             "get_hole_advice" => {
                 let req: AdviceRequest = api::decode(body)?;
                 let rec = self.load(&req.session_id, now)?;

@@ -1,7 +1,9 @@
-//! The session state machine driven by arbitrary event sequences on the
-//! bundled course, with its invariants checked after every event:
+//! The session state machine, through core's one entry point
+//! (`operation::apply`), driven by arbitrary event sequences on the bundled
+//! course, with its invariants checked after every event:
 //! - an applied fix adds exactly one to fix_count and one revision, a
-//!   duplicate changes nothing;
+//!   duplicate changes nothing; `save` is true exactly when the record
+//!   changed, and the events count what happened;
 //! - the committed state changes only on the first fix or on a complete
 //!   streak (streak mode: the switch rests on at least the configured streak);
 //! - a terminal run never moves again.
@@ -9,7 +11,7 @@
 
 use arbitrary::Arbitrary;
 use greenside_core::advice::PlanType;
-use greenside_core::api::{BallFix, StartRequest};
+use greenside_core::api::{BallFix, SetBallRequest, SetBallsRequest, SetCupRequest, StartRequest};
 use greenside_core::config::Config;
 use greenside_core::course::Course;
 use greenside_core::error::ErrorCode;
@@ -17,7 +19,8 @@ use greenside_core::example::RIVERSIDE_COURSE_JSON;
 use greenside_core::geometry::LatLon;
 use greenside_core::hysteresis::GreenState;
 use greenside_core::run::{RunRecord, RunStatus};
-use greenside_core::session::{self, BallOutcome};
+use greenside_core::operation::{self, Operation};
+use greenside_core::session;
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
@@ -71,12 +74,17 @@ fuzz_target!(|input: Input| {
                     seq: seq.map(u64::from),
                     client_time_ms: None,
                 };
-                match session::set_ball(&mut rec, &fix, hole, &config, now) {
-                    Ok(BallOutcome::Applied { .. }) => {
+                let op = Operation::SetBallLocation(SetBallRequest { session_id: rec.session_id.clone(), fix });
+                match operation::apply(&mut rec, &op, hole, &config, now) {
+                    Ok(a) if a.save => {
                         assert_eq!(rec.fix_count, before.fix_count + 1);
                         assert_eq!(rec.revision, before.revision + 1);
+                        assert_eq!((a.events.fixes, a.events.duplicate_fixes), (1, 0));
                     }
-                    Ok(BallOutcome::Duplicate) => assert_eq!(rec, before, "a duplicate changes nothing"),
+                    Ok(a) => {
+                        assert_eq!(rec, before, "a duplicate changes nothing");
+                        assert_eq!((a.events.fixes, a.events.duplicate_fixes), (0, 1));
+                    }
                     Err(e) => {
                         assert_eq!(rec, before, "a refused fix changes nothing");
                         assert!(matches!(e.code, ErrorCode::SessionNotFound | ErrorCode::InvalidField | ErrorCode::InvalidRequest), "{e:?}");
@@ -90,19 +98,29 @@ fuzz_target!(|input: Input| {
                     .take(20)
                     .map(|(dx, dy, seq)| BallFix { ball_wgs84: at(dx, dy), accuracy_m: Some(3.0), accuracy_kind: None, seq: seq.map(u64::from), client_time_ms: None })
                     .collect();
-                match session::set_balls(&mut rec, &fixes, hole, &config, now) {
-                    Ok((applied, skipped)) => {
-                        assert_eq!(applied as usize + skipped as usize, fixes.len());
+                let n = fixes.len();
+                let op = Operation::SetBallLocations(SetBallsRequest { session_id: rec.session_id.clone(), fixes });
+                match operation::apply(&mut rec, &op, hole, &config, now) {
+                    Ok(a) => {
+                        let (applied, skipped) = (a.events.fixes, a.events.duplicate_fixes);
+                        assert_eq!(applied as usize + skipped as usize, n);
                         assert_eq!(rec.fix_count, before.fix_count + u64::from(applied));
                         assert_eq!(rec.revision, before.revision + u64::from(applied > 0));
+                        assert_eq!(a.save, applied > 0);
+                        assert!(a.events.to_on_green + a.events.to_off_green <= applied);
+                        if !a.save {
+                            assert_eq!(rec, before, "a batch of duplicates changes nothing");
+                        }
                     }
                     Err(_) => assert_eq!(rec, before, "a refused batch changes nothing"),
                 }
             }
             Event::Cup { dx, dy } => {
                 now += 1;
-                if session::set_cup(&mut rec, at(i16::from(dx) * 50, i16::from(dy) * 50), hole, &config, now).is_ok() {
-                    assert_eq!(rec.revision, before.revision + 1);
+                let cup = SetCupRequest { session_id: rec.session_id.clone(), cup_wgs84: at(i16::from(dx) * 50, i16::from(dy) * 50) };
+                match operation::apply(&mut rec, &Operation::SetCupLocation(cup), hole, &config, now) {
+                    Ok(a) => assert!(a.save && rec.revision == before.revision + 1),
+                    Err(_) => assert_eq!(rec, before, "a refused cup changes nothing"),
                 }
             }
             Event::Advice => {

@@ -6,7 +6,7 @@
 //! code by core (`service::call_failure`, the same table as the edge worker).
 
 use crate::settings::Downstream;
-use greenside_core::advice::DownstreamRequest;
+use greenside_core::advice_call::Send;
 use greenside_core::service::{CallProblem, call_failure, parse_answer};
 use std::time::{Duration, Instant};
 
@@ -36,25 +36,30 @@ impl Clients {
         self.seen.lock().unwrap_or_else(|p| p.into_inner()).get(service).cloned()
     }
 
-    /// POSTs `body` to the service of its plan type, and remembers the outcome
+    /// POSTs core's request to the service it names, and remembers the outcome
     /// for `/health` (a service that is not configured is not counted).
-    pub async fn call(&self, cfg: &Downstream, body: &DownstreamRequest) -> Result<Answer, Failure> {
-        let out = self.call_once(cfg, body).await;
+    pub async fn call(&self, cfg: &Downstream, send: &Send) -> Result<Answer, Failure> {
+        let out = self.call_once(cfg, send).await;
         if cfg.url.is_some() {
             let now = crate::clock::system_now_ms();
             let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-            seen.entry(service_name(body.plan_type)).or_default().record(&out, now);
+            seen.entry(send.service).or_default().record(&out, now);
         }
         out
     }
 
-    async fn call_once(&self, cfg: &Downstream, body: &DownstreamRequest) -> Result<Answer, Failure> {
-        let plan = body.plan_type;
+    async fn call_once(&self, cfg: &Downstream, send: &Send) -> Result<Answer, Failure> {
+        let plan = send.plan;
         let Some(base) = cfg.url.as_deref() else {
             return Err(call_failure(plan, CallProblem::NotConfigured, None, None));
         };
-        let url = format!("{base}{}", plan.path());
-        let mut req = self.http.post(&url).json(body).timeout(cfg.timeout);
+        let url = format!("{base}{}", send.path);
+        let mut req = self
+            .http
+            .post(&url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(send.body.clone())
+            .timeout(cfg.timeout);
         if let Some(key) = &cfg.api_key {
             req = req.header("X-API-Key", key);
         }

@@ -168,6 +168,34 @@ impl Metrics {
         }
     }
 
+    /// Counts what one session operation did (core's events).
+    pub fn count(&self, e: &greenside_core::operation::Events) {
+        let add = |c: &Counter, n: u32| {
+            if n > 0 {
+                c.inc_by(u64::from(n));
+            }
+        };
+        add(&self.fixes, e.fixes);
+        add(&self.duplicate_fixes, e.duplicate_fixes);
+        add(&self.suppressed_flickers, e.suppressed_flickers);
+        for (to, n) in e.transitions() {
+            self.transitions.get_or_create(&ToLabels { to: to.as_str() }).inc_by(u64::from(n));
+        }
+    }
+
+    /// Counts a downstream call: its latency and, when it failed, its code.
+    pub fn downstream(&self, service: &str, latency_ms: Option<u64>, error: Option<greenside_core::ErrorCode>) {
+        if let Some(ms) = latency_ms {
+            self.downstream_seconds
+                .get_or_create(&ServiceLabels { service: service.into() })
+                .observe(ms as f64 / 1000.0);
+        }
+        if let Some(code) = error {
+            let labels = ServiceCodeLabels { service: service.into(), code: code.as_str().into() };
+            self.downstream_errors.get_or_create(&labels).inc();
+        }
+    }
+
     pub fn encode(&self) -> String {
         let mut out = String::new();
         if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {

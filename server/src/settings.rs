@@ -149,6 +149,14 @@ fn parse_secs(variable: &'static str, v: &str) -> Result<Duration, SettingsError
 }
 
 impl Settings {
+    /// The service that gives `plan`.
+    pub fn downstream(&self, plan: greenside_core::advice::PlanType) -> &Downstream {
+        match plan {
+            greenside_core::advice::PlanType::Putt => &self.putt_solver,
+            greenside_core::advice::PlanType::TeeToGreen => &self.tee_to_green,
+        }
+    }
+
     /// Reads the process environment.
     pub fn from_env() -> Result<Settings, SettingsError> {
         Self::from_lookup(|k| std::env::var(k).ok())

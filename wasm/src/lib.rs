@@ -18,7 +18,9 @@ use greenside_core::config::Config;
 use greenside_core::course::{self, Course as CoreCourse};
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::geometry::{LatLon, LocalXY};
-use greenside_core::session::{self, BallOutcome, SessionRecord};
+use greenside_core::operation::{self, Operation};
+use greenside_core::outbox::Outbox;
+use greenside_core::session::{self, SessionRecord};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -121,7 +123,7 @@ export interface SyncResult { sent: number; applied: number; skippedDuplicates: 
 export interface GreensideError extends Error { name: "GreensideError"; code: string; details: Record<string, unknown>; }
 "#;
 
-fn to_js<T: Serialize>(v: &T) -> JsValue {
+fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
     v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).unwrap_or(JsValue::NULL)
 }
 
@@ -373,10 +375,8 @@ pub struct HoleTracker {
     rec: Option<SessionRecord>,
     config: Config,
     applied: bool,
-    /// Applied fixes the server has not confirmed, oldest first (shared with a running `sync`).
-    outbox: Rc<RefCell<Vec<BallFix>>>,
-    /// The `seq` the next fix without one gets.
-    next_seq: u64,
+    /// Core's outbox: applied fixes the server has not confirmed (shared with a running `sync`).
+    outbox: Rc<RefCell<Outbox>>,
 }
 
 fn random_id() -> Result<[u8; 16], JsValue> {
@@ -444,7 +444,6 @@ impl HoleTracker {
             config: cfg.config()?,
             applied: true,
             outbox: Rc::default(),
-            next_seq: 1,
         };
         let body = serde_json::json!({"contract_version": api::contract_version(), "course_id": course.inner.0.course_id, "hole_id": hole_id});
         t.start_wire(&body.to_string(), js_sys::Date::now())?;
@@ -460,6 +459,16 @@ impl HoleTracker {
             .field("hole_id")
             .with("hole_id", hole_id)
         })
+    }
+
+    /// A write through core's `operation::apply`; the answer as the server sends it.
+    fn apply_wire(&mut self, op: Operation, now: u64) -> Result<JsValue, JsValue> {
+        let mut rec = self.live(Some(op.session_id()), now).map_err(js_error)?;
+        let hole = self.hole(rec.hole_id).map_err(js_error)?;
+        let applied = operation::apply(&mut rec, &op, hole, &self.config, now).map_err(js_error)?;
+        self.applied = applied.answer.applied();
+        self.rec = Some(rec);
+        Ok(to_js(&applied.answer))
     }
 
     fn live(&mut self, session_id: Option<&str>, now: u64) -> Result<SessionRecord, ApiError> {
@@ -482,16 +491,11 @@ impl HoleTracker {
     #[wasm_bindgen(js_name = addFix, unchecked_return_type = "TrackerState")]
     pub fn add_fix(&mut self, #[wasm_bindgen(unchecked_param_type = "Fix")] fix: JsValue) -> Result<JsValue, JsValue> {
         let f: JsFix = from_js(fix, "fix")?;
-        let (mut fix, now) = f.ball_fix()?;
-        let seq = *fix.seq.get_or_insert(self.next_seq);
+        let (fix, now) = f.ball_fix()?;
         let mut rec = self.live(None, now).map_err(js_error)?;
         let hole = self.hole(rec.hole_id).map_err(js_error)?;
-        let out = session::set_ball(&mut rec, &fix, hole, &self.config, now).map_err(js_error)?;
-        self.applied = matches!(out, BallOutcome::Applied { .. });
-        if self.applied {
-            self.next_seq = self.next_seq.max(seq.saturating_add(1));
-            self.outbox.borrow_mut().push(fix);
-        }
+        let applied = self.outbox.borrow_mut().add_fix(&mut rec, fix, hole, &self.config, now).map_err(js_error)?;
+        self.applied = applied.answer.applied();
         self.rec = Some(rec);
         self.state()
     }
@@ -500,7 +504,7 @@ impl HoleTracker {
     /// server takes them.
     #[wasm_bindgen(js_name = pendingFixes, unchecked_return_type = "WireFix[]")]
     pub fn pending_fixes(&self) -> JsValue {
-        to_js(&*self.outbox.borrow())
+        to_js(self.outbox.borrow().pending())
     }
 
     /// Sends the pending fixes, in batches of at most 500, through `send`
@@ -520,16 +524,8 @@ impl HoleTracker {
         wasm_bindgen_futures::future_to_promise(async move {
             let (mut sent, mut applied, mut skipped) = (0u64, 0u64, 0u64);
             loop {
-                let batch: Vec<BallFix> = outbox.borrow().iter().take(api::MAX_BATCH_FIXES).cloned().collect();
-                if batch.is_empty() {
-                    break;
-                }
-                let body = serde_json::json!({
-                    "contract_version": api::contract_version(),
-                    "session_id": session_id,
-                    "fixes": batch,
-                });
-                let js_body = js_sys::JSON::parse(&body.to_string())?;
+                let Some(body) = outbox.borrow().next_batch(&session_id) else { break };
+                let js_body = to_js(&body);
                 let answer = send.call1(&JsValue::NULL, &js_body)?;
                 let answer = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&answer)).await?;
                 let text: String = js_sys::JSON::stringify(&answer)?.into();
@@ -544,17 +540,15 @@ impl HoleTracker {
                 let last = v["hole_state"]["last_seq"].as_u64().ok_or_else(|| {
                     bad_arg("send", "send must return the set_ball_locations answer (hole_state.last_seq)".into())
                 })?;
-                sent += batch.len() as u64;
+                sent += body.fixes.len() as u64;
                 applied += v["applied"].as_u64().unwrap_or(0);
                 skipped += v["skipped_duplicates"].as_u64().unwrap_or(0);
-                let before = outbox.borrow().len();
-                outbox.borrow_mut().retain(|f| f.seq.is_some_and(|s| s > last));
-                if outbox.borrow().len() == before {
+                if outbox.borrow_mut().confirm(last) == 0 {
                     // The server confirmed none of them: stop rather than loop.
                     break;
                 }
             }
-            let pending = outbox.borrow().len() as u64;
+            let pending = outbox.borrow().pending().len() as u64;
             js_sys::JSON::parse(
                 &serde_json::json!({"sent": sent, "applied": applied, "skippedDuplicates": skipped, "pending": pending})
                     .to_string(),
@@ -571,10 +565,8 @@ impl HoleTracker {
     ) -> Result<JsValue, JsValue> {
         let p: LatLon = from_js(position, "position")?;
         let now = time_ms.max(0.0) as u64;
-        let mut rec = self.live(None, now).map_err(js_error)?;
-        let hole = self.hole(rec.hole_id).map_err(js_error)?;
-        session::set_cup(&mut rec, p, hole, &self.config, now).map_err(js_error)?;
-        self.rec = Some(rec);
+        let session_id = self.rec.as_ref().map(|r| r.session_id.clone()).unwrap_or_default();
+        self.apply_wire(Operation::SetCupLocation(SetCupRequest { session_id, cup_wgs84: p }), now)?;
         self.state()
     }
 
@@ -641,13 +633,7 @@ impl HoleTracker {
     pub fn set_ball_location_wire(&mut self, body: &str, now_ms: f64) -> Result<JsValue, JsValue> {
         let now = now_ms.max(0.0) as u64;
         let req: SetBallRequest = api::decode(body.as_bytes()).map_err(js_error)?;
-        let mut rec = self.live(Some(&req.session_id), now).map_err(js_error)?;
-        let hole = self.hole(rec.hole_id).map_err(js_error)?;
-        let out = session::set_ball(&mut rec, &req.fix, hole, &self.config, now).map_err(js_error)?;
-        self.applied = matches!(out, BallOutcome::Applied { .. });
-        let answer = api::SetBallResponse { hole_state: session::hole_state(&rec), applied: self.applied };
-        self.rec = Some(rec);
-        Ok(to_js(&answer))
+        self.apply_wire(Operation::SetBallLocation(req), now)
     }
 
     /// `POST /api/session/set_ball_locations` locally (a batch, atomically):
@@ -656,14 +642,7 @@ impl HoleTracker {
     pub fn set_ball_locations_wire(&mut self, body: &str, now_ms: f64) -> Result<JsValue, JsValue> {
         let now = now_ms.max(0.0) as u64;
         let req: api::SetBallsRequest = api::decode(body.as_bytes()).map_err(js_error)?;
-        let mut rec = self.live(Some(&req.session_id), now).map_err(js_error)?;
-        let hole = self.hole(rec.hole_id).map_err(js_error)?;
-        let (applied, skipped_duplicates) =
-            session::set_balls(&mut rec, &req.fixes, hole, &self.config, now).map_err(js_error)?;
-        self.applied = applied > 0;
-        let answer = api::SetBallsResponse { hole_state: session::hole_state(&rec), applied, skipped_duplicates };
-        self.rec = Some(rec);
-        Ok(to_js(&answer))
+        self.apply_wire(Operation::SetBallLocations(req), now)
     }
 
     /// `POST /api/session/set_cup_location` locally: `{hole_state}`.
@@ -671,12 +650,7 @@ impl HoleTracker {
     pub fn set_cup_location_wire(&mut self, body: &str, now_ms: f64) -> Result<JsValue, JsValue> {
         let now = now_ms.max(0.0) as u64;
         let req: SetCupRequest = api::decode(body.as_bytes()).map_err(js_error)?;
-        let mut rec = self.live(Some(&req.session_id), now).map_err(js_error)?;
-        let hole = self.hole(rec.hole_id).map_err(js_error)?;
-        session::set_cup(&mut rec, req.cup_wgs84, hole, &self.config, now).map_err(js_error)?;
-        let answer = api::HoleStateResponse { hole_state: session::hole_state(&rec) };
-        self.rec = Some(rec);
-        Ok(to_js(&answer))
+        self.apply_wire(Operation::SetCupLocation(req), now)
     }
 
     /// `GET /api/session/{id}` locally: `{hole_state}`.

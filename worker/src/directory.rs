@@ -12,11 +12,11 @@
 //! summary, so rows are never stale; an entry whose session has gone (its
 //! removal still in flight) is skipped.
 
-use crate::http::{Internal, internal_response};
+use crate::calls;
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::service::Counters;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 use worker::{DurableObject, Env, ListOptions, Request, Response, State, durable_object};
 
 pub const BINDING: &str = "DIRECTORY";
@@ -25,6 +25,27 @@ const NAME: &str = "directory";
 #[durable_object]
 pub struct Directory {
     state: State,
+}
+
+/// What the front asks of the directory.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum DirectoryCall {
+    /// Hands out the next number and indexes the session under it: answers the number.
+    Allocate { session_id: String },
+    /// Drops a session from the index.
+    Forget { session_number: u64 },
+    /// The totals ([`Counters`]).
+    Counters,
+    /// Entries after `after`, at most `limit` ([`Page`]).
+    Page { after: u64, limit: u64 },
+}
+
+/// A page of the index.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Page {
+    pub entries: Vec<Entry>,
+    pub more: bool,
 }
 
 /// One index entry.
@@ -55,33 +76,29 @@ impl Directory {
         })
     }
 
-    async fn handle(&self, call: Internal) -> Result<Value, ApiError> {
+    async fn handle(&self, call: DirectoryCall) -> Result<Vec<u8>, ApiError> {
         let storage = self.state.storage();
-        match call.op.as_str() {
-            // Hands out the next number and indexes the session under it.
-            "allocate" => {
-                let id = call.body["session_id"].as_str().unwrap_or_default().to_string();
+        use calls::text;
+        match call {
+            DirectoryCall::Allocate { session_id } => {
                 let c = self.counters().await?;
                 let n = c.session_number + 1;
                 storage.put("n", n).await.map_err(storage_error)?;
                 storage.put("total", c.total_sessions + 1).await.map_err(storage_error)?;
                 storage.put("active", c.active_sessions + 1).await.map_err(storage_error)?;
-                storage.put(&key(n), id).await.map_err(storage_error)?;
-                Ok(json!({"session_number": n}))
+                storage.put(&key(n), session_id).await.map_err(storage_error)?;
+                text(&n)
             }
-            "forget" => {
-                let n = call.body["session_number"].as_u64().unwrap_or(0);
-                if storage.delete(&key(n)).await.map_err(storage_error)? {
+            DirectoryCall::Forget { session_number } => {
+                if storage.delete(&key(session_number)).await.map_err(storage_error)? {
                     let active = self.number("active").await?;
                     storage.put("active", active.saturating_sub(1)).await.map_err(storage_error)?;
                 }
-                Ok(json!({}))
+                text(&())
             }
-            "counters" => Ok(json!(self.counters().await?)),
-            // Entries after `after`, at most `limit`.
-            "page" => {
-                let after = call.body["after"].as_u64().unwrap_or(0);
-                let limit = call.body["limit"].as_u64().unwrap_or(50).clamp(1, 1000) as usize;
+            DirectoryCall::Counters => text(&self.counters().await?),
+            DirectoryCall::Page { after, limit } => {
+                let limit = limit.clamp(1, 1000) as usize;
                 let start = key(after.saturating_add(1));
                 let opts = ListOptions::new().prefix("i:").start(&start).limit(limit);
                 let map = storage.list_with_options(opts).await.map_err(storage_error)?;
@@ -93,9 +110,9 @@ impl Directory {
                     }
                 });
                 entries.sort_by_key(|e| e.session_number);
-                Ok(json!({"entries": entries, "more": entries.len() == limit}))
+                let more = entries.len() == limit;
+                text(&Page { entries, more })
             }
-            other => Err(ApiError::new(ErrorCode::InternalError, format!("unknown op {other}"))),
         }
     }
 }
@@ -106,22 +123,22 @@ impl DurableObject for Directory {
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
-        match Internal::read(req).await {
-            Ok(call) => internal_response(self.handle(call).await),
-            Err(e) => internal_response(Err(e)),
+        match calls::read::<DirectoryCall>(req).await {
+            Ok(call) => calls::reply(self.handle(call).await),
+            Err(e) => calls::reply(Err(e)),
         }
     }
 }
 
-/// Calls the directory.
-pub async fn call(env: &Env, op: &str, body: Value) -> Result<Value, ApiError> {
-    crate::http::call_object(env, BINDING, NAME, &Internal::new(op, "", 0, body)).await
+/// Calls the directory; the answer parsed as `T`.
+pub async fn call<T: serde::de::DeserializeOwned>(env: &Env, call: DirectoryCall) -> Result<T, ApiError> {
+    calls::call(env, BINDING, NAME, &call).await
 }
 
 /// Drops a session from the index; a failure is logged (the listing skips
 /// entries whose session has gone anyway).
 pub async fn forget(env: &Env, session_number: u64) {
-    if let Err(e) = call(env, "forget", json!({"session_number": session_number})).await {
-        crate::http::log("warn", "directory forget failed", &[("error", json!(e.message))]);
+    if let Err(e) = call::<()>(env, DirectoryCall::Forget { session_number }).await {
+        crate::runtime::log("warn", "directory forget failed", &[("error", json!(e.message))]);
     }
 }

@@ -19,11 +19,17 @@
 #![allow(missing_debug_implementations)]
 
 mod advice;
+mod calls;
 mod catalog;
 mod directory;
-mod http;
+mod downstream;
+mod front;
+mod guards;
+mod health;
 mod limiter;
+mod respond;
 mod runs;
+mod runtime;
 mod session_object;
 mod settings;
 
@@ -41,5 +47,5 @@ fn start() {
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    http::handle(req, env).await
+    front::handle(req, env).await
 }

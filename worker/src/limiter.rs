@@ -9,11 +9,11 @@
 //! each group's theoretical arrival time in memory: an evicted object
 //! forgets it, which only hands that client a fresh burst.
 
-use crate::http::{Internal, internal_response};
+use crate::calls;
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::gcra::Decision;
 use greenside_core::service;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
@@ -26,14 +26,29 @@ pub struct RateLimiter {
     tat_us: RefCell<BTreeMap<String, u64>>,
 }
 
+/// One check of one client's group.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Check {
+    pub group: String,
+    pub now_ms: u64,
+}
+
+/// The limiter's verdict.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct Verdict {
+    pub allowed: bool,
+    pub remaining: u64,
+    pub retry_after_ms: u64,
+}
+
 impl RateLimiter {
-    fn handle(&self, call: &Internal) -> Result<Value, ApiError> {
+    fn handle(&self, call: &Check) -> Result<Verdict, ApiError> {
         let settings = crate::settings::get(&self.env)?;
         let limits = settings
             .rate_limits
             .as_ref()
             .ok_or_else(|| ApiError::new(ErrorCode::InternalError, "rate limits are off"))?;
-        let group = call.body["group"].as_str().unwrap_or("default");
+        let group = call.group.as_str();
         let limit = service::limit_for(limits, group)
             .ok_or_else(|| ApiError::new(ErrorCode::InternalError, "no default rate limit"))?;
         let now = call.now_ms;
@@ -42,11 +57,9 @@ impl RateLimiter {
         Ok(match limit.gcra.check(tat, now) {
             Decision::Allow { new_tat_us } => {
                 t.insert(group.to_string(), new_tat_us);
-                json!({"allowed": true, "remaining": limit.gcra.remaining(new_tat_us, now), "retry_after_ms": 0})
+                Verdict { allowed: true, remaining: limit.gcra.remaining(new_tat_us, now), retry_after_ms: 0 }
             }
-            Decision::Deny { retry_after_ms } => {
-                json!({"allowed": false, "remaining": 0, "retry_after_ms": retry_after_ms})
-            }
+            Decision::Deny { retry_after_ms } => Verdict { allowed: false, remaining: 0, retry_after_ms },
         })
     }
 }
@@ -57,21 +70,12 @@ impl DurableObject for RateLimiter {
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
-        match Internal::read(req).await {
-            Ok(call) => internal_response(self.handle(&call)),
-            Err(e) => internal_response(Err(e)),
-        }
+        let verdict = calls::read::<Check>(req).await.and_then(|c| self.handle(&c));
+        calls::reply(verdict.and_then(|v| calls::text(&v)))
     }
 }
 
-/// The limiter's verdict: (allowed, remaining, retry_after_ms).
-pub async fn check(env: &Env, client: &str, group: &str, now_ms: u64) -> Result<(bool, u64, u64), ApiError> {
-    let v =
-        crate::http::call_object(env, BINDING, client, &Internal::new("check", "", now_ms, json!({"group": group})))
-            .await?;
-    Ok((
-        v["allowed"].as_bool().unwrap_or(true),
-        v["remaining"].as_u64().unwrap_or(0),
-        v["retry_after_ms"].as_u64().unwrap_or(0),
-    ))
+/// The limiter's verdict for `client` in `group`.
+pub async fn check(env: &Env, client: &str, group: &str, now_ms: u64) -> Result<Verdict, ApiError> {
+    calls::call(env, BINDING, client, &Check { group: group.into(), now_ms }).await
 }

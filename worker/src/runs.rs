@@ -12,10 +12,11 @@
 //! eventually consistent). One object serves about a thousand calls a second,
 //! and each advice call makes three: shard by day if that is ever too few.
 
-use crate::http::{Internal, internal_response};
+use crate::calls::{self, text};
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::run::RunRecord;
 use greenside_core::service::{self, PruneReport};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use worker::{DurableObject, Env, ListOptions, Request, Response, State, durable_object};
 
@@ -26,6 +27,25 @@ const NAME: &str = "runs";
 #[durable_object]
 pub struct RunLog {
     state: State,
+}
+
+/// What the front asks of the run log.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum RunCall {
+    Put { run: RunRecord },
+    Get { run_id: String },
+    All,
+    Prune { max_runs: u64, max_age_ms: u64, now_ms: u64 },
+}
+
+/// A prune's report as the object answers it (with the ids, for the bundles).
+#[derive(Debug, Serialize, Deserialize)]
+struct Pruned {
+    scanned: u64,
+    deleted: u64,
+    kept: u64,
+    deleted_ids: Vec<String>,
 }
 
 fn storage_error(e: worker::Error) -> ApiError {
@@ -58,33 +78,26 @@ impl RunLog {
         Ok(out)
     }
 
-    async fn handle(&self, call: Internal) -> Result<Value, ApiError> {
+    async fn handle(&self, call: RunCall) -> Result<Vec<u8>, ApiError> {
         let storage = self.state.storage();
-        match call.op.as_str() {
-            "put" => {
-                let run: RunRecord = serde_json::from_value(call.body)
-                    .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("bad run: {e}")))?;
-                let text =
-                    serde_json::to_string(&run).map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))?;
+        match call {
+            RunCall::Put { run } => {
                 let k = order_key(&run);
-                storage.put(&k, text).await.map_err(storage_error)?;
+                storage.put(&k, text(&run)?).await.map_err(storage_error)?;
                 storage.put(&format!("id:{}", run.run_id), k).await.map_err(storage_error)?;
-                Ok(json!({}))
+                text(&())
             }
-            "get" => {
-                let id = call.body["run_id"].as_str().unwrap_or_default();
-                let Some(k) = storage.get::<String>(&format!("id:{id}")).await.map_err(storage_error)? else {
-                    return Ok(Value::Null);
+            RunCall::Get { run_id } => {
+                let Some(k) = storage.get::<String>(&format!("id:{run_id}")).await.map_err(storage_error)? else {
+                    return text(&());
                 };
-                let text: Option<String> = storage.get(&k).await.map_err(storage_error)?;
-                Ok(text.and_then(|t| serde_json::from_str(&t).ok()).unwrap_or(Value::Null))
+                let stored: Option<String> = storage.get(&k).await.map_err(storage_error)?;
+                Ok(stored.map(String::into_bytes).unwrap_or_else(|| b"null".to_vec()))
             }
-            "all" => Ok(json!(self.all().await?)),
-            "prune" => {
+            RunCall::All => text(&self.all().await?),
+            RunCall::Prune { max_runs, max_age_ms, now_ms } => {
                 let all = self.all().await?;
-                let max_runs = call.body["max_runs"].as_u64();
-                let max_age_ms = call.body["max_age_ms"].as_u64();
-                let doomed = service::prune_plan(&all, max_runs, max_age_ms, call.now_ms);
+                let doomed = service::prune_plan(&all, Some(max_runs), Some(max_age_ms), now_ms);
                 let by_id: std::collections::HashMap<&str, &RunRecord> =
                     all.iter().map(|r| (r.run_id.as_str(), r)).collect();
                 let mut keys = Vec::new();
@@ -98,9 +111,8 @@ impl RunLog {
                     storage.delete_multiple(chunk.to_vec()).await.map_err(storage_error)?;
                 }
                 let (scanned, deleted) = (all.len() as u64, doomed.len() as u64);
-                Ok(json!({"scanned": scanned, "deleted": deleted, "kept": scanned - deleted, "deleted_ids": doomed}))
+                text(&Pruned { scanned, deleted, kept: scanned - deleted, deleted_ids: doomed })
             }
-            other => Err(ApiError::new(ErrorCode::InternalError, format!("unknown op {other}"))),
         }
     }
 }
@@ -111,40 +123,32 @@ impl DurableObject for RunLog {
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
-        match Internal::read(req).await {
-            Ok(call) => internal_response(self.handle(call).await),
-            Err(e) => internal_response(Err(e)),
+        match calls::read::<RunCall>(req).await {
+            Ok(call) => calls::reply(self.handle(call).await),
+            Err(e) => calls::reply(Err(e)),
         }
     }
 }
 
-async fn call(env: &Env, op: &str, now_ms: u64, body: Value) -> Result<Value, ApiError> {
-    crate::http::call_object(env, BINDING, NAME, &Internal::new(op, "", now_ms, body)).await
+async fn call<T: serde::de::DeserializeOwned>(env: &Env, call: RunCall) -> Result<T, ApiError> {
+    calls::call(env, BINDING, NAME, &call).await
 }
 
 pub async fn put(env: &Env, run: &RunRecord) -> Result<(), ApiError> {
-    call(env, "put", 0, json!(run)).await.map(|_| ())
+    call(env, RunCall::Put { run: run.clone() }).await
 }
 
 pub async fn get(env: &Env, run_id: &str) -> Result<Option<RunRecord>, ApiError> {
-    let v = call(env, "get", 0, json!({"run_id": run_id})).await?;
-    Ok(serde_json::from_value(v).ok())
+    call(env, RunCall::Get { run_id: run_id.into() }).await
 }
 
 pub async fn all(env: &Env) -> Result<Vec<RunRecord>, ApiError> {
-    let v = call(env, "all", 0, Value::Null).await?;
-    serde_json::from_value(v).map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))
+    call(env, RunCall::All).await
 }
 
 pub async fn prune(env: &Env, max_runs: u64, max_age_ms: u64, now_ms: u64) -> Result<PruneReport, ApiError> {
-    let v = call(env, "prune", now_ms, json!({"max_runs": max_runs, "max_age_ms": max_age_ms})).await?;
-    let ids: Vec<String> = serde_json::from_value(v["deleted_ids"].clone()).unwrap_or_default();
-    Ok(PruneReport {
-        scanned: v["scanned"].as_u64().unwrap_or(0),
-        deleted: v["deleted"].as_u64().unwrap_or(0),
-        kept: v["kept"].as_u64().unwrap_or(0),
-        deleted_ids: ids,
-    })
+    let p: Pruned = call(env, RunCall::Prune { max_runs, max_age_ms, now_ms }).await?;
+    Ok(PruneReport { scanned: p.scanned, deleted: p.deleted, kept: p.kept, deleted_ids: p.deleted_ids })
 }
 
 fn bundle_key(run_id: &str) -> String {
@@ -161,7 +165,7 @@ pub async fn write_bundle(env: &Env, bundle: &service::Bundle) {
     }
     .await;
     if let Err(e) = result {
-        crate::http::log(
+        crate::runtime::log(
             "warn",
             "debug bundle not written",
             &[("run_id", json!(bundle.run.run_id)), ("error", json!(e))],

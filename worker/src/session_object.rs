@@ -4,8 +4,14 @@
 //! Redis store keeps). The object keeps its copy in memory between requests;
 //! every change is applied to the copy and the copy is written before the
 //! answer leaves (the output gate holds the answer until the write is
-//! durable). No `RefCell` borrow is held across an `await`, so requests to
-//! one session run one after another, each on the state the last one left.
+//! durable). No `RefCell` borrow is held across an `await`.
+//!
+//! Input gates hold other requests only while *storage* is awaited. A write
+//! loads what else it needs (the catalogue, a KV read on a cold isolate)
+//! first, then reads the record, applies core and saves with nothing but
+//! storage awaited in between: no write is ever applied to a copy another
+//! request has already replaced (`server/tests/worker.rs` checks it with the
+//! catalogue load slowed down).
 //!
 //! The alarm deletes all of the object's storage once the session has been
 //! idle for `SESSION_TTL_S` (sliding TTL): it is armed at the first write and
@@ -14,19 +20,22 @@
 //! record (an alarm not yet run) deletes it too and answers 404, as the
 //! native stores do.
 
-use crate::http::{Internal, internal_response};
-use greenside_core::advice::PlanType;
-use greenside_core::api::{self, HoleStateResponse, SetBallResponse, SetBallsResponse, StartResponse};
+use crate::calls::{self, text};
+use greenside_core::api::{HoleStateResponse, StartRequest, StartResponse};
+use greenside_core::classify::PreparedHole;
 use greenside_core::error::{ApiError, ErrorCode};
-use greenside_core::run::RunStatus;
+use greenside_core::operation::{self, Operation};
 use greenside_core::service::SessionSummary;
-use greenside_core::session::{self, BallOutcome, SessionRecord};
-use serde::Deserialize;
+use greenside_core::session::{self, SessionRecord};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::cell::RefCell;
+use std::sync::Arc;
 use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 const KEY: &str = "rec";
+/// The namespace binding of the session objects.
+pub const BINDING: &str = "SESSIONS";
 
 #[durable_object]
 pub struct SessionObject {
@@ -38,18 +47,47 @@ pub struct SessionObject {
     alarm_set: std::cell::Cell<bool>,
 }
 
-#[derive(Deserialize)]
-struct StartArgs {
-    session_id: String,
-    session_number: u64,
-    request: serde_json::Value,
+/// A call from the front to one session's object.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SessionCall {
+    pub session_id: String,
+    pub now_ms: u64,
+    pub what: What,
 }
 
-#[derive(Deserialize)]
-struct AdviceResultArgs {
-    run_id: String,
-    plan_type: PlanType,
-    run_status: RunStatus,
+/// What the front asks of a session.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum What {
+    /// Creates the session (the front has its number from the directory).
+    Start { session_number: u64, request: StartRequest },
+    /// Applies a write through core; answers core's answer.
+    Apply { op: Operation },
+    /// Applies a write; answers the record after it (the advice flow).
+    ApplyForRecord { op: Operation },
+    /// `{hole_state}`.
+    Get,
+    /// The record itself.
+    Record,
+    /// The admin listing's row.
+    Summary,
+    /// Deletes the session.
+    Delete,
+}
+
+/// Calls the session's object: its answer's JSON text.
+pub async fn send(env: &Env, session_id: &str, now_ms: u64, what: What) -> Result<Vec<u8>, ApiError> {
+    calls::send(env, BINDING, session_id, &SessionCall { session_id: session_id.into(), now_ms, what }).await
+}
+
+/// [`send`], the answer parsed.
+pub async fn call<T: serde::de::DeserializeOwned>(
+    env: &Env,
+    session_id: &str,
+    now_ms: u64,
+    what: What,
+) -> Result<T, ApiError> {
+    calls::call(env, BINDING, session_id, &SessionCall { session_id: session_id.into(), now_ms, what }).await
 }
 
 impl SessionObject {
@@ -109,76 +147,68 @@ impl SessionObject {
         Ok(())
     }
 
-    async fn handle(&self, call: Internal) -> Result<serde_json::Value, ApiError> {
+    /// A hole of this isolate's catalogue. Loading the catalogue is a KV
+    /// read on a cold isolate: an await that is not storage, so input gates
+    /// let other requests to this object run meanwhile. Every write
+    /// therefore loads the hole *before* it reads the record, and nothing
+    /// but storage is awaited between that read and the write.
+    async fn hole(&self, course_id: &str, hole_id: u32, test_delay_ms: u64) -> Result<Arc<PreparedHole>, ApiError> {
+        if test_delay_ms > 0 {
+            // GREENSIDE_TEST_CATALOG_DELAY_MS (test clock only): the cold load made slow on purpose.
+            worker::Delay::from(std::time::Duration::from_millis(test_delay_ms)).await;
+        }
+        crate::catalog::get(&self.env).await.catalog.hole(course_id, hole_id)
+    }
+
+    async fn handle(&self, call: SessionCall) -> Result<Vec<u8>, ApiError> {
         let settings = crate::settings::get(&self.env)?;
-        let rules = &settings.rules;
-        let now = call.now_ms;
-        let id = call.session_id.as_str();
-        match call.op.as_str() {
-            "start" => {
-                let args: StartArgs = serde_json::from_value(call.body)
-                    .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("bad internal call: {e}")))?;
+        let (rules, delay) = (&settings.rules, settings.test_catalog_delay_ms);
+        let (id, now) = (call.session_id.as_str(), call.now_ms);
+        match call.what {
+            What::Start { session_number, request } => {
+                let hole = self.hole(&request.course_id, request.hole_id, delay).await?;
                 if self.current().await?.is_some() {
                     return Err(ApiError::new(ErrorCode::InternalError, "session id already in use"));
                 }
-                let req: api::StartRequest = api::decode_value(&args.request)?;
-                let cat = crate::catalog::get(&self.env).await;
-                let hole = cat.catalog.hole(&req.course_id, req.hole_id)?;
-                let rec = session::start(&req, args.session_id, args.session_number, &hole, rules, now)?;
+                let rec = session::start(&request, id.into(), session_number, &hole, rules, now)?;
                 self.save(&rec, now, settings.test_clock).await?;
-                Ok(json!(StartResponse { session_id: rec.session_id.clone(), hole_state: session::hole_state(&rec) }))
+                text(&StartResponse { session_id: rec.session_id.clone(), hole_state: session::hole_state(&rec) })
             }
-            "get" => {
-                let rec = self.live(id, now).await?;
-                Ok(json!(HoleStateResponse { hole_state: session::hole_state(&rec) }))
-            }
-            "record" => Ok(json!(self.live(id, now).await?)),
-            "summary" => Ok(json!(SessionSummary::from(&self.live(id, now).await?))),
-            "delete" => {
+            What::Apply { op } => self.apply(id, now, &op, false, delay).await,
+            What::ApplyForRecord { op } => self.apply(id, now, &op, true, delay).await,
+            What::Get => text(&HoleStateResponse { hole_state: session::hole_state(&self.live(id, now).await?) }),
+            What::Record => text(&self.live(id, now).await?),
+            What::Summary => text(&SessionSummary::from(&self.live(id, now).await?)),
+            What::Delete => {
                 let rec = self.live(id, now).await?;
                 self.erase(&rec).await?;
-                Ok(json!(api::DeletedResponse::of(id)))
-            }
-            op => {
-                let mut rec = self.live(id, now).await?;
-                let cat = crate::catalog::get(&self.env).await;
-                let hole = cat.catalog.hole(&rec.course_id, rec.hole_id)?;
-                let (body, changed) = match op {
-                    "set_cup_location" => {
-                        let req: api::SetCupRequest = api::decode_value(&call.body)?;
-                        session::set_cup(&mut rec, req.cup_wgs84, &hole, rules, now)?;
-                        (json!(HoleStateResponse { hole_state: session::hole_state(&rec) }), true)
-                    }
-                    "set_ball_location" => {
-                        let req: api::SetBallRequest = api::decode_value(&call.body)?;
-                        let outcome = session::set_ball(&mut rec, &req.fix, &hole, rules, now)?;
-                        let applied = matches!(outcome, BallOutcome::Applied { .. });
-                        (json!(SetBallResponse { hole_state: session::hole_state(&rec), applied }), applied)
-                    }
-                    "set_ball_locations" => {
-                        let req: api::SetBallsRequest = api::decode_value(&call.body)?;
-                        let (applied, skipped) = session::set_balls(&mut rec, &req.fixes, &hole, rules, now)?;
-                        let body = SetBallsResponse {
-                            hole_state: session::hole_state(&rec),
-                            applied,
-                            skipped_duplicates: skipped,
-                        };
-                        (json!(body), applied > 0)
-                    }
-                    "advice_result" => {
-                        let a: AdviceResultArgs = serde_json::from_value(call.body)
-                            .map_err(|e| ApiError::new(ErrorCode::InternalError, format!("bad internal call: {e}")))?;
-                        session::apply_advice_result(&mut rec, &a.run_id, a.plan_type, a.run_status, rules, now)?;
-                        (json!(HoleStateResponse { hole_state: session::hole_state(&rec) }), true)
-                    }
-                    other => return Err(ApiError::new(ErrorCode::InternalError, format!("unknown op {other}"))),
-                };
-                if changed {
-                    self.save(&rec, now, settings.test_clock).await?;
-                }
-                Ok(body)
+                text(&greenside_core::api::DeletedResponse::of(id))
             }
         }
+    }
+
+    /// One write: the hole (see [`Self::hole`]), then the live record, core's
+    /// `apply`, and the save when core says the record changed.
+    async fn apply(
+        &self,
+        id: &str,
+        now: u64,
+        op: &Operation,
+        want_record: bool,
+        delay: u64,
+    ) -> Result<Vec<u8>, ApiError> {
+        let settings = crate::settings::get(&self.env)?;
+        let (course_id, hole_id) = match self.current().await? {
+            Some(r) => (r.course_id.clone(), r.hole_id),
+            None => return Err(session::not_found(id)),
+        };
+        let hole = self.hole(&course_id, hole_id, delay).await?;
+        let mut rec = self.live(id, now).await?;
+        let applied = operation::apply(&mut rec, op, &hole, &settings.rules, now)?;
+        if applied.save {
+            self.save(&rec, now, settings.test_clock).await?;
+        }
+        if want_record { text(&rec) } else { Ok(applied.answer.to_json()) }
     }
 }
 
@@ -192,11 +222,10 @@ impl DurableObject for SessionObject {
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
-        let call = match Internal::read(req).await {
-            Ok(c) => c,
-            Err(e) => return internal_response(Err(e)),
-        };
-        internal_response(self.handle(call).await)
+        match calls::read::<SessionCall>(req).await {
+            Ok(call) => calls::reply(self.handle(call).await),
+            Err(e) => calls::reply(Err(e)),
+        }
     }
 
     /// The alarm: a session a later write kept alive is re-armed for its
@@ -218,7 +247,7 @@ impl DurableObject for SessionObject {
         self.alarm_set.set(false);
         self.state.storage().delete_all().await?;
         if let Some(rec) = rec {
-            crate::http::log("info", "session expired", &[("session_id", json!(rec.session_id))]);
+            crate::runtime::log("info", "session expired", &[("session_id", json!(rec.session_id))]);
             crate::directory::forget(&self.env, rec.session_number).await;
         }
         Response::empty()

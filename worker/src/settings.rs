@@ -11,12 +11,28 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use worker::Env;
 
+/// A secret (a key or a token): `Debug` shows `[REDACTED]`, never the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(service::REDACTED)
+    }
+}
+
 /// A downstream service.
 #[derive(Debug, Clone)]
 pub struct Downstream {
     pub url: Option<String>,
     pub timeout_ms: u64,
-    pub api_key: Option<String>,
+    pub api_key: Option<Secret>,
 }
 
 #[derive(Debug)]
@@ -25,14 +41,17 @@ pub struct Settings {
     pub putt_solver: Downstream,
     pub tee_to_green: Downstream,
     pub require_api_key: bool,
-    pub api_key: Option<String>,
-    pub admin_token: Option<String>,
+    pub api_key: Option<Secret>,
+    pub admin_token: Option<Secret>,
     pub debug_bundle_enabled: bool,
     pub test_clock: bool,
     pub runs_prune_max_runs: u64,
     pub runs_prune_max_age_days: u64,
     pub rate_limits: Option<BTreeMap<&'static str, Limit>>,
     pub trusted_proxy_header: Option<String>,
+    /// Tests only (with the test clock): a delay before each catalogue load
+    /// in a session object, so its await is a real one.
+    pub test_catalog_delay_ms: u64,
 }
 
 /// A value from a var or a secret; blank counts as unset.
@@ -80,6 +99,14 @@ fn parse_u64(
 }
 
 impl Settings {
+    /// The service that gives `plan`.
+    pub fn downstream(&self, plan: greenside_core::advice::PlanType) -> &Downstream {
+        match plan {
+            greenside_core::advice::PlanType::Putt => &self.putt_solver,
+            greenside_core::advice::PlanType::TeeToGreen => &self.tee_to_green,
+        }
+    }
+
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ApiError> {
         let rules = Config::from_lookup(&get).map_err(|e| invalid(e.variable, e.reason))?;
         let flag = |k: &str, default: bool| get(k).map(|v| parse_bool(k, &v)).transpose().map(|v| v.unwrap_or(default));
@@ -90,11 +117,12 @@ impl Settings {
                     Some(v) => parse_secs(timeout, &v)?,
                     None => default_ms,
                 },
-                api_key: get(key),
+                api_key: get(key).map(Secret),
             })
         };
         let require_api_key = flag("REQUIRE_API_KEY", false)?;
-        let api_key = get("API_KEY");
+        let test_clock = flag("GREENSIDE_TEST_CLOCK", false)?;
+        let api_key = get("API_KEY").map(Secret);
         if require_api_key && api_key.is_none() {
             return Err(invalid("API_KEY", "REQUIRE_API_KEY is on, so API_KEY must be set"));
         }
@@ -110,13 +138,18 @@ impl Settings {
             tee_to_green: downstream("TEE_TO_GREEN_URL", "TEE_TO_GREEN_TIMEOUT_S", "TEE_TO_GREEN_API_KEY", 3000)?,
             require_api_key,
             api_key,
-            admin_token: get("ADMIN_TOKEN"),
+            admin_token: get("ADMIN_TOKEN").map(Secret),
             debug_bundle_enabled: flag("DEBUG_BUNDLE_ENABLED", false)?,
-            test_clock: flag("GREENSIDE_TEST_CLOCK", false)?,
+            test_clock,
             runs_prune_max_runs: parse_u64(&get, "RUNS_PRUNE_MAX_RUNS", 10_000, 1, u64::MAX)?,
             runs_prune_max_age_days: parse_u64(&get, "RUNS_PRUNE_MAX_AGE_DAYS", 30, 0, 3650)?,
             rate_limits,
             trusted_proxy_header: get("TRUSTED_PROXY_HEADER").map(|h| h.trim().to_ascii_lowercase()),
+            test_catalog_delay_ms: if test_clock {
+                parse_u64(&get, "GREENSIDE_TEST_CATALOG_DELAY_MS", 0, 0, 10_000)?
+            } else {
+                0
+            },
         })
     }
 }

@@ -5,12 +5,11 @@ use crate::store::{SaveOutcome, SessionStore};
 use crate::{AppState, random_bytes};
 use axum::response::Response;
 use greenside_core::api::{
-    HoleStateResponse, SetBallRequest, SetBallResponse, SetCupRequest, StartRequest, StartResponse,
+    HoleStateResponse, SetBallRequest, SetBallsRequest, SetCupRequest, StartRequest, StartResponse,
 };
-use greenside_core::classify::PreparedHole;
 use greenside_core::error::{ApiError, ErrorCode};
-use greenside_core::hysteresis::StepOutcome;
-use greenside_core::session::{self, BallOutcome, SessionRecord};
+use greenside_core::operation::{self, Applied, Operation};
+use greenside_core::session::{self, SessionRecord};
 use greenside_core::validate;
 use std::time::Duration;
 
@@ -68,14 +67,11 @@ async fn expire_or_missing(
     Ok(rec)
 }
 
-/// Load → apply → compare-and-save, retried on conflict. `f` returns whether
-/// it changed the record (an unchanged record is not saved).
-pub async fn update<R>(
-    state: &AppState,
-    id: &str,
-    now: u64,
-    mut f: impl FnMut(&mut SessionRecord, &PreparedHole) -> Result<(R, bool), ApiError>,
-) -> Result<(SessionRecord, R), ApiError> {
+/// Load → core's `operation::apply` → compare-and-save, retried on
+/// conflict; the events are counted once the write is in. Core says whether
+/// the record changed (a repeated fix is not saved).
+pub async fn apply(state: &AppState, now: u64, op: &Operation) -> Result<(SessionRecord, Applied), ApiError> {
+    let id = op.session_id();
     validate::session_id(id)?;
     crate::logging::record_session_id(id);
     // One writer per session per instance; the CAS handles other instances.
@@ -91,12 +87,16 @@ pub async fn update<R>(
         };
         let hole = state.catalog.hole(&rec.course_id, rec.hole_id)?;
         let expected = rec.revision;
-        let (r, changed) = f(&mut rec, &hole)?;
-        if !changed {
-            return Ok((rec, r));
+        let applied = operation::apply(&mut rec, op, &hole, &state.settings.rules, now)?;
+        if !applied.save {
+            state.metrics.count(&applied.events);
+            return Ok((rec, applied));
         }
         match timed(state, "save", state.store.save(&rec, expected)).await? {
-            SaveOutcome::Saved => return Ok((rec, r)),
+            SaveOutcome::Saved => {
+                state.metrics.count(&applied.events);
+                return Ok((rec, applied));
+            }
             SaveOutcome::Missing => return Err(session::not_found(id)),
             SaveOutcome::Conflict => {
                 let cap = 1u64 << attempt.min(5);
@@ -110,13 +110,13 @@ pub async fn update<R>(
         .with("attempts", MAX_CAS_ATTEMPTS))
 }
 
+/// A session write route: the operation through [`apply`], core's answer.
+async fn write(state: &AppState, now: u64, op: Operation) -> HttpResult<Response> {
+    Ok(ok_encoded(apply(state, now, &op).await?.1.answer.to_json()))
+}
+
 pub async fn set_cup(state: AppStateRef, Now(now): Now, ApiJson(req): ApiJson<SetCupRequest>) -> HttpResult<Response> {
-    let rules = &state.settings.rules;
-    let (rec, ()) = update(&state, &req.session_id, now, |rec, hole| {
-        session::set_cup(rec, req.cup_wgs84, hole, rules, now).map(|()| ((), true))
-    })
-    .await?;
-    Ok(ok(HoleStateResponse { hole_state: session::hole_state(&rec) }))
+    write(&state, now, Operation::SetCupLocation(req)).await
 }
 
 pub async fn set_ball(
@@ -124,54 +124,15 @@ pub async fn set_ball(
     Now(now): Now,
     ApiJson(req): ApiJson<SetBallRequest>,
 ) -> HttpResult<Response> {
-    let rules = &state.settings.rules;
-    let (rec, outcome) = update(&state, &req.session_id, now, |rec, hole| {
-        let outcome = session::set_ball(rec, &req.fix, hole, rules, now)?;
-        Ok((outcome, matches!(outcome, BallOutcome::Applied { .. })))
-    })
-    .await?;
-    let m = &state.metrics;
-    match outcome {
-        BallOutcome::Duplicate => {
-            m.duplicate_fixes.inc();
-        }
-        BallOutcome::Applied { step, .. } => {
-            m.fixes.inc();
-            match step {
-                StepOutcome::Switched | StepOutcome::FirstCommit => {
-                    let to = rec.hysteresis.committed.as_str();
-                    m.transitions.get_or_create(&crate::metrics::ToLabels { to }).inc()
-                }
-                StepOutcome::Held { suppressed: true } => m.suppressed_flickers.inc(),
-                _ => 0,
-            };
-        }
-    }
-    let applied = matches!(outcome, BallOutcome::Applied { .. });
-    Ok(ok_encoded(SetBallResponse { hole_state: session::hole_state(&rec), applied }.to_json()))
+    write(&state, now, Operation::SetBallLocation(req)).await
 }
 
 pub async fn set_balls(
     state: AppStateRef,
     Now(now): Now,
-    ApiJson(req): ApiJson<greenside_core::api::SetBallsRequest>,
+    ApiJson(req): ApiJson<SetBallsRequest>,
 ) -> HttpResult<Response> {
-    let rules = &state.settings.rules;
-    let (rec, (applied, skipped)) = update(&state, &req.session_id, now, |rec, hole| {
-        let counts = session::set_balls(rec, &req.fixes, hole, rules, now)?;
-        Ok((counts, counts.0 > 0))
-    })
-    .await?;
-    state.metrics.fixes.inc_by(u64::from(applied));
-    state.metrics.duplicate_fixes.inc_by(u64::from(skipped));
-    Ok(ok_encoded(
-        greenside_core::api::SetBallsResponse {
-            hole_state: session::hole_state(&rec),
-            applied,
-            skipped_duplicates: skipped,
-        }
-        .to_json(),
-    ))
+    write(&state, now, Operation::SetBallLocations(req)).await
 }
 
 pub async fn get(state: AppStateRef, Now(now): Now, PathParam(id): PathParam) -> HttpResult<Response> {

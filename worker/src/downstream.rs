@@ -1,0 +1,99 @@
+//! Calls to the putt solver and the tee-to-green planner over `fetch`, and
+//! what this isolate has seen of them for `/health`.
+
+use crate::settings::Downstream;
+use futures_util::future::{Either, select};
+use greenside_core::advice_call::Send;
+use greenside_core::service::{self, CallOutcome, CallProblem, call_failure, parse_answer};
+use std::time::Duration;
+use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
+
+/// Sends core's request and remembers the outcome (a service that is not
+/// configured is not counted).
+pub async fn call(cfg: &Downstream, send: &Send) -> CallOutcome {
+    let outcome = call_once(cfg, send).await;
+    if cfg.url.is_some() {
+        remember(send.service, &outcome);
+    }
+    outcome
+}
+
+/// POSTs core's request to its service, with `X-API-Key` and a timeout (an
+/// `AbortController` fired by a timer); what went wrong goes through core's
+/// failure table.
+async fn call_once(cfg: &Downstream, send: &Send) -> CallOutcome {
+    let plan = send.plan;
+    let Some(base) = cfg.url.as_deref() else {
+        return Err(call_failure(plan, CallProblem::NotConfigured, None, None));
+    };
+    let t0 = crate::settings::system_now_ms();
+    let elapsed = || Some(crate::settings::system_now_ms().saturating_sub(t0));
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "application/json");
+    let _ = headers.set("user-agent", concat!("greenside/", env!("CARGO_PKG_VERSION")));
+    if let Some(key) = &cfg.api_key {
+        let _ = headers.set("X-API-Key", key.expose());
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(js_sys::Uint8Array::from(send.body.as_slice()).into()));
+    let url = format!("{base}{}", send.path);
+    let Ok(req) = Request::new_with_init(&url, &init) else {
+        return Err(call_failure(plan, CallProblem::Connection { connect: true }, None, elapsed()));
+    };
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(req);
+    let timeout_ms = cfg.timeout_ms;
+    let send = Box::pin(fetch.send_with_signal(&signal));
+    let timer = Delay::from(Duration::from_millis(timeout_ms));
+    let mut resp = match select(send, timer).await {
+        Either::Left((Ok(r), _)) => r,
+        Either::Left((Err(_), _)) => {
+            return Err(call_failure(plan, CallProblem::Connection { connect: true }, None, elapsed()));
+        }
+        Either::Right(_) => {
+            controller.abort();
+            let p = CallProblem::Timeout { timeout_ms, after_headers: false };
+            return Err(call_failure(plan, p, None, elapsed()));
+        }
+    };
+    let status = resp.status_code();
+    if !(200..300).contains(&status) {
+        return Err(call_failure(plan, CallProblem::Status, Some(status), elapsed()));
+    }
+    let left = timeout_ms.saturating_sub(elapsed().unwrap_or(0)).max(1);
+    let read = Box::pin(resp.bytes());
+    match select(read, Delay::from(Duration::from_millis(left))).await {
+        Either::Left((Ok(bytes), _)) => {
+            parse_answer(plan, status, &bytes, crate::settings::system_now_ms().saturating_sub(t0))
+        }
+        Either::Left((Err(e), _)) => {
+            Err(call_failure(plan, CallProblem::Unreadable(e.to_string()), Some(status), elapsed()))
+        }
+        Either::Right(_) => {
+            controller.abort();
+            let p = CallProblem::Timeout { timeout_ms, after_headers: true };
+            Err(call_failure(plan, p, Some(status), elapsed()))
+        }
+    }
+}
+
+/// What this isolate has seen of a service, for `/health` (core's record;
+/// an isolate's memory, so per isolate).
+pub type Seen = service::DownstreamSeen;
+
+thread_local! {
+    static SEEN: std::cell::RefCell<std::collections::BTreeMap<&'static str, Seen>> = std::cell::RefCell::default();
+}
+
+fn remember(service: &'static str, outcome: &CallOutcome) {
+    let now = crate::settings::system_now_ms();
+    SEEN.with(|m| m.borrow_mut().entry(service).or_default().record(outcome, now));
+}
+
+/// What this isolate has seen of `service`.
+pub fn seen(service: &str) -> Option<Seen> {
+    SEEN.with(|m| m.borrow().get(service).cloned())
+}

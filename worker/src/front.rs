@@ -1,0 +1,371 @@
+//! The worker's front: the native server's routes, body pipeline, guards
+//! and error shape (`server/src/http/mod.rs`). Session writes are decoded
+//! once, here, into core's `Operation` and sent typed to the session's object,
+//! whose answer text is the response body.
+//!
+//! Order per request, as native: request id → API key guard (`/api/*`) →
+//! rate limit (per route group) → route (404 `route_not_found`, 405
+//! `method_not_allowed`) → handler; one JSON access line at the end.
+
+use crate::directory::{self, DirectoryCall};
+use crate::guards;
+use crate::respond::{self, internal};
+use crate::runtime::{log, random_bytes};
+use crate::session_object::{self, What};
+use crate::settings::{self, Settings};
+use greenside_core::api::{self, MAX_BODY_BYTES};
+use greenside_core::error::{ApiError, ErrorCode};
+use greenside_core::operation::Operation;
+use greenside_core::service;
+use serde_json::json;
+use std::cell::RefCell;
+use std::rc::Rc;
+use worker::{Env, Method, Request, Response};
+
+const TEST_NOW_HEADER: &str = "x-greenside-now-ms";
+
+/// `docs/openapi.json`, served at `/openapi.json`.
+const OPENAPI_JSON: &str = include_str!("../../docs/openapi.json");
+
+/// What a handler needs: the environment, the settings, and the session the
+/// request touches (for the access line).
+struct Ctx {
+    env: Env,
+    settings: Rc<Settings>,
+    session_id: RefCell<Option<String>>,
+    now_header: Option<String>,
+}
+
+impl Ctx {
+    fn set_session(&self, id: &str) {
+        *self.session_id.borrow_mut() = Some(id.to_string());
+    }
+
+    fn now(&self) -> u64 {
+        settings::now_ms(&self.settings, self.now_header.clone())
+    }
+}
+
+pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
+    let t0 = settings::system_now_ms();
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .ok()
+        .flatten()
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .unwrap_or_else(|| greenside_core::validate::session_id_from_random(random_bytes())[3..19].to_string());
+    let method = req.method();
+    let path = req.path();
+    let settings = match settings::get(&env) {
+        Ok(s) => s,
+        Err(e) => {
+            log("error", "configuration invalid", &[("error", json!(e.message))]);
+            return respond::error(&e);
+        }
+    };
+    let now_header = req.headers().get(TEST_NOW_HEADER).ok().flatten();
+    let ctx = Ctx { env, settings, session_id: RefCell::new(None), now_header };
+    let (route, result) = dispatch(&ctx, &mut req, &method, &path).await;
+    let mut resp = match result {
+        Ok(r) => r,
+        Err(e) => respond::error(&e)?,
+    };
+    let status = resp.status_code();
+    let _ = resp.headers_mut().set("x-request-id", &request_id);
+    let session_id = ctx.session_id.borrow().clone();
+    log(
+        if status >= 500 { "warn" } else { "info" },
+        "request",
+        &[
+            ("request_id", json!(request_id)),
+            ("session_id", json!(session_id)),
+            ("method", json!(method.to_string())),
+            ("route", json!(route)),
+            ("status", json!(status)),
+            ("latency_ms", json!(settings::system_now_ms().saturating_sub(t0))),
+        ],
+    );
+    Ok(resp)
+}
+
+/// The route template a path matches, and the methods it allows.
+fn route_of(path: &str) -> Option<(&'static str, &'static [Method])> {
+    use Method::{Delete, Get, Post};
+    let segs: Vec<&str> = path.split('/').collect();
+    Some(match segs.as_slice() {
+        ["", "api", "session", "start"] => ("/api/session/start", &[Post]),
+        ["", "api", "session", "set_cup_location"] => ("/api/session/set_cup_location", &[Post]),
+        ["", "api", "session", "set_ball_location"] => ("/api/session/set_ball_location", &[Post]),
+        ["", "api", "session", "set_ball_locations"] => ("/api/session/set_ball_locations", &[Post]),
+        ["", "api", "session", id] if !id.is_empty() => ("/api/session/{session_id}", &[Get, Delete]),
+        ["", "api", "get_hole_advice"] => ("/api/get_hole_advice", &[Post]),
+        ["", "api", "sessions"] => ("/api/sessions", &[Get]),
+        ["", "runs", "v1"] => ("/runs/v1", &[Get]),
+        ["", "runs", "v1", "prune"] => ("/runs/v1/prune", &[Post]),
+        ["", "runs", "v1", id] if !id.is_empty() => ("/runs/v1/{run_id}", &[Get]),
+        ["", "runs", "v1", id, "bundle"] if !id.is_empty() => ("/runs/v1/{run_id}/bundle", &[Get]),
+        ["", "api", "courses"] => ("/api/courses", &[Get]),
+        ["", "api", "courses", id] if !id.is_empty() => ("/api/courses/{course_id}", &[Get]),
+        ["", "health"] => ("/health", &[Get]),
+        ["", "live"] => ("/live", &[Get]),
+        ["", "ready"] => ("/ready", &[Get]),
+        ["", "startup"] => ("/startup", &[Get]),
+        ["", "openapi.json"] => ("/openapi.json", &[Get]),
+        _ => return None,
+    })
+}
+
+async fn dispatch(
+    ctx: &Ctx,
+    req: &mut Request,
+    method: &Method,
+    path: &str,
+) -> (&'static str, Result<Response, ApiError>) {
+    let s = &ctx.settings;
+    if let Err(e) = guards::api_key(s, req, path) {
+        return ("<unmatched>", Err(e));
+    }
+    let limit_headers = match guards::rate_limit(&ctx.env, s, req, method.as_ref(), path).await {
+        Ok(h) => h,
+        Err((e, h)) => {
+            let mut resp = respond::error(&e).map_err(internal);
+            if let Ok(r) = &mut resp {
+                guards::set_limit_headers(r, &h);
+            }
+            return ("<limited>", resp);
+        }
+    };
+    let Some((route, methods)) = route_of(path) else {
+        return ("<unmatched>", Err(ApiError::new(ErrorCode::RouteNotFound, format!("no route for {method} {path}"))));
+    };
+    if !methods.contains(method) {
+        return (route, Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}"))));
+    }
+    let mut result = route_handler(ctx, req, method, route, path).await;
+    if let Ok(resp) = &mut result {
+        guards::set_limit_headers(resp, &limit_headers);
+    }
+    (route, result)
+}
+
+/// `application/json`, at most [`MAX_BODY_BYTES`], then core's decode: the
+/// body is parsed once.
+async fn read_json<T: api::Request>(req: &mut Request) -> Result<T, ApiError> {
+    let ct = req.headers().get("content-type").ok().flatten().unwrap_or_default();
+    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    if mime != "application/json" {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            format!("request body must be application/json (got `{}`)", if ct.is_empty() { "nothing" } else { &ct }),
+        ));
+    }
+    let bytes = req
+        .bytes()
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::InvalidRequest, format!("could not read the request body: {e}")))?;
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("request body exceeds the {MAX_BODY_BYTES}-byte limit"),
+        )
+        .with("limit_bytes", MAX_BODY_BYTES));
+    }
+    api::decode(&bytes)
+}
+
+/// Percent-decodes one path segment; bad encoding is a 400 as on native.
+fn path_param(raw: &str) -> Result<String, ApiError> {
+    percent_encoding::percent_decode_str(raw).decode_utf8().map(|s| s.into_owned()).map_err(|_| {
+        ApiError::new(ErrorCode::InvalidRequest, "bad path parameter: Invalid UTF-8 in the percent-encoded path")
+    })
+}
+
+fn query(req: &Request) -> Vec<(String, String)> {
+    req.url().map(|u| u.query_pairs().into_owned().collect()).unwrap_or_default()
+}
+
+fn query_lookup(q: &[(String, String)]) -> impl Fn(&str) -> Option<String> + '_ {
+    // Last one wins, as native.
+    move |k| q.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+}
+
+fn ok<T: serde::Serialize>(v: &T) -> Result<Response, ApiError> {
+    respond::json(200, v).map_err(internal)
+}
+
+/// A write to a session: core's operation, typed, to the session's object.
+async fn write(ctx: &Ctx, op: Operation) -> Result<Response, ApiError> {
+    let id = op.session_id().to_string();
+    ctx.set_session(&id);
+    let text = session_object::send(&ctx.env, &id, ctx.now(), What::Apply { op }).await?;
+    respond::json_text(200, text).map_err(internal)
+}
+
+async fn route_handler(
+    ctx: &Ctx,
+    req: &mut Request,
+    method: &Method,
+    route: &'static str,
+    path: &str,
+) -> Result<Response, ApiError> {
+    let last_param = || path_param(path.rsplit('/').next().unwrap_or(""));
+    let s = &ctx.settings;
+    match route {
+        "/api/session/start" => start(ctx, req).await,
+        "/api/session/set_cup_location" => write(ctx, Operation::SetCupLocation(read_json(req).await?)).await,
+        "/api/session/set_ball_location" => write(ctx, Operation::SetBallLocation(read_json(req).await?)).await,
+        "/api/session/set_ball_locations" => write(ctx, Operation::SetBallLocations(read_json(req).await?)).await,
+        "/api/session/{session_id}" => {
+            let id = last_param()?;
+            greenside_core::validate::session_id(&id)?;
+            ctx.set_session(&id);
+            let delete = *method == Method::Delete;
+            let what = if delete { What::Delete } else { What::Get };
+            let text = session_object::send(&ctx.env, &id, ctx.now(), what).await?;
+            if delete {
+                log("info", "session deleted", &[("session_id", json!(id))]);
+            }
+            respond::json_text(200, text).map_err(internal)
+        }
+        "/api/get_hole_advice" => {
+            let r: api::AdviceRequest = read_json(req).await?;
+            ctx.set_session(&r.session_id);
+            let (status, body) = crate::advice::get_hole_advice(&ctx.env, s, r, ctx.now()).await?;
+            respond::json(status, &body).map_err(internal)
+        }
+        "/api/sessions" => {
+            guards::admin(s, req)?;
+            let q = query(req);
+            let (limit, after) = service::parse_sessions_query(query_lookup(&q))?;
+            sessions_page(ctx, limit, after).await
+        }
+        "/runs/v1" => {
+            guards::admin(s, req)?;
+            let q = query(req);
+            let query = service::parse_runs_query(query_lookup(&q))?;
+            let (runs, next) = service::runs_page(crate::runs::all(&ctx.env).await?, &query);
+            ok(&service::runs_page_body(&runs, next.as_ref(), query.limit))
+        }
+        "/runs/v1/prune" => {
+            guards::admin(s, req)?;
+            let r: api::PruneRequest = read_json(req).await?;
+            let max_runs = r.max_runs.unwrap_or(s.runs_prune_max_runs);
+            let max_age_days = r.max_age_days.unwrap_or(s.runs_prune_max_age_days);
+            let report =
+                crate::runs::prune(&ctx.env, max_runs, max_age_days.saturating_mul(86_400_000), ctx.now()).await?;
+            let bundles = crate::runs::remove_bundles(&ctx.env, &report.deleted_ids).await;
+            log(
+                "info",
+                "runs pruned",
+                &[("scanned", json!(report.scanned)), ("deleted", json!(report.deleted)), ("bundles", json!(bundles))],
+            );
+            ok(&service::prune_body(&report, bundles, max_runs, max_age_days))
+        }
+        "/runs/v1/{run_id}" => {
+            guards::admin(s, req)?;
+            let id = last_param()?;
+            let run = crate::runs::get(&ctx.env, &id).await?.ok_or_else(|| service::run_not_found(&id))?;
+            ok(&run)
+        }
+        "/runs/v1/{run_id}/bundle" => {
+            guards::admin(s, req)?;
+            let raw = path.trim_end_matches("/bundle").rsplit('/').next().unwrap_or("");
+            let id = path_param(raw)?;
+            if !service::is_run_id(&id) {
+                return Err(service::bundle_not_found(&id));
+            }
+            let v = crate::runs::read_bundle(&ctx.env, &id).await.ok_or_else(|| service::bundle_not_found(&id))?;
+            ok(&v)
+        }
+        "/api/courses" => {
+            let cat = crate::catalog::get(&ctx.env).await;
+            ok(&cat.catalog.list_body()?)
+        }
+        "/api/courses/{course_id}" => {
+            let id = last_param()?;
+            greenside_core::validate::course_id(&id)?;
+            let cat = crate::catalog::get(&ctx.env).await;
+            let c = cat.catalog.course(&id)?;
+            ok(&c.course)
+        }
+        "/health" => crate::health::health(&ctx.env, s, req).await,
+        "/live" => ok(&service::ProbeAnswer { status: "alive".into() }),
+        // The committed document: the native server generates the same text
+        // from core's types (CI checks both), without utoipa in this wasm.
+        "/openapi.json" => respond::json_text(200, OPENAPI_JSON).map_err(internal),
+        "/ready" => crate::health::ready(&ctx.env).await,
+        "/startup" => {
+            let cat = crate::catalog::get(&ctx.env).await;
+            if cat.catalog.loaded() {
+                ok(&service::ProbeAnswer { status: "started".into() })
+            } else {
+                Err(ApiError::new(ErrorCode::CourseDataUnavailable, "the dataset registry has not loaded; see /health"))
+            }
+        }
+        other => Err(ApiError::new(ErrorCode::RouteNotFound, format!("no route for {method} {other}"))),
+    }
+}
+
+async fn start(ctx: &Ctx, req: &mut Request) -> Result<Response, ApiError> {
+    let request: api::StartRequest = read_json(req).await?;
+    let now = ctx.now();
+    let cat = crate::catalog::get(&ctx.env).await;
+    cat.catalog.hole(&request.course_id, request.hole_id)?;
+    let id = greenside_core::validate::session_id_from_random(random_bytes());
+    let number: u64 = directory::call(&ctx.env, DirectoryCall::Allocate { session_id: id.clone() }).await?;
+    ctx.set_session(&id);
+    let (course_id, hole_id) = (request.course_id.clone(), request.hole_id);
+    match session_object::send(&ctx.env, &id, now, What::Start { session_number: number, request }).await {
+        Ok(text) => {
+            log(
+                "info",
+                "session started",
+                &[
+                    ("session_id", json!(id)),
+                    ("session_number", json!(number)),
+                    ("course_id", json!(course_id)),
+                    ("hole_id", json!(hole_id)),
+                ],
+            );
+            respond::json_text(200, text).map_err(internal)
+        }
+        Err(e) => {
+            directory::forget(&ctx.env, number).await;
+            Err(e)
+        }
+    }
+}
+
+/// `GET /api/sessions`: index entries after `after`, each session's live
+/// summary from its own object; sessions that have gone are skipped.
+async fn sessions_page(ctx: &Ctx, limit: usize, after: u64) -> Result<Response, ApiError> {
+    let now = ctx.now();
+    let mut sessions: Vec<service::SessionSummary> = Vec::new();
+    let mut cursor = after;
+    let mut more_in_index = true;
+    while sessions.len() <= limit && more_in_index {
+        let want = (limit + 1 - sessions.len()).max(1) as u64;
+        let page: directory::Page =
+            directory::call(&ctx.env, DirectoryCall::Page { after: cursor, limit: want }).await?;
+        more_in_index = page.more;
+        let Some(last) = page.entries.last() else { break };
+        cursor = last.session_number;
+        let calls = page.entries.iter().map(|e| session_object::call(&ctx.env, &e.session_id, now, What::Summary));
+        for r in futures_util::future::join_all(calls).await {
+            match r {
+                Ok(s) => sessions.push(s),
+                Err(e) if e.code == ErrorCode::SessionNotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    let next_after = if sessions.len() > limit {
+        sessions.truncate(limit);
+        sessions.last().map(|s| s.session_number)
+    } else {
+        None
+    };
+    let counters: service::Counters = directory::call(&ctx.env, DirectoryCall::Counters).await?;
+    ok(&service::sessions_page_body(&sessions, next_after, limit, &counters))
+}

@@ -1,0 +1,97 @@
+//! The front's guards, in the native server's order: the API key on
+//! `/api/*`, the admin token on the admin routes, and the per-client rate
+//! limit (a `RateLimiter` object per client, core's GCRA and headers).
+
+use crate::settings::{self, Settings};
+use greenside_core::error::{ApiError, ErrorCode};
+use greenside_core::service;
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use worker::{Env, Request, Response};
+
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+/// Constant time in the secret's content (its length may show).
+fn same(given: &str, secret: &str) -> bool {
+    bool::from(given.as_bytes().ct_eq(secret.as_bytes()))
+}
+
+/// `x-api-key` on `/api/*` when `REQUIRE_API_KEY` is on.
+pub fn api_key(s: &Settings, req: &Request, path: &str) -> Result<(), ApiError> {
+    if !(s.require_api_key && path.starts_with("/api/")) {
+        return Ok(());
+    }
+    let expected = s.api_key.as_ref().map(|k| k.expose()).unwrap_or("");
+    let given = header(req, "x-api-key").unwrap_or_default();
+    if expected.is_empty() || !same(&given, expected) {
+        return Err(ApiError::new(ErrorCode::Unauthorized, "missing or wrong x-api-key"));
+    }
+    Ok(())
+}
+
+/// `x-admin-token` on the admin routes; they are off without `ADMIN_TOKEN`.
+pub fn admin(s: &Settings, req: &Request) -> Result<(), ApiError> {
+    let Some(token) = s.admin_token.as_ref() else {
+        return Err(ApiError::new(ErrorCode::Forbidden, "admin routes are disabled; set ADMIN_TOKEN to enable them"));
+    };
+    if same(&header(req, "x-admin-token").unwrap_or_default(), token.expose()) {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::Forbidden, "missing or wrong x-admin-token"))
+    }
+}
+
+/// The client: the trusted proxy header's right-most entry when configured,
+/// else `CF-Connecting-IP`.
+fn client_of(req: &Request, trusted: Option<&str>) -> String {
+    if let Some(v) = trusted.and_then(|t| header(req, t)) {
+        let last = v.rsplit(',').next().unwrap_or("").trim().to_string();
+        if !last.is_empty() && last.len() <= 64 {
+            return last;
+        }
+    }
+    header(req, "cf-connecting-ip").filter(|v| v.len() <= 64).unwrap_or_else(|| "unknown".into())
+}
+
+/// The `RateLimit-Policy` and `RateLimit` values to add to the answer.
+pub type LimitHeaders = Option<(String, String)>;
+
+/// The rate limit of the request's group: `Ok(headers)` to go on, or the
+/// 429 error with its headers. A limiter that fails admits the request
+/// (logged): it must not take the service down.
+pub async fn rate_limit(
+    env: &Env,
+    s: &Settings,
+    req: &Request,
+    method: &str,
+    path: &str,
+) -> Result<LimitHeaders, (ApiError, LimitHeaders)> {
+    let (Some(limits), Some(group)) = (&s.rate_limits, service::rate_limit_group(method, path)) else {
+        return Ok(None);
+    };
+    let client = client_of(req, s.trusted_proxy_header.as_deref());
+    let Some(limit) = service::limit_for(limits, group).cloned() else { return Ok(None) };
+    match crate::limiter::check(env, &client, group, settings::system_now_ms()).await {
+        Ok(v) => {
+            let headers = Some(service::rate_limit_headers(&limit, v.remaining, v.retry_after_ms));
+            if v.allowed {
+                return Ok(headers);
+            }
+            crate::runtime::log("info", "rate limited", &[("client", json!(client)), ("group", json!(group))]);
+            Err((service::rate_limited(&limit, v.retry_after_ms), headers))
+        }
+        Err(e) => {
+            crate::runtime::log("warn", "rate limiter unavailable; request admitted", &[("error", json!(e.message))]);
+            Ok(None)
+        }
+    }
+}
+
+pub fn set_limit_headers(resp: &mut Response, h: &LimitHeaders) {
+    if let Some((policy, rl)) = h {
+        let _ = resp.headers_mut().set("ratelimit-policy", policy);
+        let _ = resp.headers_mut().set("ratelimit", rl);
+    }
+}

@@ -1,0 +1,90 @@
+//! `/health` and `/ready` on the edge: core's report, from the catalogue in
+//! KV, a round trip to the directory object and what this isolate has seen
+//! of the downstream services.
+
+use crate::directory::DirectoryCall;
+use crate::respond::{internal, json_typed};
+use crate::settings::{self, Settings};
+use greenside_core::error::{ApiError, ErrorCode};
+use greenside_core::service;
+use serde_json::json;
+use worker::{Env, Request, Response};
+
+/// A service as the native `/health` shows it (core's body), from what
+/// this isolate has seen.
+fn downstream_health(d: &crate::settings::Downstream, service: &str) -> service::DownstreamHealth {
+    let seen = crate::downstream::seen(service);
+    service::downstream_health(d.url.as_deref(), d.timeout_ms, d.api_key.is_some(), seen.as_ref())
+}
+
+/// The session store's health: a round trip to the directory object.
+async fn store_health(env: &Env) -> service::StoreHealth {
+    let t0 = settings::system_now_ms();
+    let r: Result<service::Counters, _> = crate::directory::call(env, DirectoryCall::Counters).await;
+    let ms = settings::system_now_ms().saturating_sub(t0);
+    let status = if r.is_ok() { service::HealthStatus::Healthy } else { service::HealthStatus::Unhealthy };
+    service::StoreHealth {
+        backend: "durable_objects".into(),
+        requested: "durable_objects".into(),
+        connected: r.is_ok(),
+        redis_url: None,
+        prefix: None,
+        warnings: Vec::new(),
+        error: r.as_ref().err().map(|e| e.message.clone()),
+        counters: r.ok(),
+        status,
+        response_time_ms: ms as f64,
+    }
+}
+
+pub async fn health(env: &Env, s: &Settings, req: &Request) -> Result<Response, ApiError> {
+    let cat = crate::catalog::get(env).await;
+    let registry = service::RegistryHealth::of(
+        &cat.catalog,
+        "kv",
+        crate::catalog::REGISTRY_KEY.into(),
+        format!("kv:{}", crate::catalog::BINDING),
+        cat.load_ms,
+    );
+    let report = service::HealthReport::new(service::HealthParts {
+        platform: Some("cloudflare-workers".into()),
+        uptime_s: None,
+        dataset_registry: registry,
+        session_store: store_health(env).await,
+        debug_bundles: service::BundlesInfo {
+            enabled: s.debug_bundle_enabled,
+            dir: format!("r2:{}", crate::runs::BUCKET),
+        },
+        downstream: service::DownstreamServices {
+            putt_solver: downstream_health(&s.putt_solver, "putt_solver"),
+            tee_to_green: downstream_health(&s.tee_to_green, "tee_to_green"),
+        },
+        test_clock: s.test_clock,
+        admin_enabled: s.admin_token.is_some(),
+    });
+    let code = report.http_status();
+    let accept = req.headers().get("accept").ok().flatten().unwrap_or_default();
+    if accept.contains("application/health+json") {
+        let text = serde_json::to_vec(&report.draft_body()).unwrap_or_default();
+        return json_typed(code, text, "application/health+json").map_err(internal);
+    }
+    crate::respond::json(code, &report.body()).map_err(internal)
+}
+
+pub async fn ready(env: &Env) -> Result<Response, ApiError> {
+    let cat = crate::catalog::get(env).await;
+    let store_ok = store_health(env).await.connected;
+    let checks = json!({
+        "dataset_registry": {"ok": cat.catalog.loaded(), "error": cat.catalog.registry.as_ref().err().map(|e| &e.message)},
+        "session_store": {"ok": store_ok, "backend": "durable_objects"},
+    });
+    let failing = if cat.catalog.loaded() && store_ok {
+        None
+    } else if store_ok {
+        Some(ErrorCode::CourseDataUnavailable)
+    } else {
+        Some(ErrorCode::SessionStoreUnavailable)
+    };
+    let (status, body) = service::ReadyAnswer::of(checks, failing);
+    crate::respond::json(status, &body).map_err(internal)
+}
