@@ -53,6 +53,7 @@ pub mod openapi;
 pub mod operation;
 pub mod outbox;
 pub mod plot;
+pub mod routes;
 pub mod run;
 pub mod service;
 pub mod session;

@@ -13,7 +13,7 @@
 //! CI check keeps identical.
 
 use crate::error::ErrorCode;
-use crate::error::ErrorCode as E;
+use crate::routes::{self, Access, RouteId, by_id};
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -109,55 +109,20 @@ const SESSION_ID_PATTERN: &str = r"^gs_[0-9a-f]{32}$";
 const RUN_ID_PATTERN: &str = r"^run_[0-9a-fA-F]{32}$";
 const COURSE_ID_PATTERN: &str = r"^[a-z0-9][a-z0-9_-]{0,63}$";
 
-/// Who may call a route.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Access {
-    /// `/api/*`: open, or `x-api-key` when the server requires it.
-    Api,
-    /// Admin routes: `x-admin-token`.
-    Admin,
-    /// Probes and course data outside `/api`.
-    Open,
-}
-
 /// An answer's bodies: content type → schema.
 type Contents = Vec<(&'static str, RefOr<Schema>)>;
 
 /// One route: what it takes, what it answers, and the codes it can fail with.
 struct Route {
-    method: HttpMethod,
-    path: &'static str,
-    id: &'static str,
+    /// Method, path, operationId, guard and error codes: core's route table.
+    route: &'static routes::Route,
     tag: &'static str,
     summary: &'static str,
     description: &'static str,
-    access: Access,
     params: Vec<ParameterBuilder>,
     body: Option<RefOr<Schema>>,
     /// Status, description, content type → schema.
     answers: Vec<(u16, &'static str, Contents)>,
-    errors: Vec<ErrorCode>,
-}
-
-/// Codes every JSON body can fail with before its fields are read.
-const BODY: &[ErrorCode] =
-    &[E::MalformedJson, E::InvalidRequest, E::UnsupportedContractVersion, E::PayloadTooLarge, E::UnsupportedMediaType];
-/// Codes of a route that reads or writes a session.
-const SESSION: &[ErrorCode] =
-    &[E::InvalidSessionId, E::SessionNotFound, E::SessionStoreUnavailable, E::CourseDataUnavailable];
-/// Codes any `/api/*` route can answer.
-const API: &[ErrorCode] = &[E::Unauthorized, E::RateLimited, E::InternalError];
-/// Codes any admin route can answer.
-const ADMIN: &[ErrorCode] = &[E::Forbidden, E::RateLimited, E::InternalError];
-
-fn codes(groups: &[&[ErrorCode]]) -> Vec<ErrorCode> {
-    let mut all: Vec<ErrorCode> = Vec::new();
-    for c in groups.iter().flat_map(|g| g.iter()) {
-        if !all.contains(c) {
-            all.push(*c);
-        }
-    }
-    all
 }
 
 fn json(schema: RefOr<Schema>) -> Contents {
@@ -176,109 +141,74 @@ fn routes() -> Vec<Route> {
             string_param("cursor", ParameterIn::Query, false, "`next_cursor` of the previous page.", None),
         ]
     };
-    let session_write = |id, summary, description, body, extra: &[ErrorCode]| Route {
-        method: HttpMethod::Post,
-        path: "",
-        id,
+    let session_write = |id, summary, description, body| Route {
+        route: by_id(id),
         tag: "session",
         summary,
         description,
-        access: Access::Api,
         params: Vec::new(),
         body: Some(body),
         answers: Vec::new(),
-        errors: codes(&[BODY, SESSION, extra, API]),
     };
     alloc::vec![
         Route {
-            path: "/api/session/start",
             answers: alloc::vec![(200, "The new session.", json(schema_ref::<StartResponse>()))],
-            errors: codes(&[BODY, &[E::InvalidField, E::CourseNotFound, E::HoleNotFound], SESSION, API]),
             ..session_write(
-                "start",
+                RouteId::Start,
                 "Start a session for one hole",
                 "The cup starts at the course's default cup for the hole when it has one.",
                 versioned::<StartRequest>(),
-                &[],
             )
         },
         Route {
-            path: "/api/session/set_cup_location",
             answers: alloc::vec![(200, "The session after the write.", json(schema_ref::<HoleStateResponse>()))],
-            ..session_write(
-                "set_cup_location",
-                "Set the cup",
-                "",
-                versioned::<SetCupRequest>(),
-                &[E::InvalidCoordinates, E::SessionConflict],
-            )
+            ..session_write(RouteId::SetCupLocation, "Set the cup", "", versioned::<SetCupRequest>(),)
         },
         Route {
-            path: "/api/session/set_ball_location",
             answers: alloc::vec![(
                 200,
                 "The session after the fix; `applied` is false when its `seq` was already accepted.",
                 json(schema_ref::<SetBallResponse>()),
             )],
             ..session_write(
-                "set_ball_location",
+                RouteId::SetBallLocation,
                 "Send one ball fix",
                 "Classifies the fix and steps the hysteresis. A fix whose `seq` the session already accepted is acknowledged and not applied again.",
                 versioned::<SetBallRequest>(),
-                &[E::InvalidCoordinates, E::InvalidAccuracy, E::InvalidField, E::SessionConflict],
             )
         },
         Route {
-            path: "/api/session/set_ball_locations",
             answers: alloc::vec![(200, "The session after the batch.", json(schema_ref::<SetBallsResponse>()))],
             ..session_write(
-                "set_ball_locations",
+                RouteId::SetBallLocations,
                 "Send an ordered batch of fixes",
                 "Applied atomically, in order; fixes whose `seq` was already accepted are skipped and counted.",
                 versioned::<SetBallsRequest>(),
-                &[
-                    E::InvalidCoordinates,
-                    E::InvalidAccuracy,
-                    E::InvalidField,
-                    E::UnprocessableRequest,
-                    E::SessionConflict,
-                ],
             )
         },
         Route {
-            method: HttpMethod::Get,
-            path: "/api/session/{session_id}",
-            id: "get_session",
+            route: by_id(RouteId::GetSession),
             tag: "session",
             summary: "Read a session",
             description: "",
-            access: Access::Api,
             params: alloc::vec![session_param()],
             body: None,
             answers: alloc::vec![(200, "The session.", json(schema_ref::<HoleStateResponse>()))],
-            errors: codes(&[&[E::InvalidRequest], SESSION, API]),
         },
         Route {
-            method: HttpMethod::Delete,
-            path: "/api/session/{session_id}",
-            id: "delete_session",
+            route: by_id(RouteId::DeleteSession),
             tag: "session",
             summary: "End a session",
             description: "Deletes the session; later reads answer `session_not_found`.",
-            access: Access::Api,
             params: alloc::vec![session_param()],
             body: None,
             answers: alloc::vec![(200, "Deleted.", json(schema_ref::<DeletedResponse>()))],
-            errors: codes(&[&[E::InvalidRequest], SESSION, API]),
         },
         Route {
-            method: HttpMethod::Post,
-            path: "/api/get_hole_advice",
-            id: "get_hole_advice",
+            route: by_id(RouteId::GetHoleAdvice),
             tag: "advice",
             summary: "Route to advice",
             description: "ON_GREEN asks the putt solver, anything else the tee-to-green planner. When the call fails, the status is the error's (502, 503 or 504) and the body is still an `AdviceResponse`: `plan` null, `fallback_used` true, the straight-line `fallback` and the `error`.",
-            access: Access::Api,
             params: Vec::new(),
             body: Some(versioned::<AdviceRequest>()),
             answers: alloc::vec![
@@ -304,29 +234,21 @@ fn routes() -> Vec<Route> {
                     json(schema_ref::<AdviceResponse>())
                 ),
             ],
-            errors: codes(&[BODY, SESSION, &[E::BallLocationMissing, E::CupLocationMissing, E::SessionConflict], API]),
         },
         Route {
-            method: HttpMethod::Get,
-            path: "/api/sessions",
-            id: "list_sessions",
+            route: by_id(RouteId::ListSessions),
             tag: "admin",
             summary: "List sessions (admin)",
             description: "Oldest first, by session number; cursors are opaque.",
-            access: Access::Admin,
             params: page_params(),
             body: None,
             answers: alloc::vec![(200, "One page.", json(schema_ref::<SessionsPage>()))],
-            errors: codes(&[&[E::InvalidQuery, E::SessionStoreUnavailable], ADMIN]),
         },
         Route {
-            method: HttpMethod::Get,
-            path: "/runs/v1",
-            id: "list_runs",
+            route: by_id(RouteId::ListRuns),
             tag: "admin",
             summary: "List advice runs (admin)",
             description: "Newest first; filters combine.",
-            access: Access::Admin,
             params: {
                 let mut p = alloc::vec![
                     enum_param(
@@ -349,55 +271,39 @@ fn routes() -> Vec<Route> {
             },
             body: None,
             answers: alloc::vec![(200, "One page.", json(schema_ref::<RunsPage>()))],
-            errors: codes(&[&[E::InvalidQuery, E::SessionStoreUnavailable], ADMIN]),
         },
         Route {
-            method: HttpMethod::Post,
-            path: "/runs/v1/prune",
-            id: "prune_runs",
+            route: by_id(RouteId::PruneRuns),
             tag: "admin",
             summary: "Delete old finished runs and their bundles (admin)",
             description: "Absent limits use the platform's defaults (`RUNS_PRUNE_MAX_RUNS`, `RUNS_PRUNE_MAX_AGE_DAYS`). Runs still in flight are kept.",
-            access: Access::Admin,
             params: Vec::new(),
             body: Some(versioned::<PruneRequest>()),
             answers: alloc::vec![(200, "What was deleted.", json(schema_ref::<PruneResponse>()))],
-            errors: codes(&[BODY, &[E::InvalidField, E::SessionStoreUnavailable], ADMIN]),
         },
         Route {
-            method: HttpMethod::Get,
-            path: "/runs/v1/{run_id}",
-            id: "get_run",
+            route: by_id(RouteId::GetRun),
             tag: "admin",
             summary: "Read a run (admin)",
             description: "",
-            access: Access::Admin,
             params: alloc::vec![run_param()],
             body: None,
             answers: alloc::vec![(200, "The run.", json(schema_ref::<crate::run::RunRecord>()))],
-            errors: codes(&[&[E::InvalidRequest, E::RunNotFound, E::SessionStoreUnavailable], ADMIN]),
         },
         Route {
-            method: HttpMethod::Get,
-            path: "/runs/v1/{run_id}/bundle",
-            id: "get_run_bundle",
+            route: by_id(RouteId::GetRunBundle),
             tag: "admin",
             summary: "Read a run's debug bundle (admin)",
             description: "Everything needed to replay the decision offline (`greenside replay`); secrets are redacted. Only when debug bundles are enabled.",
-            access: Access::Admin,
             params: alloc::vec![run_param()],
             body: None,
             answers: alloc::vec![(200, "The bundle.", json(schema_ref::<Bundle>()))],
-            errors: codes(&[&[E::InvalidRequest, E::RunNotFound], ADMIN]),
         },
         Route {
-            method: HttpMethod::Get,
-            path: "/api/courses",
-            id: "list_courses",
+            route: by_id(RouteId::ListCourses),
             tag: "courses",
             summary: "List courses",
             description: "",
-            access: Access::Api,
             params: Vec::new(),
             body: None,
             answers: alloc::vec![(
@@ -405,16 +311,12 @@ fn routes() -> Vec<Route> {
                 "Every course in the registry.",
                 json(schema_ref::<crate::catalog::CourseList>())
             )],
-            errors: codes(&[&[E::CourseDataUnavailable], API]),
         },
         Route {
-            method: HttpMethod::Get,
-            path: "/api/courses/{course_id}",
-            id: "get_course",
+            route: by_id(RouteId::GetCourse),
             tag: "courses",
             summary: "Read a course file (for maps)",
             description: "",
-            access: Access::Api,
             params: alloc::vec![string_param(
                 "course_id",
                 ParameterIn::Path,
@@ -424,16 +326,12 @@ fn routes() -> Vec<Route> {
             )],
             body: None,
             answers: alloc::vec![(200, "The course file.", json(schema_ref::<crate::course::Course>()))],
-            errors: codes(&[&[E::InvalidRequest, E::InvalidField, E::CourseNotFound, E::CourseDataUnavailable], API]),
         },
         Route {
-            method: HttpMethod::Get,
-            path: "/health",
-            id: "health",
+            route: by_id(RouteId::Health),
             tag: "operations",
             summary: "Every component's health",
             description: "503 when a component is unhealthy. `Accept: application/health+json` answers the IETF health-check draft's shape.",
-            access: Access::Open,
             params: Vec::new(),
             body: None,
             answers: alloc::vec![
@@ -454,58 +352,42 @@ fn routes() -> Vec<Route> {
                     ],
                 ),
             ],
-            errors: Vec::new(),
         },
         Route {
-            method: HttpMethod::Get,
-            path: "/live",
-            id: "live",
+            route: by_id(RouteId::Live),
             tag: "operations",
             summary: "Liveness probe",
             description: "",
-            access: Access::Open,
             params: Vec::new(),
             body: None,
             answers: alloc::vec![(200, "`alive`.", json(schema_ref::<ProbeAnswer>()))],
-            errors: Vec::new(),
         },
         Route {
-            method: HttpMethod::Get,
-            path: "/ready",
-            id: "ready",
+            route: by_id(RouteId::Ready),
             tag: "operations",
             summary: "Readiness probe",
             description: "503 when course data or the session store (the requested backend) is not there.",
-            access: Access::Open,
             params: Vec::new(),
             body: None,
             answers: alloc::vec![
                 (200, "`ready`.", json(schema_ref::<ReadyAnswer>())),
                 (503, "`not_ready`, with the failing checks and the error.", json(schema_ref::<ReadyAnswer>())),
             ],
-            errors: Vec::new(),
         },
         Route {
-            method: HttpMethod::Get,
-            path: "/startup",
-            id: "startup",
+            route: by_id(RouteId::Startup),
             tag: "operations",
             summary: "Startup probe",
             description: "",
-            access: Access::Open,
             params: Vec::new(),
             body: None,
             answers: alloc::vec![(200, "`started`.", json(schema_ref::<ProbeAnswer>()))],
-            errors: alloc::vec![E::CourseDataUnavailable],
         },
         Route {
-            method: HttpMethod::Get,
-            path: "/metrics",
-            id: "metrics",
+            route: by_id(RouteId::Metrics),
             tag: "operations",
             summary: "Prometheus metrics (native server only)",
             description: "OpenMetrics text. The edge worker answers `route_not_found`.",
-            access: Access::Open,
             params: Vec::new(),
             body: None,
             answers: alloc::vec![(
@@ -516,16 +398,12 @@ fn routes() -> Vec<Route> {
                     ObjectBuilder::new().schema_type(Type::String).into()
                 )],
             )],
-            errors: alloc::vec![E::RouteNotFound],
         },
         Route {
-            method: HttpMethod::Get,
-            path: "/openapi.json",
-            id: "openapi",
+            route: by_id(RouteId::OpenApi),
             tag: "operations",
             summary: "This document",
             description: "",
-            access: Access::Open,
             params: Vec::new(),
             body: None,
             answers: alloc::vec![(
@@ -533,7 +411,6 @@ fn routes() -> Vec<Route> {
                 "The OpenAPI 3.1 document.",
                 json(ObjectBuilder::new().schema_type(Type::Object).into()),
             )],
-            errors: Vec::new(),
         },
     ]
 }
@@ -549,7 +426,7 @@ fn error_answers(errors: &[ErrorCode]) -> BTreeMap<u16, Vec<ErrorCode>> {
 
 fn operation(r: Route) -> utoipa::openapi::path::Operation {
     let mut op = OperationBuilder::new()
-        .operation_id(Some(r.id))
+        .operation_id(Some(r.route.id.as_str()))
         .tag(r.tag)
         .summary(Some(r.summary))
         .description(if r.description.is_empty() { None } else { Some(r.description) })
@@ -570,7 +447,7 @@ fn operation(r: Route) -> utoipa::openapi::path::Operation {
         }
         op = op.response(status.to_string(), resp.build());
     }
-    for (status, list) in error_answers(&r.errors) {
+    for (status, list) in error_answers(&r.route.errors()) {
         if answered.contains(&status) {
             continue;
         }
@@ -584,7 +461,7 @@ fn operation(r: Route) -> utoipa::openapi::path::Operation {
             .build();
         op = op.response(status.to_string(), resp);
     }
-    match r.access {
+    match r.route.access {
         Access::Api => {
             // Open unless the server requires an API key.
             op = op.security(SecurityRequirement::default());
@@ -672,7 +549,12 @@ fn add_session_links(paths: &mut Paths) {
 pub fn openapi() -> OpenApi {
     let mut paths = Paths::new();
     for r in routes() {
-        let (path, method) = (r.path, r.method.clone());
+        let path = r.route.path;
+        let method = match r.route.method {
+            routes::Method::Get => HttpMethod::Get,
+            routes::Method::Post => HttpMethod::Post,
+            routes::Method::Delete => HttpMethod::Delete,
+        };
         let op = operation(r);
         match paths.paths.get_mut(path) {
             Some(item) => item.merge_operations(PathItem::new(method, op)),

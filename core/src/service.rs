@@ -355,7 +355,7 @@ pub const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
 /// What a successful call returned.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
+pub struct CallAnswer {
     pub plan: Value,
     pub status: u16,
     pub latency_ms: u64,
@@ -369,7 +369,7 @@ pub struct Failure {
     pub latency_ms: Option<u64>,
 }
 
-pub type CallOutcome = Result<Answer, Failure>;
+pub type CallOutcome = Result<CallAnswer, Failure>;
 
 /// What went wrong with a call, as a platform observed it.
 #[derive(Debug, Clone, PartialEq)]
@@ -450,7 +450,7 @@ pub fn parse_answer(plan: PlanType, status: u16, body: &[u8], latency_ms: u64) -
         return Err(call_failure(plan, CallProblem::Unreadable(m), Some(status), Some(latency_ms)));
     }
     match serde_json::from_slice::<Value>(body) {
-        Ok(v @ Value::Object(_)) => Ok(Answer { plan: v, status, latency_ms }),
+        Ok(v @ Value::Object(_)) => Ok(CallAnswer { plan: v, status, latency_ms }),
         Ok(_) => Err(call_failure(plan, CallProblem::NotAnObject(None), Some(status), Some(latency_ms))),
         Err(e) => {
             Err(call_failure(plan, CallProblem::NotAnObject(Some(e.to_string())), Some(status), Some(latency_ms)))
@@ -1134,21 +1134,6 @@ pub fn parse_rate_limits(spec: &str) -> Result<BTreeMap<&'static str, Limit>, St
 /// The limit of a group (`default` for a group without its own).
 pub fn limit_for<'a>(limits: &'a BTreeMap<&'static str, Limit>, group: &str) -> Option<&'a Limit> {
     limits.get(group).or_else(|| limits.get("default"))
-}
-
-/// The route group of a request (`None`: not limited).
-pub fn rate_limit_group(method: &str, path: &str) -> Option<&'static str> {
-    match path {
-        "/api/session/start" => Some("start"),
-        "/api/session/set_cup_location" => Some("set_cup_location"),
-        "/api/session/set_ball_location" | "/api/session/set_ball_locations" => Some("set_ball_location"),
-        "/api/get_hole_advice" => Some("get_hole_advice"),
-        "/api/sessions" => Some("admin"),
-        p if p.starts_with("/runs/") || p == "/runs/v1" => Some("admin"),
-        p if p.starts_with("/api/session/") && method.eq_ignore_ascii_case("GET") => Some("session_read"),
-        p if p.starts_with("/api/") => Some("default"),
-        _ => None,
-    }
 }
 
 /// The 429 answer of a denied request.

@@ -10,7 +10,7 @@ use greenside_core::advice_call::Send;
 use greenside_core::service::{CallProblem, call_failure, parse_answer};
 use std::time::{Duration, Instant};
 
-pub use greenside_core::service::{Answer, Failure, MAX_RESPONSE_BYTES, service_name};
+pub use greenside_core::service::{CallAnswer, Failure, MAX_RESPONSE_BYTES, service_name};
 
 #[derive(Debug, Clone)]
 pub struct Clients {
@@ -38,7 +38,7 @@ impl Clients {
 
     /// POSTs core's request to the service it names, and remembers the outcome
     /// for `/health` (a service that is not configured is not counted).
-    pub async fn call(&self, cfg: &Downstream, send: &Send) -> Result<Answer, Failure> {
+    pub async fn call(&self, cfg: &Downstream, send: &Send) -> Result<CallAnswer, Failure> {
         let out = self.call_once(cfg, send).await;
         if cfg.url.is_some() {
             let now = crate::clock::system_now_ms();
@@ -48,7 +48,7 @@ impl Clients {
         out
     }
 
-    async fn call_once(&self, cfg: &Downstream, send: &Send) -> Result<Answer, Failure> {
+    async fn call_once(&self, cfg: &Downstream, send: &Send) -> Result<CallAnswer, Failure> {
         let plan = send.plan;
         let Some(base) = cfg.url.as_deref() else {
             return Err(call_failure(plan, CallProblem::NotConfigured, None, None));

@@ -25,7 +25,7 @@ pub fn parse_limits(spec: &str) -> Result<HashMap<&'static str, Limit>, String> 
 
 /// The route group of a request path.
 pub fn group_of(method: &axum::http::Method, path: &str) -> Option<&'static str> {
-    greenside_core::service::rate_limit_group(method.as_str(), path)
+    greenside_core::routes::rate_limit_group(method.as_str(), path)
 }
 
 /// What the limiter decided, with the numbers for the headers.

@@ -79,6 +79,43 @@ async fn five_hundred_concurrent_fixes_count_exactly_five_hundred() {
     w.stop();
 }
 
+/// A session's object never applies a write to a copy of the record taken
+/// before an await that is not storage (input gates let other requests in
+/// during one). Each object's catalogue load is slowed down here (a timer, a
+/// real await, as a cold isolate's KV read is on the edge); 40 concurrent
+/// fixes to one existing session, five rounds: every fix answered as applied
+/// is counted in `fix_count` once, and the revision moved once per fix.
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_fixes_across_a_slow_catalogue_load_are_never_lost() {
+    let w = Worker::start(&[("GREENSIDE_TEST_CLOCK", "true"), ("GREENSIDE_TEST_CATALOG_DELAY_MS", "25")]);
+    let c = client();
+    let sid = start(&c, &w).await;
+    let url = w.url("/api/session/set_ball_location");
+    let mut acknowledged = 0u64;
+    for round in 0..5 {
+        let answers: Vec<(u16, Value)> = futures::stream::iter(0..40)
+            .map(|_| {
+                let (c, url, body) = (c.clone(), url.clone(), ball(&sid, ON_GREEN));
+                async move { post(&c, &url, &body).await }
+            })
+            .buffer_unordered(40)
+            .collect()
+            .await;
+        for (status, body) in &answers {
+            assert_eq!(*status, 200, "round {round}: {body}");
+            acknowledged += u64::from(body["applied"] == true);
+        }
+        let (_, st) = get(&c, &w.url(&format!("/api/session/{sid}"))).await;
+        assert_eq!(
+            st["hole_state"]["fix_count"], acknowledged,
+            "round {round}: a fix acknowledged as applied was lost"
+        );
+        assert_eq!(st["hole_state"]["revision"], acknowledged + 1, "round {round}: one revision per fix");
+    }
+    assert_eq!(acknowledged, 200);
+    w.stop();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_alarm_expires_an_idle_session_and_deletes_its_storage() {
     let w = Worker::start(&[("SESSION_TTL_S", "2"), ("ADMIN_TOKEN", ADMIN)]);

@@ -16,6 +16,7 @@ use crate::settings::{self, Settings};
 use greenside_core::api::{self, MAX_BODY_BYTES};
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::operation::Operation;
+use greenside_core::routes::{self, Found, RouteId};
 use greenside_core::service;
 use serde_json::json;
 use std::cell::RefCell;
@@ -89,33 +90,6 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
     Ok(resp)
 }
 
-/// The route template a path matches, and the methods it allows.
-fn route_of(path: &str) -> Option<(&'static str, &'static [Method])> {
-    use Method::{Delete, Get, Post};
-    let segs: Vec<&str> = path.split('/').collect();
-    Some(match segs.as_slice() {
-        ["", "api", "session", "start"] => ("/api/session/start", &[Post]),
-        ["", "api", "session", "set_cup_location"] => ("/api/session/set_cup_location", &[Post]),
-        ["", "api", "session", "set_ball_location"] => ("/api/session/set_ball_location", &[Post]),
-        ["", "api", "session", "set_ball_locations"] => ("/api/session/set_ball_locations", &[Post]),
-        ["", "api", "session", id] if !id.is_empty() => ("/api/session/{session_id}", &[Get, Delete]),
-        ["", "api", "get_hole_advice"] => ("/api/get_hole_advice", &[Post]),
-        ["", "api", "sessions"] => ("/api/sessions", &[Get]),
-        ["", "runs", "v1"] => ("/runs/v1", &[Get]),
-        ["", "runs", "v1", "prune"] => ("/runs/v1/prune", &[Post]),
-        ["", "runs", "v1", id] if !id.is_empty() => ("/runs/v1/{run_id}", &[Get]),
-        ["", "runs", "v1", id, "bundle"] if !id.is_empty() => ("/runs/v1/{run_id}/bundle", &[Get]),
-        ["", "api", "courses"] => ("/api/courses", &[Get]),
-        ["", "api", "courses", id] if !id.is_empty() => ("/api/courses/{course_id}", &[Get]),
-        ["", "health"] => ("/health", &[Get]),
-        ["", "live"] => ("/live", &[Get]),
-        ["", "ready"] => ("/ready", &[Get]),
-        ["", "startup"] => ("/startup", &[Get]),
-        ["", "openapi.json"] => ("/openapi.json", &[Get]),
-        _ => return None,
-    })
-}
-
 async fn dispatch(
     ctx: &Ctx,
     req: &mut Request,
@@ -136,17 +110,22 @@ async fn dispatch(
             return ("<limited>", resp);
         }
     };
-    let Some((route, methods)) = route_of(path) else {
-        return ("<unmatched>", Err(ApiError::new(ErrorCode::RouteNotFound, format!("no route for {method} {path}"))));
+    let (route, param) = match routes::find(method.as_ref(), path) {
+        Found::Route(r, param) => (r, param),
+        Found::MethodNotAllowed(r) => {
+            let e = ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}"));
+            return (r.path, Err(e));
+        }
+        Found::NotFound => {
+            let e = ApiError::new(ErrorCode::RouteNotFound, format!("no route for {method} {path}"));
+            return ("<unmatched>", Err(e));
+        }
     };
-    if !methods.contains(method) {
-        return (route, Err(ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}"))));
-    }
-    let mut result = route_handler(ctx, req, method, route, path).await;
+    let mut result = route_handler(ctx, req, route.id, param.unwrap_or("")).await;
     if let Ok(resp) = &mut result {
         guards::set_limit_headers(resp, &limit_headers);
     }
-    (route, result)
+    (route.path, result)
 }
 
 /// `application/json`, at most [`MAX_BODY_BYTES`], then core's decode: the
@@ -202,25 +181,21 @@ async fn write(ctx: &Ctx, op: Operation) -> Result<Response, ApiError> {
     respond::json_text(200, text).map_err(internal)
 }
 
-async fn route_handler(
-    ctx: &Ctx,
-    req: &mut Request,
-    method: &Method,
-    route: &'static str,
-    path: &str,
-) -> Result<Response, ApiError> {
-    let last_param = || path_param(path.rsplit('/').next().unwrap_or(""));
+/// The route's handler; `param` is the path's parameter as sent.
+async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -> Result<Response, ApiError> {
+    let last_param = || path_param(param);
+    let id_is = |r: RouteId| id == r;
     let s = &ctx.settings;
-    match route {
-        "/api/session/start" => start(ctx, req).await,
-        "/api/session/set_cup_location" => write(ctx, Operation::SetCupLocation(read_json(req).await?)).await,
-        "/api/session/set_ball_location" => write(ctx, Operation::SetBallLocation(read_json(req).await?)).await,
-        "/api/session/set_ball_locations" => write(ctx, Operation::SetBallLocations(read_json(req).await?)).await,
-        "/api/session/{session_id}" => {
+    match id {
+        RouteId::Start => start(ctx, req).await,
+        RouteId::SetCupLocation => write(ctx, Operation::SetCupLocation(read_json(req).await?)).await,
+        RouteId::SetBallLocation => write(ctx, Operation::SetBallLocation(read_json(req).await?)).await,
+        RouteId::SetBallLocations => write(ctx, Operation::SetBallLocations(read_json(req).await?)).await,
+        RouteId::GetSession | RouteId::DeleteSession => {
             let id = last_param()?;
             greenside_core::validate::session_id(&id)?;
             ctx.set_session(&id);
-            let delete = *method == Method::Delete;
+            let delete = id_is(RouteId::DeleteSession);
             let what = if delete { What::Delete } else { What::Get };
             let text = session_object::send(&ctx.env, &id, ctx.now(), what).await?;
             if delete {
@@ -228,26 +203,26 @@ async fn route_handler(
             }
             respond::json_text(200, text).map_err(internal)
         }
-        "/api/get_hole_advice" => {
+        RouteId::GetHoleAdvice => {
             let r: api::AdviceRequest = read_json(req).await?;
             ctx.set_session(&r.session_id);
             let (status, body) = crate::advice::get_hole_advice(&ctx.env, s, r, ctx.now()).await?;
             respond::json(status, &body).map_err(internal)
         }
-        "/api/sessions" => {
+        RouteId::ListSessions => {
             guards::admin(s, req)?;
             let q = query(req);
             let (limit, after) = service::parse_sessions_query(query_lookup(&q))?;
             sessions_page(ctx, limit, after).await
         }
-        "/runs/v1" => {
+        RouteId::ListRuns => {
             guards::admin(s, req)?;
             let q = query(req);
             let query = service::parse_runs_query(query_lookup(&q))?;
             let (runs, next) = service::runs_page(crate::runs::all(&ctx.env).await?, &query);
             ok(&service::runs_page_body(&runs, next.as_ref(), query.limit))
         }
-        "/runs/v1/prune" => {
+        RouteId::PruneRuns => {
             guards::admin(s, req)?;
             let r: api::PruneRequest = read_json(req).await?;
             let max_runs = r.max_runs.unwrap_or(s.runs_prune_max_runs);
@@ -262,40 +237,39 @@ async fn route_handler(
             );
             ok(&service::prune_body(&report, bundles, max_runs, max_age_days))
         }
-        "/runs/v1/{run_id}" => {
+        RouteId::GetRun => {
             guards::admin(s, req)?;
             let id = last_param()?;
             let run = crate::runs::get(&ctx.env, &id).await?.ok_or_else(|| service::run_not_found(&id))?;
             ok(&run)
         }
-        "/runs/v1/{run_id}/bundle" => {
+        RouteId::GetRunBundle => {
             guards::admin(s, req)?;
-            let raw = path.trim_end_matches("/bundle").rsplit('/').next().unwrap_or("");
-            let id = path_param(raw)?;
+            let id = last_param()?;
             if !service::is_run_id(&id) {
                 return Err(service::bundle_not_found(&id));
             }
             let v = crate::runs::read_bundle(&ctx.env, &id).await.ok_or_else(|| service::bundle_not_found(&id))?;
             ok(&v)
         }
-        "/api/courses" => {
+        RouteId::ListCourses => {
             let cat = crate::catalog::get(&ctx.env).await;
             ok(&cat.catalog.list_body()?)
         }
-        "/api/courses/{course_id}" => {
+        RouteId::GetCourse => {
             let id = last_param()?;
             greenside_core::validate::course_id(&id)?;
             let cat = crate::catalog::get(&ctx.env).await;
             let c = cat.catalog.course(&id)?;
             ok(&c.course)
         }
-        "/health" => crate::health::health(&ctx.env, s, req).await,
-        "/live" => ok(&service::ProbeAnswer { status: "alive".into() }),
+        RouteId::Health => crate::health::health(&ctx.env, s, req).await,
+        RouteId::Live => ok(&service::ProbeAnswer { status: "alive".into() }),
         // The committed document: the native server generates the same text
         // from core's types (CI checks both), without utoipa in this wasm.
-        "/openapi.json" => respond::json_text(200, OPENAPI_JSON).map_err(internal),
-        "/ready" => crate::health::ready(&ctx.env).await,
-        "/startup" => {
+        RouteId::OpenApi => respond::json_text(200, OPENAPI_JSON).map_err(internal),
+        RouteId::Ready => crate::health::ready(&ctx.env).await,
+        RouteId::Startup => {
             let cat = crate::catalog::get(&ctx.env).await;
             if cat.catalog.loaded() {
                 ok(&service::ProbeAnswer { status: "started".into() })
@@ -303,7 +277,8 @@ async fn route_handler(
                 Err(ApiError::new(ErrorCode::CourseDataUnavailable, "the dataset registry has not loaded; see /health"))
             }
         }
-        other => Err(ApiError::new(ErrorCode::RouteNotFound, format!("no route for {method} {other}"))),
+        // Prometheus text is the native server's; the edge has no scrape target.
+        RouteId::Metrics => Err(ApiError::new(ErrorCode::RouteNotFound, "no route for GET /metrics on the edge")),
     }
 }
 

@@ -68,7 +68,7 @@ pub async fn rate_limit(
     method: &str,
     path: &str,
 ) -> Result<LimitHeaders, (ApiError, LimitHeaders)> {
-    let (Some(limits), Some(group)) = (&s.rate_limits, service::rate_limit_group(method, path)) else {
+    let (Some(limits), Some(group)) = (&s.rate_limits, greenside_core::routes::rate_limit_group(method, path)) else {
         return Ok(None);
     };
     let client = client_of(req, s.trusted_proxy_header.as_deref());

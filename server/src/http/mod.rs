@@ -17,10 +17,11 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::MethodRouter;
 use axum::{Json, Router};
 use greenside_core::api::{self, MAX_BODY_BYTES};
 use greenside_core::error::{ApiError, ErrorCode};
+use greenside_core::routes::{self, RouteId};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -304,29 +305,43 @@ fn web(state: &AppState) -> Router<Arc<AppState>> {
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
 }
 
-/// The whole router.
+/// The handler of each route of core's table.
+fn handler(id: RouteId) -> MethodRouter<Arc<AppState>> {
+    use axum::routing::{delete, get, post};
+    match id {
+        RouteId::Start => post(session::start),
+        RouteId::SetCupLocation => post(session::set_cup),
+        RouteId::SetBallLocation => post(session::set_ball),
+        RouteId::SetBallLocations => post(session::set_balls),
+        RouteId::GetSession => get(session::get),
+        RouteId::DeleteSession => delete(session::remove),
+        RouteId::GetHoleAdvice => post(advice::get_hole_advice),
+        RouteId::ListSessions => get(admin::sessions),
+        RouteId::ListRuns => get(runs::list),
+        RouteId::PruneRuns => post(runs::prune),
+        RouteId::GetRun => get(runs::one),
+        RouteId::GetRunBundle => get(runs::bundle),
+        RouteId::ListCourses => get(courses::list),
+        RouteId::GetCourse => get(courses::one),
+        RouteId::Health => get(health::health),
+        RouteId::Metrics => get(metrics),
+        RouteId::Live => get(health::live),
+        RouteId::Ready => get(health::ready),
+        RouteId::Startup => get(health::startup),
+        RouteId::OpenApi => get(openapi),
+    }
+}
+
+/// The whole router: the web page, then every route of core's table.
 pub fn router(state: Arc<AppState>) -> Router {
+    let mut api = Router::new();
+    for r in routes::ROUTES {
+        // Routes on one path (GET and DELETE of a session) merge into one.
+        api = api.route(r.path, handler(r.id));
+    }
     Router::new()
         .merge(web(&state))
-        .route("/api/session/start", post(session::start))
-        .route("/api/session/set_cup_location", post(session::set_cup))
-        .route("/api/session/set_ball_location", post(session::set_ball))
-        .route("/api/session/set_ball_locations", post(session::set_balls))
-        .route("/api/session/{session_id}", get(session::get).delete(session::remove))
-        .route("/api/get_hole_advice", post(advice::get_hole_advice))
-        .route("/api/sessions", get(admin::sessions))
-        .route("/runs/v1", get(runs::list))
-        .route("/runs/v1/prune", post(runs::prune))
-        .route("/runs/v1/{run_id}", get(runs::one))
-        .route("/runs/v1/{run_id}/bundle", get(runs::bundle))
-        .route("/api/courses", get(courses::list))
-        .route("/api/courses/{course_id}", get(courses::one))
-        .route("/health", get(health::health))
-        .route("/metrics", get(metrics))
-        .route("/live", get(health::live))
-        .route("/ready", get(health::ready))
-        .route("/startup", get(health::startup))
-        .route("/openapi.json", get(openapi))
+        .merge(api)
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), front))
@@ -344,7 +359,7 @@ pub fn echo_router() -> Router {
             Err(_) => StatusCode::BAD_REQUEST.into_response(),
         }
     }
-    Router::new().fallback(post(echo))
+    Router::new().fallback(axum::routing::post(echo))
 }
 
 /// JSON with a 200.

@@ -1,0 +1,404 @@
+//! The one route table of the HTTP API: path, method, the operation it
+//! runs, its guard, its rate-limit group and the error codes it can answer.
+//! The native router, the worker's dispatch, the OpenAPI document and the
+//! rate limiter's groups are all made from it.
+//!
+//! ```text
+//! ROUTES ─► server: axum Router (one handler per RouteId)
+//!        ─► worker: find(method, path) ─► match RouteId
+//!        ─► openapi: method, path, operationId, errors (+ its own prose and schemas)
+//!        ─► rate_limit_group(method, path)
+//! ```
+
+use crate::error::ErrorCode as E;
+use crate::error::ErrorCode;
+use alloc::vec::Vec;
+
+/// An HTTP method of the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+impl Method {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// `GET`, `POST` or `DELETE`, any case.
+    pub fn parse(s: &str) -> Option<Method> {
+        [Method::Get, Method::Post, Method::Delete].into_iter().find(|m| m.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+/// What a route does (its OpenAPI `operationId` is [`RouteId::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteId {
+    Start,
+    SetCupLocation,
+    SetBallLocation,
+    SetBallLocations,
+    GetSession,
+    DeleteSession,
+    GetHoleAdvice,
+    ListSessions,
+    ListRuns,
+    PruneRuns,
+    GetRun,
+    GetRunBundle,
+    ListCourses,
+    GetCourse,
+    Health,
+    Live,
+    Ready,
+    Startup,
+    Metrics,
+    OpenApi,
+}
+
+impl RouteId {
+    /// The OpenAPI `operationId`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RouteId::Start => "start",
+            RouteId::SetCupLocation => "set_cup_location",
+            RouteId::SetBallLocation => "set_ball_location",
+            RouteId::SetBallLocations => "set_ball_locations",
+            RouteId::GetSession => "get_session",
+            RouteId::DeleteSession => "delete_session",
+            RouteId::GetHoleAdvice => "get_hole_advice",
+            RouteId::ListSessions => "list_sessions",
+            RouteId::ListRuns => "list_runs",
+            RouteId::PruneRuns => "prune_runs",
+            RouteId::GetRun => "get_run",
+            RouteId::GetRunBundle => "get_run_bundle",
+            RouteId::ListCourses => "list_courses",
+            RouteId::GetCourse => "get_course",
+            RouteId::Health => "health",
+            RouteId::Live => "live",
+            RouteId::Ready => "ready",
+            RouteId::Startup => "startup",
+            RouteId::Metrics => "metrics",
+            RouteId::OpenApi => "openapi",
+        }
+    }
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// `/api/*`: the API key when `REQUIRE_API_KEY` is on.
+    Api,
+    /// `x-admin-token`.
+    Admin,
+    /// Anyone (probes, the document).
+    Open,
+}
+
+/// One route.
+#[derive(Debug)]
+pub struct Route {
+    pub method: Method,
+    /// The template: `{name}` is one path segment.
+    pub path: &'static str,
+    pub id: RouteId,
+    pub access: Access,
+    /// The rate-limit group (`RATE_LIMITS`), if the route is limited.
+    pub group: Option<&'static str>,
+    /// The error codes it can answer, in groups (see [`Route::errors`]).
+    pub error_groups: &'static [&'static [ErrorCode]],
+}
+
+impl Route {
+    /// Every code the route can answer, each once, in the groups' order.
+    pub fn errors(&self) -> Vec<ErrorCode> {
+        let mut all: Vec<ErrorCode> = Vec::new();
+        for c in self.error_groups.iter().flat_map(|g| g.iter()) {
+            if !all.contains(c) {
+                all.push(*c);
+            }
+        }
+        all
+    }
+}
+
+/// Codes every JSON body can fail with before its fields are read.
+pub const BODY: &[ErrorCode] =
+    &[E::MalformedJson, E::InvalidRequest, E::UnsupportedContractVersion, E::PayloadTooLarge, E::UnsupportedMediaType];
+/// Codes of a route that reads or writes a session.
+pub const SESSION: &[ErrorCode] =
+    &[E::InvalidSessionId, E::SessionNotFound, E::SessionStoreUnavailable, E::CourseDataUnavailable];
+/// Codes any `/api/*` route can answer.
+pub const API: &[ErrorCode] = &[E::Unauthorized, E::RateLimited, E::InternalError];
+/// Codes any admin route can answer.
+pub const ADMIN: &[ErrorCode] = &[E::Forbidden, E::RateLimited, E::InternalError];
+
+const fn route(
+    method: Method,
+    path: &'static str,
+    id: RouteId,
+    access: Access,
+    group: Option<&'static str>,
+    error_groups: &'static [&'static [ErrorCode]],
+) -> Route {
+    Route { method, path, id, access, group, error_groups }
+}
+
+use Access::{Admin, Api, Open};
+use Method::{Delete, Get, Post};
+
+/// Every route of the API, in the document's order.
+pub const ROUTES: &[Route] = &[
+    route(
+        Post,
+        "/api/session/start",
+        RouteId::Start,
+        Api,
+        Some("start"),
+        &[BODY, &[E::InvalidField, E::CourseNotFound, E::HoleNotFound], SESSION, API],
+    ),
+    route(
+        Post,
+        "/api/session/set_cup_location",
+        RouteId::SetCupLocation,
+        Api,
+        Some("set_cup_location"),
+        &[BODY, SESSION, &[E::InvalidCoordinates, E::SessionConflict], API],
+    ),
+    route(
+        Post,
+        "/api/session/set_ball_location",
+        RouteId::SetBallLocation,
+        Api,
+        Some("set_ball_location"),
+        &[BODY, SESSION, &[E::InvalidCoordinates, E::InvalidAccuracy, E::InvalidField, E::SessionConflict], API],
+    ),
+    route(
+        Post,
+        "/api/session/set_ball_locations",
+        RouteId::SetBallLocations,
+        Api,
+        Some("set_ball_location"),
+        &[
+            BODY,
+            SESSION,
+            &[E::InvalidCoordinates, E::InvalidAccuracy, E::InvalidField, E::UnprocessableRequest, E::SessionConflict],
+            API,
+        ],
+    ),
+    route(
+        Get,
+        "/api/session/{session_id}",
+        RouteId::GetSession,
+        Api,
+        Some("session_read"),
+        &[&[E::InvalidRequest], SESSION, API],
+    ),
+    route(
+        Delete,
+        "/api/session/{session_id}",
+        RouteId::DeleteSession,
+        Api,
+        Some("default"),
+        &[&[E::InvalidRequest], SESSION, API],
+    ),
+    route(
+        Post,
+        "/api/get_hole_advice",
+        RouteId::GetHoleAdvice,
+        Api,
+        Some("get_hole_advice"),
+        &[BODY, SESSION, &[E::BallLocationMissing, E::CupLocationMissing, E::SessionConflict], API],
+    ),
+    route(
+        Get,
+        "/api/sessions",
+        RouteId::ListSessions,
+        Admin,
+        Some("admin"),
+        &[&[E::InvalidQuery, E::SessionStoreUnavailable], ADMIN],
+    ),
+    route(
+        Get,
+        "/runs/v1",
+        RouteId::ListRuns,
+        Admin,
+        Some("admin"),
+        &[&[E::InvalidQuery, E::SessionStoreUnavailable], ADMIN],
+    ),
+    route(
+        Post,
+        "/runs/v1/prune",
+        RouteId::PruneRuns,
+        Admin,
+        Some("admin"),
+        &[BODY, &[E::InvalidField, E::SessionStoreUnavailable], ADMIN],
+    ),
+    route(
+        Get,
+        "/runs/v1/{run_id}",
+        RouteId::GetRun,
+        Admin,
+        Some("admin"),
+        &[&[E::InvalidRequest, E::RunNotFound, E::SessionStoreUnavailable], ADMIN],
+    ),
+    route(
+        Get,
+        "/runs/v1/{run_id}/bundle",
+        RouteId::GetRunBundle,
+        Admin,
+        Some("admin"),
+        &[&[E::InvalidRequest, E::RunNotFound], ADMIN],
+    ),
+    route(Get, "/api/courses", RouteId::ListCourses, Api, Some("default"), &[&[E::CourseDataUnavailable], API]),
+    route(
+        Get,
+        "/api/courses/{course_id}",
+        RouteId::GetCourse,
+        Api,
+        Some("default"),
+        &[&[E::InvalidRequest, E::InvalidField, E::CourseNotFound, E::CourseDataUnavailable], API],
+    ),
+    route(Get, "/health", RouteId::Health, Open, None, &[]),
+    route(Get, "/live", RouteId::Live, Open, None, &[]),
+    route(Get, "/ready", RouteId::Ready, Open, None, &[]),
+    route(Get, "/startup", RouteId::Startup, Open, None, &[&[E::CourseDataUnavailable]]),
+    route(Get, "/metrics", RouteId::Metrics, Open, None, &[&[E::RouteNotFound]]),
+    route(Get, "/openapi.json", RouteId::OpenApi, Open, None, &[]),
+];
+
+/// The route of `id`.
+pub fn by_id(id: RouteId) -> &'static Route {
+    // Every RouteId has exactly one route (a test checks it).
+    ROUTES.iter().find(|r| r.id == id).unwrap_or(&ROUTES[0])
+}
+
+/// What a request's method and path match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found<'p> {
+    /// The route, and the path's one parameter (`{session_id}`, `{run_id}`, `{course_id}`) as sent.
+    Route(&'static Route, Option<&'p str>),
+    /// The path is a route's, the method is not: the (first) route of that path.
+    MethodNotAllowed(&'static Route),
+    NotFound,
+}
+
+impl PartialEq for Route {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Route {}
+
+/// Matches a template against a path: `Some(parameter)` on a match.
+fn matches<'p>(template: &str, path: &'p str) -> Option<Option<&'p str>> {
+    let (mut t, mut p) = (template.split('/'), path.split('/'));
+    let mut param = None;
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return Some(param),
+            (Some(ts), Some(ps)) if ts.starts_with('{') => {
+                if ps.is_empty() {
+                    return None;
+                }
+                param = Some(ps);
+            }
+            (Some(ts), Some(ps)) if ts == ps => {}
+            _ => return None,
+        }
+    }
+}
+
+/// The route of a request. A path that matches a template without
+/// parameters is that route's (`/runs/v1/prune` is never a run id, and
+/// `GET /api/session/start` is a 405, not a session), as in axum's router.
+pub fn find<'p>(method: &str, path: &'p str) -> Found<'p> {
+    let method = Method::parse(method);
+    let matching = |literal: bool| {
+        ROUTES.iter().filter_map(move |r| matches(r.path, path).filter(|p| p.is_none() == literal).map(|p| (r, p)))
+    };
+    let mut candidates = matching(true).peekable();
+    let all: Vec<(&'static Route, Option<&'p str>)> =
+        if candidates.peek().is_some() { candidates.collect() } else { matching(false).collect() };
+    match all.iter().find(|(r, _)| Some(r.method) == method) {
+        Some((r, param)) => Found::Route(r, *param),
+        None => match all.first() {
+            Some((r, _)) => Found::MethodNotAllowed(r),
+            None => Found::NotFound,
+        },
+    }
+}
+
+/// The rate-limit group of a request: its route's, or `default` for any
+/// other `/api/*` path (so an unknown route still costs its client).
+pub fn rate_limit_group(method: &str, path: &str) -> Option<&'static str> {
+    match find(method, path) {
+        Found::Route(r, _) | Found::MethodNotAllowed(r) => r.group,
+        _ if path.starts_with("/api/") => Some("default"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_id_has_exactly_one_route() {
+        for r in ROUTES {
+            assert_eq!(ROUTES.iter().filter(|o| o.id == r.id).count(), 1, "{:?}", r.id);
+            assert_eq!(by_id(r.id).path, r.path);
+            assert_eq!(
+                find(
+                    r.method.as_str(),
+                    &r.path.replace("{session_id}", "gs_x").replace("{run_id}", "run_x").replace("{course_id}", "c")
+                ),
+                Found::Route(r, find_param(r.path))
+            );
+        }
+    }
+
+    fn find_param(template: &str) -> Option<&'static str> {
+        ["{session_id}", "{run_id}", "{course_id}"]
+            .iter()
+            .zip(["gs_x", "run_x", "c"])
+            .find(|(t, _)| template.contains(**t))
+            .map(|(_, p)| p)
+    }
+
+    #[test]
+    fn literal_segments_win_and_methods_are_checked() {
+        assert!(matches!(find("POST", "/runs/v1/prune"), Found::Route(r, None) if r.id == RouteId::PruneRuns));
+        assert!(matches!(find("GET", "/runs/v1/prune"), Found::MethodNotAllowed(r) if r.id == RouteId::PruneRuns));
+        assert!(matches!(find("GET", "/api/session/start"), Found::MethodNotAllowed(r) if r.id == RouteId::Start));
+        assert!(
+            matches!(find("delete", "/api/session/gs_1"), Found::Route(r, Some("gs_1")) if r.id == RouteId::DeleteSession)
+        );
+        assert!(matches!(find("PUT", "/api/session/gs_1"), Found::MethodNotAllowed(_)));
+        for missing in ["/api/session/", "/health/", "/nope", "", "/runs/v1/r/bundle/x"] {
+            assert_eq!(find("GET", missing), Found::NotFound, "{missing}");
+        }
+    }
+
+    #[test]
+    fn rate_limit_groups_come_from_the_table() {
+        assert_eq!(rate_limit_group("POST", "/api/session/set_ball_locations"), Some("set_ball_location"));
+        assert_eq!(rate_limit_group("GET", "/api/session/gs_1"), Some("session_read"));
+        assert_eq!(rate_limit_group("DELETE", "/api/session/gs_1"), Some("default"));
+        assert_eq!(rate_limit_group("GET", "/api/unknown"), Some("default"));
+        assert_eq!(rate_limit_group("GET", "/runs/v1/r_1"), Some("admin"));
+        assert_eq!(rate_limit_group("GET", "/health"), None);
+        for r in ROUTES {
+            if let Some(g) = r.group {
+                assert!(crate::service::RATE_LIMIT_GROUPS.contains(&g), "{g}");
+            }
+        }
+    }
+}
