@@ -83,7 +83,10 @@ impl RunLog {
         match call {
             RunCall::Put { run } => {
                 let k = order_key(&run);
-                storage.put(&k, text(&run)?).await.map_err(storage_error)?;
+                // Stored as text (a string value), as `all` reads it back.
+                let json =
+                    serde_json::to_string(&run).map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))?;
+                storage.put(&k, json).await.map_err(storage_error)?;
                 storage.put(&format!("id:{}", run.run_id), k).await.map_err(storage_error)?;
                 text(&())
             }
