@@ -10,41 +10,21 @@
 //! always computed so a platform can answer something useful, clearly
 //! flagged, when the downstream service is missing or failing.
 
+use crate::api::HoleState;
 use crate::classify::{PreparedHole, Surface};
+use crate::downstream::{CallOutcome, service_name};
 use crate::error::{ApiError, ErrorCode};
 use crate::frame::{FrameDescription, bearing_deg};
 use crate::geometry::{LatLon, LocalXY};
 use crate::hysteresis::GreenState;
-use crate::session::SessionRecord;
+use crate::run::{RunRecord, RunStatus};
+use crate::session::{self, SessionRecord};
 use alloc::format;
+use serde_json::Value;
+
+pub use crate::plan::PlanType;
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
-
-/// Which kind of advice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PlanType {
-    Putt,
-    TeeToGreen,
-}
-
-impl PlanType {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            PlanType::Putt => "PUTT",
-            PlanType::TeeToGreen => "TEE_TO_GREEN",
-        }
-    }
-
-    /// Path appended to the service's base URL.
-    pub const fn path(self) -> &'static str {
-        match self {
-            PlanType::Putt => "/solve_putt",
-            PlanType::TeeToGreen => "/plan_shot",
-        }
-    }
-}
 
 /// Body of `POST /solve_putt` and `POST /plan_shot` (one shape; `plan_type` tells which).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -91,6 +71,20 @@ pub struct AdviceDecision {
     pub reason: String,
     pub request: DownstreamRequest,
     pub fallback: FallbackPlan,
+}
+
+/// Decides where advice comes from for a live session and builds the
+/// downstream request. Does not change the record; the advice machine
+/// (`advice_call`) records the outcome through `operation::apply`.
+pub fn request(
+    rec: &SessionRecord,
+    hole: &PreparedHole,
+    run_id: &str,
+    now_ms: u64,
+) -> Result<AdviceDecision, ApiError> {
+    session::check_live(rec, now_ms)?;
+    session::check_hole(rec, hole)?;
+    decide(rec, hole, run_id)
 }
 
 /// Builds the decision for the session's current state.
@@ -148,4 +142,124 @@ pub fn decide(rec: &SessionRecord, hole: &PreparedHole, run_id: &str) -> Result<
             note: String::from("built-in fallback: straight-line distance and bearing to the cup, no green reading"),
         },
     })
+}
+
+// ---- the answer of `POST /api/get_hole_advice` ----
+
+/// How advice was routed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdviceRouting {
+    pub plan_type: PlanType,
+    pub surface_state: GreenState,
+    pub reason: String,
+    /// `putt_solver` or `tee_to_green`.
+    pub service: String,
+}
+
+/// The hole drawn with ball, cup and the line between (`want_plot`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdvicePlot {
+    /// Always `svg`.
+    pub format: String,
+    pub svg: String,
+}
+
+/// The downstream call behind an advice answer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdviceDownstream {
+    pub service: String,
+    /// The service's HTTP status; null when none came.
+    pub status: Option<u16>,
+    pub latency_ms: Option<u64>,
+    /// The error's code when the call failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<ErrorCode>,
+}
+
+/// The answer of `POST /api/get_hole_advice`. On a failed downstream call
+/// the HTTP status is the error's, `plan` is null, `fallback_used` is true
+/// and `error` says what failed; the straight-line `fallback` is always there.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdviceResponse {
+    pub plan_type: PlanType,
+    pub surface_state: GreenState,
+    pub reason: String,
+    pub routing: AdviceRouting,
+    /// What was sent to the service.
+    pub request: crate::advice::DownstreamRequest,
+    pub fallback: crate::advice::FallbackPlan,
+    pub run_id: String,
+    pub run_status: RunStatus,
+    pub hole_state: Option<HoleState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plot: Option<AdvicePlot>,
+    /// The service's answer, as it sent it (a JSON object); null on failure.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub plan: Option<Value>,
+    pub fallback_used: bool,
+    pub downstream: AdviceDownstream,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ApiError>,
+}
+
+/// The answer of `POST /api/get_hole_advice`: its HTTP status and body. On a
+/// failed call the status is the error's, the body carries the error and the
+/// flagged fallback plan.
+pub fn advice_body(
+    decision: &AdviceDecision,
+    run: &RunRecord,
+    hole_state: Option<&HoleState>,
+    plot_svg: Option<String>,
+    outcome: &CallOutcome,
+) -> (u16, Value) {
+    let service = service_name(decision.plan_type);
+    let (status, plan, downstream, error) = match outcome {
+        Ok(a) => (
+            200,
+            Some(a.plan.clone()),
+            AdviceDownstream {
+                service: service.into(),
+                status: Some(a.status),
+                latency_ms: Some(a.latency_ms),
+                error_code: None,
+            },
+            None,
+        ),
+        Err(f) => {
+            let err = f.error.clone().with("run_id", run.run_id.as_str());
+            let downstream = AdviceDownstream {
+                service: service.into(),
+                status: f.status,
+                latency_ms: f.latency_ms,
+                error_code: Some(f.error.code),
+            };
+            (err.http_status(), None, downstream, Some(err))
+        }
+    };
+    let body = AdviceResponse {
+        plan_type: decision.plan_type,
+        surface_state: decision.surface_state,
+        reason: decision.reason.clone(),
+        routing: AdviceRouting {
+            plan_type: decision.plan_type,
+            surface_state: decision.surface_state,
+            reason: decision.reason.clone(),
+            service: service.into(),
+        },
+        request: decision.request.clone(),
+        fallback: decision.fallback.clone(),
+        run_id: run.run_id.clone(),
+        run_status: run.status,
+        hole_state: hole_state.cloned(),
+        plot: plot_svg.map(|svg| AdvicePlot { format: "svg".into(), svg }),
+        plan,
+        fallback_used: error.is_some(),
+        downstream,
+        error,
+    };
+    (status, crate::json::to_value(&body))
 }

@@ -17,13 +17,14 @@
 
 use crate::advice::{AdviceDecision, PlanType};
 use crate::api::AdviceRequest;
+use crate::bundle::{Bundle, BundleDownstream, BundleParts};
 use crate::catalog::Catalog;
 use crate::classify::PreparedHole;
 use crate::config::Config;
+use crate::downstream::CallOutcome;
 use crate::error::ApiError;
 use crate::operation::{AdviceResult, Operation};
 use crate::run::RunRecord;
-use crate::service::{self, Bundle, BundleDownstream, BundleParts, CallOutcome};
 use crate::session::{self, SessionRecord};
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -113,7 +114,7 @@ impl AdviceCall {
             let answer = Err(e.with("run_id", me.run.run_id.as_str()));
             Box::new(Done { answer, run: me.run.clone(), bundle, service: None, latency_ms: None, error })
         };
-        let decision = match session::request_advice(&self.before, hole, &self.run.run_id, self.now_ms) {
+        let decision = match crate::advice::request(&self.before, hole, &self.run.run_id, self.now_ms) {
             Ok(d) => d,
             Err(e) => return Err(fail(self, e)),
         };
@@ -124,7 +125,7 @@ impl AdviceCall {
         let body = serde_json::to_vec(&decision.request).unwrap_or_default();
         let plan = decision.plan_type;
         self.decision = Some(decision);
-        Ok(Send { plan, service: service::service_name(plan), path: plan.path(), body })
+        Ok(Send { plan, service: crate::downstream::service_name(plan), path: plan.path(), body })
     }
 
     /// What came back from the service (core's failure table applied by the
@@ -181,13 +182,13 @@ impl AdviceCall {
             }
         }
         let hole_state = after.map(session::hole_state);
-        let answer = service::advice_body(decision, &self.run, hole_state.as_ref(), plot, outcome);
+        let answer = crate::advice::advice_body(decision, &self.run, hole_state.as_ref(), plot, outcome);
         let (latency_ms, error) = match outcome {
             Ok(a) => (Some(a.latency_ms), None),
             Err(f) => (f.latency_ms, Some(f.error.code)),
         };
         let bundle = self.bundle(hole, ctx, after, total_ms);
-        let service = Some(service::service_name(decision.plan_type));
+        let service = Some(crate::downstream::service_name(decision.plan_type));
         Ok(Done { answer: Ok(answer), run: self.run, bundle, service, latency_ms, error })
     }
 

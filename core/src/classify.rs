@@ -70,48 +70,7 @@ impl Surface {
     }
 }
 
-/// What a fix's `accuracy_m` means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum AccuracyKind {
-    /// Radius of the 95 % circle (W3C Geolocation `coords.accuracy`).
-    P95,
-    /// Radius of the 68 % circle (Android `Location.getAccuracy()`).
-    P68,
-}
-
-impl AccuracyKind {
-    pub fn parse(s: &str) -> Option<AccuracyKind> {
-        match s {
-            "p95" => Some(AccuracyKind::P95),
-            "p68" => Some(AccuracyKind::P68),
-            _ => None,
-        }
-    }
-
-    /// The probability the accuracy circle holds.
-    pub const fn probability(self) -> f64 {
-        match self {
-            AccuracyKind::P95 => 0.95,
-            AccuracyKind::P68 => 0.68,
-        }
-    }
-
-    /// `sqrt(-2 ln(1 - p))`: the radius of the `p` circle in units of σ
-    /// (a test checks these constants against the formula).
-    pub const fn radius_in_sigmas(self) -> f64 {
-        match self {
-            AccuracyKind::P95 => 2.447_746_830_680_816,
-            AccuracyKind::P68 => 1.509_592_185_451_663_6,
-        }
-    }
-
-    /// Per-axis σ of a circular normal whose `p` circle has radius `r`.
-    pub fn sigma_m(self, r: f64) -> f64 {
-        r / self.radius_in_sigmas()
-    }
-}
+pub use crate::accuracy::AccuracyKind;
 
 /// `Φ(z)`, the standard normal CDF.
 pub fn normal_cdf(z: f64) -> f64 {
@@ -322,6 +281,28 @@ impl PreparedHole {
             accuracy_kind,
             local,
         }
+    }
+}
+
+/// Preparing a course's holes is classification's work, so it lives here
+/// (the course file knows nothing of indexes).
+impl crate::course::Course {
+    /// Builds the classification index of one hole (`hole_not_found` when absent).
+    pub fn prepare_hole(&self, hole_id: u32) -> Result<PreparedHole, crate::error::ApiError> {
+        use crate::error::{ApiError, ErrorCode};
+        let hole = self.hole(hole_id).ok_or_else(|| {
+            ApiError::new(ErrorCode::HoleNotFound, format!("course `{}` has no hole {hole_id}", self.course_id))
+                .field("hole_id")
+                .with("course_id", self.course_id.as_str())
+                .with("hole_id", hole_id)
+        })?;
+        PreparedHole::new(&self.course_id, hole)
+            .map_err(|e| ApiError::new(ErrorCode::CourseDataUnavailable, format!("{e}")).with("reason", e.code()))
+    }
+
+    /// Builds every hole's index, in file order.
+    pub fn prepare_all(&self) -> Result<Vec<PreparedHole>, CourseError> {
+        self.holes.iter().map(|h| PreparedHole::new(&self.course_id, h)).collect()
     }
 }
 

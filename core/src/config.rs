@@ -2,13 +2,12 @@
 //! environment-style variables (the platform passes a lookup function; core
 //! never reads the environment itself).
 
-use crate::classify::AccuracyKind;
+use crate::accuracy::AccuracyKind;
 use alloc::format;
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
 
-/// Largest `accuracy_m` accepted (metres). A fix worse than this is not a ball position.
-pub const MAX_ACCURACY_M: f64 = 1000.0;
+pub use crate::accuracy::MAX_ACCURACY_M;
 /// Longest commit streak accepted from configuration.
 pub const MAX_STREAK: u32 = 100;
 

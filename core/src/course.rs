@@ -13,7 +13,6 @@
 //! Parsing never panics: every problem is a [`CourseError`] that names where
 //! it is (`holes[0].bunkers[1].coordinates[0]`).
 
-use crate::classify::PreparedHole;
 use crate::error::{ApiError, ErrorCode};
 use crate::frame::LocalFrame;
 use crate::geometry::{LatLon, ring_self_intersection};
@@ -89,10 +88,12 @@ pub enum Geometry {
     Mask(crate::mask::RasterMask),
 }
 
-/// A checked polygon in WGS84: exterior ring first, then holes; each ring closed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Polygon {
-    pub rings: Vec<Vec<LatLon>>,
+pub use crate::geometry::Polygon;
+
+impl From<crate::mask::MaskError> for CourseError {
+    fn from(e: crate::mask::MaskError) -> Self {
+        CourseError::MaskInvalid { at: e.at, reason: e.reason }
+    }
 }
 
 impl Geometry {
@@ -103,7 +104,7 @@ impl Geometry {
             Geometry::MultiPolygon(polys) => {
                 polys.iter().enumerate().map(|(i, rings)| polygon(rings, &format!("{at}.coordinates[{i}]"))).collect()
             }
-            Geometry::Mask(m) => m.polygons(&format!("{at}.coordinates")),
+            Geometry::Mask(m) => Ok(m.polygons(&format!("{at}.coordinates"))?),
         }
     }
 }
@@ -276,23 +277,6 @@ impl Course {
 
     pub fn hole(&self, hole_id: u32) -> Option<&Hole> {
         self.holes.iter().find(|h| h.hole_id == hole_id)
-    }
-
-    /// Builds the classification index of one hole (`hole_not_found` when absent).
-    pub fn prepare_hole(&self, hole_id: u32) -> Result<PreparedHole, ApiError> {
-        let hole = self.hole(hole_id).ok_or_else(|| {
-            ApiError::new(ErrorCode::HoleNotFound, format!("course `{}` has no hole {hole_id}", self.course_id))
-                .field("hole_id")
-                .with("course_id", self.course_id.as_str())
-                .with("hole_id", hole_id)
-        })?;
-        PreparedHole::new(&self.course_id, hole)
-            .map_err(|e| ApiError::new(ErrorCode::CourseDataUnavailable, format!("{e}")).with("reason", e.code()))
-    }
-
-    /// Builds every hole's index, in file order.
-    pub fn prepare_all(&self) -> Result<Vec<PreparedHole>, CourseError> {
-        self.holes.iter().map(|h| PreparedHole::new(&self.course_id, h)).collect()
     }
 }
 

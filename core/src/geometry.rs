@@ -4,6 +4,7 @@
 //! written here over `geo_types::Coord<f64>` in the local metric frame
 //! (metres). The test suite checks them against `geo` as the oracle.
 
+use alloc::vec::Vec;
 use geo_types::Coord;
 use serde::{Deserialize, Serialize};
 
@@ -182,4 +183,10 @@ pub fn ring_self_intersection(ring: &[Coord<f64>]) -> Option<(usize, usize)> {
         }
     }
     None
+}
+
+/// A checked polygon in WGS84: exterior ring first, then holes; each ring closed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Polygon {
+    pub rings: Vec<Vec<LatLon>>,
 }

@@ -258,6 +258,13 @@ impl SetBallsResponse {
     }
 }
 
+/// An answer as a JSON value. The answer types hold only strings, numbers,
+/// options and maps, which always serialize; the value's keys are sorted,
+/// so both platforms send the same bytes.
+pub(crate) fn to_value<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
 #[cfg(test)]
 mod tests {
     use crate::api::{BallFix, HoleState, SetBallResponse, SetBallsResponse, StartRequest, Warning};

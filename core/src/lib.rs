@@ -30,32 +30,38 @@
 
 extern crate alloc;
 
+pub mod accuracy;
 pub mod advice;
 pub mod advice_call;
 pub mod api;
+pub mod bundle;
 pub mod catalog;
 pub mod classify;
 pub mod config;
 pub mod contract;
 pub mod course;
+pub mod downstream;
 pub mod error;
 pub mod evidence;
 pub mod example;
 pub mod frame;
 pub mod gcra;
 pub mod geometry;
+pub mod health;
 pub mod hysteresis;
 pub mod index;
 pub mod json;
+pub mod listing;
 pub mod mask;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod operation;
 pub mod outbox;
+pub mod plan;
 pub mod plot;
+pub mod ratelimit;
 pub mod routes;
 pub mod run;
-pub mod service;
 pub mod session;
 pub mod validate;
 

@@ -32,8 +32,8 @@
 //! [`rasterize`] (a pixel is on when its centre is inside) puts the edge
 //! within one pixel diagonal of the polygon's.
 
-use crate::course::{CourseError, Polygon};
 use crate::geometry::LatLon;
+use crate::geometry::Polygon;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -58,13 +58,35 @@ pub struct RasterMask {
     pub rle: String,
 }
 
-fn invalid(at: &str, reason: String) -> CourseError {
-    CourseError::MaskInvalid { at: at.to_string(), reason }
+/// A mask that cannot be a green: where in the file, and why (a course
+/// file's `mask_invalid`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaskError {
+    pub at: String,
+    pub reason: String,
+}
+
+impl core::fmt::Display for MaskError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The same words as the course file's `mask_invalid` (`CourseError`).
+        write!(f, "{}: raster mask: {}", self.at, self.reason)
+    }
+}
+
+impl MaskError {
+    /// The course data code.
+    pub fn code(&self) -> &'static str {
+        "mask_invalid"
+    }
+}
+
+fn invalid(at: &str, reason: String) -> MaskError {
+    MaskError { at: at.to_string(), reason }
 }
 
 impl RasterMask {
     /// The pixels, row-major from the north-west corner (`true` = on).
-    pub fn decode(&self, at: &str) -> Result<Vec<bool>, CourseError> {
+    pub fn decode(&self, at: &str) -> Result<Vec<bool>, MaskError> {
         let [west, south, east, north] = self.bounds;
         let ok = |lat: f64, lon: f64| crate::validate::lat_lon_ok(lat, lon);
         if !(ok(south, west) && ok(north, east) && west < east && south < north) {
@@ -113,7 +135,7 @@ impl RasterMask {
 
     /// The mask's on areas as polygons along the pixel edges: exteriors
     /// counter-clockwise, holes clockwise, collinear vertices merged.
-    pub fn polygons(&self, at: &str) -> Result<Vec<Polygon>, CourseError> {
+    pub fn polygons(&self, at: &str) -> Result<Vec<Polygon>, MaskError> {
         let px = self.decode(at)?;
         let (w, h) = (self.width as i64, self.height as i64);
         let on = |c: i64, r: i64| c >= 0 && r >= 0 && c < w && r < h && px[(r * w + c) as usize];
@@ -275,7 +297,7 @@ fn grid_contains(ring: &[(i64, i64)], p: (f64, f64)) -> bool {
 /// A polygon (WGS84 rings, exterior first) as a mask of `pixel_m`-metre
 /// pixels: bounds are the polygon's box grown by one pixel, a pixel is on
 /// when its centre is inside (even-odd over all rings).
-pub fn rasterize(rings: &[Vec<LatLon>], pixel_m: f64) -> Result<RasterMask, CourseError> {
+pub fn rasterize(rings: &[Vec<LatLon>], pixel_m: f64) -> Result<RasterMask, MaskError> {
     let at = "rasterize";
     let all = rings.iter().flatten();
     let (mut west, mut south, mut east, mut north) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);

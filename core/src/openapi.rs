@@ -130,8 +130,11 @@ fn json(schema: RefOr<Schema>) -> Contents {
 }
 
 fn routes() -> Vec<Route> {
+    use crate::advice::*;
     use crate::api::*;
-    use crate::service::*;
+    use crate::bundle::*;
+    use crate::health::*;
+    use crate::listing::*;
     let session_param =
         || string_param("session_id", ParameterIn::Path, true, "The session's id.", Some(SESSION_ID_PATTERN));
     let run_param = || string_param("run_id", ParameterIn::Path, true, "The run's id.", Some(RUN_ID_PATTERN));
@@ -480,8 +483,11 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
         out.push((T::name().to_string(), T::schema()));
         T::schemas(out);
     }
+    use crate::advice::*;
     use crate::api::*;
-    use crate::service::*;
+    use crate::bundle::*;
+    use crate::health::*;
+    use crate::listing::*;
     add::<StartRequest>(&mut out);
     add::<SetCupRequest>(&mut out);
     add::<SetBallRequest>(&mut out);

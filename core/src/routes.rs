@@ -397,7 +397,7 @@ mod tests {
         assert_eq!(rate_limit_group("GET", "/health"), None);
         for r in ROUTES {
             if let Some(g) = r.group {
-                assert!(crate::service::RATE_LIMIT_GROUPS.contains(&g), "{g}");
+                assert!(crate::ratelimit::RATE_LIMIT_GROUPS.contains(&g), "{g}");
             }
         }
     }

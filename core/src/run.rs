@@ -8,8 +8,8 @@
 //! Terminal states (`succeeded`, `failed`) never move; any other change is
 //! [`RunError::InvalidTransition`] (`run_invalid_transition`, 409).
 
-use crate::advice::PlanType;
 use crate::error::{ApiError, ErrorCode};
+use crate::plan::PlanType;
 use alloc::string::String;
 use serde::{Deserialize, Serialize};
 

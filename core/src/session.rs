@@ -7,7 +7,6 @@
 //!   every write: live? (now < expires_at) → apply → touch (revision+1, expires_at = now + TTL)
 //! ```
 
-use crate::advice::{AdviceDecision, PlanType};
 use crate::api::{BallFix, CupSource, HoleState, StartRequest, Warning};
 use crate::classify::AccuracyKind;
 use crate::classify::{Classification, PreparedHole};
@@ -15,6 +14,7 @@ use crate::config::{Config, HysteresisMode};
 use crate::error::{ApiError, ErrorCode};
 use crate::geometry::LatLon;
 use crate::hysteresis::{Hysteresis, StepOutcome, Streaks};
+use crate::plan::PlanType;
 use crate::run::RunStatus;
 use alloc::format;
 use alloc::string::String;
@@ -171,7 +171,7 @@ pub fn touch(rec: &mut SessionRecord, config: &Config, now_ms: u64) {
     rec.expires_at_ms = now_ms.saturating_add(config.ttl_ms());
 }
 
-fn check_hole(rec: &SessionRecord, hole: &PreparedHole) -> Result<(), ApiError> {
+pub(crate) fn check_hole(rec: &SessionRecord, hole: &PreparedHole) -> Result<(), ApiError> {
     if rec.course_id == hole.course_id && rec.hole_id == hole.hole_id {
         Ok(())
     } else {
@@ -256,19 +256,6 @@ pub fn set_ball(
     }
     touch(rec, config, now_ms);
     Ok(BallOutcome::Applied { classification, step })
-}
-
-/// Decides where advice comes from and builds the downstream request.
-/// Does not change the record; [`apply_advice_result`] records the outcome.
-pub fn request_advice(
-    rec: &SessionRecord,
-    hole: &PreparedHole,
-    run_id: &str,
-    now_ms: u64,
-) -> Result<AdviceDecision, ApiError> {
-    check_live(rec, now_ms)?;
-    check_hole(rec, hole)?;
-    crate::advice::decide(rec, hole, run_id)
 }
 
 /// Records the outcome of an advice call on the session (and slides its expiry).

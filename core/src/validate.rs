@@ -1,6 +1,6 @@
 //! Input validation. Every error names the field it is about.
 
-use crate::config::MAX_ACCURACY_M;
+use crate::accuracy::MAX_ACCURACY_M;
 use crate::error::{ApiError, ErrorCode};
 use crate::geometry::LatLon;
 use alloc::format;

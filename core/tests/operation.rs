@@ -8,13 +8,13 @@ use greenside_core::advice_call::{AdviceCall, Context, Endpoint};
 use greenside_core::api::{self, AdviceRequest, BallFix, SetBallRequest, SetBallsRequest, SetCupRequest};
 use greenside_core::catalog::{Catalog, LoadError};
 use greenside_core::config::Config;
+use greenside_core::downstream::{CallProblem, call_failure};
 use greenside_core::example::{DATASETS_JSON, RIVERSIDE_COURSE_JSON};
 use greenside_core::geometry::LatLon;
 use greenside_core::operation::Answer;
 use greenside_core::operation::{self, Operation};
 use greenside_core::outbox::Outbox;
 use greenside_core::run::RunStatus;
-use greenside_core::service::{CallProblem, call_failure};
 use greenside_core::session::{self, SessionRecord};
 use greenside_core::{ErrorCode, advice::PlanType, classify::PreparedHole};
 use std::sync::Arc;
@@ -154,7 +154,7 @@ fn the_advice_machine_sends_core_s_request_and_answers_the_plan() {
     assert_eq!(body["session_id"], SID);
 
     let plan = serde_json::json!({"aim": "left lip"});
-    let outcome = Ok(greenside_core::service::CallAnswer { plan: plan.clone(), status: 200, latency_ms: 40 });
+    let outcome = Ok(greenside_core::downstream::CallAnswer { plan: plan.clone(), status: 200, latency_ms: 40 });
     let endpoint = Endpoint { url: Some("http://solver"), key_set: true };
     // The test clock: the run ends at now + the call's latency.
     let (run, op) = call.received(outcome, endpoint, None).unwrap();
@@ -170,7 +170,7 @@ fn the_advice_machine_sends_core_s_request_and_answers_the_plan() {
     let bundle = done.bundle.unwrap();
     assert_eq!(bundle.total_ms, 55);
     let headers = &bundle.downstream.as_ref().unwrap().request_headers;
-    assert_eq!(headers["X-API-Key"], greenside_core::service::REDACTED);
+    assert_eq!(headers["X-API-Key"], greenside_core::bundle::REDACTED);
     assert_eq!((done.service, done.latency_ms, done.error), (Some("putt_solver"), Some(40), None));
 }
 

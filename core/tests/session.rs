@@ -40,7 +40,7 @@ fn advice_result_is_recorded_once_the_run_is_terminal() {
     let mut run =
         RunRecord::new(greenside_core::run::run_id_from_random([1; 16]), SID.into(), "riverside".into(), 1, 2_100);
     assert_eq!(run.run_id, "run_01010101010101010101010101010101");
-    let decision = session::request_advice(&rec, &hole, &run.run_id, 2_100).unwrap();
+    let decision = greenside_core::advice::request(&rec, &hole, &run.run_id, 2_100).unwrap();
     assert_eq!(decision.plan_type, PlanType::Putt);
     assert_eq!(decision.request.run_id, run.run_id);
     run.start(decision.plan_type, decision.reason.clone(), 2_100).unwrap();
@@ -62,7 +62,7 @@ fn advice_result_is_recorded_once_the_run_is_terminal() {
         session::apply_advice_result(&mut rec, "r", PlanType::Putt, RunStatus::Failed, &cfg, 12_300).unwrap_err().code,
         ErrorCode::SessionNotFound
     );
-    assert_eq!(session::request_advice(&rec, &hole, "r", 12_300).unwrap_err().code, ErrorCode::SessionNotFound);
+    assert_eq!(greenside_core::advice::request(&rec, &hole, "r", 12_300).unwrap_err().code, ErrorCode::SessionNotFound);
 }
 
 #[test]

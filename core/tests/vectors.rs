@@ -4,9 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use greenside_core::api::{
-    self, AdviceRequest, HoleStateResponse, SetBallRequest, SetBallResponse, SetCupRequest, StartRequest, StartResponse,
-};
+use greenside_core::api::{self, AdviceRequest, HoleStateResponse, StartRequest, StartResponse};
 use greenside_core::config::Config;
 use greenside_core::course::{self, Course, Registry};
 use greenside_core::error::{ApiError, ErrorCode};
@@ -96,7 +94,8 @@ impl Platform {
                 let req: AdviceRequest = api::decode(body)?;
                 let rec = self.load(&req.session_id, now)?;
                 let hole = self.hole(&rec.course_id, rec.hole_id)?;
-                let decision = session::request_advice(&rec, &hole, "run_00000000000000000000000000000001", now)?;
+                let decision =
+                    greenside_core::advice::request(&rec, &hole, "run_00000000000000000000000000000001", now)?;
                 Ok((200, serde_json::to_value(decision).unwrap()))
             }
             "get_session" => {

@@ -4,7 +4,6 @@
 
 use greenside_core::api::{self, AdviceRequest, PruneRequest, SetBallRequest, SetBallsRequest, SetCupRequest, StartRequest};
 use greenside_core::error::ErrorCode;
-use greenside_core::service;
 use libfuzzer_sys::fuzz_target;
 
 fn check<T: api::Request>(data: &[u8]) {
@@ -25,9 +24,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let parts: Vec<&str> = text.split('&').collect();
         let q = |k: &str| parts.iter().find_map(|p| p.strip_prefix(k).and_then(|v| v.strip_prefix('='))).map(str::to_string);
-        let _ = service::parse_runs_query(q);
-        let _ = service::parse_sessions_query(q);
-        let _ = service::decode_run_cursor(text);
+        let _ = greenside_core::listing::parse_runs_query(q);
+        let _ = greenside_core::listing::parse_sessions_query(q);
+        let _ = greenside_core::listing::decode_run_cursor(text);
         let _ = greenside_core::validate::session_id(text);
         let _ = greenside_core::validate::course_id(text);
     }

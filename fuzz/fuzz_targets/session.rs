@@ -124,7 +124,7 @@ fuzz_target!(|input: Input| {
                 }
             }
             Event::Advice => {
-                let _ = session::request_advice(&rec, hole, &run.run_id, now);
+                let _ = greenside_core::advice::request(&rec, hole, &run.run_id, now);
             }
             Event::Run { op } => {
                 let was = run.status;

@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-pub use greenside_core::service::{
+pub use greenside_core::bundle::{
     BUNDLE_VERSION, Bundle, BundleCourse as CourseRef, BundleDownstream as Downstream, BundleFrames as Frames, REDACTED,
 };
 
@@ -65,7 +65,7 @@ pub fn replay(bundle: &Bundle, catalog: &crate::courses::Catalog) -> Result<Vec<
         let recorded = bundle.classification.clone().unwrap_or(Value::Null);
         checks.push(Check { what: "classification", matches: recorded == recomputed, recorded, recomputed });
     }
-    let again = greenside_core::session::request_advice(rec, &hole, &bundle.run.run_id, bundle.now_ms);
+    let again = greenside_core::advice::request(rec, &hole, &bundle.run.run_id, bundle.now_ms);
     let (recorded, recomputed) = match (&bundle.decision, again) {
         (Some(d), Ok(a)) => {
             (serde_json::to_value(d).unwrap_or(Value::Null), serde_json::to_value(a).unwrap_or(Value::Null))

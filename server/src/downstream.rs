@@ -3,14 +3,14 @@
 //! One HTTP client (connection pooling, rustls), built once. The request body
 //! is the one core built (`advice::DownstreamRequest`); `X-API-Key` is sent
 //! when configured and never logged. What went wrong is mapped to a stable
-//! code by core (`service::call_failure`, the same table as the edge worker).
+//! code by core (`greenside_core::downstream::call_failure`, the same table as the edge worker).
 
 use crate::settings::Downstream;
 use greenside_core::advice_call::Send;
-use greenside_core::service::{CallProblem, call_failure, parse_answer};
+use greenside_core::downstream::{CallProblem, call_failure, parse_answer};
 use std::time::{Duration, Instant};
 
-pub use greenside_core::service::{CallAnswer, Failure, MAX_RESPONSE_BYTES, service_name};
+pub use greenside_core::downstream::{CallAnswer, Failure, MAX_RESPONSE_BYTES, service_name};
 
 #[derive(Debug, Clone)]
 pub struct Clients {
@@ -19,7 +19,7 @@ pub struct Clients {
 }
 
 /// What this instance has seen of a service, for `/health` (core's record).
-pub type Seen = greenside_core::service::DownstreamSeen;
+pub type Seen = greenside_core::downstream::DownstreamSeen;
 
 impl Clients {
     pub fn new() -> Result<Clients, reqwest::Error> {

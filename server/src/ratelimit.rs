@@ -16,11 +16,11 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use greenside_core::service::{DEFAULT_RATE_LIMITS as DEFAULT_LIMITS, Limit};
+pub use greenside_core::ratelimit::{DEFAULT_RATE_LIMITS as DEFAULT_LIMITS, Limit};
 
 /// Parses `RATE_LIMITS` (core's parser; the edge worker uses the same).
 pub fn parse_limits(spec: &str) -> Result<HashMap<&'static str, Limit>, String> {
-    greenside_core::service::parse_rate_limits(spec).map(|m| m.into_iter().collect())
+    greenside_core::ratelimit::parse_rate_limits(spec).map(|m| m.into_iter().collect())
 }
 
 /// The route group of a request path.

@@ -14,7 +14,7 @@ use redis::aio::ConnectionManager;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-pub use greenside_core::service::{PruneReport, RunCursor, RunFilter, prune_plan};
+pub use greenside_core::listing::{PruneReport, RunCursor, RunFilter, prune_plan};
 
 #[derive(Debug, Clone)]
 pub enum RunStore {
@@ -102,9 +102,9 @@ impl RunStore {
     /// One page, newest first, after the query's cursor.
     pub async fn list(
         &self,
-        q: &greenside_core::service::RunsQuery,
+        q: &greenside_core::listing::RunsQuery,
     ) -> Result<(Vec<RunRecord>, Option<RunCursor>), StoreError> {
-        Ok(greenside_core::service::runs_page(self.all().await?, q))
+        Ok(greenside_core::listing::runs_page(self.all().await?, q))
     }
 
     /// Deletes terminal runs beyond `max_runs` or older than `max_age_ms`.

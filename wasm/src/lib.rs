@@ -678,7 +678,7 @@ impl HoleTracker {
         let req: AdviceRequest = api::decode(body.as_bytes()).map_err(js_error)?;
         let rec = self.live(Some(&req.session_id), now).map_err(js_error)?;
         let hole = self.hole(rec.hole_id).map_err(js_error)?;
-        Ok(to_js(&session::request_advice(&rec, hole, run_id, now).map_err(js_error)?))
+        Ok(to_js(&greenside_core::advice::request(&rec, hole, run_id, now).map_err(js_error)?))
     }
 }
 

@@ -14,7 +14,7 @@
 
 use crate::calls;
 use greenside_core::error::{ApiError, ErrorCode};
-use greenside_core::service::Counters;
+use greenside_core::listing::Counters;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use worker::{DurableObject, Env, ListOptions, Request, Response, State, durable_object};

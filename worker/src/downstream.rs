@@ -4,7 +4,7 @@
 use crate::settings::Downstream;
 use futures_util::future::{Either, select};
 use greenside_core::advice_call::Send;
-use greenside_core::service::{self, CallOutcome, CallProblem, call_failure, parse_answer};
+use greenside_core::downstream::{CallOutcome, CallProblem, call_failure, parse_answer};
 use std::time::Duration;
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
 
@@ -82,7 +82,7 @@ async fn call_once(cfg: &Downstream, send: &Send) -> CallOutcome {
 
 /// What this isolate has seen of a service, for `/health` (core's record;
 /// an isolate's memory, so per isolate).
-pub type Seen = service::DownstreamSeen;
+pub type Seen = greenside_core::downstream::DownstreamSeen;
 
 thread_local! {
     static SEEN: std::cell::RefCell<std::collections::BTreeMap<&'static str, Seen>> = std::cell::RefCell::default();

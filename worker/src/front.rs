@@ -17,7 +17,6 @@ use greenside_core::api::{self, MAX_BODY_BYTES};
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::operation::Operation;
 use greenside_core::routes::{self, Found, RouteId};
-use greenside_core::service;
 use serde_json::json;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -212,15 +211,15 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
         RouteId::ListSessions => {
             guards::admin(s, req)?;
             let q = query(req);
-            let (limit, after) = service::parse_sessions_query(query_lookup(&q))?;
+            let (limit, after) = greenside_core::listing::parse_sessions_query(query_lookup(&q))?;
             sessions_page(ctx, limit, after).await
         }
         RouteId::ListRuns => {
             guards::admin(s, req)?;
             let q = query(req);
-            let query = service::parse_runs_query(query_lookup(&q))?;
-            let (runs, next) = service::runs_page(crate::runs::all(&ctx.env).await?, &query);
-            ok(&service::runs_page_body(&runs, next.as_ref(), query.limit))
+            let query = greenside_core::listing::parse_runs_query(query_lookup(&q))?;
+            let (runs, next) = greenside_core::listing::runs_page(crate::runs::all(&ctx.env).await?, &query);
+            ok(&greenside_core::listing::runs_page_body(&runs, next.as_ref(), query.limit))
         }
         RouteId::PruneRuns => {
             guards::admin(s, req)?;
@@ -235,21 +234,24 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
                 "runs pruned",
                 &[("scanned", json!(report.scanned)), ("deleted", json!(report.deleted)), ("bundles", json!(bundles))],
             );
-            ok(&service::prune_body(&report, bundles, max_runs, max_age_days))
+            ok(&greenside_core::listing::prune_body(&report, bundles, max_runs, max_age_days))
         }
         RouteId::GetRun => {
             guards::admin(s, req)?;
             let id = last_param()?;
-            let run = crate::runs::get(&ctx.env, &id).await?.ok_or_else(|| service::run_not_found(&id))?;
+            let run =
+                crate::runs::get(&ctx.env, &id).await?.ok_or_else(|| greenside_core::listing::run_not_found(&id))?;
             ok(&run)
         }
         RouteId::GetRunBundle => {
             guards::admin(s, req)?;
             let id = last_param()?;
-            if !service::is_run_id(&id) {
-                return Err(service::bundle_not_found(&id));
+            if !greenside_core::listing::is_run_id(&id) {
+                return Err(greenside_core::listing::bundle_not_found(&id));
             }
-            let v = crate::runs::read_bundle(&ctx.env, &id).await.ok_or_else(|| service::bundle_not_found(&id))?;
+            let v = crate::runs::read_bundle(&ctx.env, &id)
+                .await
+                .ok_or_else(|| greenside_core::listing::bundle_not_found(&id))?;
             ok(&v)
         }
         RouteId::ListCourses => {
@@ -264,7 +266,7 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
             ok(&c.course)
         }
         RouteId::Health => crate::health::health(&ctx.env, s, req).await,
-        RouteId::Live => ok(&service::ProbeAnswer { status: "alive".into() }),
+        RouteId::Live => ok(&greenside_core::health::ProbeAnswer { status: "alive".into() }),
         // The committed document: the native server generates the same text
         // from core's types (CI checks both), without utoipa in this wasm.
         RouteId::OpenApi => respond::json_text(200, OPENAPI_JSON).map_err(internal),
@@ -272,7 +274,7 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
         RouteId::Startup => {
             let cat = crate::catalog::get(&ctx.env).await;
             if cat.catalog.loaded() {
-                ok(&service::ProbeAnswer { status: "started".into() })
+                ok(&greenside_core::health::ProbeAnswer { status: "started".into() })
             } else {
                 Err(ApiError::new(ErrorCode::CourseDataUnavailable, "the dataset registry has not loaded; see /health"))
             }
@@ -316,7 +318,7 @@ async fn start(ctx: &Ctx, req: &mut Request) -> Result<Response, ApiError> {
 /// summary from its own object; sessions that have gone are skipped.
 async fn sessions_page(ctx: &Ctx, limit: usize, after: u64) -> Result<Response, ApiError> {
     let now = ctx.now();
-    let mut sessions: Vec<service::SessionSummary> = Vec::new();
+    let mut sessions: Vec<greenside_core::listing::SessionSummary> = Vec::new();
     let mut cursor = after;
     let mut more_in_index = true;
     while sessions.len() <= limit && more_in_index {
@@ -341,6 +343,6 @@ async fn sessions_page(ctx: &Ctx, limit: usize, after: u64) -> Result<Response, 
     } else {
         None
     };
-    let counters: service::Counters = directory::call(&ctx.env, DirectoryCall::Counters).await?;
-    ok(&service::sessions_page_body(&sessions, next_after, limit, &counters))
+    let counters: greenside_core::listing::Counters = directory::call(&ctx.env, DirectoryCall::Counters).await?;
+    ok(&greenside_core::listing::sessions_page_body(&sessions, next_after, limit, &counters))
 }

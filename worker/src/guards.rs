@@ -4,7 +4,6 @@
 
 use crate::settings::{self, Settings};
 use greenside_core::error::{ApiError, ErrorCode};
-use greenside_core::service;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 use worker::{Env, Request, Response};
@@ -72,15 +71,15 @@ pub async fn rate_limit(
         return Ok(None);
     };
     let client = client_of(req, s.trusted_proxy_header.as_deref());
-    let Some(limit) = service::limit_for(limits, group).cloned() else { return Ok(None) };
+    let Some(limit) = greenside_core::ratelimit::limit_for(limits, group).cloned() else { return Ok(None) };
     match crate::limiter::check(env, &client, group, settings::system_now_ms()).await {
         Ok(v) => {
-            let headers = Some(service::rate_limit_headers(&limit, v.remaining, v.retry_after_ms));
+            let headers = Some(greenside_core::ratelimit::rate_limit_headers(&limit, v.remaining, v.retry_after_ms));
             if v.allowed {
                 return Ok(headers);
             }
             crate::runtime::log("info", "rate limited", &[("client", json!(client)), ("group", json!(group))]);
-            Err((service::rate_limited(&limit, v.retry_after_ms), headers))
+            Err((greenside_core::ratelimit::rate_limited(&limit, v.retry_after_ms), headers))
         }
         Err(e) => {
             crate::runtime::log("warn", "rate limiter unavailable; request admitted", &[("error", json!(e.message))]);

@@ -6,24 +6,27 @@ use crate::directory::DirectoryCall;
 use crate::respond::{internal, json_typed};
 use crate::settings::{self, Settings};
 use greenside_core::error::{ApiError, ErrorCode};
-use greenside_core::service;
 use serde_json::json;
 use worker::{Env, Request, Response};
 
 /// A service as the native `/health` shows it (core's body), from what
 /// this isolate has seen.
-fn downstream_health(d: &crate::settings::Downstream, service: &str) -> service::DownstreamHealth {
+fn downstream_health(d: &crate::settings::Downstream, service: &str) -> greenside_core::health::DownstreamHealth {
     let seen = crate::downstream::seen(service);
-    service::downstream_health(d.url.as_deref(), d.timeout_ms, d.api_key.is_some(), seen.as_ref())
+    greenside_core::health::downstream_health(d.url.as_deref(), d.timeout_ms, d.api_key.is_some(), seen.as_ref())
 }
 
 /// The session store's health: a round trip to the directory object.
-async fn store_health(env: &Env) -> service::StoreHealth {
+async fn store_health(env: &Env) -> greenside_core::health::StoreHealth {
     let t0 = settings::system_now_ms();
-    let r: Result<service::Counters, _> = crate::directory::call(env, DirectoryCall::Counters).await;
+    let r: Result<greenside_core::listing::Counters, _> = crate::directory::call(env, DirectoryCall::Counters).await;
     let ms = settings::system_now_ms().saturating_sub(t0);
-    let status = if r.is_ok() { service::HealthStatus::Healthy } else { service::HealthStatus::Unhealthy };
-    service::StoreHealth {
+    let status = if r.is_ok() {
+        greenside_core::health::HealthStatus::Healthy
+    } else {
+        greenside_core::health::HealthStatus::Unhealthy
+    };
+    greenside_core::health::StoreHealth {
         backend: "durable_objects".into(),
         requested: "durable_objects".into(),
         connected: r.is_ok(),
@@ -39,23 +42,23 @@ async fn store_health(env: &Env) -> service::StoreHealth {
 
 pub async fn health(env: &Env, s: &Settings, req: &Request) -> Result<Response, ApiError> {
     let cat = crate::catalog::get(env).await;
-    let registry = service::RegistryHealth::of(
+    let registry = greenside_core::health::RegistryHealth::of(
         &cat.catalog,
         "kv",
         crate::catalog::REGISTRY_KEY.into(),
         format!("kv:{}", crate::catalog::BINDING),
         cat.load_ms,
     );
-    let report = service::HealthReport::new(service::HealthParts {
+    let report = greenside_core::health::HealthReport::new(greenside_core::health::HealthParts {
         platform: Some("cloudflare-workers".into()),
         uptime_s: None,
         dataset_registry: registry,
         session_store: store_health(env).await,
-        debug_bundles: service::BundlesInfo {
+        debug_bundles: greenside_core::health::BundlesInfo {
             enabled: s.debug_bundle_enabled,
             dir: format!("r2:{}", crate::runs::BUCKET),
         },
-        downstream: service::DownstreamServices {
+        downstream: greenside_core::health::DownstreamServices {
             putt_solver: downstream_health(&s.putt_solver, "putt_solver"),
             tee_to_green: downstream_health(&s.tee_to_green, "tee_to_green"),
         },
@@ -85,6 +88,6 @@ pub async fn ready(env: &Env) -> Result<Response, ApiError> {
     } else {
         Some(ErrorCode::SessionStoreUnavailable)
     };
-    let (status, body) = service::ReadyAnswer::of(checks, failing);
+    let (status, body) = greenside_core::health::ReadyAnswer::of(checks, failing);
     crate::respond::json(status, &body).map_err(internal)
 }

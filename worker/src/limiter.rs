@@ -12,7 +12,6 @@
 use crate::calls;
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::gcra::Decision;
-use greenside_core::service;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -49,7 +48,7 @@ impl RateLimiter {
             .as_ref()
             .ok_or_else(|| ApiError::new(ErrorCode::InternalError, "rate limits are off"))?;
         let group = call.group.as_str();
-        let limit = service::limit_for(limits, group)
+        let limit = greenside_core::ratelimit::limit_for(limits, group)
             .ok_or_else(|| ApiError::new(ErrorCode::InternalError, "no default rate limit"))?;
         let now = call.now_ms;
         let mut t = self.tat_us.borrow_mut();

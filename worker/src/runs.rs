@@ -14,8 +14,8 @@
 
 use crate::calls::{self, text};
 use greenside_core::error::{ApiError, ErrorCode};
+use greenside_core::listing::PruneReport;
 use greenside_core::run::RunRecord;
-use greenside_core::service::{self, PruneReport};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use worker::{DurableObject, Env, ListOptions, Request, Response, State, durable_object};
@@ -100,7 +100,7 @@ impl RunLog {
             RunCall::All => text(&self.all().await?),
             RunCall::Prune { max_runs, max_age_ms, now_ms } => {
                 let all = self.all().await?;
-                let doomed = service::prune_plan(&all, Some(max_runs), Some(max_age_ms), now_ms);
+                let doomed = greenside_core::listing::prune_plan(&all, Some(max_runs), Some(max_age_ms), now_ms);
                 let by_id: std::collections::HashMap<&str, &RunRecord> =
                     all.iter().map(|r| (r.run_id.as_str(), r)).collect();
                 let mut keys = Vec::new();
@@ -159,7 +159,7 @@ fn bundle_key(run_id: &str) -> String {
 }
 
 /// Writes a debug bundle; a failure is logged, never fatal to the request.
-pub async fn write_bundle(env: &Env, bundle: &service::Bundle) {
+pub async fn write_bundle(env: &Env, bundle: &greenside_core::bundle::Bundle) {
     let result = async {
         let text = serde_json::to_vec_pretty(bundle).map_err(|e| e.to_string())?;
         let bucket = env.bucket(BUCKET).map_err(|e| e.to_string())?;

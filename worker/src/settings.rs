@@ -5,7 +5,7 @@
 
 use greenside_core::config::Config;
 use greenside_core::error::{ApiError, ErrorCode};
-use greenside_core::service::{self, Limit};
+use greenside_core::ratelimit::Limit;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -23,7 +23,7 @@ impl Secret {
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(service::REDACTED)
+        f.write_str(greenside_core::bundle::REDACTED)
     }
 }
 
@@ -127,8 +127,8 @@ impl Settings {
             return Err(invalid("API_KEY", "REQUIRE_API_KEY is on, so API_KEY must be set"));
         }
         let rate_limits = if flag("RATE_LIMIT_ENABLED", true)? {
-            let spec = get("RATE_LIMITS").unwrap_or_else(|| service::DEFAULT_RATE_LIMITS.to_string());
-            Some(service::parse_rate_limits(&spec).map_err(|e| invalid("RATE_LIMITS", &e))?)
+            let spec = get("RATE_LIMITS").unwrap_or_else(|| greenside_core::ratelimit::DEFAULT_RATE_LIMITS.to_string());
+            Some(greenside_core::ratelimit::parse_rate_limits(&spec).map_err(|e| invalid("RATE_LIMITS", &e))?)
         } else {
             None
         };

@@ -22,9 +22,9 @@ pub fn check_admin(state: &crate::AppState, headers: &HeaderMap) -> Result<(), A
 
 pub async fn sessions(state: AppStateRef, headers: HeaderMap, QueryParams(q): QueryParams) -> HttpResult<Response> {
     check_admin(&state, &headers)?;
-    let (limit, after) = greenside_core::service::parse_sessions_query(|k| q.get(k).cloned())?;
+    let (limit, after) = greenside_core::listing::parse_sessions_query(|k| q.get(k).cloned())?;
     let now = now_ms(&state, &headers);
     let page = state.store.list(after, limit, now).await?;
     let counters = state.store.counters().await?;
-    Ok(ok(greenside_core::service::sessions_page_body(&page.sessions, page.next_after, limit, &counters)))
+    Ok(ok(greenside_core::listing::sessions_page_body(&page.sessions, page.next_after, limit, &counters)))
 }

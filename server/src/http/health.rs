@@ -12,8 +12,8 @@ use crate::store::SessionStore;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use greenside_core::error::{ApiError, ErrorCode};
-use greenside_core::service::{
-    self, BundlesInfo, DownstreamHealth, DownstreamServices, HealthParts, HealthReport, HealthStatus, ProbeAnswer,
+use greenside_core::health::{
+    BundlesInfo, DownstreamHealth, DownstreamServices, HealthParts, HealthReport, HealthStatus, ProbeAnswer,
     ReadyAnswer, RegistryHealth, StoreHealth,
 };
 use serde_json::json;
@@ -25,7 +25,7 @@ use std::time::Instant;
 /// answers with the flagged fallback), `unknown` before the first call.
 fn downstream(d: &crate::settings::Downstream, seen: Option<crate::downstream::Seen>) -> DownstreamHealth {
     let timeout_ms = d.timeout.as_millis() as u64;
-    service::downstream_health(d.url.as_deref(), timeout_ms, d.api_key.is_some(), seen.as_ref())
+    greenside_core::health::downstream_health(d.url.as_deref(), timeout_ms, d.api_key.is_some(), seen.as_ref())
 }
 
 /// The full report.

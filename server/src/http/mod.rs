@@ -250,13 +250,13 @@ async fn rate_limit(state: &AppState, req: Request, next: Next) -> Response {
     let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
     let client = crate::ratelimit::client_of(req.headers(), state.settings.trusted_proxy_header.as_deref(), peer);
     let v = limiter.check(group, &client, crate::clock::system_now_ms());
-    let (policy, ratelimit) = greenside_core::service::rate_limit_headers(&v.limit, v.remaining, v.retry_after_ms);
+    let (policy, ratelimit) = greenside_core::ratelimit::rate_limit_headers(&v.limit, v.remaining, v.retry_after_ms);
     let mut resp = if v.allowed {
         next.run(req).await
     } else {
         tracing::info!(%client, group, "rate limited");
         state.metrics.rate_limited.inc();
-        error_response(&greenside_core::service::rate_limited(&v.limit, v.retry_after_ms))
+        error_response(&greenside_core::ratelimit::rate_limited(&v.limit, v.retry_after_ms))
     };
     let h = resp.headers_mut();
     if let Ok(p) = HeaderValue::from_str(&policy) {

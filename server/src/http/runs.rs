@@ -5,18 +5,17 @@ use super::{ApiJson, AppStateRef, HttpResult, PathParam, QueryParams, now_ms, ok
 use axum::http::HeaderMap;
 use axum::response::Response;
 use greenside_core::api::PruneRequest;
-use greenside_core::service;
 
 pub async fn list(state: AppStateRef, headers: HeaderMap, QueryParams(q): QueryParams) -> HttpResult<Response> {
     check_admin(&state, &headers)?;
-    let query = service::parse_runs_query(|k| q.get(k).cloned())?;
+    let query = greenside_core::listing::parse_runs_query(|k| q.get(k).cloned())?;
     let (runs, next) = state.runs.list(&query).await?;
-    Ok(ok(service::runs_page_body(&runs, next.as_ref(), query.limit)))
+    Ok(ok(greenside_core::listing::runs_page_body(&runs, next.as_ref(), query.limit)))
 }
 
 pub async fn one(state: AppStateRef, headers: HeaderMap, PathParam(run_id): PathParam) -> HttpResult<Response> {
     check_admin(&state, &headers)?;
-    let run = state.runs.get(&run_id).await?.ok_or_else(|| service::run_not_found(&run_id))?;
+    let run = state.runs.get(&run_id).await?.ok_or_else(|| greenside_core::listing::run_not_found(&run_id))?;
     Ok(ok(run))
 }
 
@@ -33,15 +32,15 @@ pub async fn prune(
     let report = state.runs.prune(Some(max_runs), Some(max_age_days.saturating_mul(86_400_000)), now).await?;
     let bundles = crate::bundle::remove(&s.debug_bundle_dir, &report.deleted_ids).await;
     tracing::info!(scanned = report.scanned, deleted = report.deleted, bundles, "runs pruned");
-    Ok(ok(service::prune_body(&report, bundles, max_runs, max_age_days)))
+    Ok(ok(greenside_core::listing::prune_body(&report, bundles, max_runs, max_age_days)))
 }
 
 /// The run's debug bundle, when bundles are enabled and it was written.
 pub async fn bundle(state: AppStateRef, headers: HeaderMap, PathParam(run_id): PathParam) -> HttpResult<Response> {
     check_admin(&state, &headers)?;
-    let missing = || service::bundle_not_found(&run_id);
+    let missing = || greenside_core::listing::bundle_not_found(&run_id);
     // Run ids are `run_` + 32 hex digits: nothing else ever becomes a path.
-    if !service::is_run_id(&run_id) {
+    if !greenside_core::listing::is_run_id(&run_id) {
         return Err(missing().into());
     }
     let path = crate::bundle::path_for(&state.settings.debug_bundle_dir, &run_id);

@@ -34,7 +34,7 @@ pub enum SaveOutcome {
     Missing,
 }
 
-pub use greenside_core::service::SessionSummary;
+pub use greenside_core::listing::SessionSummary;
 
 /// One page of live sessions in `session_number` order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,7 +44,7 @@ pub struct Page {
     pub next_after: Option<u64>,
 }
 
-pub use greenside_core::service::Counters;
+pub use greenside_core::listing::Counters;
 
 /// The session store contract.
 pub trait SessionStore: Send + Sync + 'static {

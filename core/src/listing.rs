@@ -1,0 +1,334 @@
+//! The admin listings both servers answer alike: `GET /api/sessions` and
+//! `GET /runs/v1` (query parsing, opaque cursors, summaries, run filters)
+//! and `POST /runs/v1/prune` (which runs go). Pure: the platforms page
+//! through their stores and call these.
+
+use crate::advice::PlanType;
+use crate::error::{ApiError, ErrorCode};
+use crate::hysteresis::GreenState;
+use crate::run::{RunRecord, RunStatus};
+use crate::session::SessionRecord;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Default and largest page size of `GET /api/sessions` and `GET /runs/v1`.
+pub const DEFAULT_PAGE_LIMIT: usize = 50;
+pub const MAX_PAGE_LIMIT: usize = 200;
+
+/// A row of the admin session listing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SessionSummary {
+    pub session_id: String,
+    pub session_number: u64,
+    pub course_id: String,
+    pub hole_id: u32,
+    pub surface_state: GreenState,
+    pub fix_count: u64,
+    pub created_at_ms: u64,
+    pub updated_at_ms: u64,
+    pub expires_at_ms: u64,
+}
+
+impl From<&SessionRecord> for SessionSummary {
+    fn from(r: &SessionRecord) -> Self {
+        SessionSummary {
+            session_id: r.session_id.clone(),
+            session_number: r.session_number,
+            course_id: r.course_id.clone(),
+            hole_id: r.hole_id,
+            surface_state: r.hysteresis.committed,
+            fix_count: r.fix_count,
+            created_at_ms: r.created_at_ms,
+            updated_at_ms: r.updated_at_ms,
+            expires_at_ms: r.expires_at_ms,
+        }
+    }
+}
+
+/// Counters shared by every instance on the same store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Counters {
+    /// The last `session_number` handed out.
+    pub session_number: u64,
+    /// Sessions ever created.
+    pub total_sessions: u64,
+    /// Sessions currently stored (expired ones may linger until swept).
+    pub active_sessions: u64,
+}
+
+fn invalid_query(field: &str, msg: String) -> ApiError {
+    ApiError::new(ErrorCode::InvalidQuery, msg).field(field)
+}
+
+fn page_limit(q: &dyn Fn(&str) -> Option<String>) -> Result<usize, ApiError> {
+    match q("limit") {
+        None => Ok(DEFAULT_PAGE_LIMIT),
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE_LIMIT).contains(n))
+            .ok_or_else(|| invalid_query("limit", format!("limit must be 1..={MAX_PAGE_LIMIT}"))),
+    }
+}
+
+/// `GET /api/sessions?limit&cursor`: the page size and the session number to
+/// list after. Cursors are opaque to clients: `c` + the last session number in hex.
+pub fn parse_sessions_query(q: impl Fn(&str) -> Option<String>) -> Result<(usize, u64), ApiError> {
+    let limit = page_limit(&q)?;
+    let after = match q("cursor").as_deref() {
+        None | Some("") => 0,
+        Some(c) => c
+            .strip_prefix('c')
+            .and_then(|h| u64::from_str_radix(h, 16).ok())
+            .ok_or_else(|| invalid_query("cursor", "cursor is not one this service issued".into()))?,
+    };
+    Ok((limit, after))
+}
+
+pub fn encode_sessions_cursor(after: u64) -> String {
+    format!("c{after:x}")
+}
+
+/// The body of `GET /api/sessions`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionsPage {
+    pub sessions: Vec<SessionSummary>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    pub limit: usize,
+    pub counters: Counters,
+}
+
+/// The body of `GET /api/sessions`.
+pub fn sessions_page_body(
+    sessions: &[SessionSummary],
+    next_after: Option<u64>,
+    limit: usize,
+    counters: &Counters,
+) -> Value {
+    crate::json::to_value(&SessionsPage {
+        sessions: sessions.to_vec(),
+        next_cursor: next_after.map(encode_sessions_cursor),
+        limit,
+        counters: *counters,
+    })
+}
+
+// ---- admin: runs ----------------------------------------------------------
+
+/// Filters of `GET /runs/v1`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunFilter {
+    pub status: Option<RunStatus>,
+    pub plan_type: Option<PlanType>,
+    pub course_id: Option<String>,
+    pub created_from_ms: Option<u64>,
+    pub created_to_ms: Option<u64>,
+}
+
+impl RunFilter {
+    pub fn matches(&self, r: &RunRecord) -> bool {
+        self.status.is_none_or(|s| r.status == s)
+            && self.plan_type.is_none_or(|p| r.plan_type == Some(p))
+            && self.course_id.as_deref().is_none_or(|c| r.course_id == c)
+            && self.created_from_ms.is_none_or(|t| r.created_at_ms >= t)
+            && self.created_to_ms.is_none_or(|t| r.created_at_ms < t)
+    }
+}
+
+/// Position in the newest-first order: runs strictly after `(created_at_ms, run_id)`.
+pub type RunCursor = (u64, String);
+
+/// A parsed `GET /runs/v1` query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunsQuery {
+    pub filter: RunFilter,
+    pub limit: usize,
+    pub cursor: Option<RunCursor>,
+}
+
+/// Opaque to clients: `r` + created_at_ms in hex + `.` + run_id.
+pub fn encode_run_cursor(c: &RunCursor) -> String {
+    format!("r{:x}.{}", c.0, c.1)
+}
+
+pub fn decode_run_cursor(s: &str) -> Option<RunCursor> {
+    let (t, id) = s.strip_prefix('r')?.split_once('.')?;
+    let t = u64::from_str_radix(t, 16).ok()?;
+    is_run_id(id).then(|| (t, id.to_string()))
+}
+
+/// `run_` + 32 hex digits (what `run::run_id_from_random` makes).
+pub fn is_run_id(id: &str) -> bool {
+    id.len() == 36 && id.starts_with("run_") && id[4..].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Parses `status`, `plan_type`, `course_id`, `created_from_ms`,
+/// `created_to_ms`, `limit` and `cursor`.
+pub fn parse_runs_query(q: impl Fn(&str) -> Option<String>) -> Result<RunsQuery, ApiError> {
+    let ms = |k: &str| -> Result<Option<u64>, ApiError> {
+        q(k).map(|v| {
+            v.parse::<u64>().map_err(|_| invalid_query(k, format!("{k} must be milliseconds since the epoch")))
+        })
+        .transpose()
+    };
+    let filter = RunFilter {
+        status: q("status")
+            .map(|s| {
+                RunStatus::parse(&s).ok_or_else(|| {
+                    invalid_query("status", "status must be queued, processing, succeeded or failed".into())
+                })
+            })
+            .transpose()?,
+        plan_type: q("plan_type")
+            .map(|p| match p.as_str() {
+                "PUTT" => Ok(PlanType::Putt),
+                "TEE_TO_GREEN" => Ok(PlanType::TeeToGreen),
+                _ => Err(invalid_query("plan_type", "plan_type must be PUTT or TEE_TO_GREEN".into())),
+            })
+            .transpose()?,
+        course_id: q("course_id"),
+        created_from_ms: ms("created_from_ms")?,
+        created_to_ms: ms("created_to_ms")?,
+    };
+    let limit = page_limit(&q)?;
+    let cursor = match q("cursor").as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(
+            decode_run_cursor(c)
+                .ok_or_else(|| invalid_query("cursor", "cursor is not one this service issued".into()))?,
+        ),
+    };
+    Ok(RunsQuery { filter, limit, cursor })
+}
+
+/// One page from every run, newest first (`created_at_ms` desc, then `run_id` desc).
+pub fn runs_page(all_newest_first: Vec<RunRecord>, q: &RunsQuery) -> (Vec<RunRecord>, Option<RunCursor>) {
+    let mut page = Vec::new();
+    let mut more = false;
+    for r in all_newest_first {
+        if let Some((t, id)) = &q.cursor {
+            if (r.created_at_ms, &r.run_id) >= (*t, id) {
+                continue;
+            }
+        }
+        if !q.filter.matches(&r) {
+            continue;
+        }
+        if page.len() == q.limit {
+            more = true;
+            break;
+        }
+        page.push(r);
+    }
+    let next = if more { page.last().map(|r| (r.created_at_ms, r.run_id.clone())) } else { None };
+    (page, next)
+}
+
+/// The body of `GET /runs/v1`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunsPage {
+    pub runs: Vec<RunRecord>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    pub limit: usize,
+}
+
+/// The body of `GET /runs/v1`.
+pub fn runs_page_body(runs: &[RunRecord], next: Option<&RunCursor>, limit: usize) -> Value {
+    crate::json::to_value(&RunsPage { runs: runs.to_vec(), next_cursor: next.map(encode_run_cursor), limit })
+}
+
+pub fn run_not_found(run_id: &str) -> ApiError {
+    ApiError::new(ErrorCode::RunNotFound, format!("no run `{run_id}`")).with("run_id", run_id)
+}
+
+pub fn bundle_not_found(run_id: &str) -> ApiError {
+    ApiError::new(ErrorCode::RunNotFound, format!("no debug bundle for run `{run_id}`")).with("run_id", run_id)
+}
+
+/// Which terminal runs a prune deletes: older than `max_age_ms`, or beyond
+/// the newest `max_runs` runs. Non-terminal runs are always kept.
+pub fn prune_plan(
+    all_newest_first: &[RunRecord],
+    max_runs: Option<u64>,
+    max_age_ms: Option<u64>,
+    now_ms: u64,
+) -> Vec<String> {
+    all_newest_first
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| {
+            let too_many = max_runs.is_some_and(|m| *i as u64 >= m);
+            let too_old = max_age_ms.is_some_and(|a| now_ms.saturating_sub(r.created_at_ms) > a);
+            r.status.is_terminal() && (too_many || too_old)
+        })
+        .map(|(_, r)| r.run_id.clone())
+        .collect()
+}
+
+/// What a prune did.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PruneReport {
+    pub scanned: u64,
+    pub deleted: u64,
+    pub kept: u64,
+    /// The deleted run ids (debug bundles are removed with them).
+    #[serde(skip)]
+    pub deleted_ids: Vec<String>,
+}
+
+/// The body of `POST /runs/v1/prune`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PruneResponse {
+    /// Runs looked at.
+    pub scanned: u64,
+    /// Runs deleted.
+    pub deleted: u64,
+    /// Runs kept.
+    pub kept: u64,
+    /// Debug bundles deleted with their runs.
+    pub bundles_deleted: u64,
+    /// The limits this prune used.
+    pub max_runs: u64,
+    pub max_age_days: u64,
+}
+
+/// The body of `POST /runs/v1/prune`.
+pub fn prune_body(report: &PruneReport, bundles_deleted: usize, max_runs: u64, max_age_days: u64) -> Value {
+    crate::json::to_value(&PruneResponse {
+        scanned: report.scanned,
+        deleted: report.deleted,
+        kept: report.kept,
+        bundles_deleted: bundles_deleted as u64,
+        max_runs,
+        max_age_days,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_reject_strangers() {
+        let c = (0x1234u64, String::from("run_0123456789abcdef0123456789abcdef"));
+        assert_eq!(decode_run_cursor(&encode_run_cursor(&c)), Some(c));
+        for bad in ["", "r", "r12", "rzz.run_x", "r1.run_../../etc"] {
+            assert_eq!(decode_run_cursor(bad), None, "{bad}");
+        }
+        let q = |k: &str| (k == "cursor").then(|| encode_sessions_cursor(77));
+        assert_eq!(parse_sessions_query(q).unwrap(), (DEFAULT_PAGE_LIMIT, 77));
+        let bad = |k: &str| (k == "limit").then(|| String::from("0"));
+        assert_eq!(parse_sessions_query(bad).unwrap_err().code, ErrorCode::InvalidQuery);
+    }
+}
