@@ -31,6 +31,16 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use serde_json::Value;
 
+/// The session after the advice flow's update: a session deleted meanwhile
+/// is not an error here (the answer goes without `hole_state`).
+pub fn updated<T>(update: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
+    match update {
+        Ok(after) => Ok(Some(after)),
+        Err(e) if e.code == crate::ErrorCode::SessionNotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// An advice request in flight.
 #[derive(Debug)]
 pub struct AdviceCall {

@@ -32,6 +32,16 @@ pub async fn write(dir: &Path, bundle: &Bundle) -> Result<PathBuf, String> {
     Ok(path)
 }
 
+/// [`write`] when there is a bundle, its outcome logged (the advice answer
+/// does not depend on it).
+pub async fn write_logged(dir: &Path, bundle: Option<&Bundle>) {
+    let Some(bundle) = bundle else { return };
+    match write(dir, bundle).await {
+        Ok(path) => tracing::debug!(run_id = %bundle.run.run_id, path = %path.display(), "debug bundle written"),
+        Err(e) => tracing::warn!(run_id = %bundle.run.run_id, error = %e, "debug bundle not written"),
+    }
+}
+
 /// Removes the bundles of pruned runs; returns how many files went.
 pub async fn remove(dir: &Path, run_ids: &[String]) -> usize {
     let mut n = 0;

@@ -123,3 +123,16 @@ async fn read_limited(mut resp: reqwest::Response) -> Result<Vec<u8>, ReadError>
         }
     }
 }
+
+/// What an advice call saw of its service: the latency and the failure's
+/// code in the metrics, and the advice line in the log. A session that
+/// could not be advised made no call: nothing to observe.
+pub fn observed(metrics: &crate::metrics::Metrics, done: &greenside_core::advice_call::Done) {
+    let (run, Some(service)) = (&done.run, done.service) else { return };
+    metrics.downstream(service, done.latency_ms, done.error);
+    let (run_id, session_id) = (run.run_id.as_str(), run.session_id.as_str());
+    match done.error {
+        None => tracing::info!(run_id, session_id, service, latency_ms = done.latency_ms, "advice"),
+        Some(code) => tracing::warn!(run_id, session_id, service, %code, "advice failed; fallback used"),
+    }
+}

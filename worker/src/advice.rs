@@ -5,9 +5,9 @@
 
 use crate::session_object::{self, What};
 use crate::settings::{Settings, system_now_ms};
-use greenside_core::advice_call::{AdviceCall, Context, Done, Endpoint};
-use greenside_core::{ApiError, ErrorCode, api::AdviceRequest, run::run_id_from_random, session::SessionRecord};
-use serde_json::{Value, json};
+use greenside_core::advice_call::{AdviceCall, Context, Endpoint, updated};
+use greenside_core::{ApiError, api::AdviceRequest, run::run_id_from_random, session::SessionRecord};
+use serde_json::Value;
 use worker::Env;
 
 pub async fn get_hole_advice(env: &Env, s: &Settings, req: AdviceRequest, now: u64) -> Result<(u16, Value), ApiError> {
@@ -27,34 +27,12 @@ pub async fn get_hole_advice(env: &Env, s: &Settings, req: AdviceRequest, now: u
             let endpoint = Endpoint { url: cfg.url.as_deref(), key_set: cfg.api_key.is_some() };
             let (run, op) = call.received(outcome, endpoint, (!s.test_clock).then(system_now_ms))?;
             crate::runs::put(env, &run).await?;
-            let after = match session_object::call(env, &run.session_id, now, What::ApplyForRecord { op }).await {
-                Ok(after) => Some(after),
-                Err(e) if e.code == ErrorCode::SessionNotFound => None,
-                Err(e) => return Err(e),
-            };
+            let after = updated(session_object::call(env, &run.session_id, now, What::ApplyForRecord { op }).await)?;
             call.finish(after.as_ref(), &hole, &ctx, system_now_ms().saturating_sub(t0))?
         }
     };
-    finish(env, done).await
-}
-
-/// Writes what the call ended as (run, bundle, log) and answers.
-async fn finish(env: &Env, done: Done) -> Result<(u16, Value), ApiError> {
     crate::runs::put(env, &done.run).await?;
-    if let Some(b) = &done.bundle {
-        crate::runs::write_bundle(env, b).await;
-    }
-    let (run, Some(service)) = (&done.run, done.service) else { return done.answer };
-    let fields = [("run_id", json!(run.run_id)), ("session_id", json!(run.session_id)), ("service", json!(service))];
-    match done.error {
-        None => {
-            crate::runtime::log("info", "advice", &[&fields[..], &[("latency_ms", json!(done.latency_ms))]].concat())
-        }
-        Some(code) => crate::runtime::log(
-            "warn",
-            "advice failed; fallback used",
-            &[&fields[..], &[("code", json!(code))]].concat(),
-        ),
-    }
+    crate::runs::write_bundle(env, done.bundle.as_ref()).await;
+    crate::downstream::observed(&done);
     done.answer
 }

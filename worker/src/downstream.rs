@@ -97,3 +97,22 @@ fn remember(service: &'static str, outcome: &CallOutcome) {
 pub fn seen(service: &str) -> Option<Seen> {
     SEEN.with(|m| m.borrow().get(service).cloned())
 }
+
+/// What an advice call saw of its service, as a log line (`remember` has
+/// kept it for `/health`). A session that could not be advised made no call.
+pub fn observed(done: &greenside_core::advice_call::Done) {
+    use serde_json::json;
+    let (run, Some(service)) = (&done.run, done.service) else { return };
+    let mut fields =
+        vec![("run_id", json!(run.run_id)), ("session_id", json!(run.session_id)), ("service", json!(service))];
+    match done.error {
+        None => {
+            fields.push(("latency_ms", json!(done.latency_ms)));
+            crate::runtime::log("info", "advice", &fields);
+        }
+        Some(code) => {
+            fields.push(("code", json!(code)));
+            crate::runtime::log("warn", "advice failed; fallback used", &fields);
+        }
+    }
+}

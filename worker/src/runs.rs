@@ -159,7 +159,8 @@ fn bundle_key(run_id: &str) -> String {
 }
 
 /// Writes a debug bundle; a failure is logged, never fatal to the request.
-pub async fn write_bundle(env: &Env, bundle: &greenside_core::bundle::Bundle) {
+pub async fn write_bundle(env: &Env, bundle: Option<&greenside_core::bundle::Bundle>) {
+    let Some(bundle) = bundle else { return };
     let result = async {
         let text = serde_json::to_vec_pretty(bundle).map_err(|e| e.to_string())?;
         let bucket = env.bucket(BUCKET).map_err(|e| e.to_string())?;

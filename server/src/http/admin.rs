@@ -1,7 +1,7 @@
 //! Admin routes, guarded by `ADMIN_TOKEN` (`x-admin-token`, constant-time
 //! comparison). Without `ADMIN_TOKEN` the admin routes are disabled (403).
 
-use super::{AppStateRef, HttpResult, QueryParams, now_ms, ok};
+use super::wire::{AppStateRef, HttpResult, QueryParams, now_ms, ok};
 use crate::store::SessionStore;
 use axum::http::HeaderMap;
 use axum::response::Response;

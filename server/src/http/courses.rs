@@ -1,6 +1,6 @@
 //! Course routes: the registry and one course's geometry (for maps).
 
-use super::{AppStateRef, HttpResult, PathParam, ok};
+use super::wire::{AppStateRef, HttpResult, PathParam, ok};
 use axum::response::Response;
 
 pub async fn list(state: AppStateRef) -> HttpResult<Response> {

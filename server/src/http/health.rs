@@ -6,7 +6,7 @@
 //! (`pass|warn|fail`). Secrets never appear: downstream services show
 //! whether a key is configured, never the key.
 
-use super::{AppStateRef, error_response, ok};
+use super::wire::{AppStateRef, error_response, ok};
 use crate::AppState;
 use crate::store::SessionStore;
 use axum::http::{HeaderMap, StatusCode, header};

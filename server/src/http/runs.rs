@@ -1,7 +1,7 @@
 //! `GET /runs/v1`, `GET /runs/v1/{run_id}`, `POST /runs/v1/prune` (admin).
 
 use super::admin::check_admin;
-use super::{ApiJson, AppStateRef, HttpResult, PathParam, QueryParams, now_ms, ok};
+use super::wire::{ApiJson, AppStateRef, HttpResult, PathParam, QueryParams, now_ms, ok};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use greenside_core::api::PruneRequest;

@@ -1,6 +1,6 @@
 //! Session routes: decode, load, call core, compare-and-save, encode.
 
-use super::{ApiJson, AppStateRef, HttpResult, Now, PathParam, ok, ok_encoded};
+use super::wire::{ApiJson, AppStateRef, HttpResult, Now, PathParam, ok, ok_encoded};
 use crate::store::{SaveOutcome, SessionStore};
 use crate::{AppState, random_bytes};
 use axum::response::Response;

@@ -1,0 +1,116 @@
+//! The front of every request, one middleware layer: request id and log
+//! context, the API key guard, the rate limit; then metrics and the access
+//! line. The fallbacks answer unknown routes and methods in the error shape.
+
+use super::wire::{HttpError, error_response};
+use crate::AppState;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use greenside_core::error::{ApiError, ErrorCode};
+use std::sync::Arc;
+use std::time::Instant;
+
+pub async fn route_not_found(req: Request) -> HttpError {
+    ApiError::new(ErrorCode::RouteNotFound, format!("no route for {} {}", req.method(), req.uri().path())).into()
+}
+
+pub async fn method_not_allowed(req: Request) -> HttpError {
+    ApiError::new(ErrorCode::MethodNotAllowed, format!("{} is not allowed on {}", req.method(), req.uri().path()))
+        .into()
+}
+
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    error_response(&ApiError::new(ErrorCode::InternalError, "the server failed unexpectedly; the failure is logged"))
+}
+
+/// The front of every request, one middleware layer: request id and span,
+/// the API key guard, the rate limit, the route; then metrics, the access
+/// line and `x-request-id` on the response. (One layer instead of three:
+/// each `from_fn` layer costs a boxed future and a clone of the inner
+/// service per request.)
+pub async fn front(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
+    let t0 = Instant::now();
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
+        .unwrap_or_else(crate::request_id);
+    let method = crate::metrics::method_label(req.method());
+    let route = crate::metrics::route_label(req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str()));
+    // Every line of the request (the access line included) carries the
+    // request id, and the session id once a handler records it.
+    let ctx = crate::logging::RequestContext::new(id.clone());
+    crate::logging::in_request(ctx, async move {
+        let mut resp = guarded(&state, req, next).await;
+        let status = resp.status().as_u16();
+        let took = t0.elapsed();
+        let latency_ms = took.as_secs_f64() * 1000.0;
+        let m = &state.metrics;
+        m.requests.get_or_create(&crate::metrics::HttpLabels { route, method, status }).inc();
+        m.request_seconds.get_or_create(&crate::metrics::RouteLabels { route }).observe(took.as_secs_f64());
+        // Fields as plain strings, not `%` Display values: they are copied, not formatted.
+        if status >= 500 {
+            tracing::warn!(request_id = id.as_str(), method, route, status, latency_ms, "request");
+        } else {
+            tracing::info!(request_id = id.as_str(), method, route, status, latency_ms, "request");
+        }
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        resp
+    })
+    .await
+}
+
+/// The API key guard, then the rate limit, then the route.
+async fn guarded(state: &AppState, req: Request, next: Next) -> Response {
+    if let Some(denied) = api_key_denied(state, &req) {
+        return denied;
+    }
+    rate_limit(state, req, next).await
+}
+
+/// `REQUIRE_API_KEY=1`: every `/api/*` request needs `x-api-key` equal to
+/// `API_KEY` (compared in constant time); else 401 `unauthorized`.
+fn api_key_denied(state: &AppState, req: &Request) -> Option<Response> {
+    use subtle::ConstantTimeEq;
+    if state.settings.require_api_key && req.uri().path().starts_with("/api/") {
+        let expected = state.settings.api_key.as_deref().unwrap_or("").as_bytes();
+        let given = req.headers().get("x-api-key").map(|v| v.as_bytes()).unwrap_or(b"");
+        if expected.is_empty() || !bool::from(given.ct_eq(expected)) {
+            return Some(error_response(&ApiError::new(ErrorCode::Unauthorized, "missing or wrong x-api-key")));
+        }
+    }
+    None
+}
+
+/// Per-client GCRA limits (see `ratelimit`); 429 `rate_limited` with
+/// `Retry-After`, and `RateLimit`/`RateLimit-Policy` headers on every limited route.
+async fn rate_limit(state: &AppState, req: Request, next: Next) -> Response {
+    let Some(limiter) = &state.limiter else { return next.run(req).await };
+    let Some(group) = crate::ratelimit::group_of(req.method(), req.uri().path()) else { return next.run(req).await };
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
+    let client = crate::ratelimit::client_of(req.headers(), state.settings.trusted_proxy_header.as_deref(), peer);
+    let v = limiter.check(group, &client, crate::clock::system_now_ms());
+    let (policy, ratelimit) = greenside_core::ratelimit::rate_limit_headers(&v.limit, v.remaining, v.retry_after_ms);
+    let mut resp = if v.allowed {
+        next.run(req).await
+    } else {
+        tracing::info!(%client, group, "rate limited");
+        state.metrics.rate_limited.inc();
+        error_response(&greenside_core::ratelimit::rate_limited(&v.limit, v.retry_after_ms))
+    };
+    let h = resp.headers_mut();
+    if let Ok(p) = HeaderValue::from_str(&policy) {
+        h.insert("ratelimit-policy", p);
+    }
+    if let Ok(r) = HeaderValue::from_str(&ratelimit) {
+        h.insert("ratelimit", r);
+    }
+    resp
+}
