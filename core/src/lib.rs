@@ -64,6 +64,7 @@ pub mod routes;
 pub mod run;
 pub mod session;
 pub mod validate;
+pub mod variables;
 
 pub use contract::{API_CONTRACT_VERSION, MANIFEST_CONTRACT_VERSION};
 pub use error::{ApiError, ErrorCode};

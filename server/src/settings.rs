@@ -2,6 +2,7 @@
 //! `.env.example` lists every variable; this is the one place they are read.
 
 use greenside_core::config::{Config, ConfigError};
+use greenside_core::variables;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -106,6 +107,8 @@ pub enum SettingsError {
     Rules(#[from] ConfigError),
     #[error("{variable}={value:?} is invalid: {reason}")]
     Invalid { variable: &'static str, value: String, reason: &'static str },
+    #[error(transparent)]
+    Variable(#[from] variables::InvalidVariable),
 }
 
 /// The course data bundled with the repository (the default root).
@@ -115,37 +118,6 @@ pub fn bundled_course_root() -> PathBuf {
 
 fn invalid(variable: &'static str, value: &str, reason: &'static str) -> SettingsError {
     SettingsError::Invalid { variable, value: value.to_string(), reason }
-}
-
-fn parse_bool(variable: &'static str, v: &str) -> Result<bool, SettingsError> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" | "" => Ok(false),
-        _ => Err(invalid(variable, v, "expected true/false (or 1/0)")),
-    }
-}
-
-fn parse_u64(
-    get: &impl Fn(&str) -> Option<String>,
-    variable: &'static str,
-    default: u64,
-    min: u64,
-    max: u64,
-) -> Result<u64, SettingsError> {
-    match get(variable) {
-        None => Ok(default),
-        Some(v) => match v.trim().parse::<u64>() {
-            Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(invalid(variable, &v, "expected a whole number in range")),
-        },
-    }
-}
-
-fn parse_secs(variable: &'static str, v: &str) -> Result<Duration, SettingsError> {
-    match v.trim().parse::<f64>() {
-        Ok(s) if s.is_finite() && s > 0.0 && s <= 600.0 => Ok(Duration::from_secs_f64(s)),
-        _ => Err(invalid(variable, v, "expected seconds, greater than 0 and at most 600")),
-    }
 }
 
 impl Settings {
@@ -162,95 +134,80 @@ impl Settings {
         Self::from_lookup(|k| std::env::var(k).ok())
     }
 
-    /// Reads settings through `get` (tests pass a map).
+    /// Reads settings through `get` (tests pass a map): every variable
+    /// through core's table (`greenside_core::variables`), its defaults and
+    /// bounds the same as the edge worker's.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
         let nonempty = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        let rules = Config::from_lookup(|k| nonempty(k))?;
+        let get: variables::Lookup<'_> = &nonempty;
+        let text = |k: &str| variables::text(get, k);
+        let path = |k: &str| text(k).map(PathBuf::from);
+        let rules = Config::from_lookup(get)?;
 
         let port = match nonempty("PORT") {
             Some(p) => p.trim().parse::<u16>().map_err(|_| invalid("PORT", &p, "expected a TCP port 0-65535"))?,
             None => 8000,
         };
-        let course_data_root = nonempty("COURSE_DATA_ROOT").map(PathBuf::from).unwrap_or_else(bundled_course_root);
-        let dataset_registry_path = nonempty("DATASET_REGISTRY_PATH")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| course_data_root.join("datasets.json"));
+        let course_data_root = path("COURSE_DATA_ROOT").unwrap_or_else(bundled_course_root);
+        let dataset_registry_path =
+            path("DATASET_REGISTRY_PATH").unwrap_or_else(|| course_data_root.join("datasets.json"));
 
         let store = Self::store_request(&nonempty)?;
-        let downstream = |url: &'static str, timeout: &'static str, key: &'static str, default_s: f64| {
+        let downstream = |url: &str, timeout: &str, key: &str| {
             Ok::<_, SettingsError>(Downstream {
-                url: nonempty(url).map(|u| u.trim().trim_end_matches('/').to_string()),
-                timeout: match nonempty(timeout) {
-                    Some(v) => parse_secs(timeout, &v)?,
-                    None => Duration::from_secs_f64(default_s),
-                },
-                api_key: nonempty(key),
+                url: text(url).map(|u| u.trim().trim_end_matches('/').to_string()),
+                timeout: Duration::from_millis(variables::millis(get, timeout)?.unwrap_or_default()),
+                api_key: text(key),
             })
         };
-        let log_format = match nonempty("LOG_FORMAT").as_deref().map(str::trim) {
+        let log_format = match text("LOG_FORMAT").as_deref().map(str::trim) {
             None | Some("json") => LogFormat::Json,
             Some("pretty") => LogFormat::Pretty,
             Some(other) => return Err(invalid("LOG_FORMAT", other, "expected json or pretty")),
         };
-        let require_api_key =
-            nonempty("REQUIRE_API_KEY").map(|v| parse_bool("REQUIRE_API_KEY", &v)).transpose()?.unwrap_or(false);
-        let api_key = nonempty("API_KEY");
+        let require_api_key = variables::flag(get, "REQUIRE_API_KEY")?;
+        let api_key = text("API_KEY");
         if require_api_key && api_key.is_none() {
             return Err(invalid("API_KEY", "", "REQUIRE_API_KEY is on, so API_KEY must be set"));
         }
+        let count = |k: &str| variables::count(get, k).map(Option::unwrap_or_default);
         Ok(Settings {
-            host: nonempty("HOST").unwrap_or_else(|| "127.0.0.1".into()),
+            host: text("HOST").unwrap_or_default(),
             port,
             course_data_explicit: nonempty("COURSE_DATA_ROOT").is_some() || nonempty("DATASET_REGISTRY_PATH").is_some(),
             course_data_root,
             dataset_registry_path,
             rules,
             store,
-            redis_session_prefix: nonempty("REDIS_SESSION_PREFIX").unwrap_or_else(|| "aime:hole_session".into()),
-            putt_solver: downstream("PUTT_SOLVER_URL", "PUTT_SOLVER_TIMEOUT_S", "PUTT_SOLVER_API_KEY", 4.0)?,
-            tee_to_green: downstream("TEE_TO_GREEN_URL", "TEE_TO_GREEN_TIMEOUT_S", "TEE_TO_GREEN_API_KEY", 3.0)?,
-            debug_bundle_enabled: nonempty("DEBUG_BUNDLE_ENABLED")
-                .map(|v| parse_bool("DEBUG_BUNDLE_ENABLED", &v))
-                .transpose()?
-                .unwrap_or(false),
-            debug_bundle_dir: nonempty("DEBUG_BUNDLE_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from("debug_bundles")),
+            redis_session_prefix: text("REDIS_SESSION_PREFIX").unwrap_or_default(),
+            putt_solver: downstream("PUTT_SOLVER_URL", "PUTT_SOLVER_TIMEOUT_S", "PUTT_SOLVER_API_KEY")?,
+            tee_to_green: downstream("TEE_TO_GREEN_URL", "TEE_TO_GREEN_TIMEOUT_S", "TEE_TO_GREEN_API_KEY")?,
+            debug_bundle_enabled: variables::flag(get, "DEBUG_BUNDLE_ENABLED")?,
+            debug_bundle_dir: path("DEBUG_BUNDLE_DIR").unwrap_or_default(),
             require_api_key,
             api_key,
-            admin_token: nonempty("ADMIN_TOKEN"),
-            log_level: nonempty("LOG_LEVEL").unwrap_or_else(|| "info".into()),
+            admin_token: text("ADMIN_TOKEN"),
+            log_level: text("LOG_LEVEL").unwrap_or_default(),
             log_format,
-            test_clock: nonempty("GREENSIDE_TEST_CLOCK")
-                .map(|v| parse_bool("GREENSIDE_TEST_CLOCK", &v))
-                .transpose()?
-                .unwrap_or(false),
-            sweep_interval: match nonempty("SESSION_SWEEP_INTERVAL_S") {
-                Some(v) => parse_secs("SESSION_SWEEP_INTERVAL_S", &v)?,
-                None => Duration::from_secs(30),
-            },
-            runs_prune_max_runs: parse_u64(&nonempty, "RUNS_PRUNE_MAX_RUNS", 10_000, 1, u64::MAX)?,
-            runs_prune_max_age_days: parse_u64(&nonempty, "RUNS_PRUNE_MAX_AGE_DAYS", 30, 0, 3650)?,
+            test_clock: variables::flag(get, "GREENSIDE_TEST_CLOCK")?,
+            sweep_interval: Duration::from_millis(
+                variables::millis(get, "SESSION_SWEEP_INTERVAL_S")?.unwrap_or_default(),
+            ),
+            runs_prune_max_runs: count("RUNS_PRUNE_MAX_RUNS")?,
+            runs_prune_max_age_days: count("RUNS_PRUNE_MAX_AGE_DAYS")?,
             rate_limits: {
-                let enabled = nonempty("RATE_LIMIT_ENABLED")
-                    .map(|v| parse_bool("RATE_LIMIT_ENABLED", &v))
-                    .transpose()?
-                    .unwrap_or(true);
-                let spec = nonempty("RATE_LIMITS").unwrap_or_else(|| crate::ratelimit::DEFAULT_LIMITS.to_string());
+                let spec = text("RATE_LIMITS").unwrap_or_default();
                 let limits = crate::ratelimit::parse_limits(&spec).map_err(|e| SettingsError::Invalid {
                     variable: "RATE_LIMITS",
                     value: spec.clone(),
                     reason: Box::leak(e.into_boxed_str()),
                 })?;
-                enabled.then_some(limits)
+                variables::flag(get, "RATE_LIMIT_ENABLED")?.then_some(limits)
             },
-            rate_limit_max_clients: parse_u64(&nonempty, "RATE_LIMIT_MAX_CLIENTS", 100_000, 1, 10_000_000)? as usize,
-            trusted_proxy_header: nonempty("TRUSTED_PROXY_HEADER").map(|h| h.trim().to_ascii_lowercase()),
-            web_root: nonempty("WEB_ROOT")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web")),
-            web_pkg_dir: nonempty("WEB_PKG_DIR")
-                .map(PathBuf::from)
+            rate_limit_max_clients: count("RATE_LIMIT_MAX_CLIENTS")? as usize,
+            trusted_proxy_header: text("TRUSTED_PROXY_HEADER").map(|h| h.trim().to_ascii_lowercase()),
+            web_root: path("WEB_ROOT").unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web")),
+            web_pkg_dir: path("WEB_PKG_DIR")
                 .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../wasm/pkg/web")),
         })
     }
@@ -258,7 +215,7 @@ impl Settings {
     /// `SESSION_STORE_BACKEND` + `REDIS_URL`, or seed 004's `USE_REDIS` +
     /// `REDIS_HOST`/`REDIS_PORT`/`REDIS_DB`/`REDIS_PASSWORD`.
     fn store_request(get: &impl Fn(&str) -> Option<String>) -> Result<StoreRequest, SettingsError> {
-        let use_redis = get("USE_REDIS").map(|v| parse_bool("USE_REDIS", &v)).transpose()?;
+        let use_redis = variables::opt_flag(get, "USE_REDIS")?;
         let backend = match get("SESSION_STORE_BACKEND").map(|v| v.trim().to_ascii_lowercase()) {
             Some(b) if b == "memory" => "memory",
             Some(b) if b == "redis" => "redis",

@@ -5,7 +5,8 @@
 
 use greenside_core::config::Config;
 use greenside_core::error::{ApiError, ErrorCode};
-use greenside_core::ratelimit::Limit;
+use greenside_core::ratelimit::{self, Limit};
+use greenside_core::variables;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -65,37 +66,8 @@ fn invalid(var: &str, reason: &str) -> ApiError {
         .with("variable", var)
 }
 
-fn parse_bool(var: &str, v: &str) -> Result<bool, ApiError> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "1" | "true" | "yes" | "on" => Ok(true),
-        "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(invalid(var, "expected true or false")),
-    }
-}
-
-fn parse_secs(var: &str, v: &str) -> Result<u64, ApiError> {
-    match v.trim().parse::<f64>() {
-        Ok(s) if s.is_finite() && s > 0.0 && s <= 3600.0 => Ok((s * 1000.0).round() as u64),
-        _ => Err(invalid(var, "expected seconds in (0, 3600]")),
-    }
-}
-
-fn parse_u64(
-    get: &dyn Fn(&str) -> Option<String>,
-    var: &str,
-    default: u64,
-    min: u64,
-    max: u64,
-) -> Result<u64, ApiError> {
-    match get(var) {
-        None => Ok(default),
-        Some(v) => v
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .filter(|n| (min..=max).contains(n))
-            .ok_or_else(|| invalid(var, &format!("expected a whole number in {min}..={max}"))),
-    }
+fn bad(e: variables::InvalidVariable) -> ApiError {
+    invalid(e.variable, &e.reason)
 }
 
 impl Settings {
@@ -107,49 +79,46 @@ impl Settings {
         }
     }
 
+    /// Every variable through core's table (`greenside_core::variables`):
+    /// its defaults and bounds, the same as the native server's.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ApiError> {
-        let rules = Config::from_lookup(&get).map_err(|e| invalid(e.variable, e.reason))?;
-        let flag = |k: &str, default: bool| get(k).map(|v| parse_bool(k, &v)).transpose().map(|v| v.unwrap_or(default));
-        let downstream = |url: &str, timeout: &str, key: &str, default_ms: u64| -> Result<Downstream, ApiError> {
+        let get: variables::Lookup<'_> = &get;
+        let rules = Config::from_lookup(get).map_err(|e| invalid(e.variable, e.reason))?;
+        let flag = |k: &str| variables::flag(get, k).map_err(bad);
+        let count = |k: &str| variables::count(get, k).map_err(bad).map(Option::unwrap_or_default);
+        let downstream = |url: &str, timeout: &str, key: &str| -> Result<Downstream, ApiError> {
             Ok(Downstream {
-                url: get(url).map(|u| u.trim().trim_end_matches('/').to_string()),
-                timeout_ms: match get(timeout) {
-                    Some(v) => parse_secs(timeout, &v)?,
-                    None => default_ms,
-                },
-                api_key: get(key).map(Secret),
+                url: variables::text(get, url).map(|u| u.trim().trim_end_matches('/').to_string()),
+                timeout_ms: variables::millis(get, timeout).map_err(bad)?.unwrap_or_default(),
+                api_key: variables::text(get, key).map(Secret),
             })
         };
-        let require_api_key = flag("REQUIRE_API_KEY", false)?;
-        let test_clock = flag("GREENSIDE_TEST_CLOCK", false)?;
-        let api_key = get("API_KEY").map(Secret);
+        let require_api_key = flag("REQUIRE_API_KEY")?;
+        let test_clock = flag("GREENSIDE_TEST_CLOCK")?;
+        let api_key = variables::text(get, "API_KEY").map(Secret);
         if require_api_key && api_key.is_none() {
             return Err(invalid("API_KEY", "REQUIRE_API_KEY is on, so API_KEY must be set"));
         }
-        let rate_limits = if flag("RATE_LIMIT_ENABLED", true)? {
-            let spec = get("RATE_LIMITS").unwrap_or_else(|| greenside_core::ratelimit::DEFAULT_RATE_LIMITS.to_string());
-            Some(greenside_core::ratelimit::parse_rate_limits(&spec).map_err(|e| invalid("RATE_LIMITS", &e))?)
+        let rate_limits = if flag("RATE_LIMIT_ENABLED")? {
+            let spec = variables::text(get, "RATE_LIMITS").unwrap_or_default();
+            Some(ratelimit::parse_rate_limits(&spec).map_err(|e| invalid("RATE_LIMITS", &e))?)
         } else {
             None
         };
         Ok(Settings {
             rules,
-            putt_solver: downstream("PUTT_SOLVER_URL", "PUTT_SOLVER_TIMEOUT_S", "PUTT_SOLVER_API_KEY", 4000)?,
-            tee_to_green: downstream("TEE_TO_GREEN_URL", "TEE_TO_GREEN_TIMEOUT_S", "TEE_TO_GREEN_API_KEY", 3000)?,
+            putt_solver: downstream("PUTT_SOLVER_URL", "PUTT_SOLVER_TIMEOUT_S", "PUTT_SOLVER_API_KEY")?,
+            tee_to_green: downstream("TEE_TO_GREEN_URL", "TEE_TO_GREEN_TIMEOUT_S", "TEE_TO_GREEN_API_KEY")?,
             require_api_key,
             api_key,
-            admin_token: get("ADMIN_TOKEN").map(Secret),
-            debug_bundle_enabled: flag("DEBUG_BUNDLE_ENABLED", false)?,
+            admin_token: variables::text(get, "ADMIN_TOKEN").map(Secret),
+            debug_bundle_enabled: flag("DEBUG_BUNDLE_ENABLED")?,
             test_clock,
-            runs_prune_max_runs: parse_u64(&get, "RUNS_PRUNE_MAX_RUNS", 10_000, 1, u64::MAX)?,
-            runs_prune_max_age_days: parse_u64(&get, "RUNS_PRUNE_MAX_AGE_DAYS", 30, 0, 3650)?,
+            runs_prune_max_runs: count("RUNS_PRUNE_MAX_RUNS")?,
+            runs_prune_max_age_days: count("RUNS_PRUNE_MAX_AGE_DAYS")?,
             rate_limits,
-            trusted_proxy_header: get("TRUSTED_PROXY_HEADER").map(|h| h.trim().to_ascii_lowercase()),
-            test_catalog_delay_ms: if test_clock {
-                parse_u64(&get, "GREENSIDE_TEST_CATALOG_DELAY_MS", 0, 0, 10_000)?
-            } else {
-                0
-            },
+            trusted_proxy_header: variables::text(get, "TRUSTED_PROXY_HEADER").map(|h| h.trim().to_ascii_lowercase()),
+            test_catalog_delay_ms: if test_clock { count("GREENSIDE_TEST_CATALOG_DELAY_MS")? } else { 0 },
         })
     }
 }

@@ -1,0 +1,86 @@
+//! The variable table (`greenside_core::variables`) is what the examples
+//! say: `.env.example` lists every variable the native server reads (a
+//! default as `NAME=default`, anything without one, a secret or a test-only
+//! switch as a commented `# NAME=` line), `wrangler.toml`'s `[vars]` holds
+//! every edge variable that has a default (secrets go through `wrangler
+//! secret put`), and the rules' own parser agrees with the table's defaults.
+
+#![allow(clippy::unwrap_used)]
+
+use greenside_core::config::Config;
+use greenside_core::variables::{VARIABLES, variable};
+use std::collections::BTreeMap;
+
+fn repo(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// `NAME=value` lines (value without a trailing comment) and `# NAME=` lines.
+fn env_example() -> (BTreeMap<String, String>, Vec<String>) {
+    let (mut set, mut commented) = (BTreeMap::new(), Vec::new());
+    for line in repo(".env.example").lines() {
+        let (is_comment, rest) = match line.strip_prefix('#') {
+            Some(r) => (true, r.trim_start()),
+            None => (false, line),
+        };
+        let Some((name, value)) = rest.split_once('=') else { continue };
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
+            continue;
+        }
+        if is_comment {
+            commented.push(name.to_string());
+        } else {
+            set.insert(name.to_string(), value.split("  ").next().unwrap().trim().to_string());
+        }
+    }
+    (set, commented)
+}
+
+#[test]
+fn env_example_lists_every_native_variable_with_its_default() {
+    let (set, commented) = env_example();
+    for name in set.keys().chain(&commented) {
+        assert!(VARIABLES.iter().any(|v| v.name == name && v.platforms.native()), "{name} is not a native variable");
+    }
+    for v in VARIABLES.iter().filter(|v| v.platforms.native()) {
+        match (v.default, v.secret || v.test_only) {
+            (Some(d), false) => assert_eq!(set.get(v.name).map(String::as_str), Some(d), "{} in .env.example", v.name),
+            _ => assert!(commented.iter().any(|c| c == v.name), "{} is not listed (commented) in .env.example", v.name),
+        }
+    }
+}
+
+#[test]
+fn wrangler_vars_are_every_edge_default() {
+    let toml = repo("wrangler.toml");
+    let vars = toml.split("[vars]").nth(1).unwrap().split("\n[").next().unwrap();
+    let mut found = BTreeMap::new();
+    for line in vars.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        let (k, v) = line.split_once('=').unwrap();
+        found.insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
+    }
+    let want: BTreeMap<String, String> = VARIABLES
+        .iter()
+        .filter(|v| v.platforms.edge() && !v.secret && !v.test_only)
+        .filter_map(|v| v.default.map(|d| (v.name.to_string(), d.to_string())))
+        .collect();
+    assert_eq!(found, want, "wrangler.toml [vars] against the table");
+}
+
+#[test]
+fn the_rules_defaults_are_the_tables() {
+    let from_table = Config::from_lookup(|k| variable(k).default.map(String::from)).unwrap();
+    assert_eq!(from_table, Config::default());
+    for name in [
+        "SESSION_TTL_S",
+        "SURFACE_HYSTERESIS_MODE",
+        "SURFACE_COMMIT_ON_STREAK",
+        "SURFACE_COMMIT_OFF_STREAK",
+        "SURFACE_EVIDENCE_FALSE_SWITCH_RATE",
+        "SURFACE_EVIDENCE_MAX_WAIT_FIXES",
+        "DEFAULT_ACCURACY_M",
+        "DEFAULT_ACCURACY_KIND",
+    ] {
+        assert_eq!(variable(name).name, name, "{name} is in the table");
+    }
+}
