@@ -18,11 +18,11 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, black_box};
 use geo::{Contains, Distance, Euclidean};
-use greenside_core::config::Config;
 use greenside_core::course::{Course, Geometry};
 use greenside_core::example::AUGUSTA_NATIONAL_COURSE_JSON;
 use greenside_core::frame::LocalFrame;
 use greenside_core::geometry::LatLon;
+use greenside_core::rules::Rules;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use std::path::PathBuf;
@@ -113,7 +113,7 @@ fn main() {
             (h, holes[h].frame().to_wgs84(greenside_core::geometry::LocalXY { x, y }))
         })
         .collect();
-    let config = Config::default();
+    let config = Rules::default();
     // The two must agree before their speed means anything.
     for (h, f) in &fixes {
         let c = holes[*h].classify(*f, None, None, &config);

@@ -5,7 +5,7 @@
 //! ```
 #![allow(clippy::print_stdout)]
 
-use greenside_core::{config::Config, course::Course, example::RIVERSIDE_COURSE_JSON, geometry::LatLon};
+use greenside_core::{course::Course, example::RIVERSIDE_COURSE_JSON, geometry::LatLon, rules::Rules};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -17,7 +17,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fix = LatLon::new(args[1].parse()?, args[2].parse()?);
     greenside_core::validate::lat_lon("position", fix)?;
     let accuracy = args.get(3).map(|a| a.parse()).transpose()?;
-    let c = hole.classify(fix, accuracy, None, &Config::default());
+    let c = hole.classify(fix, accuracy, None, &Rules::default());
     println!("{}", serde_json::to_string_pretty(&c)?);
     Ok(())
 }

@@ -20,10 +20,10 @@ use crate::api::AdviceRequest;
 use crate::bundle::{Bundle, BundleDownstream, BundleParts};
 use crate::catalog::Catalog;
 use crate::classify::PreparedHole;
-use crate::config::Config;
 use crate::downstream::CallOutcome;
 use crate::error::ApiError;
 use crate::operation::{AdviceResult, Operation};
+use crate::rules::Rules;
 use crate::run::RunRecord;
 use crate::session::{self, SessionRecord};
 use alloc::boxed::Box;
@@ -74,7 +74,7 @@ pub struct Endpoint<'a> {
 #[derive(Debug)]
 pub struct Context<'a> {
     pub catalog: &'a Catalog,
-    pub rules: &'a Config,
+    pub rules: &'a Rules,
     /// Whether a debug bundle is wanted.
     pub bundles: bool,
 }

@@ -483,7 +483,7 @@ pub struct HoleState {
     pub suppressed_flickers: u32,
     /// What the decision rests on: `streak` (candidate_streak against the
     /// configured streaks) or `evidence` (evidence_log_odds against ±C).
-    pub hysteresis_mode: crate::config::HysteresisMode,
+    pub hysteresis_mode: crate::rules::HysteresisMode,
     /// Evidence mode: accumulated log-odds that the ball is on the green.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence_log_odds: Option<f64>,

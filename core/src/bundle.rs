@@ -2,10 +2,10 @@
 //! secrets replaced by [`REDACTED`]; both platforms write the same layout.
 
 use crate::advice::AdviceDecision;
-use crate::config::Config;
 use crate::downstream::{CallOutcome, service_name};
 use crate::frame::FrameDescription;
 use crate::hysteresis::Hysteresis;
+use crate::rules::Rules;
 use crate::run::RunRecord;
 use crate::session::SessionRecord;
 use alloc::format;
@@ -68,7 +68,7 @@ pub struct Bundle {
     pub run: RunRecord,
     pub request: Value,
     pub now_ms: u64,
-    pub rules: Config,
+    pub rules: Rules,
     pub course: BundleCourse,
     /// The session exactly as the decision read it.
     pub session_before: SessionRecord,
@@ -88,7 +88,7 @@ pub struct BundleParts<'a> {
     pub run: &'a RunRecord,
     pub request: &'a crate::api::AdviceRequest,
     pub now_ms: u64,
-    pub rules: &'a Config,
+    pub rules: &'a Rules,
     /// The session exactly as the decision read it.
     pub session_before: &'a SessionRecord,
     pub session_after: Option<&'a SessionRecord>,

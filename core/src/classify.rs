@@ -25,11 +25,11 @@
 //! is normal with that σ, so the probability that it lies on the chosen side
 //! is `Φ(|d| / σ)` = `surface_confidence`, in [0.5, 1].
 
-use crate::config::Config;
 use crate::course::{CourseError, Geometry, Hole, Polygon};
 use crate::frame::{LocalFrame, bearing_deg};
 use crate::geometry::{Aabb, LatLon, LocalXY, ring_area2};
 use crate::index::{EdgeTree, PreparedArea};
+use crate::rules::Rules;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -264,7 +264,7 @@ impl PreparedHole {
         fix: LatLon,
         accuracy_m: Option<f64>,
         kind: Option<AccuracyKind>,
-        config: &Config,
+        config: &Rules,
     ) -> Classification {
         let local = self.frame.to_local(fix);
         let p: Coord<f64> = local.into();

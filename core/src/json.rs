@@ -11,9 +11,9 @@
 //! fails them.
 
 use crate::api::{CupSource, HoleState, SetBallResponse, SetBallsResponse, Warning};
-use crate::config::HysteresisMode;
 use crate::geometry::LatLon;
 use crate::hysteresis::Transition;
+use crate::rules::HysteresisMode;
 use alloc::vec::Vec;
 
 /// Room for a typical answer without growing (about 800 bytes).
@@ -268,9 +268,9 @@ pub(crate) fn to_value<T: serde::Serialize>(v: &T) -> serde_json::Value {
 #[cfg(test)]
 mod tests {
     use crate::api::{BallFix, HoleState, SetBallResponse, SetBallsResponse, StartRequest, Warning};
-    use crate::config::{Config, HysteresisMode};
     use crate::course::Course;
     use crate::geometry::LatLon;
+    use crate::rules::{HysteresisMode, Rules};
     use crate::session;
     use alloc::string::String;
     use alloc::vec::Vec;
@@ -294,7 +294,7 @@ mod tests {
         let off = LatLon::new(40.267728069, -111.659682572);
         let mut states = 0;
         for mode in [HysteresisMode::Streak, HysteresisMode::Evidence] {
-            let config = Config { hysteresis_mode: mode, ..Config::default() };
+            let config = Rules { hysteresis_mode: mode, ..Rules::default() };
             let start = StartRequest { course_id: "riverside".into(), hole_id: 1 };
             let mut rec =
                 session::start(&start, "gs_0123456789abcdef0123456789abcdef".into(), 42, &hole, &config, 1_000)
@@ -327,7 +327,7 @@ mod tests {
     fn escapes_and_numbers_match() {
         let course = Course::from_json(crate::example::RIVERSIDE_COURSE_JSON).unwrap();
         let hole = course.prepare_hole(1).unwrap();
-        let config = Config::default();
+        let config = Rules::default();
         let start = StartRequest { course_id: "riverside".into(), hole_id: 1 };
         let rec =
             session::start(&start, "gs_0123456789abcdef0123456789abcdef".into(), u64::MAX, &hole, &config, 0).unwrap();

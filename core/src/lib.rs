@@ -6,11 +6,11 @@
 //! call these functions, persist what they return and encode.
 //!
 //! ```
-//! use greenside_core::{course::Course, session, config::Config, api};
+//! use greenside_core::{course::Course, session, rules::Rules, api};
 //!
 //! let course = Course::from_json(greenside_core::example::RIVERSIDE_COURSE_JSON).unwrap();
 //! let hole = course.prepare_hole(1).unwrap();
-//! let config = Config::default();
+//! let config = Rules::default();
 //!
 //! let start: api::StartRequest = api::decode(br#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1}"#).unwrap();
 //! let mut rec = session::start(&start, "gs_0123456789abcdef0123456789abcdef".into(), 1, &hole, &config, 0).unwrap();
@@ -37,7 +37,6 @@ pub mod api;
 pub mod bundle;
 pub mod catalog;
 pub mod classify;
-pub mod config;
 pub mod contract;
 pub mod course;
 pub mod downstream;
@@ -61,6 +60,7 @@ pub mod plan;
 pub mod plot;
 pub mod ratelimit;
 pub mod routes;
+pub mod rules;
 pub mod run;
 pub mod session;
 pub mod validate;

@@ -17,9 +17,9 @@ use crate::api::{
     HoleStateResponse, SetBallRequest, SetBallResponse, SetBallsRequest, SetBallsResponse, SetCupRequest,
 };
 use crate::classify::PreparedHole;
-use crate::config::Config;
 use crate::error::ApiError;
 use crate::hysteresis::{GreenState, StepOutcome};
+use crate::rules::Rules;
 use crate::run::RunStatus;
 use crate::session::{self, BallOutcome, SessionRecord};
 use alloc::string::String;
@@ -144,7 +144,7 @@ pub fn apply(
     rec: &mut SessionRecord,
     op: &Operation,
     hole: &PreparedHole,
-    config: &Config,
+    config: &Rules,
     now_ms: u64,
 ) -> Result<Applied, ApiError> {
     let mut events = Events::default();

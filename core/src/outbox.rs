@@ -12,9 +12,9 @@
 
 use crate::api::{self, BallFix, SetBallRequest};
 use crate::classify::PreparedHole;
-use crate::config::Config;
 use crate::error::ApiError;
 use crate::operation::{self, Applied, Operation};
+use crate::rules::Rules;
 use crate::session::SessionRecord;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -51,7 +51,7 @@ impl Outbox {
         rec: &mut SessionRecord,
         mut fix: BallFix,
         hole: &PreparedHole,
-        config: &Config,
+        config: &Rules,
         now_ms: u64,
     ) -> Result<Applied, ApiError> {
         let seq = *fix.seq.get_or_insert(self.next_seq);

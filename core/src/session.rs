@@ -10,11 +10,11 @@
 use crate::api::{BallFix, CupSource, HoleState, StartRequest, Warning};
 use crate::classify::AccuracyKind;
 use crate::classify::{Classification, PreparedHole};
-use crate::config::{Config, HysteresisMode};
 use crate::error::{ApiError, ErrorCode};
 use crate::geometry::LatLon;
 use crate::hysteresis::{Hysteresis, StepOutcome, Streaks};
 use crate::plan::PlanType;
+use crate::rules::{HysteresisMode, Rules};
 use crate::run::RunStatus;
 use alloc::format;
 use alloc::string::String;
@@ -113,7 +113,7 @@ pub fn start(
     session_id: String,
     session_number: u64,
     hole: &PreparedHole,
-    config: &Config,
+    config: &Rules,
     now_ms: u64,
 ) -> Result<SessionRecord, ApiError> {
     crate::validate::session_id(&session_id)?;
@@ -165,7 +165,7 @@ pub fn not_found(session_id: &str) -> ApiError {
 }
 
 /// Records a write: bumps `revision`, slides the expiry.
-pub fn touch(rec: &mut SessionRecord, config: &Config, now_ms: u64) {
+pub fn touch(rec: &mut SessionRecord, config: &Rules, now_ms: u64) {
     rec.revision += 1;
     rec.updated_at_ms = now_ms;
     rec.expires_at_ms = now_ms.saturating_add(config.ttl_ms());
@@ -184,7 +184,7 @@ pub fn set_cup(
     rec: &mut SessionRecord,
     cup: LatLon,
     hole: &PreparedHole,
-    config: &Config,
+    config: &Rules,
     now_ms: u64,
 ) -> Result<(), ApiError> {
     check_live(rec, now_ms)?;
@@ -214,7 +214,7 @@ pub fn set_ball(
     rec: &mut SessionRecord,
     fix: &BallFix,
     hole: &PreparedHole,
-    config: &Config,
+    config: &Rules,
     now_ms: u64,
 ) -> Result<BallOutcome, ApiError> {
     check_live(rec, now_ms)?;
@@ -264,7 +264,7 @@ pub fn apply_advice_result(
     run_id: &str,
     plan_type: PlanType,
     status: RunStatus,
-    config: &Config,
+    config: &Rules,
     now_ms: u64,
 ) -> Result<(), ApiError> {
     check_live(rec, now_ms)?;

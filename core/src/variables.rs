@@ -84,7 +84,7 @@ pub const VARIABLES: &[Variable] = &[
     var("DATASET_REGISTRY_PATH", None, Text, Native),
     var("WEB_ROOT", None, Text, Native),
     var("WEB_PKG_DIR", None, Text, Native),
-    // The rules (`config::Config::from_lookup` parses these with their own bounds).
+    // The rules (`rules::Rules::from_lookup` parses these with their own bounds).
     var("SESSION_TTL_S", Some("7200"), Text, Both),
     var("SURFACE_HYSTERESIS_MODE", Some("streak"), Text, Both),
     var("SURFACE_COMMIT_ON_STREAK", Some("2"), Text, Both),

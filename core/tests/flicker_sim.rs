@@ -9,11 +9,11 @@
 
 use greenside_core::api::{BallFix, StartRequest};
 use greenside_core::classify::PreparedHole;
-use greenside_core::config::{Config, HysteresisMode};
 use greenside_core::course::Course;
 use greenside_core::example::RIVERSIDE_COURSE_JSON;
 use greenside_core::geometry::LocalXY;
 use greenside_core::hysteresis::GreenState;
+use greenside_core::rules::{HysteresisMode, Rules};
 use greenside_core::session::{self, SessionRecord};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -25,25 +25,25 @@ pub const SIGMA_M: f64 = 4.9 / 2.447_746_830_680_816;
 #[derive(Debug, Clone)]
 pub struct Mode {
     pub name: String,
-    pub config: Config,
+    pub config: Rules,
     /// `None`: no hysteresis at all (the raw candidate is the decision).
     pub raw: bool,
 }
 
 pub fn modes() -> Vec<Mode> {
-    let base = Config { session_ttl_s: 30 * 86_400, ..Config::default() };
+    let base = Rules { session_ttl_s: 30 * 86_400, ..Rules::default() };
     let mut v = vec![Mode { name: "none (raw candidate)".into(), config: base.clone(), raw: true }];
     for n in 1..=4 {
         v.push(Mode {
             name: format!("streak {n}"),
-            config: Config { commit_on_streak: n, commit_off_streak: n, ..base.clone() },
+            config: Rules { commit_on_streak: n, commit_off_streak: n, ..base.clone() },
             raw: false,
         });
     }
     for (rate, wait) in [(1e-4, 1), (1e-4, 2)] {
         v.push(Mode {
             name: format!("evidence α={rate}, N={wait}"),
-            config: Config {
+            config: Rules {
                 hysteresis_mode: HysteresisMode::Evidence,
                 evidence_false_switch_rate: rate,
                 evidence_max_wait_fixes: wait,

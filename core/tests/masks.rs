@@ -8,11 +8,11 @@
 
 #![allow(clippy::unwrap_used)]
 
-use greenside_core::config::Config;
 use greenside_core::course::{Course, Geometry};
 use greenside_core::example::{AUGUSTA_NATIONAL_COURSE_JSON, RIVERSIDE_COURSE_JSON};
 use greenside_core::geometry::LatLon;
 use greenside_core::mask::{RasterMask, rasterize};
+use greenside_core::rules::Rules;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -30,7 +30,7 @@ fn as_polygon(rings: &[Vec<LatLon>]) -> Geometry {
 
 fn check_course(text: &str) -> (usize, usize) {
     let course = Course::from_json(text).unwrap();
-    let config = Config::default();
+    let config = Rules::default();
     let diag = PIXEL_M * std::f64::consts::SQRT_2;
     let mut rng = SmallRng::seed_from_u64(7);
     let (mut points, mut near_edge) = (0, 0);

@@ -7,13 +7,13 @@
 use greenside_core::advice_call::{AdviceCall, Context, Endpoint};
 use greenside_core::api::{self, AdviceRequest, BallFix, SetBallRequest, SetBallsRequest, SetCupRequest};
 use greenside_core::catalog::{Catalog, LoadError};
-use greenside_core::config::Config;
 use greenside_core::downstream::{CallProblem, call_failure};
 use greenside_core::example::{DATASETS_JSON, RIVERSIDE_COURSE_JSON};
 use greenside_core::geometry::LatLon;
 use greenside_core::operation::Answer;
 use greenside_core::operation::{self, Operation};
 use greenside_core::outbox::Outbox;
+use greenside_core::rules::Rules;
 use greenside_core::run::RunStatus;
 use greenside_core::session::{self, SessionRecord};
 use greenside_core::{ErrorCode, advice::PlanType, classify::PreparedHole};
@@ -31,10 +31,10 @@ fn catalog() -> Catalog {
     })
 }
 
-fn setup() -> (Catalog, Arc<PreparedHole>, SessionRecord, Config) {
+fn setup() -> (Catalog, Arc<PreparedHole>, SessionRecord, Rules) {
     let cat = catalog();
     let hole = cat.hole("riverside", 1).unwrap();
-    let cfg = Config::default();
+    let cfg = Rules::default();
     let req = api::decode(br#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1}"#).unwrap();
     let rec = session::start(&req, SID.into(), 1, &hole, &cfg, 1_000).unwrap();
     (cat, hole, rec, cfg)
@@ -130,7 +130,7 @@ fn the_outbox_numbers_keeps_and_confirms_fixes() {
     assert_eq!(out.next_batch(SID).unwrap().fixes.len(), api::MAX_BATCH_FIXES);
 }
 
-fn advised(rec: &mut SessionRecord, hole: &PreparedHole, cfg: &Config) {
+fn advised(rec: &mut SessionRecord, hole: &PreparedHole, cfg: &Rules) {
     let op = Operation::SetCupLocation(SetCupRequest {
         session_id: SID.into(),
         cup_wgs84: LatLon::new(ON.0, ON.1 + 0.00005),

@@ -5,10 +5,10 @@
 
 use greenside_core::advice::PlanType;
 use greenside_core::api::{self, BallFix, StartRequest};
-use greenside_core::config::Config;
 use greenside_core::course::Course;
 use greenside_core::example::RIVERSIDE_COURSE_JSON;
 use greenside_core::gcra::{Decision, Gcra};
+use greenside_core::rules::Rules;
 use greenside_core::run::{RunRecord, RunStatus};
 use greenside_core::session::{self, BallOutcome};
 use greenside_core::{ErrorCode, validate};
@@ -29,7 +29,7 @@ fn fix(lat: f64, lon: f64) -> BallFix {
 fn advice_result_is_recorded_once_the_run_is_terminal() {
     let course = Course::from_json(RIVERSIDE_COURSE_JSON).unwrap();
     let hole = course.prepare_hole(1).unwrap();
-    let cfg = Config { session_ttl_s: 10, ..Config::default() };
+    let cfg = Rules { session_ttl_s: 10, ..Rules::default() };
     let req: StartRequest =
         api::decode(br#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1}"#).unwrap();
     let mut rec = session::start(&req, SID.into(), 7, &hole, &cfg, 1_000).unwrap();
@@ -69,7 +69,7 @@ fn advice_result_is_recorded_once_the_run_is_terminal() {
 fn a_record_and_a_hole_that_do_not_match_are_refused() {
     let course = Course::from_json(RIVERSIDE_COURSE_JSON).unwrap();
     let (h1, h2) = (course.prepare_hole(1).unwrap(), course.prepare_hole(2).unwrap());
-    let cfg = Config::default();
+    let cfg = Rules::default();
     let req = StartRequest { course_id: "riverside".into(), hole_id: 1 };
     assert_eq!(session::start(&req, SID.into(), 1, &h2, &cfg, 0).unwrap_err().code, ErrorCode::InternalError);
     assert_eq!(session::start(&req, "nope".into(), 1, &h1, &cfg, 0).unwrap_err().code, ErrorCode::InvalidSessionId);

@@ -7,7 +7,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use greenside_core::config::Config;
+use greenside_core::rules::Rules;
 use greenside_core::variables::{VARIABLES, variable};
 use std::collections::BTreeMap;
 
@@ -69,8 +69,8 @@ fn wrangler_vars_are_every_edge_default() {
 
 #[test]
 fn the_rules_defaults_are_the_tables() {
-    let from_table = Config::from_lookup(|k| variable(k).default.map(String::from)).unwrap();
-    assert_eq!(from_table, Config::default());
+    let from_table = Rules::from_lookup(|k| variable(k).default.map(String::from)).unwrap();
+    assert_eq!(from_table, Rules::default());
     for name in [
         "SESSION_TTL_S",
         "SURFACE_HYSTERESIS_MODE",

@@ -5,12 +5,12 @@
 #![allow(clippy::unwrap_used)]
 
 use greenside_core::api::{self, AdviceRequest, HoleStateResponse, StartRequest, StartResponse};
-use greenside_core::config::Config;
 use greenside_core::course::{self, Course, Registry};
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::example::{DATASETS_JSON, RIVERSIDE_COURSE_JSON};
 use greenside_core::gcra::{Decision, Gcra};
 use greenside_core::operation::{self, Operation};
+use greenside_core::rules::Rules;
 use greenside_core::run::{RunRecord, RunStatus};
 use greenside_core::session::{self, SessionRecord};
 use greenside_core::validate;
@@ -21,7 +21,7 @@ use std::collections::HashMap;
 struct Platform {
     registry: Registry,
     course: Course,
-    config: Config,
+    config: Rules,
     sessions: HashMap<String, SessionRecord>,
     counter: u64,
 }
@@ -33,7 +33,7 @@ fn error(e: ApiError) -> Reply {
 }
 
 impl Platform {
-    fn new(config: Config) -> Self {
+    fn new(config: Rules) -> Self {
         config.validate().unwrap();
         Platform {
             registry: Registry::from_json(DATASETS_JSON).unwrap(),
@@ -113,7 +113,7 @@ impl Platform {
 }
 
 fn run_session(name: &str, v: &Value) -> usize {
-    let config: Config = serde_json::from_value(v.get("config").cloned().unwrap_or(json!({}))).unwrap();
+    let config: Rules = serde_json::from_value(v.get("config").cloned().unwrap_or(json!({}))).unwrap();
     assert_eq!(v["course_id"], "riverside", "{name}: vectors use the bundled course");
     let mut p = Platform::new(config);
     let mut sid = String::new();

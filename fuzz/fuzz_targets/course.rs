@@ -2,7 +2,7 @@
 //! course that parses must prepare and classify without a panic.
 #![no_main]
 
-use greenside_core::config::Config;
+use greenside_core::rules::Rules;
 use greenside_core::course::{Course, Registry};
 use greenside_core::geometry::LatLon;
 use libfuzzer_sys::fuzz_target;
@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = Registry::from_json(text);
     let Ok(course) = Course::from_json(text) else { return };
     let Ok(holes) = course.prepare_all() else { return };
-    let config = Config::default();
+    let config = Rules::default();
     for h in holes {
         let c = h.green_centroid_wgs84();
         for (dlat, dlon) in [(0.0, 0.0), (1e-4, 0.0), (0.0, -1e-4), (1e-2, 1e-2)] {

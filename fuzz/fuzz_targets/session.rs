@@ -12,7 +12,7 @@
 use arbitrary::Arbitrary;
 use greenside_core::advice::PlanType;
 use greenside_core::api::{BallFix, SetBallRequest, SetBallsRequest, SetCupRequest, StartRequest};
-use greenside_core::config::Config;
+use greenside_core::rules::Rules;
 use greenside_core::course::Course;
 use greenside_core::error::ErrorCode;
 use greenside_core::example::RIVERSIDE_COURSE_JSON;
@@ -47,11 +47,11 @@ fn hole() -> &'static greenside_core::classify::PreparedHole {
 }
 
 fuzz_target!(|input: Input| {
-    let mut config = Config::default();
+    let mut config = Rules::default();
     config.commit_on_streak = u32::from(input.on_streak % 5) + 1;
     config.commit_off_streak = u32::from(input.off_streak % 5) + 1;
     if input.evidence {
-        config.hysteresis_mode = greenside_core::config::HysteresisMode::Evidence;
+        config.hysteresis_mode = greenside_core::rules::HysteresisMode::Evidence;
     }
     let hole = hole();
     let c = hole.green_centroid_wgs84();

@@ -1,7 +1,7 @@
 //! Settings from the environment, with the seed's names and defaults.
 //! `.env.example` lists every variable; this is the one place they are read.
 
-use greenside_core::config::{Config, ConfigError};
+use greenside_core::rules::{Rules, RulesError};
 use greenside_core::variables;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -49,7 +49,7 @@ pub struct Settings {
     pub dataset_registry_path: PathBuf,
     /// True when `COURSE_DATA_ROOT` or `DATASET_REGISTRY_PATH` was set.
     pub course_data_explicit: bool,
-    pub rules: Config,
+    pub rules: Rules,
     pub store: StoreRequest,
     pub redis_session_prefix: String,
     pub putt_solver: Downstream,
@@ -104,7 +104,7 @@ pub enum LogFormat {
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
     #[error(transparent)]
-    Rules(#[from] ConfigError),
+    Rules(#[from] RulesError),
     #[error("{variable}={value:?} is invalid: {reason}")]
     Invalid { variable: &'static str, value: String, reason: &'static str },
     #[error(transparent)]
@@ -142,7 +142,7 @@ impl Settings {
         let get: variables::Lookup<'_> = &nonempty;
         let text = |k: &str| variables::text(get, k);
         let path = |k: &str| text(k).map(PathBuf::from);
-        let rules = Config::from_lookup(get)?;
+        let rules = Rules::from_lookup(get)?;
 
         let port = match nonempty("PORT") {
             Some(p) => p.trim().parse::<u16>().map_err(|_| invalid("PORT", &p, "expected a TCP port 0-65535"))?,

@@ -10,8 +10,8 @@ mod common;
 
 use greenside_core::catalog::Catalog;
 use greenside_core::classify::Surface;
-use greenside_core::config::Config;
 use greenside_core::course::{Course, Registry};
+use greenside_core::rules::Rules;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -71,7 +71,7 @@ fn augusta_national_imports_with_every_hole_on_its_green() {
 
     // Every hole's green holds the end of its hole line (the default cup),
     // and the classifier says GREEN there with its confidence model.
-    let config = Config::default();
+    let config = Rules::default();
     for prepared in course.prepare_all().unwrap() {
         let hole = course.hole(prepared.hole_id).unwrap();
         let cup = hole.default_cup.unwrap();
@@ -172,7 +172,7 @@ fn geojson_from_osm_tools_imports_and_reports_what_is_left() {
     assert_eq!((h.tee_boxes.len(), h.bunkers.len(), h.fairways.len(), h.water.len()), (1, 1, 1, 1));
     assert_eq!(h.tees[0].name.as_deref(), Some("First"));
     let prepared = course.prepare_hole(1).unwrap();
-    let config = Config::default();
+    let config = Rules::default();
     let at = |lat: f64, lon: f64| {
         prepared.classify(greenside_core::geometry::LatLon::new(lat, lon), Some(1.0), None, &config).surface
     };

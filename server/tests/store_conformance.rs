@@ -7,9 +7,9 @@ mod common;
 
 use common::RedisServer;
 use greenside_core::api::StartRequest;
-use greenside_core::config::Config;
 use greenside_core::course::Course;
 use greenside_core::example::RIVERSIDE_COURSE_JSON;
+use greenside_core::rules::Rules;
 use greenside_core::session::{self, SessionRecord};
 use greenside_core::validate::session_id_from_random;
 use greenside_server::store::memory::MemoryStore;
@@ -21,7 +21,7 @@ use std::time::Duration;
 fn record(n: u64, now: u64, ttl_s: u64) -> SessionRecord {
     let course = Course::from_json(RIVERSIDE_COURSE_JSON).unwrap();
     let hole = course.prepare_hole(1).unwrap();
-    let cfg = Config { session_ttl_s: ttl_s, ..Config::default() };
+    let cfg = Rules { session_ttl_s: ttl_s, ..Rules::default() };
     let mut b = [0u8; 16];
     b[..8].copy_from_slice(&n.to_be_bytes());
     b[8] = 0x5a;

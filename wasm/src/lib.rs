@@ -14,12 +14,12 @@
 
 use greenside_core::api::{self, AdviceRequest, BallFix, SetBallRequest, SetCupRequest, StartRequest};
 use greenside_core::classify::{AccuracyKind, PreparedHole};
-use greenside_core::config::Config;
 use greenside_core::course::{self, Course as CoreCourse};
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::geometry::{LatLon, LocalXY};
 use greenside_core::operation::{self, Operation};
 use greenside_core::outbox::Outbox;
+use greenside_core::rules::Rules;
 use greenside_core::session::{self, SessionRecord};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
@@ -184,15 +184,15 @@ struct JsConfig {
     session_ttl_s: Option<u64>,
     default_accuracy_m: Option<f64>,
     default_accuracy_kind: Option<AccuracyKind>,
-    hysteresis_mode: Option<greenside_core::config::HysteresisMode>,
+    hysteresis_mode: Option<greenside_core::rules::HysteresisMode>,
     evidence_false_switch_rate: Option<f64>,
     evidence_max_wait_fixes: Option<u32>,
 }
 
 impl JsConfig {
-    fn config(self) -> Result<Config, JsValue> {
-        let d = Config::default();
-        let c = Config {
+    fn config(self) -> Result<Rules, JsValue> {
+        let d = Rules::default();
+        let c = Rules {
             commit_on_streak: self.commit_on_streak.unwrap_or(d.commit_on_streak),
             commit_off_streak: self.commit_off_streak.unwrap_or(d.commit_off_streak),
             session_ttl_s: self.session_ttl_s.unwrap_or(d.session_ttl_s),
@@ -286,7 +286,7 @@ impl Course {
     ) -> Result<JsValue, JsValue> {
         let f: JsFix = from_js(fix, "fix")?;
         let (fix, _) = f.ball_fix()?;
-        let c = self.hole(hole_id)?.classify(fix.ball_wgs84, fix.accuracy_m, fix.accuracy_kind, &Config::default());
+        let c = self.hole(hole_id)?.classify(fix.ball_wgs84, fix.accuracy_m, fix.accuracy_kind, &Rules::default());
         Ok(to_js(&JsClassification {
             surface: c.surface,
             on_green: c.on_green,
@@ -312,7 +312,7 @@ impl Course {
             greenside_core::validate::accuracy("accuracyM", a).map_err(js_error)?;
         }
         let hole = self.hole(hole_id)?;
-        let config = Config::default();
+        let config = Rules::default();
         let n = positions.len() / 2;
         let (mut surface, mut on_green) = (Vec::with_capacity(n), Vec::with_capacity(n));
         let (mut confidence, mut distance) = (Vec::with_capacity(n), Vec::with_capacity(n));
@@ -373,7 +373,7 @@ impl Course {
 pub struct HoleTracker {
     course: Rc<(CoreCourse, BTreeMap<u32, PreparedHole>)>,
     rec: Option<SessionRecord>,
-    config: Config,
+    config: Rules,
     applied: bool,
     /// Core's outbox: applied fixes the server has not confirmed (shared with a running `sync`).
     outbox: Rc<RefCell<Outbox>>,
@@ -416,7 +416,7 @@ struct JsState<'a> {
     last_seq: Option<u64>,
     transitions: u32,
     suppressed_flickers: u32,
-    hysteresis_mode: greenside_core::config::HysteresisMode,
+    hysteresis_mode: greenside_core::rules::HysteresisMode,
     evidence_log_odds: Option<f64>,
     last_transition: Option<JsTransition>,
     cup: Option<LatLon>,

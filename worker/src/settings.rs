@@ -3,9 +3,9 @@
 //! (`wrangler.toml` `[vars]`, `wrangler secret put`, `--var` locally), once
 //! per isolate.
 
-use greenside_core::config::Config;
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::ratelimit::{self, Limit};
+use greenside_core::rules::Rules;
 use greenside_core::variables;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -38,7 +38,7 @@ pub struct Downstream {
 
 #[derive(Debug)]
 pub struct Settings {
-    pub rules: Config,
+    pub rules: Rules,
     pub putt_solver: Downstream,
     pub tee_to_green: Downstream,
     pub require_api_key: bool,
@@ -83,7 +83,7 @@ impl Settings {
     /// its defaults and bounds, the same as the native server's.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ApiError> {
         let get: variables::Lookup<'_> = &get;
-        let rules = Config::from_lookup(get).map_err(|e| invalid(e.variable, e.reason))?;
+        let rules = Rules::from_lookup(get).map_err(|e| invalid(e.variable, e.reason))?;
         let flag = |k: &str| variables::flag(get, k).map_err(bad);
         let count = |k: &str| variables::count(get, k).map_err(bad).map(Option::unwrap_or_default);
         let downstream = |url: &str, timeout: &str, key: &str| -> Result<Downstream, ApiError> {

@@ -1,4 +1,5 @@
-//! The rule settings every platform shares, and how they are read from
+//! The rules every platform shares (commit streaks, evidence, TTL, default
+//! accuracy): `Rules`, and how they are read from
 //! environment-style variables (the platform passes a lookup function; core
 //! never reads the environment itself).
 
@@ -27,7 +28,7 @@ pub enum HysteresisMode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
-pub struct Config {
+pub struct Rules {
     /// `SURFACE_COMMIT_ON_STREAK`: consecutive ON_GREEN candidates that switch OFF → ON.
     pub commit_on_streak: u32,
     /// `SURFACE_COMMIT_OFF_STREAK`: consecutive OFF_GREEN candidates that switch ON → OFF.
@@ -46,9 +47,9 @@ pub struct Config {
     pub evidence_max_wait_fixes: u32,
 }
 
-impl Default for Config {
+impl Default for Rules {
     fn default() -> Self {
-        Config {
+        Rules {
             commit_on_streak: 2,
             commit_off_streak: 2,
             session_ttl_s: 7200,
@@ -64,18 +65,18 @@ impl Default for Config {
 /// A configuration variable with an unusable value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{variable}={value:?} is invalid: {reason}")]
-pub struct ConfigError {
+pub struct RulesError {
     pub variable: &'static str,
     pub value: String,
     pub reason: &'static str,
 }
 
-impl Config {
+impl Rules {
     /// Reads `SURFACE_COMMIT_ON_STREAK`, `SURFACE_COMMIT_OFF_STREAK`,
     /// `SESSION_TTL_S`, `DEFAULT_ACCURACY_M` and `DEFAULT_ACCURACY_KIND`
     /// through `lookup`; unset variables keep their defaults.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let mut c = Config::default();
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Rules, RulesError> {
+        let mut c = Rules::default();
         let get = |name: &'static str| lookup(name).map(|v| (name, String::from(v.trim())));
         if let Some((var, v)) = get("SURFACE_COMMIT_ON_STREAK") {
             c.commit_on_streak = parse_streak(var, &v)?;
@@ -128,7 +129,7 @@ impl Config {
     }
 
     /// Checks a configuration built in code (for example from a test vector).
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    pub fn validate(&self) -> Result<(), RulesError> {
         parse_streak("SURFACE_COMMIT_ON_STREAK", &format!("{}", self.commit_on_streak))?;
         parse_streak("SURFACE_COMMIT_OFF_STREAK", &format!("{}", self.commit_off_streak))?;
         if !(self.evidence_false_switch_rate > 0.0 && self.evidence_false_switch_rate < 0.5) {
@@ -160,15 +161,15 @@ impl Config {
     }
 }
 
-fn parse_streak(var: &'static str, v: &str) -> Result<u32, ConfigError> {
+fn parse_streak(var: &'static str, v: &str) -> Result<u32, RulesError> {
     match v.parse::<u32>() {
         Ok(n) if (1..=MAX_STREAK).contains(&n) => Ok(n),
         _ => Err(err(var, String::from(v), "expected a whole number of fixes between 1 and 100")),
     }
 }
 
-fn err(variable: &'static str, value: String, reason: &'static str) -> ConfigError {
-    ConfigError { variable, value, reason }
+fn err(variable: &'static str, value: String, reason: &'static str) -> RulesError {
+    RulesError { variable, value, reason }
 }
 
 #[cfg(test)]
@@ -178,7 +179,7 @@ mod tests {
 
     #[test]
     fn reads_variables_and_names_the_bad_one() {
-        let c = Config::from_lookup(|k| match k {
+        let c = Rules::from_lookup(|k| match k {
             "SURFACE_COMMIT_ON_STREAK" => Some("3".to_string()),
             "SESSION_TTL_S" => Some(" 60 ".to_string()),
             "DEFAULT_ACCURACY_KIND" => Some("p68".to_string()),
@@ -194,7 +195,7 @@ mod tests {
             ("DEFAULT_ACCURACY_M", "NaN"),
             ("DEFAULT_ACCURACY_KIND", "p99"),
         ] {
-            let e = Config::from_lookup(|q| (q == k).then(|| v.to_string())).unwrap_err();
+            let e = Rules::from_lookup(|q| (q == k).then(|| v.to_string())).unwrap_err();
             assert_eq!(e.variable, k);
         }
     }
