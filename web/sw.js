@@ -40,7 +40,9 @@ self.addEventListener('fetch', (ev) => {
       if (fresh.ok) await cache.put(ev.request, fresh.clone());
       return fresh;
     } catch (err) {
-      const hit = await cache.match(ev.request, { ignoreSearch: true });
+      // ignoreVary: with CORS on, answers carry `Vary: origin`; the cached
+      // page and package are the same whatever the request's origin header.
+      const hit = await cache.match(ev.request, { ignoreSearch: true, ignoreVary: true });
       if (hit) return hit;
       throw err;
     }

@@ -53,9 +53,94 @@ pub fn decode<T: Request>(body: &[u8]) -> Result<T, ApiError> {
     if let Some(req) = T::decode_fast(body) {
         return Ok(req);
     }
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| ApiError::new(ErrorCode::MalformedJson, format!("request body is not valid JSON: {e}")))?;
-    decode_value(&value)
+    decode_value(&parse_strict(body)?)
+}
+
+/// What [`Strict`] says when an object repeats a key.
+const DUPLICATE: &str = "duplicate key ";
+
+/// A JSON value whose objects never repeat a key. serde_json's `Value`
+/// keeps the last of two equal keys, so `{"lat": 91, "lat": 40.2}` would
+/// pass as 40.2 while another parser sees 91: a body that two readers read
+/// differently is refused instead.
+struct Strict(Value);
+
+impl<'de> Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Strict;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Strict, E> {
+                Ok(Strict(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Strict, E> {
+                Ok(Strict(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Strict, E> {
+                Ok(Strict(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Strict, E> {
+                Ok(Strict(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Strict, E> {
+                Ok(Strict(Value::String(v.into())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Strict, E> {
+                Ok(Strict(Value::String(v)))
+            }
+            fn visit_unit<E>(self) -> Result<Strict, E> {
+                Ok(Strict(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<Strict, E> {
+                Ok(Strict(Value::Null))
+            }
+            fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Strict, D2::Error> {
+                Strict::deserialize(d)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Strict, A::Error> {
+                let mut out = Vec::new();
+                while let Some(Strict(v)) = seq.next_element()? {
+                    out.push(v);
+                }
+                Ok(Strict(Value::Array(out)))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Strict, A::Error> {
+                let mut out = Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if out.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!("{DUPLICATE}{key}")));
+                    }
+                    let Strict(v) = map.next_value()?;
+                    out.insert(key, v);
+                }
+                Ok(Strict(Value::Object(out)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Parses a body into a [`Value`], refusing an object that repeats a key
+/// (`duplicate_key`, with the key) and anything that is not JSON.
+pub fn parse_strict(body: &[u8]) -> Result<Value, ApiError> {
+    match serde_json::from_slice::<Strict>(body) {
+        Ok(Strict(v)) => Ok(v),
+        Err(e) => {
+            let text = e.to_string();
+            match text.strip_prefix(DUPLICATE) {
+                Some(rest) => {
+                    // "key at line 1 column 20": the key is what comes before the position.
+                    let key = rest.rsplit_once(" at line ").map_or(rest, |(k, _)| k);
+                    Err(ApiError::new(ErrorCode::DuplicateKey, format!("request body repeats the key `{key}`"))
+                        .with("key", key))
+                }
+                None => Err(ApiError::new(ErrorCode::MalformedJson, format!("request body is not valid JSON: {text}"))),
+            }
+        }
+    }
 }
 
 /// Like [`decode`] for an already parsed body.
@@ -576,9 +661,28 @@ mod tests {
 
     /// The general path alone (what `decode` does without the fast one).
     fn general<T: Request>(body: &[u8]) -> Result<T, ApiError> {
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|e| ApiError::new(ErrorCode::MalformedJson, format!("request body is not valid JSON: {e}")))?;
-        decode_value(&value)
+        decode_value(&parse_strict(body)?)
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_wherever_it_is() {
+        for (body, key) in [
+            (r#"{"a":1,"a":2}"#, "a"),
+            (r#"{"x":{"lat":91,"lat":40.2}}"#, "lat"),
+            (r#"[{"k":1},{"k":1,"k":1}]"#, "k"),
+            (r#"{"a b":1,"a b":2}"#, "a b"),
+        ] {
+            let e = parse_strict(body.as_bytes()).unwrap_err();
+            assert_eq!(
+                (e.code, e.details.get("key").and_then(Value::as_str)),
+                (ErrorCode::DuplicateKey, Some(key)),
+                "{body}"
+            );
+        }
+        assert_eq!(parse_strict(br#"{"a":1,"b":{"a":2}}"#).unwrap(), serde_json::json!({"a":1,"b":{"a":2}}));
+        assert_eq!(parse_strict(b"{").unwrap_err().code, ErrorCode::MalformedJson);
+        let v = parse_strict(br#"{"n":-1,"f":1.5,"s":"x","z":null,"t":true,"a":[1]}"#).unwrap();
+        assert_eq!(v, serde_json::from_str::<Value>(r#"{"n":-1,"f":1.5,"s":"x","z":null,"t":true,"a":[1]}"#).unwrap());
     }
 
     #[test]

@@ -15,8 +15,7 @@ use serde_json::Value;
 
 /// Layout version of a bundle.
 pub const BUNDLE_VERSION: u32 = 1;
-/// What replaces a secret in a bundle.
-pub const REDACTED: &str = "[REDACTED]";
+pub use crate::redact::REDACTED;
 
 /// The downstream call of a bundle.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,7 +46,7 @@ impl BundleDownstream {
         };
         BundleDownstream {
             service: service_name(decision.plan_type).into(),
-            url: base_url.map(|u| format!("{u}{}", decision.plan_type.path())),
+            url: base_url.map(|u| crate::redact::url(&format!("{u}{}", decision.plan_type.path()))),
             request_headers,
             request_body: serde_json::to_value(&decision.request).unwrap_or(Value::Null),
             response_status,

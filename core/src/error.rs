@@ -44,6 +44,8 @@ macro_rules! error_codes {
 error_codes! {
     /// The body is not valid JSON.
     MalformedJson = ("malformed_json", 400),
+    /// An object in the body repeats a key (`{"lat": 91, "lat": 40.2}`); `details.key` names it.
+    DuplicateKey = ("duplicate_key", 400),
     /// A field is missing or has the wrong JSON type; `details.field` names it when known.
     InvalidRequest = ("invalid_request", 400),
     /// `contract_version` is missing or its major.minor differs from the supported one.

@@ -75,7 +75,7 @@ pub fn downstream_health(
     };
     DownstreamHealth {
         configured: url.is_some(),
-        url: url.map(String::from),
+        url: url.map(crate::redact::url),
         timeout_s: timeout_ms as f64 / 1000.0,
         api_key_configured,
         status,
@@ -236,6 +236,29 @@ impl HealthReport {
             test_clock: p.test_clock,
             admin: AdminInfo { enabled: p.admin_enabled },
         }
+    }
+
+    /// Hides where the files are (absolute paths of the server's disk) from a
+    /// caller without the admin token: the registry's path and root, the
+    /// bundle directory, and the root inside load errors.
+    pub fn hide_paths(&mut self) {
+        const HIDDEN: &str = "[hidden: send x-admin-token]";
+        let r = &mut self.dataset_registry;
+        let root = core::mem::replace(&mut r.root, HIDDEN.into());
+        r.path = HIDDEN.into();
+        let strip = |s: &mut String| {
+            if !root.is_empty() && s.contains(root.as_str()) {
+                *s = s.replace(root.as_str(), "${COURSE_DATA_ROOT}");
+            }
+        };
+        if let Some(e) = r.error.as_mut() {
+            strip(&mut e.path);
+            strip(&mut e.message);
+        }
+        for e in &mut r.course_errors {
+            strip(&mut e.message);
+        }
+        self.debug_bundles.dir = HIDDEN.into();
     }
 
     /// The HTTP status: 503 when unhealthy, else 200.

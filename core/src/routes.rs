@@ -129,8 +129,14 @@ impl Route {
 }
 
 /// Codes every JSON body can fail with before its fields are read.
-pub const BODY: &[ErrorCode] =
-    &[E::MalformedJson, E::InvalidRequest, E::UnsupportedContractVersion, E::PayloadTooLarge, E::UnsupportedMediaType];
+pub const BODY: &[ErrorCode] = &[
+    E::MalformedJson,
+    E::DuplicateKey,
+    E::InvalidRequest,
+    E::UnsupportedContractVersion,
+    E::PayloadTooLarge,
+    E::UnsupportedMediaType,
+];
 /// Codes of a route that reads or writes a session.
 pub const SESSION: &[ErrorCode] =
     &[E::InvalidSessionId, E::SessionNotFound, E::SessionStoreUnavailable, E::CourseDataUnavailable];

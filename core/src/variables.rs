@@ -116,6 +116,9 @@ pub const VARIABLES: &[Variable] = &[
     var("RATE_LIMITS", Some(crate::ratelimit::DEFAULT_RATE_LIMITS), Text, Both),
     var("RATE_LIMIT_MAX_CLIENTS", Some("100000"), Count { min: 1, max: 10_000_000 }, Native),
     var("TRUSTED_PROXY_HEADER", None, Text, Both),
+    var("CORS_ALLOWED_ORIGINS", None, Text, Both),
+    var("HTTP_HEADER_TIMEOUT_S", Some("10"), SECONDS, Native),
+    var("HTTP_MAX_CONNECTIONS", Some("1024"), Count { min: 1, max: 1_000_000 }, Native),
     var("REQUIRE_API_KEY", Some("false"), Flag, Both),
     secret("API_KEY", Both),
     secret("ADMIN_TOKEN", Both),
@@ -124,6 +127,52 @@ pub const VARIABLES: &[Variable] = &[
     test_only("GREENSIDE_TEST_CLOCK", "false", Flag, Both),
     test_only("GREENSIDE_TEST_CATALOG_DELAY_MS", "0", Count { min: 0, max: 10_000 }, Edge),
 ];
+
+/// Other seeds' spellings of a variable, `(alias, variable)`: read when the
+/// variable itself is unset (its own spelling wins).
+pub const ALIASES: &[(&str, &str)] = &[
+    // seed 003
+    ("SESSION_TTL", "SESSION_TTL_S"),
+    // seed 004
+    ("REDIS_SESSION_TTL", "SESSION_TTL_S"),
+];
+
+/// A lookup that also answers a variable from its aliases.
+pub fn with_aliases<'a>(get: Lookup<'a>) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| get(name).or_else(|| ALIASES.iter().filter(|(_, to)| *to == name).find_map(|(alias, _)| get(alias)))
+}
+
+/// The prefixes of greenside's variables.
+const PREFIXES: &[&str] = &[
+    "SESSION_",
+    "SURFACE_",
+    "REDIS_",
+    "PUTT_SOLVER_",
+    "TEE_TO_GREEN_",
+    "DEBUG_BUNDLE_",
+    "RUNS_",
+    "RATE_LIMIT",
+    "GREENSIDE_",
+    "DEFAULT_ACCURACY",
+    "COURSE_",
+    "DATASET_",
+    "TRUSTED_",
+    "REQUIRE_",
+    "ADMIN_",
+    "CORS_",
+];
+
+/// The names among `names` that look like greenside's (one of its
+/// prefixes) but are neither a variable nor an alias: a typo or another
+/// version's spelling, which would otherwise be ignored without a word.
+/// Each platform warns about them at start-up.
+pub fn unknown<'n>(names: impl IntoIterator<Item = &'n str>) -> alloc::vec::Vec<&'n str> {
+    names
+        .into_iter()
+        .filter(|n| PREFIXES.iter().any(|p| n.starts_with(p)))
+        .filter(|n| !VARIABLES.iter().any(|v| v.name == *n) && !ALIASES.iter().any(|(a, _)| a == n))
+        .collect()
+}
 
 /// The variable called `name`. Every name a platform reads is in the table
 /// (the tests read every one); an unknown name is a programming error and
@@ -224,8 +273,18 @@ mod tests {
         assert!(flag(&bad, "REQUIRE_API_KEY").is_err());
         let blank = env(&[("SESSION_STORE_BACKEND", "  ")]);
         assert_eq!(text(&blank, "SESSION_STORE_BACKEND").as_deref(), Some("memory"));
+        let seeds = env(&[("SESSION_TTL", "60"), ("REDIS_SESSION_TTL", "90")]);
+        assert_eq!(with_aliases(&seeds)("SESSION_TTL_S").as_deref(), Some("60"));
+        let own = env(&[("SESSION_TTL_S", "30"), ("REDIS_SESSION_TTL", "90")]);
+        assert_eq!(with_aliases(&own)("SESSION_TTL_S").as_deref(), Some("30"), "the variable's own spelling wins");
+        let names = ["SURFACE_COMMIT_ONSTREAK", "SESSION_TTL", "PATH", "REDIS_URL", "RATE_LIMITS_X", "HOME"];
+        assert_eq!(unknown(names), ["SURFACE_COMMIT_ONSTREAK", "RATE_LIMITS_X"]);
+        for (alias, to) in ALIASES {
+            assert_eq!(variable(to).name, *to, "{alias} names a variable");
+        }
         for v in VARIABLES {
             assert!(!(v.secret && v.default.is_some()), "{}: a secret has no default", v.name);
+            assert!(unknown([v.name]).is_empty(), "{}", v.name);
             assert_eq!(VARIABLES.iter().filter(|o| o.name == v.name).count(), 1, "{}", v.name);
         }
     }

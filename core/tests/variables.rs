@@ -1,9 +1,10 @@
 //! The variable table (`greenside_core::variables`) is what the examples
 //! say: `.env.example` lists every variable the native server reads (a
 //! default as `NAME=default`, anything without one, a secret or a test-only
-//! switch as a commented `# NAME=` line), `wrangler.toml`'s `[vars]` holds
-//! every edge variable that has a default (secrets go through `wrangler
-//! secret put`), and the rules' own parser agrees with the table's defaults.
+//! switch as a commented `# NAME=` line), `wrangler.toml`'s `[vars]` lists
+//! every edge variable, commented, with its default (the worker has them
+//! built in; secrets go through `wrangler secret put`), and the rules' own
+//! parser agrees with the table's defaults.
 
 #![allow(clippy::unwrap_used)]
 
@@ -51,20 +52,36 @@ fn env_example_lists_every_native_variable_with_its_default() {
 }
 
 #[test]
-fn wrangler_vars_are_every_edge_default() {
+fn wrangler_vars_list_every_edge_variable_with_its_default() {
     let toml = repo("wrangler.toml");
     let vars = toml.split("[vars]").nth(1).unwrap().split("\n[").next().unwrap();
-    let mut found = BTreeMap::new();
-    for line in vars.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        let (k, v) = line.split_once('=').unwrap();
-        found.insert(k.trim().to_string(), v.trim().trim_matches('"').to_string());
+    let (mut set, mut listed) = (BTreeMap::new(), BTreeMap::new());
+    for line in vars.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let (commented, rest) = match line.strip_prefix('#') {
+            Some(r) => (true, r.trim()),
+            None => (false, line),
+        };
+        let Some((k, v)) = rest.split_once(" = ") else { continue };
+        if !k.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
+            continue;
+        }
+        let v = v.trim().trim_matches('"').to_string();
+        if !commented {
+            set.insert(k.to_string(), v.clone());
+        }
+        listed.insert(k.to_string(), v);
     }
-    let want: BTreeMap<String, String> = VARIABLES
-        .iter()
-        .filter(|v| v.platforms.edge() && !v.secret && !v.test_only)
-        .filter_map(|v| v.default.map(|d| (v.name.to_string(), d.to_string())))
-        .collect();
-    assert_eq!(found, want, "wrangler.toml [vars] against the table");
+    for (k, v) in &listed {
+        let var = variable(k);
+        assert!(var.name == k && var.platforms.edge() && !var.secret, "{k} is not an edge variable (or a secret)");
+        if let Some(d) = var.default {
+            assert_eq!(v, d, "{k}: the table's default");
+        }
+    }
+    for v in VARIABLES.iter().filter(|v| v.platforms.edge() && !v.secret && !v.test_only) {
+        assert!(listed.contains_key(v.name), "{} is not listed in wrangler.toml [vars]", v.name);
+    }
+    assert!(set.is_empty(), "the defaults are built in; set only what a deployment changes: {set:?}");
 }
 
 #[test]

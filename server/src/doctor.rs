@@ -44,7 +44,8 @@ impl Doctor {
         if let Some(b) = body {
             req = req.header("content-type", "application/json").body(b.to_string());
         }
-        let r = req.send().await.map_err(|e| format!("request failed: {e}"))?;
+        // The error names the URL, which may carry credentials: not shown.
+        let r = req.send().await.map_err(|e| format!("request failed: {}", e.without_url()))?;
         let status = r.status().as_u16();
         let v = r.json::<Value>().await.unwrap_or(Value::Null);
         Ok((status, v))

@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod downstream;
 pub mod http;
 pub mod import_osm;
+pub mod listen;
 pub mod logging;
 pub mod metrics;
 pub mod ratelimit;

@@ -197,6 +197,15 @@ fn init_logging(s: &Settings) -> Option<greenside_server::logging::LogGuard> {
     }
 }
 
+/// A variable that looks like one of greenside's but is not (a typo,
+/// another version's spelling) would otherwise be ignored without a word.
+fn warn_unknown_variables() {
+    let names: Vec<String> = std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()).collect();
+    for variable in greenside_core::variables::unknown(names.iter().map(String::as_str)) {
+        tracing::warn!(variable, "not a greenside setting; ignored (check its spelling)");
+    }
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -344,6 +353,7 @@ async fn main() -> ExitCode {
         settings.port = p;
     }
     let Some(_log_guard) = init_logging(&settings) else { return ExitCode::from(1) };
+    warn_unknown_variables();
     let addr = format!("{}:{}", settings.host, settings.port);
     let state = match build_state(settings).await {
         Ok(s) => s,
@@ -363,17 +373,23 @@ async fn main() -> ExitCode {
         }
     };
     let local = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
-    tracing::info!(
-        addr = %local,
-        store = state.store_status.requested,
-        courses = state.catalog.counts().0,
-        "greenside listening on http://{local}"
-    );
-    let app = http::router(state);
-    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    if let Err(e) = axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await {
-        tracing::error!(error = %e, "server failed");
-        return ExitCode::from(1);
+    // What the server uses, as /health says it: a Redis that refused us at
+    // start-up leaves the memory store, and the line must not say redis.
+    {
+        use greenside_server::store::SessionStore;
+        let (store, requested) = (state.store.backend(), state.store_status.requested);
+        tracing::info!(
+            addr = %local,
+            store,
+            store_requested = requested,
+            courses = state.catalog.counts().0,
+            "greenside listening on http://{local}"
+        );
     }
+    let limits = greenside_server::listen::Limits {
+        header_timeout: state.settings.header_timeout,
+        max_connections: state.settings.max_connections,
+    };
+    greenside_server::listen::serve(listener, http::router(state), limits, shutdown_signal()).await;
     ExitCode::SUCCESS
 }

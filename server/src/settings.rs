@@ -33,7 +33,7 @@ pub struct Downstream {
 impl std::fmt::Debug for Downstream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Downstream")
-            .field("url", &self.url)
+            .field("url", &self.url.as_deref().map(greenside_core::redact::url))
             .field("timeout", &self.timeout)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .finish()
@@ -79,6 +79,14 @@ pub struct Settings {
     pub web_root: PathBuf,
     /// `WEB_PKG_DIR`: the npm package's `web` build the page loads (default: `wasm/pkg/web`).
     pub web_pkg_dir: PathBuf,
+    /// Origins whose pages may call the API (`CORS_ALLOWED_ORIGINS`; none by default).
+    pub cors: greenside_core::cors::Cors,
+    /// The time a client has to send a request's headers, from when the
+    /// connection opens or the previous answer went out: also the idle
+    /// keep-alive timeout (`HTTP_HEADER_TIMEOUT_S`).
+    pub header_timeout: Duration,
+    /// Connections served at once (`HTTP_MAX_CONNECTIONS`); more wait to be accepted.
+    pub max_connections: usize,
 }
 
 impl std::fmt::Debug for Settings {
@@ -139,7 +147,8 @@ impl Settings {
     /// bounds the same as the edge worker's.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
         let nonempty = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        let get: variables::Lookup<'_> = &nonempty;
+        let aliased = variables::with_aliases(&nonempty);
+        let get: variables::Lookup<'_> = &aliased;
         let text = |k: &str| variables::text(get, k);
         let path = |k: &str| text(k).map(PathBuf::from);
         let rules = Rules::from_lookup(get)?;
@@ -209,6 +218,16 @@ impl Settings {
             web_root: path("WEB_ROOT").unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../web")),
             web_pkg_dir: path("WEB_PKG_DIR")
                 .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../wasm/pkg/web")),
+            cors: {
+                let spec = text("CORS_ALLOWED_ORIGINS").unwrap_or_default();
+                greenside_core::cors::Cors::parse(&spec).map_err(|e| SettingsError::Invalid {
+                    variable: "CORS_ALLOWED_ORIGINS",
+                    value: spec.clone(),
+                    reason: Box::leak(e.into_boxed_str()),
+                })?
+            },
+            header_timeout: Duration::from_millis(variables::millis(get, "HTTP_HEADER_TIMEOUT_S")?.unwrap_or_default()),
+            max_connections: count("HTTP_MAX_CONNECTIONS")? as usize,
         })
     }
 
@@ -257,17 +276,10 @@ impl Settings {
     }
 }
 
-/// A Redis URL with any password replaced, for logs and `/health`.
+/// A Redis URL with its userinfo replaced, for logs and `/health` (core's
+/// one redaction of URLs).
 pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) => {
-            if u.password().is_some() {
-                let _ = u.set_password(Some("REDACTED"));
-            }
-            u.to_string()
-        }
-        Err(_) => "<unparsable>".into(),
-    }
+    greenside_core::redact::url(url)
 }
 
 #[cfg(test)]
@@ -307,7 +319,7 @@ mod tests {
         .unwrap();
         let StoreRequest::Redis { url } = &s.store else { panic!("redis expected") };
         assert_eq!(url, "redis://:s3cret@10.0.0.5:6380/3");
-        assert_eq!(redact_url(url), "redis://:REDACTED@10.0.0.5:6380/3");
+        assert_eq!(redact_url(url), "redis://[REDACTED]@10.0.0.5:6380/3");
     }
 
     #[test]

@@ -226,6 +226,29 @@ fn catalogue(sid: &str) -> Vec<Case> {
             "ball_wgs84.lat",
         ),
         case("POST", BALL, &ball_body(sid, r#""ball_wgs84":{"lat":1e400,"lon":0}"#), 400, "malformed_json"),
+        // A repeated key is refused: two readers of the body would read different values.
+        case(
+            "POST",
+            BALL,
+            &ball_body(sid, r#""ball_wgs84":{"lat":91,"lat":40.26824,"lon":-111.65952}"#),
+            400,
+            "duplicate_key",
+        ),
+        case(
+            "POST",
+            BALL,
+            &ball_body(sid, r#""ball_wgs84":{"lat":95,"lon":0},"ball_wgs84":{"lat":40.26824,"lon":-111.65952}"#),
+            400,
+            "duplicate_key",
+        ),
+        case("POST", BALL, &ball_body(sid, &format!(r#"{ok_ball},"seq":1,"seq":2"#)), 400, "duplicate_key"),
+        case(
+            "POST",
+            START,
+            r#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1,"hole_id":2}"#,
+            400,
+            "duplicate_key",
+        ),
         with_field(
             case("POST", BALL, &ball_body(sid, r#""ball_wgs84":{"lat":null,"lon":0}"#), 400, "invalid_request"),
             "ball_wgs84.lat",

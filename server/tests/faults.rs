@@ -103,3 +103,58 @@ async fn a_failing_solver_never_stalls_the_fixes_and_health_says_so() {
     assert!(worst < 1_000, "no fix waited on the solver (slowest {worst} ms)");
     s.stop();
 }
+
+/// Slow and idle clients do not hold the server: 40 connections stop in the
+/// middle of their headers and 20 keep an idle keep-alive connection after
+/// one request; `/live` answers while they hang, and each of them is closed
+/// by the server once the header timeout (2 s here) has passed. Without the
+/// timeout they stayed open for minutes and, with the file limit at 256,
+/// about 250 of them made `/live` time out.
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_and_idle_clients_are_closed_and_live_answers_meanwhile() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = Server::start(&[("HTTP_HEADER_TIMEOUT_S", "2"), ("HTTP_MAX_CONNECTIONS", "200")]);
+    let addr = s.url("").trim_start_matches("http://").to_string();
+    let mut hanging = Vec::new();
+    for i in 0..60 {
+        let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        if i < 40 {
+            // A head that never ends.
+            conn.write_all(b"GET /live HTTP/1.1\r\nhost: x\r\nx-slow: ").await.unwrap();
+        } else {
+            // One whole request and its answer, then nothing.
+            conn.write_all(b"GET /live HTTP/1.1\r\nhost: x\r\n\r\n").await.unwrap();
+            let mut buf = [0u8; 1024];
+            let n = conn.read(&mut buf).await.unwrap();
+            assert!(std::str::from_utf8(&buf[..n]).unwrap().starts_with("HTTP/1.1 200"));
+        }
+        hanging.push(conn);
+    }
+    let c = client();
+    let t0 = Instant::now();
+    let (status, _) = get(&c, &s.url("/live")).await;
+    assert_eq!(status, 200);
+    // ... while they hang: the slow ones are still open.
+    let mut probe = [0u8; 1];
+    let still_open = tokio::time::timeout(Duration::from_millis(20), hanging[39].read(&mut probe)).await.is_err();
+    assert!(still_open || t0.elapsed() >= Duration::from_millis(1500), "/live answered while 60 clients hang");
+    // Every one of them is closed by the server: a read ends (EOF or reset).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for (i, conn) in hanging.iter_mut().enumerate() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let mut buf = [0u8; 1024];
+        let closed = loop {
+            match tokio::time::timeout(left, conn.read(&mut buf)).await {
+                Err(_) => break false,
+                Ok(Ok(0) | Err(_)) => break true,
+                // A 408 may come first; the close follows.
+                Ok(Ok(_)) => continue,
+            }
+        };
+        assert!(closed, "connection {i} still open after the header timeout");
+    }
+    assert!(t0.elapsed() >= Duration::from_millis(1500), "closed by the timeout, not at once");
+    let (status, _) = get(&c, &s.url("/live")).await;
+    assert_eq!(status, 200);
+    s.stop();
+}

@@ -289,3 +289,51 @@ async fn access_logs_are_json_with_request_session_route_status_and_latency() {
     assert!(line["latency_ms"].is_number() && line["request_id"].as_str().is_some_and(|r| r.len() == 16));
     assert_eq!(line["span"]["session_id"], sid.as_str());
 }
+
+/// Seed 003's `SESSION_TTL` and seed 004's `REDIS_SESSION_TTL` set the TTL
+/// (they were ignored: 7,200 s); a variable that looks like greenside's but
+/// is not is named in a warning at start-up.
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_spellings_set_the_ttl_and_unknown_variables_are_named() {
+    for (alias, ttl_s) in [("SESSION_TTL", "60"), ("REDIS_SESSION_TTL", "90")] {
+        let s = Server::start(&[(alias, ttl_s), ("SURFACE_COMMIT_ONSTREAK", "3")]);
+        let c = client();
+        let (status, body) =
+            post(&c, &s.url("/api/session/start"), &serde_json::from_str(common::START).unwrap()).await;
+        assert_eq!(status, 200, "{body}");
+        let h = &body["hole_state"];
+        let ttl_ms = h["expires_at_ms"].as_u64().unwrap() - h["updated_at_ms"].as_u64().unwrap();
+        assert_eq!(ttl_ms, ttl_s.parse::<u64>().unwrap() * 1000, "{alias}");
+        let logs = s.logs();
+        assert!(
+            logs.iter().any(|l| l.contains("not a greenside setting") && l.contains("SURFACE_COMMIT_ONSTREAK")),
+            "{logs:?}"
+        );
+        assert!(!logs.iter().any(|l| l.contains("not a greenside setting") && l.contains(alias)), "{alias} is known");
+        s.stop();
+    }
+}
+
+/// A downstream URL's userinfo and query values never show (`/health`, the
+/// log); where the data lives on disk shows only with the admin token.
+#[tokio::test(flavor = "multi_thread")]
+async fn health_redacts_urls_and_shows_paths_to_the_admin_only() {
+    let url = "http://solver-user:pw-in-url-1234@127.0.0.1:9/base?token=tok-in-query-5678";
+    let s = Server::start(&[("PUTT_SOLVER_URL", url), ("ADMIN_TOKEN", "admin-token-for-paths-9")]);
+    let c = client();
+    let (_, h) = get(&c, &s.url("/health")).await;
+    let text = h.to_string();
+    for secret in ["solver-user", "pw-in-url-1234", "tok-in-query-5678"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    assert_eq!(h["downstream"]["putt_solver"]["url"], "http://[REDACTED]@127.0.0.1:9/base?token=[REDACTED]");
+    let hidden = |v: &Value| v.as_str().unwrap().starts_with("[hidden");
+    assert!(hidden(&h["dataset_registry"]["root"]) && hidden(&h["dataset_registry"]["path"]), "{h}");
+    assert!(hidden(&h["debug_bundles"]["dir"]), "{h}");
+    assert!(!text.contains(env!("CARGO_MANIFEST_DIR")), "no absolute path: {text}");
+    let r = c.get(s.url("/health")).header("x-admin-token", "admin-token-for-paths-9").send().await.unwrap();
+    let admin: Value = r.json().await.unwrap();
+    assert!(!hidden(&admin["dataset_registry"]["root"]), "{admin}");
+    assert!(!s.logs().iter().any(|l| l.contains("pw-in-url-1234")), "the URL's password is never logged");
+    s.stop();
+}

@@ -231,4 +231,8 @@ async fn redis_unreachable_at_start_falls_back_to_memory_with_a_warning() {
     assert_eq!((ready, body["checks"]["session_store_backend"]["ok"].as_bool()), (503, Some(false)));
     let sid = start_session(&c, &s).await;
     assert_eq!(post(&c, &s.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
+    // The start-up line says what the server uses, as /health does.
+    let line = s.logs().into_iter().find(|l| l.contains("greenside listening on")).unwrap();
+    let line: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!((line["store"].as_str(), line["store_requested"].as_str()), (Some("memory"), Some("redis")), "{line}");
 }

@@ -116,6 +116,96 @@ async fn concurrent_fixes_across_a_slow_catalogue_load_are_never_lost() {
     w.stop();
 }
 
+/// The seeds' TTL spellings on the edge too, and the warning about a
+/// variable that looks like greenside's but is not.
+#[tokio::test(flavor = "multi_thread")]
+async fn seed_spellings_set_the_ttl_and_unknown_variables_are_named() {
+    let w = Worker::start(&[("REDIS_SESSION_TTL", "90"), ("SURFACE_COMMIT_ONSTREAK", "3")]);
+    let c = client();
+    let (status, body) = post(&c, &w.url("/api/session/start"), &serde_json::from_str(START).unwrap()).await;
+    assert_eq!(status, 200, "{body}");
+    let h = &body["hole_state"];
+    assert_eq!(h["expires_at_ms"].as_u64().unwrap() - h["updated_at_ms"].as_u64().unwrap(), 90_000);
+    let t0 = Instant::now();
+    while !w.logs().iter().any(|l| l.contains("not a greenside setting") && l.contains("SURFACE_COMMIT_ONSTREAK")) {
+        assert!(t0.elapsed() < Duration::from_secs(10), "no warning: {:?}", w.logs());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    w.stop();
+}
+
+/// The edge's `/health` redacts a downstream URL's userinfo and query values
+/// as native does, and shows where data lives to the admin only.
+#[tokio::test(flavor = "multi_thread")]
+async fn health_redacts_urls_and_shows_paths_to_the_admin_only() {
+    let url = "http://solver-user:pw-in-url-1234@127.0.0.1:9/base?token=tok-in-query-5678";
+    let w = Worker::start(&[("PUTT_SOLVER_URL", url), ("ADMIN_TOKEN", ADMIN)]);
+    let c = client();
+    let (_, h) = get(&c, &w.url("/health")).await;
+    let text = h.to_string();
+    for secret in ["solver-user", "pw-in-url-1234", "tok-in-query-5678"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    assert_eq!(h["downstream"]["putt_solver"]["url"], "http://[REDACTED]@127.0.0.1:9/base?token=[REDACTED]");
+    assert!(h["dataset_registry"]["root"].as_str().unwrap().starts_with("[hidden"), "{h}");
+    assert!(!admin(&c, &w, "/health").await["dataset_registry"]["root"].as_str().unwrap().starts_with("[hidden"));
+    w.stop();
+}
+
+/// CORS on both platforms, with the same answers: a preflight from an
+/// allowed origin is answered before the guards (no API key on it) with the
+/// methods and headers; the answer carries the origin back and exposes
+/// `x-request-id`; another origin gets no `Access-Control-Allow-Origin`;
+/// never `*`.
+#[tokio::test(flavor = "multi_thread")]
+async fn cors_allows_exactly_the_listed_origins_on_both_platforms() {
+    const ALLOWED: &str = "http://app.example.test:5173";
+    let env = [("CORS_ALLOWED_ORIGINS", ALLOWED), ("REQUIRE_API_KEY", "true"), ("API_KEY", "cors-api-key-1234")];
+    let mut seen = Vec::new();
+    for platform in [common::Platform::Native, common::Platform::Worker] {
+        let t = platform.start(&env);
+        let c = client();
+        let preflight = |origin: &str| {
+            c.request(reqwest::Method::OPTIONS, t.url("/api/session/start"))
+                .header("origin", origin)
+                .header("access-control-request-method", "POST")
+                .header("access-control-request-headers", "content-type, x-api-key")
+                .send()
+        };
+        let r = preflight(ALLOWED).await.unwrap();
+        let h = r.headers().clone();
+        let name = platform.name();
+        assert_eq!(r.status().as_u16(), 200, "{name}: preflight");
+        assert_eq!(h["access-control-allow-origin"], ALLOWED, "{name}");
+        let methods = h["access-control-allow-methods"].to_str().unwrap().to_ascii_uppercase().replace(' ', "");
+        assert!(methods.contains("POST") && methods.contains("DELETE"), "{name}: {methods}");
+        let headers = h["access-control-allow-headers"].to_str().unwrap().to_ascii_lowercase().replace(' ', "");
+        assert!(headers.contains("x-api-key") && headers.contains("content-type"), "{name}: {headers}");
+        assert!(h.get("access-control-allow-credentials").is_none(), "{name}: never credentials");
+        let other = preflight("http://evil.example.test").await.unwrap();
+        assert!(other.headers().get("access-control-allow-origin").is_none(), "{name}: another origin");
+
+        let r = c
+            .post(t.url("/api/session/start"))
+            .header("origin", ALLOWED)
+            .header("content-type", "application/json")
+            .header("x-api-key", "cors-api-key-1234")
+            .body(START)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{name}");
+        assert_eq!(r.headers()["access-control-allow-origin"], ALLOWED, "{name}");
+        let exposed = r.headers()["access-control-expose-headers"].to_str().unwrap().to_ascii_lowercase();
+        assert!(exposed.contains("x-request-id"), "{name}: {exposed}");
+        let r = c.get(t.url("/live")).header("origin", "http://evil.example.test").send().await.unwrap();
+        assert!(r.headers().get("access-control-allow-origin").is_none(), "{name}");
+        seen.push((methods, headers));
+        t.stop();
+    }
+    assert_eq!(seen[0], seen[1], "the same policy on both platforms");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn the_alarm_expires_an_idle_session_and_deletes_its_storage() {
     let w = Worker::start(&[("SESSION_TTL_S", "2"), ("ADMIN_TOKEN", ADMIN)]);

@@ -107,3 +107,12 @@ test('classifyMany answers what classify answers, in typed arrays', () => {
   assert.throws(() => course.classifyMany(1, new Float64Array([91, 0])), (e) => e.code === single && e.details.field === 'positions[0].lat');
   assert.throws(() => course.classifyMany(9, flat), (e) => e.code === 'hole_not_found');
 });
+
+test('the wire-level methods refuse a body that repeats a key', () => {
+  const t = new HoleTracker(course, 1);
+  const sid = t.state().sessionId;
+  const body = `{"contract_version":"0.5.0","session_id":"${sid}","ball_wgs84":{"lat":91,"lat":40.26824,"lon":-111.65952}}`;
+  assert.throws(() => t.setBallLocationWire(body, 1000), (e) => e.name === 'GreensideError' && e.code === 'duplicate_key' && e.details.key === 'lat');
+  assert.equal(t.state().fixCount, 0, 'nothing applied');
+  assert.equal(errorCodes().duplicate_key, 400);
+});

@@ -20,7 +20,7 @@ const CUP = { lat: 40.268251, lon: -111.659486 };
 const OFF = { lat: 40.267728069, lon: -111.659682572 };
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-let solver, solverUrl, server, base, browser, bundles;
+let solver, solverUrl, server, base, browser, bundles, appSite, appPort;
 const received = [];
 
 function startSolver() {
@@ -39,6 +39,19 @@ function startSolver() {
   });
 }
 
+// A web app on another origin (seed 000's separate frontend): one page, no
+// greenside code, calling the API with fetch. Served on 127.0.0.1 (allowed
+// by CORS_ALLOWED_ORIGINS) and reached as localhost too (another origin).
+function startAppSite() {
+  return new Promise((resolve) => {
+    appSite = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html><title>another app</title><p>another origin</p>');
+    });
+    appSite.listen(0, '127.0.0.1', () => resolve(appSite.address().port));
+  });
+}
+
 function startServer() {
   const bin = [process.env.GREENSIDE_BIN, join(root, 'target/release/greenside'), join(root, 'target/debug/greenside')].find((p) => p && existsSync(p));
   assert.ok(bin, 'build the server first (cargo build --release -p greenside-server)');
@@ -48,6 +61,7 @@ function startServer() {
       PATH: process.env.PATH, LOG_LEVEL: 'info',
       PUTT_SOLVER_URL: solverUrl, PUTT_SOLVER_API_KEY: KEY, TEE_TO_GREEN_URL: solverUrl, TEE_TO_GREEN_API_KEY: KEY,
       ADMIN_TOKEN: ADMIN, DEBUG_BUNDLE_ENABLED: 'true', DEBUG_BUNDLE_DIR: bundles, RATE_LIMIT_ENABLED: 'false',
+      CORS_ALLOWED_ORIGINS: `http://127.0.0.1:${appPort}`,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -63,6 +77,7 @@ function startServer() {
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
   solverUrl = await startSolver();
+  appPort = await startAppSite();
   base = await startServer();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -75,6 +90,7 @@ after(async () => {
   await browser?.close();
   server?.kill();
   solver?.close();
+  appSite?.close();
   if (bundles) rmSync(bundles, { recursive: true, force: true });
 });
 
@@ -240,5 +256,36 @@ test('fixes waiting offline survive a reload and reach the server on the next vi
   assert.equal(server.hole_state.last_seq, 3);
   assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('greenside-outbox:')).length), 0, 'nothing left waiting');
   assert.deepEqual(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(e)), []);
+  await context.close();
+});
+
+test('a page on another, allowed origin calls the API; a page on an origin not listed cannot read it', { timeout: 60000 }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const call = (api) => page.evaluate(async (api) => {
+    try {
+      const started = await fetch(`${api}/api/session/start`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': 'cors-e2e' },
+        body: JSON.stringify({ contract_version: '0.5.0', course_id: 'riverside', hole_id: 1 }),
+      });
+      const body = await started.json();
+      const fix = await fetch(`${api}/api/session/set_ball_location`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ contract_version: '0.5.0', session_id: body.session_id, ball_wgs84: { lat: 40.26824, lon: -111.65952 } }),
+      });
+      const state = await fix.json();
+      return { ok: true, status: fix.status, surface: state.hole_state.surface_state, requestId: started.headers.get('x-request-id') };
+    } catch (e) {
+      return { ok: false, error: String(e) };
+    }
+  }, api);
+  await page.goto(`http://127.0.0.1:${appPort}/`);
+  const allowed = await call(base);
+  assert.deepEqual(allowed, { ok: true, status: 200, surface: 'ON_GREEN', requestId: 'cors-e2e' }, JSON.stringify(allowed));
+  await page.goto(`http://localhost:${appPort}/`);
+  const refused = await call(base);
+  assert.equal(refused.ok, false, JSON.stringify(refused));
   await context.close();
 });

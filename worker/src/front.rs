@@ -65,12 +65,26 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         }
     };
     let now_header = req.headers().get(TEST_NOW_HEADER).ok().flatten();
+    let origin = req.headers().get("origin").ok().flatten();
+    let preflight = method == Method::Options && req.headers().has("access-control-request-method").unwrap_or(false);
+    if preflight && !settings.cors.is_empty() {
+        // Answered before the guards, as natively: a browser sends no key with it.
+        let mut resp = Response::empty()?.with_status(200);
+        for (k, v) in settings.cors.preflight_headers(origin.as_deref()) {
+            resp.headers_mut().set(k, &v)?;
+        }
+        return Ok(resp);
+    }
+    let cors = settings.cors.answer_headers(origin.as_deref());
     let ctx = Ctx { env, settings, session_id: RefCell::new(None), now_header };
     let (route, result) = dispatch(&ctx, &mut req, &method, &path).await;
     let mut resp = match result {
         Ok(r) => r,
         Err(e) => respond::error(&e)?,
     };
+    for (k, v) in cors {
+        resp.headers_mut().set(k, &v)?;
+    }
     let status = resp.status_code();
     let _ = resp.headers_mut().set("x-request-id", &request_id);
     let session_id = ctx.session_id.borrow().clone();

@@ -49,7 +49,7 @@ pub async fn health(env: &Env, s: &Settings, req: &Request) -> Result<Response, 
         format!("kv:{}", crate::catalog::BINDING),
         cat.load_ms,
     );
-    let report = greenside_core::health::HealthReport::new(greenside_core::health::HealthParts {
+    let mut report = greenside_core::health::HealthReport::new(greenside_core::health::HealthParts {
         platform: Some("cloudflare-workers".into()),
         uptime_s: None,
         dataset_registry: registry,
@@ -65,6 +65,10 @@ pub async fn health(env: &Env, s: &Settings, req: &Request) -> Result<Response, 
         test_clock: s.test_clock,
         admin_enabled: s.admin_token.is_some(),
     });
+    // Where data lives is shown to the admin only, as on native.
+    if crate::guards::admin(s, req).is_err() {
+        report.hide_paths();
+    }
     let code = report.http_status();
     let accept = req.headers().get("accept").ok().flatten().unwrap_or_default();
     if accept.contains("application/health+json") {

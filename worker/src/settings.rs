@@ -10,6 +10,7 @@ use greenside_core::variables;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
+use wasm_bindgen::JsCast;
 use worker::Env;
 
 /// A secret (a key or a token): `Debug` shows `[REDACTED]`, never the value.
@@ -24,16 +25,26 @@ impl Secret {
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(greenside_core::bundle::REDACTED)
+        f.write_str(greenside_core::redact::REDACTED)
     }
 }
 
 /// A downstream service.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Downstream {
     pub url: Option<String>,
     pub timeout_ms: u64,
     pub api_key: Option<Secret>,
+}
+
+impl std::fmt::Debug for Downstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Downstream")
+            .field("url", &self.url.as_deref().map(greenside_core::redact::url))
+            .field("timeout_ms", &self.timeout_ms)
+            .field("api_key", &self.api_key)
+            .finish()
+    }
 }
 
 #[derive(Debug)]
@@ -50,6 +61,8 @@ pub struct Settings {
     pub runs_prune_max_age_days: u64,
     pub rate_limits: Option<BTreeMap<&'static str, Limit>>,
     pub trusted_proxy_header: Option<String>,
+    /// Origins whose pages may call the API (`CORS_ALLOWED_ORIGINS`; none by default).
+    pub cors: greenside_core::cors::Cors,
     /// Tests only (with the test clock): a delay before each catalogue load
     /// in a session object, so its await is a real one.
     pub test_catalog_delay_ms: u64,
@@ -83,6 +96,8 @@ impl Settings {
     /// its defaults and bounds, the same as the native server's.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Settings, ApiError> {
         let get: variables::Lookup<'_> = &get;
+        let aliased = variables::with_aliases(get);
+        let get: variables::Lookup<'_> = &aliased;
         let rules = Rules::from_lookup(get).map_err(|e| invalid(e.variable, e.reason))?;
         let flag = |k: &str| variables::flag(get, k).map_err(bad);
         let count = |k: &str| variables::count(get, k).map_err(bad).map(Option::unwrap_or_default);
@@ -118,6 +133,8 @@ impl Settings {
             runs_prune_max_age_days: count("RUNS_PRUNE_MAX_AGE_DAYS")?,
             rate_limits,
             trusted_proxy_header: variables::text(get, "TRUSTED_PROXY_HEADER").map(|h| h.trim().to_ascii_lowercase()),
+            cors: greenside_core::cors::Cors::parse(&variables::text(get, "CORS_ALLOWED_ORIGINS").unwrap_or_default())
+                .map_err(|e| invalid("CORS_ALLOWED_ORIGINS", &e))?,
             test_catalog_delay_ms: if test_clock { count("GREENSIDE_TEST_CATALOG_DELAY_MS")? } else { 0 },
         })
     }
@@ -135,6 +152,17 @@ pub fn get(env: &Env) -> Result<Rc<Settings>, ApiError> {
         return Ok(s);
     }
     let s = Rc::new(Settings::from_lookup(|k| lookup(env, k))?);
+    // Once per isolate: a var that looks like one of greenside's but is not
+    // (a typo, another version's spelling) would otherwise be ignored silently.
+    let keys: Vec<String> =
+        js_sys::Object::keys(env.unchecked_ref::<js_sys::Object>()).iter().filter_map(|k| k.as_string()).collect();
+    for name in variables::unknown(keys.iter().map(String::as_str)) {
+        crate::runtime::log(
+            "warn",
+            "not a greenside setting; ignored (check its spelling)",
+            &[("variable", serde_json::json!(name))],
+        );
+    }
     SETTINGS.with(|c| *c.borrow_mut() = Some(s.clone()));
     Ok(s)
 }

@@ -20,6 +20,11 @@ pub fn check_admin(state: &crate::AppState, headers: &HeaderMap) -> Result<(), A
     }
 }
 
+/// Whether the request carries the admin token (`/health` shows paths only then).
+pub fn is_admin(state: &crate::AppState, headers: &HeaderMap) -> bool {
+    check_admin(state, headers).is_ok()
+}
+
 pub async fn sessions(state: AppStateRef, headers: HeaderMap, QueryParams(q): QueryParams) -> HttpResult<Response> {
     check_admin(&state, &headers)?;
     let (limit, after) = greenside_core::listing::parse_sessions_query(|k| q.get(k).cloned())?;

@@ -80,7 +80,10 @@ pub async fn report(state: &AppState) -> HealthReport {
 }
 
 pub async fn health(state: AppStateRef, headers: HeaderMap) -> Response {
-    let report = report(&state).await;
+    let mut report = report(&state).await;
+    if !super::admin::is_admin(&state, &headers) {
+        report.hide_paths();
+    }
     let code = StatusCode::from_u16(report.http_status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let wants_health_json = headers
         .get(header::ACCEPT)

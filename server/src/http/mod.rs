@@ -98,14 +98,41 @@ pub fn router(state: Arc<AppState>) -> Router {
         // Routes on one path (GET and DELETE of a session) merge into one.
         api = api.route(r.path, handler(r.id));
     }
-    Router::new()
+    let cors = cors_layer(&state.settings.cors);
+    let app = Router::new()
         .merge(web(&state))
         .merge(api)
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), front))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
-        .with_state(state)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response));
+    // Outermost: a preflight is answered before the guards (a browser sends
+    // no API key with it). No layer, no CORS header, without origins.
+    match cors {
+        Some(cors) => app.layer(cors).with_state(state),
+        None => app.with_state(state),
+    }
+}
+
+/// tower-http's CORS layer with core's policy: exact origins, core's
+/// methods and headers, never credentials.
+fn cors_layer(policy: &greenside_core::cors::Cors) -> Option<tower_http::cors::CorsLayer> {
+    use greenside_core::cors::{ALLOWED_HEADERS, EXPOSED_HEADERS, MAX_AGE_S, METHODS};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if policy.is_empty() {
+        return None;
+    }
+    let origins: Vec<HeaderValue> = policy.origins().iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
+    let methods: Vec<axum::http::Method> = METHODS.iter().filter_map(|m| m.parse().ok()).collect();
+    let names = |list: &[&str]| -> Vec<header::HeaderName> { list.iter().filter_map(|h| h.parse().ok()).collect() };
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods(methods)
+            .allow_headers(names(ALLOWED_HEADERS))
+            .expose_headers(names(EXPOSED_HEADERS))
+            .max_age(std::time::Duration::from_secs(MAX_AGE_S)),
+    )
 }
 
 /// The benchmarks' baseline (`greenside bench-echo`, `benches/router.rs`):
