@@ -95,7 +95,22 @@ impl Worker {
         w
     }
 
+    /// Starts wrangler dev; when a port it was given (or one workerd picked)
+    /// was taken between choosing and binding it, again on fresh ports.
     fn spawn(&mut self) {
+        for attempt in 1..=3 {
+            match self.spawn_once() {
+                Ok(()) => return,
+                Err(logs) if attempt < 3 && logs.contains("Address already in use") => {
+                    self.logs.lock().unwrap().clear();
+                    self.port = free_port();
+                }
+                Err(logs) => panic!("wrangler dev exited:\n{logs}"),
+            }
+        }
+    }
+
+    fn spawn_once(&mut self) -> Result<(), String> {
         let root = repo_root();
         let port = self.port.to_string();
         let inspector = free_port().to_string();
@@ -140,12 +155,15 @@ impl Worker {
         loop {
             if let Ok(r) = probe::blocking_get(&format!("{}/live", self.base)) {
                 if r == 200 {
-                    break;
+                    return Ok(());
                 }
             }
             if let Some(c) = self.child.as_mut() {
                 if let Ok(Some(st)) = c.try_wait() {
-                    panic!("wrangler dev exited ({st}):\n{}", self.logs.lock().unwrap().join("\n"));
+                    self.child = None;
+                    // Its output threads may still be draining the pipes.
+                    std::thread::sleep(Duration::from_millis(200));
+                    return Err(format!("({st})\n{}", self.logs.lock().unwrap().join("\n")));
                 }
             }
             assert!(
