@@ -12,9 +12,6 @@ use greenside_core::ErrorCode;
 use greenside_testkit::{check_error_shape, load_vectors, matches, step_body, substitute};
 use serde_json::Value;
 
-/// Ops this server does not replay yet (none: every step runs).
-const DEFERRED_OPS: &[&str] = &[];
-
 fn config_env(v: &Value) -> Vec<(String, String)> {
     let mut env = vec![("GREENSIDE_TEST_CLOCK".to_string(), "1".to_string())];
     if let Some(c) = v.get("config").and_then(Value::as_object) {
@@ -52,20 +49,19 @@ fn config_env(v: &Value) -> Vec<(String, String)> {
     env
 }
 
-/// Session steps in all vector files, and how many of them are deferred ops.
-fn totals() -> (usize, usize) {
+/// Session steps in all vector files.
+fn total_steps() -> usize {
     let vs = load_vectors();
-    let steps: Vec<&Value> =
-        vs.iter().filter(|v| v["kind"] == "session").flat_map(|v| v["steps"].as_array().unwrap().iter()).collect();
-    let deferred = steps.iter().filter(|s| DEFERRED_OPS.contains(&s["op"].as_str().unwrap())).count();
-    (steps.len(), deferred)
+    vs.iter().filter(|v| v["kind"] == "session").map(|v| v["steps"].as_array().unwrap().len()).sum()
 }
 
+/// Replays every session vector; answers (steps replayed, advice calls
+/// whose downstream body was compared).
 async fn replay(platform: Platform, store_env: &[(String, String)]) -> (usize, usize) {
     let c = client();
     // Advice steps reach a real HTTP test double that checks the key and the body.
     let solver = TestSolver::start(Mode::Ok, Some("vector-key")).await;
-    let (mut replayed, mut deferred) = (0, 0);
+    let (mut replayed, mut compared) = (0, 0);
     for v in load_vectors().iter().filter(|v| v["kind"] == "session") {
         let name = v["name"].as_str().unwrap();
         let mut env = config_env(v);
@@ -81,10 +77,7 @@ async fn replay(platform: Platform, store_env: &[(String, String)]) -> (usize, u
         let mut sid = String::new();
         for (i, step) in v["steps"].as_array().unwrap().iter().enumerate() {
             let op = step["op"].as_str().unwrap();
-            if DEFERRED_OPS.contains(&op) {
-                deferred += 1;
-                continue;
-            }
+            let calls_before = solver.received().len();
             let now = step["now_ms"].as_u64().unwrap_or(0).to_string();
             let path_id =
                 step.get("session_id").map(|s| substitute(s, &sid).as_str().unwrap().to_string()).unwrap_or_default();
@@ -125,6 +118,16 @@ async fn replay(platform: Platform, store_env: &[(String, String)]) -> (usize, u
             if op == "start" && status == 200 {
                 sid = reply["session_id"].as_str().unwrap().to_string();
             }
+            // The body the service received is exactly the request the answer
+            // reports (the same run and session ids too: one call made both).
+            let calls = solver.received();
+            if let Some(request) = reply.get("request").filter(|_| op == "get_hole_advice") {
+                assert_eq!(calls.len(), calls_before + 1, "{where_}: one downstream call");
+                assert_eq!(&calls[calls_before].body, request, "{where_}: the body sent is the request reported");
+                compared += 1;
+            } else {
+                assert_eq!(calls.len(), calls_before, "{where_}: no downstream call");
+            }
             replayed += 1;
         }
         server.stop();
@@ -132,30 +135,25 @@ async fn replay(platform: Platform, store_env: &[(String, String)]) -> (usize, u
     assert!(solver.problems().is_empty(), "the solver double rejected bodies: {:?}", solver.problems());
     let received = solver.received();
     assert!(!received.is_empty() && received.iter().all(|r| r.api_key.as_deref() == Some("vector-key")));
-    (replayed, deferred)
+    (replayed, compared)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn vectors_over_http_on_the_memory_store() {
-    let (replayed, deferred) = replay(Platform::Native, &[]).await;
-    eprintln!(
-        "memory: replayed {replayed} steps; {deferred} get_hole_advice steps wait for the advice route (issue #4)"
-    );
-    let (total, expect_deferred) = totals();
-    assert_eq!((replayed + deferred, deferred), (total, expect_deferred));
-    assert_eq!(deferred, 0);
+    let (replayed, compared) = replay(Platform::Native, &[]).await;
+    eprintln!("memory: replayed {replayed} steps, {compared} downstream bodies compared");
+    assert_eq!(replayed, total_steps());
+    assert!(compared > 0, "the vectors reach the downstream services");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn vectors_over_http_on_redis() {
     let redis = RedisServer::start();
     let env = vec![("SESSION_STORE_BACKEND".to_string(), "redis".to_string()), ("REDIS_URL".to_string(), redis.url())];
-    let (replayed, deferred) = replay(Platform::Native, &env).await;
-    eprintln!(
-        "redis: replayed {replayed} steps; {deferred} get_hole_advice steps wait for the advice route (issue #4)"
-    );
-    let (total, expect_deferred) = totals();
-    assert_eq!((replayed + deferred, deferred), (total, expect_deferred));
+    let (replayed, compared) = replay(Platform::Native, &env).await;
+    eprintln!("redis: replayed {replayed} steps, {compared} downstream bodies compared");
+    assert_eq!(replayed, total_steps());
+    assert!(compared > 0, "the vectors reach the downstream services");
     // The records really live in Redis.
     assert!(redis.command(&["KEYS", "vectors:*"]).contains("vectors:"));
 }
@@ -165,8 +163,8 @@ async fn vectors_over_http_on_redis() {
 /// `fetch` to the same test double (which checks `X-API-Key`).
 #[tokio::test(flavor = "multi_thread")]
 async fn vectors_over_http_on_the_worker() {
-    let (replayed, deferred) = replay(Platform::Worker, &[]).await;
-    eprintln!("worker: replayed {replayed} steps");
-    let (total, _) = totals();
-    assert_eq!((replayed, deferred), (total, 0));
+    let (replayed, compared) = replay(Platform::Worker, &[]).await;
+    eprintln!("worker: replayed {replayed} steps, {compared} downstream bodies compared");
+    assert_eq!(replayed, total_steps());
+    assert!(compared > 0, "the vectors reach the downstream services");
 }
