@@ -1,5 +1,7 @@
 //! Request decoding and validation: any bytes, every request type, and the
 //! admin query parsers. Never a panic; an error is always one of the codes.
+//! The fast `set_ball_location` decode, whenever it takes a body, answers
+//! exactly what the general path (strict JSON, then the fields by name) does.
 #![no_main]
 
 use greenside_core::api::{self, AdviceRequest, PruneRequest, SetBallRequest, SetBallsRequest, SetCupRequest, StartRequest};
@@ -17,6 +19,10 @@ fuzz_target!(|data: &[u8]| {
     check::<StartRequest>(data);
     check::<SetCupRequest>(data);
     check::<SetBallRequest>(data);
+    if let Some(fast) = <SetBallRequest as api::Request>::decode_fast(data) {
+        let general = api::parse_strict(data).and_then(|v| api::decode_value::<SetBallRequest>(&v));
+        assert_eq!(Ok(fast), general, "the fast decode took a body the general path answers otherwise");
+    }
     check::<SetBallsRequest>(data);
     check::<AdviceRequest>(data);
     check::<PruneRequest>(data);
