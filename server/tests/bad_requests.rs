@@ -423,3 +423,62 @@ async fn catalogue_on(platform: Platform) {
     assert_eq!(r.status().as_u16(), 200);
     s.stop();
 }
+
+/// The body limit at its edge, on both platforms: exactly 64 KiB is read and
+/// answered, one byte more is `payload_too_large`.
+async fn body_limit_edges_on(platform: Platform) {
+    let s = platform.start(&[]);
+    let c = client();
+    let start = common::START.trim();
+    for (size, status) in [(65_536usize, 200u16), (65_537, 413)] {
+        // The start body padded with spaces after its closing brace (JSON allows them).
+        let body = format!("{start}{}", " ".repeat(size - start.len()));
+        assert_eq!(body.len(), size);
+        let r = c.post(s.url(START)).header("content-type", "application/json").body(body).send().await.unwrap();
+        let got = r.status().as_u16();
+        let answer: Value = r.json().await.unwrap();
+        assert_eq!(got, status, "{} bytes on {}: {answer}", size, platform.name());
+        if status == 413 {
+            assert_eq!(answer["error"]["code"], "payload_too_large");
+        }
+    }
+    s.stop();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_body_limit_is_64_kib_exactly_natively() {
+    body_limit_edges_on(Platform::Native).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_body_limit_is_64_kib_exactly_on_the_worker() {
+    body_limit_edges_on(Platform::Worker).await;
+}
+
+/// Natively a body larger than 1 MiB is read no further: the server answers
+/// 413 and closes the connection instead of draining the rest.
+#[tokio::test(flavor = "multi_thread")]
+async fn above_one_mib_the_connection_is_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let s = common::Server::start(&[]);
+    let addr = s.url("").trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let size = 3 * 1024 * 1024;
+    let head =
+        format!("POST {START} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: {size}\r\n\r\n");
+    conn.write_all(head.as_bytes()).await.unwrap();
+    // The server may stop reading (and reset) before all of it is written.
+    let chunk = vec![b' '; 64 * 1024];
+    for _ in 0..(size / chunk.len()) {
+        if conn.write_all(&chunk).await.is_err() {
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    // Well under the 10 s header timeout, which would also close a connection kept open.
+    let read = tokio::time::timeout(std::time::Duration::from_secs(4), conn.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the connection is still open after a {size}-byte body");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.is_empty() || text.starts_with("HTTP/1.1 413"), "{text}");
+    s.stop();
+}

@@ -337,3 +337,25 @@ async fn health_redacts_urls_and_shows_paths_to_the_admin_only() {
     assert!(!s.logs().iter().any(|l| l.contains("pw-in-url-1234")), "the URL's password is never logged");
     s.stop();
 }
+
+/// The native web page carries its policy: the CSP (scripts and wasm from
+/// itself only, no framing) and `nosniff`, on the page and on its files.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_native_page_has_its_csp_and_nosniff() {
+    let s = Server::start(&[]);
+    let c = client();
+    for path in ["/", "/app/app.js", "/sw.js"] {
+        let r = c.get(s.url(path)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200, "{path}");
+        let h = r.headers();
+        let csp = h.get("content-security-policy").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        assert!(
+            csp.contains("default-src 'self'")
+                && csp.contains("script-src 'self' 'wasm-unsafe-eval'")
+                && csp.contains("frame-ancestors 'none'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(h.get("x-content-type-options").map(|v| v.to_str().unwrap()), Some("nosniff"), "{path}");
+    }
+    s.stop();
+}
