@@ -207,3 +207,27 @@ fn the_advice_machine_on_a_failed_call_and_on_a_session_it_cannot_advise() {
     assert!(done.bundle.is_none());
     assert_eq!(done.error, Some(ErrorCode::PuttSolverTimeout));
 }
+
+/// Evidence mode: `SURFACE_EVIDENCE_MAX_WAIT_FIXES` decisive fixes always
+/// switch: one with the default 1, two (and not one) with 2.
+#[test]
+fn evidence_mode_switches_after_max_wait_decisive_fixes() {
+    use greenside_core::hysteresis::GreenState;
+    use greenside_core::rules::HysteresisMode;
+    let (_, hole, _, _) = setup();
+    let far_off = (40.2670, -111.6600);
+    for (wait, switches_at) in [(1u32, 1u32), (2, 2)] {
+        let cfg =
+            Rules { hysteresis_mode: HysteresisMode::Evidence, evidence_max_wait_fixes: wait, ..Rules::default() };
+        let req = api::decode(br#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1}"#).unwrap();
+        let mut rec = session::start(&req, SID.into(), 1, &hole, &cfg, 1_000).unwrap();
+        operation::apply(&mut rec, &one(ON, None), &hole, &cfg, 1_100).unwrap();
+        assert_eq!(rec.hysteresis.committed, GreenState::OnGreen);
+        for k in 1..=2u32 {
+            let a = operation::apply(&mut rec, &one(far_off, None), &hole, &cfg, 1_100 + u64::from(k) * 1000).unwrap();
+            let off = rec.hysteresis.committed == GreenState::OffGreen;
+            assert_eq!(off, k >= switches_at, "max wait {wait}, decisive fix {k}");
+            assert_eq!(a.events.to_off_green, u32::from(k == switches_at), "max wait {wait}, fix {k}");
+        }
+    }
+}

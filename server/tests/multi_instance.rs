@@ -236,3 +236,28 @@ async fn redis_unreachable_at_start_falls_back_to_memory_with_a_warning() {
     let line: serde_json::Value = serde_json::from_str(&line).unwrap();
     assert_eq!((line["store"].as_str(), line["store_requested"].as_str()), (Some("memory"), Some("redis")), "{line}");
 }
+
+/// A session keeps the hysteresis mode it started with: an instance
+/// restarted with another `SURFACE_HYSTERESIS_MODE` goes on deciding the
+/// old session in its mode, and starts new ones in the new mode.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_keeps_the_hysteresis_mode_it_started_with() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let c = client();
+    let on =
+        |mode| vec![("SESSION_STORE_BACKEND", "redis"), ("REDIS_URL", url.as_str()), ("SURFACE_HYSTERESIS_MODE", mode)];
+    let a = Server::start(&on("evidence"));
+    let sid = start_session(&c, &a).await;
+    a.stop();
+    let b = Server::start(&on("streak"));
+    let (status, st) = post(&c, &b.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await;
+    assert_eq!(status, 200, "{st}");
+    assert_eq!(st["hole_state"]["hysteresis_mode"], "evidence", "{st}");
+    assert!(st["hole_state"]["evidence_log_odds"].is_number(), "{st}");
+    let fresh = start_session(&c, &b).await;
+    let (_, st) = post(&c, &b.url("/api/session/set_ball_location"), &ball(&fresh, ON_GREEN)).await;
+    assert_eq!(st["hole_state"]["hysteresis_mode"], "streak", "{st}");
+    assert!(st["hole_state"]["evidence_log_odds"].is_null(), "{st}");
+    b.stop();
+}

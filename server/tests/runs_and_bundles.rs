@@ -150,6 +150,8 @@ async fn bundles_hold_the_decision_without_secrets_and_replay() {
         ("ADMIN_TOKEN", ADMIN),
         ("DEBUG_BUNDLE_ENABLED", "true"),
         ("DEBUG_BUNDLE_DIR", dir.to_str().unwrap()),
+        // Runs at known times, so a prune by age can be checked.
+        ("GREENSIDE_TEST_CLOCK", "1"),
     ];
     let s = Platform::Native.start(&env);
     let c = client();
@@ -196,5 +198,24 @@ async fn bundles_hold_the_decision_without_secrets_and_replay() {
     let (status, report) = call(&c, &s, "/runs/v1/prune", json!({"contract_version": "0.5.0", "max_runs": 1}), 0).await;
     assert_eq!((status, report["bundles_deleted"].as_u64()), (200, Some(3)));
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    // By age: nothing is a day old yet; two days later the last run and its bundle go.
+    let day_ms = 86_400_000u64;
+    let now = |offset: u64| 1_000 + offset;
+    let prune_age = json!({"contract_version": "0.5.0", "max_age_days": 1});
+    let (status, report) = call(&c, &s, "/runs/v1/prune", prune_age.clone(), now(day_ms / 2)).await;
+    assert_eq!(
+        (status, report["deleted"].as_u64(), report["bundles_deleted"].as_u64()),
+        (200, Some(0), Some(0)),
+        "{report}"
+    );
+    let (status, report) = call(&c, &s, "/runs/v1/prune", prune_age, now(2 * day_ms)).await;
+    assert_eq!(
+        (status, report["deleted"].as_u64(), report["bundles_deleted"].as_u64()),
+        (200, Some(1), Some(1)),
+        "{report}"
+    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "the bundle went with its run");
+    let (_, page) = admin_get(&c, &s, "/runs/v1").await;
+    assert_eq!(page["runs"].as_array().map(Vec::len), Some(0), "{page}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
