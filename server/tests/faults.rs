@@ -17,6 +17,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+/// How long the failing solver holds its answer, and greenside's timeout.
+const HANG: Duration = Duration::from_secs(3);
+const TIMEOUT: Duration = Duration::from_millis(500);
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_failing_solver_never_stalls_the_fixes_and_health_says_so() {
     let solver = TestSolver::start(Mode::Ok, Some("fault-key-31")).await;
@@ -61,10 +65,10 @@ async fn a_failing_solver_never_stalls_the_fixes_and_health_says_so() {
 
     let ask = json!({"contract_version": "0.5.0", "session_id": advice_sid});
     for (mode, status, code) in [
-        (Mode::Slow(Duration::from_secs(3)), 504, "putt_solver_timeout"),
+        (Mode::Slow(HANG), 504, "putt_solver_timeout"),
         (Mode::ResetBeforeAnswer, 502, "putt_solver_unavailable"),
         (Mode::CutAnswer, 502, "putt_solver_bad_response"),
-        (Mode::Drip(Duration::from_secs(3)), 504, "putt_solver_timeout"),
+        (Mode::Drip(HANG), 504, "putt_solver_timeout"),
     ] {
         let name = format!("{mode:?}");
         solver.set_mode(mode);
@@ -73,7 +77,13 @@ async fn a_failing_solver_never_stalls_the_fixes_and_health_says_so() {
         let took = t0.elapsed();
         assert_eq!((got, body["error"]["code"].as_str()), (status, Some(code)), "{name}: {body}");
         assert_eq!(body["fallback_used"], true, "{name}");
-        assert!(took < Duration::from_millis(1_500), "{name}: answered after {took:?} (timeout 0.5 s)");
+        // Relative to the fault, not the wall clock: the solver holds its
+        // answer for 3 s, greenside's timeout is 0.5 s. Waiting for the solver
+        // would take 3 s; half of that is slack enough for a loaded machine.
+        assert!(
+            took < HANG / 2 + TIMEOUT,
+            "{name}: answered after {took:?} (timeout {TIMEOUT:?}, the solver holds {HANG:?})"
+        );
         let (hs, h) = get(&c, &s.url("/health")).await;
         assert_eq!((hs, h["status"].as_str()), (200, Some("degraded")), "{name}: {h}");
         let seen = &h["downstream"]["putt_solver"];
@@ -100,7 +110,8 @@ async fn a_failing_solver_never_stalls_the_fixes_and_health_says_so() {
     let worst = worst_ms.load(Ordering::Relaxed);
     eprintln!("faults: {total} fixes acknowledged during the solver faults; slowest fix {worst} ms");
     assert!(total > 100, "the fixes kept flowing ({total})");
-    assert!(worst < 1_000, "no fix waited on the solver (slowest {worst} ms)");
+    // A fix that waited on the solver would take its whole hang.
+    assert!(worst < (HANG / 2).as_millis() as u64, "no fix waited on the solver (slowest {worst} ms, hang {HANG:?})");
     s.stop();
 }
 

@@ -94,19 +94,32 @@ async fn sessions_survive_a_server_restart_on_redis() {
 async fn expiry_answers_404_on_both_stores() {
     let redis = RedisServer::start();
     let mut redis_env = redis_env(&redis);
-    redis_env.push(("SESSION_TTL_S", "1".into()));
-    let mem_env = vec![("SESSION_TTL_S", "1".to_string()), ("SESSION_SWEEP_INTERVAL_S", "0.2".to_string())];
+    redis_env.push(("SESSION_TTL_S", "2".into()));
+    let mem_env = vec![("SESSION_TTL_S", "2".to_string()), ("SESSION_SWEEP_INTERVAL_S", "0.2".to_string())];
     let c = client();
     for env in [&mem_env, &redis_env] {
         let s = Server::start(&refs(env));
         let sid = start_session(&c, &s).await;
-        // A write slides the expiry.
-        tokio::time::sleep(Duration::from_millis(600)).await;
+        // A write slides the expiry: at 1.5 s of a 2 s TTL, then alive at 3 s
+        // (1.5 s of margin each way), then polled to a deadline until it is gone.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // The write happens after this instant, so it expires 2 s after it at the earliest.
+        let written = Instant::now();
         assert_eq!(post(&c, &s.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
-        tokio::time::sleep(Duration::from_millis(600)).await;
-        assert_eq!(get(&c, &s.url(&format!("/api/session/{sid}"))).await.0, 200, "still alive: the write slid the TTL");
-        tokio::time::sleep(Duration::from_millis(1200)).await;
-        let (status, body) = get(&c, &s.url(&format!("/api/session/{sid}"))).await;
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let (status, _) = get(&c, &s.url(&format!("/api/session/{sid}"))).await;
+        if written.elapsed() < Duration::from_secs(2) {
+            assert_eq!(status, 200, "still alive: the write slid the TTL");
+        }
+        let (status, body) = loop {
+            let (status, body) = get(&c, &s.url(&format!("/api/session/{sid}"))).await;
+            if status != 200 {
+                break (status, body);
+            }
+            assert!(written.elapsed() < Duration::from_secs(10), "the session outlived its TTL");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(written.elapsed() >= Duration::from_secs(2), "it expired by its TTL, not before");
         assert_eq!((status, body["error"]["code"].as_str()), (404, Some("session_not_found")));
         let (status, _) = post(&c, &s.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await;
         assert_eq!(status, 404);
@@ -125,8 +138,12 @@ async fn the_memory_sweeper_reclaims_expired_sessions() {
     }
     let active = |b: &Value| b["session_store"]["counters"]["active_sessions"].as_u64().unwrap();
     assert_eq!(active(&get(&c, &s.url("/health")).await.1), 3);
-    tokio::time::sleep(Duration::from_millis(1600)).await;
-    assert_eq!(active(&get(&c, &s.url("/health")).await.1), 0, "swept without anyone asking for them");
+    // Polled to a deadline: swept without anyone asking for them.
+    let t0 = Instant::now();
+    while active(&get(&c, &s.url("/health")).await.1) != 0 {
+        assert!(t0.elapsed() < Duration::from_secs(10), "not swept");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
