@@ -213,6 +213,7 @@ async fn the_alarm_expires_an_idle_session_and_deletes_its_storage() {
     let sid = start(&c, &w).await;
     let keep = start(&c, &w).await;
     assert_eq!(admin(&c, &w, "/api/sessions").await["counters"]["active_sessions"], 2);
+    assert_eq!(stored_keys(&w).get(&sid).map(Vec::as_slice), Some(&["rec".to_string()][..]), "the record is stored");
     // Keep one session busy past the TTL; leave the other alone. Only the
     // alarm can tell the directory about the idle one: nothing requests it.
     let t0 = Instant::now();
@@ -233,7 +234,34 @@ async fn the_alarm_expires_an_idle_session_and_deletes_its_storage() {
         assert!(t0.elapsed() < Duration::from_secs(5), "the alarm logs the expiry");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // The object's storage itself is gone, not only answered as 404: in the
+    // SQLite file workerd keeps for it, no key is left (or no file at all).
+    let stored = stored_keys(&w);
+    assert!(stored.get(&sid).is_none_or(Vec::is_empty), "the expired session's storage: {stored:?}");
+    assert_eq!(stored.get(&keep).map(Vec::as_slice), Some(&["rec".to_string()][..]), "{stored:?}");
     w.stop();
+}
+
+/// Each session object's stored keys, by session id, read from the SQLite
+/// files workerd keeps under the worker's state directory (read-only).
+fn stored_keys(w: &Worker) -> std::collections::BTreeMap<String, Vec<String>> {
+    let script = r#"
+import glob, json, sqlite3, sys
+out = {}
+for f in glob.glob(sys.argv[1] + "/v3/do/*-SessionObject/*.sqlite"):
+    if f.endswith("metadata.sqlite"):
+        continue
+    c = sqlite3.connect("file:" + f + "?mode=ro", uri=True)
+    tables = {r[0] for r in c.execute("select name from sqlite_master where type = 'table'")}
+    names = [r[0] for r in c.execute("select name from __miniflare_do_name")] if "__miniflare_do_name" in tables else []
+    keys = [r[0] for r in c.execute("select key from _cf_KV")] if "_cf_KV" in tables else []
+    for n in names:
+        out[n] = keys
+print(json.dumps(out))
+"#;
+    let out = std::process::Command::new("python3").args(["-c", script]).arg(&w.state_dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
