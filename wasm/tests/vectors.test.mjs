@@ -71,6 +71,12 @@ function answer(fn) {
   } catch (e) {
     assert.equal(e.name, 'GreensideError', `a ${e.name} escaped: ${e.message}`);
     assert.ok(e.code in STATUS, `unknown code ${e.code}`);
+    // The one error shape, as the servers check it (testkit's check_error_shape):
+    // an Error, a stable code, a sentence, and details as a plain object.
+    assert.ok(e instanceof Error, 'a GreensideError is an Error');
+    assert.ok(typeof e.message === 'string' && e.message.length > 0, `${e.code}: no message`);
+    assert.ok(e.details !== null && typeof e.details === 'object' && !Array.isArray(e.details), `${e.code}: details is not an object`);
+    if ('field' in e.details) assert.equal(typeof e.details.field, 'string', `${e.code}: details.field`);
     return [STATUS[e.code], { error: { code: e.code, message: e.message, details: e.details } }];
   }
 }
