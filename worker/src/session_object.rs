@@ -174,8 +174,8 @@ impl SessionObject {
                 self.save(&rec, now, settings.test_clock).await?;
                 text(&StartResponse { session_id: rec.session_id.clone(), hole_state: session::hole_state(&rec) })
             }
-            What::Apply { op } => self.apply(id, now, &op, false, delay).await,
-            What::ApplyForRecord { op } => self.apply(id, now, &op, true, delay).await,
+            What::Apply { op } => self.apply(&settings, id, now, &op, false).await,
+            What::ApplyForRecord { op } => self.apply(&settings, id, now, &op, true).await,
             What::Get => text(&HoleStateResponse { hole_state: session::hole_state(&self.live(id, now).await?) }),
             What::Record => text(&self.live(id, now).await?),
             What::Summary => text(&SessionSummary::from(&self.live(id, now).await?)),
@@ -191,18 +191,17 @@ impl SessionObject {
     /// `apply`, and the save when core says the record changed.
     async fn apply(
         &self,
+        settings: &crate::settings::Settings,
         id: &str,
         now: u64,
         op: &Operation,
         want_record: bool,
-        delay: u64,
     ) -> Result<Vec<u8>, ApiError> {
-        let settings = crate::settings::get(&self.env)?;
         let (course_id, hole_id) = match self.current().await? {
             Some(r) => (r.course_id.clone(), r.hole_id),
             None => return Err(session::not_found(id)),
         };
-        let hole = self.hole(&course_id, hole_id, delay).await?;
+        let hole = self.hole(&course_id, hole_id, settings.test_catalog_delay_ms).await?;
         let mut rec = self.live(id, now).await?;
         let applied = operation::apply(&mut rec, op, &hole, &settings.rules, now)?;
         if applied.save {
