@@ -393,13 +393,20 @@ async fn guards_limits_and_probes() {
     let hj: Value = r.json().await.unwrap();
     assert_eq!(hj["status"], "pass");
     // Every line the worker logged for a request carries a request id.
-    let lines: Vec<Value> = w
-        .logs()
-        .iter()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v["message"] == "request")
-        .collect();
-    assert!(lines.len() >= 8);
+    // wrangler relays the lines on its own schedule: polled to a deadline.
+    let request_lines = || -> Vec<Value> {
+        w.logs()
+            .iter()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["message"] == "request")
+            .collect()
+    };
+    let t0 = Instant::now();
+    while request_lines().len() < 8 {
+        assert!(t0.elapsed() < Duration::from_secs(10), "{} request lines", request_lines().len());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let lines = request_lines();
     assert!(lines.iter().all(|v| v["request_id"].is_string() && v["route"].is_string() && v["status"].is_u64()));
     w.stop();
 }
