@@ -482,3 +482,35 @@ async fn above_one_mib_the_connection_is_closed() {
     assert!(text.is_empty() || text.starts_with("HTTP/1.1 413"), "{text}");
     s.stop();
 }
+
+/// A handler that panics is answered 500 `internal_error` in the error
+/// shape, with its request id, behind exactly the layers of the real router
+/// (`http::layered`); the service keeps answering afterwards.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_handler_panic_is_a_500_in_the_error_shape() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    #[allow(clippy::panic)]
+    async fn panics() -> &'static str {
+        panic!("a test route that panics")
+    }
+    let settings = greenside_server::settings::Settings::from_env().unwrap();
+    let state = greenside_server::build_state(settings).await.unwrap();
+    let routes = axum::Router::new()
+        .route("/api/panics", axum::routing::get(panics))
+        .route("/api/answers", axum::routing::get(|| async { "fine" }));
+    let app = greenside_server::http::layered(routes, state);
+    let req = Request::get("/api/panics").header("x-request-id", "panic-test-1").body(Body::empty()).unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 500);
+    assert_eq!(resp.headers()["x-request-id"], "panic-test-1");
+    assert_eq!(resp.headers()["content-type"], "application/json");
+    let body: Value = serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(body["error"]["code"], "internal_error", "{body}");
+    check_error_shape(&body, 500, |c| ErrorCode::from_code(c).map(ErrorCode::http_status)).unwrap();
+    assert!(!body.to_string().contains("a test route that panics"), "the panic's text stays in the log: {body}");
+    let resp = app.oneshot(Request::get("/api/answers").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+}

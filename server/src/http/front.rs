@@ -22,7 +22,15 @@ pub async fn method_not_allowed(req: Request) -> HttpError {
         .into()
 }
 
-pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+pub fn panic_response(payload: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| String::from("a panic without a message"));
+    // In the request's span (the front is outside this layer): the line
+    // carries the request id the answer carries.
+    tracing::error!(panic = what.as_str(), "handler panicked");
     error_response(&ApiError::new(ErrorCode::InternalError, "the server failed unexpectedly; the failure is logged"))
 }
 

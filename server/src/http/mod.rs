@@ -98,14 +98,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         // Routes on one path (GET and DELETE of a session) merge into one.
         api = api.route(r.path, handler(r.id));
     }
+    layered(Router::new().merge(web(&state)).merge(api), state)
+}
+
+/// What wraps every route: the fallbacks, a panic turned into a 500 in the
+/// error shape, the front middleware, and CORS. Public so a test can
+/// put a route of its own (one that panics) behind exactly these layers.
+pub fn layered(routes: Router<Arc<AppState>>, state: Arc<AppState>) -> Router {
     let cors = cors_layer(&state.settings.cors);
-    let app = Router::new()
-        .merge(web(&state))
-        .merge(api)
+    let app = routes
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), front))
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response));
+        // Inside the front: a panic's 500 gets the request id, the access
+        // line and its count in the metrics like any other answer.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn_with_state(state.clone(), front));
     // Outermost: a preflight is answered before the guards (a browser sends
     // no API key with it). No layer, no CORS header, without origins.
     match cors {
