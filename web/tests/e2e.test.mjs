@@ -151,7 +151,25 @@ test('the golfer flow: session, cup, hold then switch, advice with its picture',
   await context.close();
 });
 
+// Three tee-to-green runs of the admin test's own: a session on Augusta's
+// first hole (no other test plays there), a fix on the tee, three advice calls.
+async function ownRuns() {
+  const call = async (path, body) => {
+    const r = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ contract_version: '0.5.0', ...body }) });
+    const answer = await r.json();
+    assert.equal(r.status, 200, `${path}: ${JSON.stringify(answer)}`);
+    return answer;
+  };
+  const { session_id } = await call('/api/session/start', { course_id: 'augusta_national', hole_id: 1 });
+  await call('/api/session/set_ball_location', { session_id, ball_wgs84: { lat: 33.5023672, lon: -82.0198831 }, accuracy_m: 3 });
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push((await call('/api/get_hole_advice', { session_id })).run_id);
+  return runs;
+}
+
 test('the admin flow: health, filters, pages, a run in the drawer, prune after typing PRUNE', { timeout: 120000 }, async () => {
+  const runs = await ownRuns();
+  assert.equal(new Set(runs).size, 3, `three runs: ${runs}`);
   const { page, errors, context } = await openPage({ width: 1280, height: 900 });
   await page.click('#tab-admin');
   await page.fill('#token', ADMIN);
@@ -159,6 +177,7 @@ test('the admin flow: health, filters, pages, a run in the drawer, prune after t
   await page.waitForSelector('#health tbody tr');
   assert.match(await page.textContent('#health'), /Session store\s*healthy/);
   await page.selectOption('#f-plan', 'TEE_TO_GREEN');
+  await page.fill('#f-course', 'augusta_national');
   await page.selectOption('#f-limit', '2');
   await page.click('#apply-filters');
   await page.waitForSelector('#page-info:has-text("Page 1: 2 run(s)")');
@@ -170,6 +189,8 @@ test('the admin flow: health, filters, pages, a run in the drawer, prune after t
   await page.click('#runs tbody tr:first-child button');
   await page.waitForSelector('#drawer:not([hidden])');
   assert.match(await page.textContent('#drawer-facts'), /succeeded/);
+  const shown = JSON.parse(await page.textContent('#drawer-run'));
+  assert.ok(runs.includes(shown.run_id) && shown.course_id === 'augusta_national', `one of this test's runs: ${shown.run_id}`);
   const bundle = await page.textContent('#drawer-bundle');
   assert.match(bundle, /"decision"/);
   assert.match(bundle, /\[REDACTED\]/);
@@ -184,7 +205,10 @@ test('the admin flow: health, filters, pages, a run in the drawer, prune after t
   assert.equal(await page.isEnabled('#prune-go'), false);
   await page.fill('#p-confirm', 'PRUNE');
   await page.click('#prune-go');
-  await page.waitForSelector('#prune-result:has-text("scanned 3, deleted 2, kept 1")');
+  // Prune covers every run of the server (the golfer test's too, when it ran first).
+  await page.waitForSelector('#prune-result:has-text("kept 1")');
+  const [, scanned, deleted] = (await page.textContent('#prune-result')).match(/scanned (\d+), deleted (\d+), kept 1/).map(Number);
+  assert.ok(scanned >= 3 && deleted === scanned - 1, `scanned ${scanned}, deleted ${deleted}`);
   await page.screenshot({ path: join(artifacts, 'admin.png'), fullPage: true });
   assert.deepEqual(errors, [], 'no console errors');
   await context.close();
