@@ -19,6 +19,7 @@ pub mod ratelimit;
 pub mod runs;
 pub mod settings;
 pub mod store;
+pub mod track;
 
 use clock::Clock;
 use courses::Catalog;

@@ -102,6 +102,16 @@ enum CourseCommand {
         #[arg(long)]
         quiet: bool,
     },
+    /// Classify a track against one hole of a course file: `lat,lon` or
+    /// `lat,lon,accuracy_m` lines on stdin, one JSON line per position on
+    /// stdout (surface, on_green, confidence, distance to the green's edge,
+    /// the position in the hole's frame). Exit 2 on the first bad line.
+    Classify {
+        /// The course file (course.json).
+        file: std::path::PathBuf,
+        #[arg(long)]
+        hole: u32,
+    },
 }
 
 fn import_osm(
@@ -249,6 +259,24 @@ fn parse_fix(s: &str) -> Result<(f64, f64), String> {
     Ok(p)
 }
 
+fn classify_track(file: &std::path::Path, hole: u32) -> ExitCode {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("greenside course classify: cannot read {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let out = std::io::BufWriter::new(std::io::stdout().lock());
+    match greenside_server::track::classify_lines(&text, hole, std::io::stdin().lock(), out) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("greenside course classify: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn replay(path: &std::path::Path) -> ExitCode {
     let settings = match Settings::from_env() {
         Ok(s) => s,
@@ -307,6 +335,7 @@ async fn main() -> ExitCode {
         Command::Course {
             command: CourseCommand::ImportOsm { file, course_id, name, registry, dataset_version, quiet },
         } => return import_osm(&file, &course_id, name.as_deref(), &registry, &dataset_version, quiet),
+        Command::Course { command: CourseCommand::Classify { file, hole } } => return classify_track(&file, hole),
         Command::Doctor { url, api_key, course_id, hole_id, fixes } => {
             let fixes = if fixes.is_empty() { greenside_server::doctor::example_fixes() } else { fixes };
             let target = greenside_server::doctor::Target {
