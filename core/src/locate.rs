@@ -69,8 +69,7 @@ pub struct Located {
 
 /// Reads `lat` and `lon` (decimal degrees) of `GET …/locate`.
 pub fn parse_query(q: impl Fn(&str) -> Option<alloc::string::String>) -> Result<LatLon, ApiError> {
-    let (lo, hi) = (LatLon::new(-90.0, -180.0), LatLon::new(90.0, 180.0));
-    let mut axis = |name: &str, lo: f64, hi: f64| -> Result<f64, ApiError> {
+    let axis = |name: &str, lo: f64, hi: f64| -> Result<f64, ApiError> {
         let v = q(name).ok_or_else(|| {
             ApiError::new(ErrorCode::InvalidQuery, format!("{name} is required (decimal degrees)")).field(name)
         })?;
@@ -80,7 +79,7 @@ pub fn parse_query(q: impl Fn(&str) -> Option<alloc::string::String>) -> Result<
                 .field(name)),
         }
     };
-    Ok(LatLon::new(axis("lat", lo.lat, hi.lat)?, axis("lon", lo.lon, hi.lon)?))
+    Ok(LatLon::new(axis("lat", -90.0, 90.0)?, axis("lon", -180.0, 180.0)?))
 }
 
 fn axis_distance(hole: &PreparedHole, p: Coord<f64>) -> f64 {
@@ -143,4 +142,20 @@ pub fn locate(course_id: &str, holes: &[&PreparedHole], fixes: &[LatLon], rules:
         confidence: best / total,
         candidates,
     })
+}
+
+/// `GET /api/courses/{course_id}/locate?lat=&lon=`, the whole of it: the
+/// course id checked, the query read, the course found, the hole located.
+/// Every platform answers through this.
+pub fn answer(
+    catalog: &crate::catalog::Catalog,
+    course_id: &str,
+    q: impl Fn(&str) -> Option<alloc::string::String>,
+    rules: &Rules,
+) -> Result<Located, ApiError> {
+    crate::validate::course_id(course_id)?;
+    let fix = parse_query(q)?;
+    let course = catalog.course(course_id)?;
+    let holes: Vec<&PreparedHole> = course.holes.values().map(|h| h.as_ref()).collect();
+    locate(course_id, &holes, &[fix], rules)
 }
