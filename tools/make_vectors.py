@@ -603,7 +603,6 @@ vectors["golfer_augusta"] = {
     ] + [
         locate("augusta_national", (33.6, -82.2), 422, err("not_on_course", course_id="augusta_national")),
         locate("augusta_national", (91.0, -82.0), 400, err("invalid_coordinates")),
-        locate("no_such_course", (33.5, -82.02), 404, err("course_not_found")),
     ],
 }
 
