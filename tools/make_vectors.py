@@ -428,6 +428,184 @@ vectors["batch_fixes"] = {
     ],
 }
 
+# ---- The golfer's view (docs/golfer.md): front / middle / back, hazards, shots, locate ----
+# Computed here with an east-north tangent plane of this script's own (ECEF
+# then ENU about the ball), ray crossings and a corridor clip written anew.
+
+AUGUSTA = json.load(open(os.path.join(ROOT, "data/courses/augusta_national/course.json")))
+
+
+def ecef(p):
+    lat, lon = math.radians(p[0]), math.radians(p[1])
+    n = A / math.sqrt(1 - E2 * math.sin(lat) ** 2)
+    return (n * math.cos(lat) * math.cos(lon), n * math.cos(lat) * math.sin(lon), n * (1 - E2) * math.sin(lat))
+
+
+def enu(origin):
+    """(lat, lon) -> (east, north) metres on the plane tangent at origin."""
+    o = ecef(origin)
+    la, lo = math.radians(origin[0]), math.radians(origin[1])
+    def f(p):
+        x, y, z = (a - b for a, b in zip(ecef(p), o))
+        e = -math.sin(lo) * x + math.cos(lo) * y
+        n = -math.sin(la) * math.cos(lo) * x - math.sin(la) * math.sin(lo) * y + math.cos(la) * z
+        return (e, n)
+    return f
+
+
+def rings_of(geom):
+    polys = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+    return [[(c[1], c[0]) for c in r] for poly in polys for r in poly]
+
+
+def outer_rings(geom):
+    polys = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+    return [[(c[1], c[0]) for c in poly[0]] for poly in polys]
+
+
+def line_of_play(hole, ball, cup, corridor=20.0):
+    """(front, middle, back, hazards) from ball towards cup, metres."""
+    to = enu(ball)
+    tx, ty = to(cup)
+    mid = math.hypot(tx, ty)
+    ux, uy = tx / mid, ty / mid
+    ss = []
+    for r in rings_of(hole["green"]):
+        q = [to(p) for p in r]
+        for (ax, ay), (bx, by) in zip(q, q[1:]):
+            dx, dy = bx - ax, by - ay
+            den = ux * dy - uy * dx
+            if den == 0:
+                continue
+            s = (ax * dy - ay * dx) / den
+            t = (ax * uy - ay * ux) / den
+            if s >= 0 and 0 <= t <= 1:
+                ss.append(s)
+    front, back = min(ss), max(ss)
+    end = max(back, mid)
+    hazards = []
+    for surface, key in (("BUNKER", "bunkers"), ("WATER", "water")):
+        for i, g in enumerate(hole.get(key, [])):
+            for r in outer_rings(g):
+                pts = [to(p) for p in r[:-1]]
+                st = [(x * ux + y * uy, ux * y - uy * x) for x, y in pts]
+                for axis, lo, hi in ((0, 0.0, end), (1, -corridor, corridor)):
+                    for bound, above in ((lo, True), (hi, False)):
+                        keep = (lambda p: p[axis] >= bound) if above else (lambda p: p[axis] <= bound)
+                        out = []
+                        for k in range(len(st)):
+                            a, b = st[k], st[(k + 1) % len(st)]
+                            if keep(a) and keep(b):
+                                out.append(b)
+                            elif keep(a) or keep(b):
+                                f = (bound - a[axis]) / (b[axis] - a[axis])
+                                x = (a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]))
+                                out += [x] if keep(a) else [x, b]
+                        st = out
+                        if not st:
+                            break
+                if len(st) >= 3:
+                    lo_t, hi_t = min(p[1] for p in st), max(p[1] for p in st)
+                    side = "LEFT" if lo_t > 0 else "RIGHT" if hi_t < 0 else "ON_LINE"
+                    hazards.append({"surface": surface, "index": i, "reach_m": min(p[0] for p in st),
+                                    "carry_m": max(p[0] for p in st), "side": side})
+    hazards.sort(key=lambda h: (h["reach_m"], h["carry_m"]))
+    return front, mid, back, hazards
+
+
+def yardage_expect(hole, ball, cup, tol=0.05):
+    front, mid, back, hazards = line_of_play(hole, ball, cup)
+    return {
+        "green_distances": {"target": "CUP", "front_m": approx(front, tol), "middle_m": approx(mid, tol), "back_m": approx(back, tol)},
+        "hazards": [dict(h, reach_m=approx(h["reach_m"], tol), carry_m=approx(h["carry_m"], tol)) for h in hazards],
+    }
+
+
+def dist(a, b):
+    x, y = enu(a)(b)
+    return math.hypot(x, y)
+
+
+RV_CUP = (H1["default_cup"]["lat"], H1["default_cup"]["lon"])
+vectors["golfer_riverside"] = {
+    "description": "The golfer's view on the example course: front / middle / back and hazards from the tee and the fairway, "
+                   "jitter and a stray fix that are no shot, two confirmed shots (tee -> fairway -> green), the view following a new cup.",
+    "steps": [
+        start(),
+        ball(TEE, 1000, hs(strokes=0, shots=[], **yardage_expect(H1, TEE, RV_CUP)), accuracy_m=3),
+        ball(offset(TEE, 1.0, 1.0), 2000, hs(strokes=0, fix_count=2), accuracy_m=3),
+        ball(OFF, 3000, hs(strokes=0, **yardage_expect(H1, OFF, RV_CUP)), accuracy_m=3),
+        ball(TEE, 4000, hs(strokes=0, fix_count=4), accuracy_m=3),
+        ball(OFF, 5000, hs(strokes=0), accuracy_m=3),
+        ball(offset(OFF, 0.5, 0.0), 6000, hs(strokes=1, shots=[{
+            "number": 1, "from_wgs84": ll(TEE), "to_wgs84": ll(OFF), "length_m": approx(dist(TEE, OFF), 0.05),
+            "from_surface": "TEE", "to_surface": "FAIRWAY", "at_fix": 6, "at_ms": 6000}]), accuracy_m=3),
+        ball(ON, 7000, hs(strokes=1, green_distances={"target": "CUP", "front_m": 0.0, "middle_m": approx(dist(ON, RV_CUP), 0.05)}), accuracy_m=3),
+        ball(ON, 8000, hs(strokes=2, shots=[{"number": 1}, {"number": 2, "from_surface": "FAIRWAY", "to_surface": "GREEN",
+                                              "length_m": approx(dist(OFF, ON), 0.05)}]), accuracy_m=3),
+        post("set_cup_location", {"contract_version": CV, "session_id": SID, "cup_wgs84": ll(GC)}, 200,
+             hs(strokes=2, green_distances={"target": "CUP", "front_m": 0.0, "middle_m": approx(dist(ON, GC), 0.05)}), 9000),
+    ],
+}
+
+vectors["golfer_shots_replay"] = {
+    "description": "Shots under batch replay: a batch repeating earlier fixes (by seq) never makes a second shot; "
+                   "SHOT_CONFIRM_FIXES=1 confirms on the first fix at the new position.",
+    "config": {"shot_confirm_fixes": 1},
+    "steps": [
+        start(),
+        batch(fixes((OFF, 1), (OFF, 2), (ON, 3)), 1000, {"applied": 3, "hole_state": {"strokes": 1, "shots": [
+            {"number": 1, "from_surface": "FAIRWAY", "to_surface": "GREEN", "at_fix": 3}]}}),
+        batch(fixes((OFF, 1), (OFF, 2), (ON, 3)), 2000, {"applied": 0, "skipped_duplicates": 3, "hole_state": {"strokes": 1}}),
+        batch(fixes((ON, 3), (ON, 4)), 3000, {"applied": 1, "skipped_duplicates": 1, "hole_state": {"strokes": 1, "fix_count": 4}}),
+    ],
+}
+
+AUG = {h["hole_id"]: h for h in AUGUSTA["holes"]}
+
+
+def aug_start(hole, now=0):
+    body = {"contract_version": CV, "course_id": "augusta_national", "hole_id": hole}
+    return post("start", body, 200, {"hole_state": {"course_id": "augusta_national", "hole_id": hole}}, now)
+
+
+def tee_of(h):
+    return (h["tees"][0]["position"]["lat"], h["tees"][0]["position"]["lon"])
+
+
+def cup_of(h):
+    return (h["default_cup"]["lat"], h["default_cup"]["lon"])
+
+
+def green_centre(h):
+    return centroid(outer_rings(h["green"])[0])
+
+
+def locate(course, p, status, expect):
+    return {"op": "locate", "course_id": course, "query": {"lat": p[0], "lon": p[1]}, "expect": {"status": status, "body": expect}}
+
+
+H12, H16 = AUG[12], AUG[16]
+vectors["golfer_augusta"] = {
+    "course_id": "augusta_national",
+    "description": "The golfer's view on real Augusta National holes (OpenStreetMap): the 12th over Rae's Creek and the 16th over "
+                   "its pond from the tee, and the hole a position is on for tees and greens across the course.",
+    "steps": [
+        aug_start(12),
+        ball(tee_of(H12), 1000, hs(**yardage_expect(H12, tee_of(H12), cup_of(H12)))),
+        aug_start(16, 2000),
+        ball(tee_of(H16), 3000, hs(**yardage_expect(H16, tee_of(H16), cup_of(H16)))),
+    ] + [
+        locate("augusta_national", tee_of(AUG[n]), 200, {"hole_id": n, "surface": "TEE"})
+        for n in (1, 5, 10, 13, 18)
+    ] + [
+        locate("augusta_national", green_centre(AUG[n]), 200, {"hole_id": n, "surface": "GREEN"}) for n in (2, 7, 11, 12, 17)
+    ] + [
+        locate("augusta_national", (33.6, -82.2), 422, err("not_on_course", course_id="augusta_national")),
+        locate("augusta_national", (91.0, -82.0), 400, err("invalid_coordinates")),
+    ],
+}
+
 vectors["run_lifecycle"] = {
     "kind": "run_lifecycle",
     "description": "queued -> processing -> succeeded|failed; queued -> failed; terminal states never move; anything else is run_invalid_transition (409).",

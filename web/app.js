@@ -135,13 +135,82 @@ function showServer(hs) {
     ['Decided by', hs.hysteresis_mode === 'evidence' ? `evidence, log-odds ${fmt(hs.evidence_log_odds, 2)}` : `streak of ${hs.candidate_streak}`],
     ['Warnings', hs.warnings.map((w) => w.code).join(', ') || 'none'],
   ]);
+  if (!st.tracker) showYardage(hs);
   $('server-card').dataset.surfaceState = hs.surface_state;
   $('server-card').dataset.streak = String(hs.candidate_streak);
 }
 function fail(msg) { $('golfer-error').textContent = msg; }
 
+// ---------------------------------------------------------------- yardage
+// Front / middle / back, hazards and shots, from the phone's own tracker
+// (instant, offline) or the server's hole_state; metres or yards, remembered.
+const YARD = 0.9144;
+const UNITS = 'greenside-units';
+function units() { return localStorage.getItem(UNITS) === 'yd' ? 'yd' : 'm'; }
+function dist(m) { return m === null || m === undefined ? '—' : String(Math.round(units() === 'yd' ? m / YARD : m)); }
+/** The package's camelCase state or the server's snake_case hole_state, as one shape. */
+function golferView(s) {
+  const g = s.greenDistances ?? s.green_distances ?? null;
+  return {
+    green: g && { target: g.target, front: g.frontM ?? g.front_m ?? null, middle: g.middleM ?? g.middle_m, back: g.backM ?? g.back_m ?? null },
+    hazards: (s.hazards ?? []).map((h) => ({ surface: h.surface, reach: h.reachM ?? h.reach_m, carry: h.carryM ?? h.carry_m, side: h.side })),
+    shots: (s.shots ?? []).map((x) => ({ number: x.number, length: x.lengthM ?? x.length_m, from: x.fromSurface ?? x.from_surface, to: x.toSurface ?? x.to_surface })),
+    strokes: s.strokes ?? 0,
+  };
+}
+function showYardage(s) {
+  st.view = s ? golferView(s) : st.view;
+  const v = st.view;
+  const u = units();
+  $('units').textContent = u === 'yd' ? 'Yards' : 'Metres';
+  $('units').setAttribute('aria-pressed', String(u === 'yd'));
+  $('yardage').dataset.units = u;
+  if (!v) return;
+  const g = v.green;
+  $('y-front').textContent = dist(g?.front);
+  $('y-middle').textContent = dist(g?.middle);
+  $('y-back').textContent = dist(g?.back);
+  $('y-target').textContent = g?.target === 'GREEN_CENTRE' ? 'Centre' : 'Pin';
+  $('strokes').textContent = `Strokes: ${v.strokes}`;
+  const side = { LEFT: 'left', RIGHT: 'right', ON_LINE: 'on the line' };
+  const hz = v.hazards.map((h) => {
+    const li = el('li', {}, `${h.surface === 'WATER' ? 'Water' : 'Bunker'} ${side[h.side]}: ${dist(h.reach)} to reach, ${dist(h.carry)} to carry ${u}`);
+    li.dataset.surface = h.surface;
+    return li;
+  });
+  $('hazards').replaceChildren(...(hz.length ? hz : [el('li', {}, 'none')]));
+  $('shots').replaceChildren(...v.shots.map((x) => el('li', {}, `${dist(x.length)} ${u}: ${x.from.toLowerCase()} → ${x.to.toLowerCase()}`)));
+}
+function toggleUnits() {
+  localStorage.setItem(UNITS, units() === 'yd' ? 'm' : 'yd');
+  showYardage();
+}
+
+/** "Start on the hole I am on": the typed coordinates, or the device's position, located on the course. */
+async function startHere() {
+  fail('');
+  const here = $('lat').value && $('lon').value ? typed() : await new Promise((resolve) => {
+    if (!navigator.geolocation) { fail('This browser has no geolocation: type coordinates first.'); return resolve(null); }
+    navigator.geolocation.getCurrentPosition((pos) => resolve({ lat: pos.coords.latitude, lon: pos.coords.longitude }),
+      (err) => { fail(`Location: ${err.message}`); resolve(null); }, { enableHighAccuracy: true, timeout: 15000 });
+  });
+  if (!here) return;
+  let found;
+  if (st.wasm) {
+    try { found = st.course.locate(here); } catch (e) { return fail(`${e.code}: ${e.message}`); }
+  } else {
+    const res = await api(`/api/courses/${encodeURIComponent($('course').value)}/locate?lat=${here.lat}&lon=${here.lon}`);
+    if (!res.ok) return fail(errText(res));
+    found = { holeId: res.data.hole_id, confidence: res.data.confidence };
+  }
+  $('hole').value = String(found.holeId);
+  st.hole = found.holeId;
+  await startSession();
+  $('session-info').textContent += ` on hole ${found.holeId} (${Math.round(found.confidence * 100)} % sure)`;
+}
+
 async function startSession(ev) {
-  ev.preventDefault();
+  ev?.preventDefault();
   fail('');
   st.hole = Number($('hole').value);
   const res = await api('/api/session/start', { method: 'POST', body: { contract_version: CV, course_id: $('course').value, hole_id: st.hole } });
@@ -149,6 +218,9 @@ async function startSession(ev) {
   st.sessionId = res.data.session_id;
   st.tracker = st.wasm ? new HoleTracker(st.course, st.hole) : null;
   st.ball = null;
+  st.view = null;
+  $('shots').replaceChildren();
+  for (const id of ['y-front', 'y-middle', 'y-back']) $(id).textContent = '—';
   drawMap();
   $('session-info').textContent = `Session ${st.sessionId.slice(0, 11)}… started`;
   $('advice').disabled = false;
@@ -164,7 +236,11 @@ async function sendBall(p, accuracyM) {
   if (st.tracker) {
     // Offline first: the tracker commits locally at once and keeps the fix
     // (with its seq) until the server confirms it.
-    try { showLocal(st.course.classify(st.hole, fix), st.tracker.addFix(fix)); } catch (e) { return fail(`${e.code}: ${e.message}`); }
+    try {
+      const t = st.tracker.addFix(fix);
+      showLocal(st.course.classify(st.hole, fix), t);
+      showYardage(t);
+    } catch (e) { return fail(`${e.code}: ${e.message}`); }
     saveOutbox();
     return sync();
   }
@@ -244,7 +320,7 @@ async function sendCup(p) {
   if (!st.sessionId) return fail('Start a session first.');
   fail('');
   setCupMarker(p);
-  if (st.tracker) st.tracker.setCup(p, Date.now());
+  if (st.tracker) showYardage(st.tracker.setCup(p, Date.now()));
   const res = await api('/api/session/set_cup_location', { method: 'POST', body: { contract_version: CV, session_id: st.sessionId, cup_wgs84: p } });
   if (!res.ok) return fail(errText(res));
   showServer(res.data.hole_state);
@@ -419,6 +495,9 @@ async function main() {
   $('send-cup').addEventListener('click', () => { const p = typed(); if (p) sendCup(p); });
   $('geo').addEventListener('click', toggleGeo);
   $('advice').addEventListener('click', advice);
+  $('units').addEventListener('click', toggleUnits);
+  $('here').addEventListener('click', startHere);
+  showYardage();
   $('token-form').addEventListener('submit', (ev) => { ev.preventDefault(); sessionStorage.setItem('greenside-admin-token', $('token').value); $('token').value = ''; loadHealth(); pages.stack = []; loadRuns(); });
   $('health-refresh').addEventListener('click', loadHealth);
   $('run-filters').addEventListener('submit', (ev) => { ev.preventDefault(); pages.stack = []; loadRuns(); });

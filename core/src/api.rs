@@ -563,6 +563,11 @@ pub struct HoleState {
     pub surface_confidence: Option<f64>,
     /// Signed metres to the green's edge, positive inside.
     pub distance_to_green_edge_m: Option<f64>,
+    /// Front, middle and back of the green along the line of play from the
+    /// last fix (`null` before the first fix): `crate::yardage`.
+    pub green_distances: Option<crate::yardage::GreenDistances>,
+    /// Bunkers and water within the corridor of the line of play, nearest first.
+    pub hazards: Vec<crate::yardage::Hazard>,
     pub last_transition: Option<Transition>,
     pub transitions: u32,
     pub suppressed_flickers: u32,
@@ -575,6 +580,10 @@ pub struct HoleState {
     /// Ball fixes accepted (duplicates by `seq` not counted).
     pub fix_count: u64,
     pub last_seq: Option<u64>,
+    /// Shots so far (`shots.len()`): `crate::shots`.
+    pub strokes: u32,
+    /// Each confirmed move of the ball, first first.
+    pub shots: Vec<crate::shots::Shot>,
     pub warnings: Vec<Warning>,
     pub created_at_ms: u64,
     pub updated_at_ms: u64,

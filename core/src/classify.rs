@@ -108,6 +108,12 @@ pub struct PreparedHole {
     green_centroid: LatLon,
     green: PreparedArea,
     green_edges: EdgeTree,
+    /// Every ring of the green, in the frame (for the line of play).
+    green_rings: Vec<Vec<Coord<f64>>>,
+    /// Each bunker and water polygon, in the frame (for hazards on the way).
+    hazards: Vec<crate::yardage::HazardArea>,
+    /// The tees' positions, in the frame (for finding the hole a ball is on).
+    tees: Vec<Coord<f64>>,
     /// Non-green surfaces in precedence order.
     surfaces: Vec<(Surface, PreparedArea)>,
     boundary: Option<PreparedArea>,
@@ -167,6 +173,18 @@ impl PreparedHole {
         let rings: Vec<&[Coord<f64>]> = green_local.iter().flat_map(|p| p.iter().map(|r| r.as_slice())).collect();
         let green_edges = EdgeTree::new(&rings);
         let green = PreparedArea::new(&green_local);
+        let green_rings: Vec<Vec<Coord<f64>>> = green_local.iter().flatten().cloned().collect();
+        let mut hazards = Vec::new();
+        for (surface, list, at) in [(Surface::Bunker, &hole.bunkers, "bunkers"), (Surface::Water, &hole.water, "water")] {
+            for (i, g) in list.iter().enumerate() {
+                for p in project(&frame, &g.polygons(&format!("{at}[{i}]"))?) {
+                    if let Some(ring) = p.into_iter().next() {
+                        hazards.push(crate::yardage::HazardArea { surface, index: i as u32, ring });
+                    }
+                }
+            }
+        }
+        let tees = hole.tees.iter().map(|t| frame.to_local(t.position).into()).collect();
         let mut envelope = green.bbox().unwrap_or(Aabb::EMPTY);
 
         let fringe: Vec<&Geometry> = hole.fringe.iter().collect();
@@ -205,6 +223,9 @@ impl PreparedHole {
             green_centroid,
             green,
             green_edges,
+            green_rings,
+            hazards,
+            tees,
             surfaces,
             boundary,
             envelope: envelope.expanded(DEFAULT_ROUGH_MARGIN_M),
@@ -227,6 +248,21 @@ impl PreparedHole {
 
     pub fn green_centroid_wgs84(&self) -> LatLon {
         self.green_centroid
+    }
+
+    /// Every ring of the green in the hole's frame (closed: last = first).
+    pub fn green_rings(&self) -> &[Vec<Coord<f64>>] {
+        &self.green_rings
+    }
+
+    /// Each bunker and water polygon's outer ring in the hole's frame.
+    pub fn hazard_areas(&self) -> &[crate::yardage::HazardArea] {
+        &self.hazards
+    }
+
+    /// The tees' positions in the hole's frame.
+    pub fn tee_points(&self) -> &[Coord<f64>] {
+        &self.tees
     }
 
     /// True when a local point is inside the green.

@@ -90,6 +90,8 @@ error_codes! {
     UnsupportedMediaType = ("unsupported_media_type", 415),
     /// Well-formed but impossible (for example a batch larger than allowed).
     UnprocessableRequest = ("unprocessable_request", 422),
+    /// The position is on no hole of the course (`locate`).
+    NotOnCourse = ("not_on_course", 422),
     /// Too many requests from this client; `Retry-After` says when to retry.
     RateLimited = ("rate_limited", 429),
     /// A bug: the service failed in a way it did not expect.

@@ -11,6 +11,8 @@
 //! fails them.
 
 use crate::api::{CupSource, HoleState, SetBallResponse, SetBallsResponse, Warning};
+use crate::shots::Shot;
+use crate::yardage::{GreenDistances, Hazard, Side, Target};
 use crate::geometry::LatLon;
 use crate::hysteresis::Transition;
 use crate::rules::HysteresisMode;
@@ -130,6 +132,77 @@ impl Out {
         self.0.push(b'}');
     }
 
+    fn green_distances(&mut self, g: GreenDistances) {
+        self.raw("{\"target\":");
+        self.str(match g.target {
+            Target::Cup => "CUP",
+            Target::GreenCentre => "GREEN_CENTRE",
+        });
+        self.raw(",\"front_m\":");
+        self.opt(g.front_m, Out::f64);
+        self.raw(",\"middle_m\":");
+        self.f64(g.middle_m);
+        self.raw(",\"back_m\":");
+        self.opt(g.back_m, Out::f64);
+        self.raw(",\"front_wgs84\":");
+        self.opt(g.front_wgs84, Out::lat_lon);
+        self.raw(",\"back_wgs84\":");
+        self.opt(g.back_wgs84, Out::lat_lon);
+        self.0.push(b'}');
+    }
+
+    fn hazards(&mut self, hs: &[Hazard]) {
+        self.0.push(b'[');
+        for (i, h) in hs.iter().enumerate() {
+            if i > 0 {
+                self.0.push(b',');
+            }
+            self.raw("{\"surface\":");
+            self.str(h.surface.as_str());
+            self.raw(",\"index\":");
+            self.u64(u64::from(h.index));
+            self.raw(",\"reach_m\":");
+            self.f64(h.reach_m);
+            self.raw(",\"carry_m\":");
+            self.f64(h.carry_m);
+            self.raw(",\"side\":");
+            self.str(match h.side {
+                Side::Left => "LEFT",
+                Side::Right => "RIGHT",
+                Side::OnLine => "ON_LINE",
+            });
+            self.0.push(b'}');
+        }
+        self.0.push(b']');
+    }
+
+    fn shots(&mut self, ss: &[Shot]) {
+        self.0.push(b'[');
+        for (i, s) in ss.iter().enumerate() {
+            if i > 0 {
+                self.0.push(b',');
+            }
+            self.raw("{\"number\":");
+            self.u64(u64::from(s.number));
+            self.raw(",\"from_wgs84\":");
+            self.lat_lon(s.from_wgs84);
+            self.raw(",\"to_wgs84\":");
+            self.lat_lon(s.to_wgs84);
+            self.raw(",\"length_m\":");
+            self.f64(s.length_m);
+            self.raw(",\"from_surface\":");
+            self.str(s.from_surface.as_str());
+            self.raw(",\"to_surface\":");
+            self.str(s.to_surface.as_str());
+            self.raw(",\"at_fix\":");
+            self.u64(s.at_fix);
+            self.raw(",\"at_ms\":");
+            self.u64(s.at_ms);
+            self.0.push(b'}');
+        }
+        self.0.push(b']');
+    }
+
     fn warnings(&mut self, ws: &[Warning]) {
         self.0.push(b'[');
         for (i, w) in ws.iter().enumerate() {
@@ -192,6 +265,10 @@ impl Out {
         self.opt(h.surface_confidence, Out::f64);
         self.key("distance_to_green_edge_m", false);
         self.opt(h.distance_to_green_edge_m, Out::f64);
+        self.key("green_distances", false);
+        self.opt(h.green_distances, Out::green_distances);
+        self.key("hazards", false);
+        self.hazards(&h.hazards);
         self.key("last_transition", false);
         self.opt(h.last_transition, Out::transition);
         self.key("transitions", false);
@@ -211,6 +288,10 @@ impl Out {
         self.u64(h.fix_count);
         self.key("last_seq", false);
         self.opt(h.last_seq, Out::u64);
+        self.key("strokes", false);
+        self.u64(u64::from(h.strokes));
+        self.key("shots", false);
+        self.shots(&h.shots);
         self.key("warnings", false);
         self.warnings(&h.warnings);
         self.key("created_at_ms", false);

@@ -52,6 +52,7 @@ pub mod hysteresis;
 pub mod index;
 pub mod json;
 pub mod listing;
+pub mod locate;
 pub mod mask;
 #[cfg(feature = "openapi")]
 pub mod openapi;
@@ -65,8 +66,10 @@ pub mod routes;
 pub mod rules;
 pub mod run;
 pub mod session;
+pub mod shots;
 pub mod validate;
 pub mod variables;
+pub mod yardage;
 
 pub use contract::{API_CONTRACT_VERSION, MANIFEST_CONTRACT_VERSION};
 pub use error::{ApiError, ErrorCode};

@@ -80,6 +80,16 @@ fn string_param(
         .schema(Some(schema))
 }
 
+fn degrees_param(name: &str, description: &str, limit: f64) -> ParameterBuilder {
+    let schema = ObjectBuilder::new().schema_type(Type::Number).minimum(Some(-limit)).maximum(Some(limit));
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Query)
+        .required(Required::True)
+        .description(Some(description))
+        .schema(Some(schema))
+}
+
 fn int_param(name: &str, description: &str, min: Option<f64>, max: Option<f64>) -> ParameterBuilder {
     let mut schema = ObjectBuilder::new().schema_type(Type::Integer);
     if let Some(m) = min {
@@ -331,6 +341,19 @@ fn routes() -> Vec<Route> {
             answers: alloc::vec![(200, "The course file.", json(schema_ref::<crate::course::Course>()))],
         },
         Route {
+            route: by_id(RouteId::LocateHole),
+            tag: "courses",
+            summary: "Which hole is this position on?",
+            description: "Scores every hole of the course by the surface the position lands on and its distance from the hole's axis (docs/golfer.md); the best hole, its surface, a confidence and the candidates. `not_on_course` when no hole scores.",
+            params: alloc::vec![
+                string_param("course_id", ParameterIn::Path, true, "The course's id.", Some(COURSE_ID_PATTERN)),
+                degrees_param("lat", "Latitude, decimal degrees (WGS84).", 90.0),
+                degrees_param("lon", "Longitude, decimal degrees (WGS84).", 180.0),
+            ],
+            body: None,
+            answers: alloc::vec![(200, "The most likely hole.", json(schema_ref::<crate::locate::Located>()))],
+        },
+        Route {
             route: by_id(RouteId::Health),
             tag: "operations",
             summary: "Every component's health",
@@ -507,6 +530,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<Bundle>(&mut out);
     add::<crate::catalog::CourseList>(&mut out);
     add::<crate::course::Course>(&mut out);
+    add::<crate::locate::Located>(&mut out);
     add::<HealthReport>(&mut out);
     add::<HealthDraft>(&mut out);
     add::<ProbeAnswer>(&mut out);

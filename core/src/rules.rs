@@ -45,7 +45,22 @@ pub struct Rules {
     pub evidence_false_switch_rate: f64,
     /// `SURFACE_EVIDENCE_MAX_WAIT_FIXES`: decisive fixes that always switch.
     pub evidence_max_wait_fixes: u32,
+    /// `HAZARD_CORRIDOR_M`: bunkers and water within this many metres either
+    /// side of the line of play are hazards on the way.
+    pub hazard_corridor_m: f64,
+    /// `SHOT_MIN_DISTANCE_M`: the least distance the ball's position must move
+    /// to count as a shot (the fixes' accuracy may ask for more).
+    pub shot_min_distance_m: f64,
+    /// `SHOT_CONFIRM_FIXES`: consecutive fixes at the new position that confirm a shot.
+    pub shot_confirm_fixes: u32,
 }
+
+/// Widest `HAZARD_CORRIDOR_M` accepted, in metres.
+pub const MAX_HAZARD_CORRIDOR_M: f64 = 100.0;
+/// Largest `SHOT_MIN_DISTANCE_M` accepted, in metres.
+pub const MAX_SHOT_MIN_DISTANCE_M: f64 = 100.0;
+/// Most `SHOT_CONFIRM_FIXES` accepted.
+pub const MAX_SHOT_CONFIRM_FIXES: u32 = 10;
 
 impl Default for Rules {
     fn default() -> Self {
@@ -58,6 +73,9 @@ impl Default for Rules {
             hysteresis_mode: HysteresisMode::Streak,
             evidence_false_switch_rate: 1e-4,
             evidence_max_wait_fixes: 1,
+            hazard_corridor_m: 20.0,
+            shot_min_distance_m: 5.0,
+            shot_confirm_fixes: 2,
         }
     }
 }
@@ -118,6 +136,18 @@ impl Rules {
         if let Some((var, v)) = get("SURFACE_EVIDENCE_MAX_WAIT_FIXES") {
             c.evidence_max_wait_fixes = parse_streak(var, &v)?;
         }
+        if let Some((var, v)) = get("HAZARD_CORRIDOR_M") {
+            c.hazard_corridor_m = parse_metres(var, &v, MAX_HAZARD_CORRIDOR_M, CORRIDOR_RANGE)?;
+        }
+        if let Some((var, v)) = get("SHOT_MIN_DISTANCE_M") {
+            c.shot_min_distance_m = parse_metres(var, &v, MAX_SHOT_MIN_DISTANCE_M, SHOT_RANGE)?;
+        }
+        if let Some((var, v)) = get("SHOT_CONFIRM_FIXES") {
+            c.shot_confirm_fixes = match v.parse::<u32>() {
+                Ok(n) if (1..=MAX_SHOT_CONFIRM_FIXES).contains(&n) => n,
+                _ => return Err(err(var, v, "expected a whole number of fixes between 1 and 10")),
+            };
+        }
         Ok(c)
     }
 
@@ -140,6 +170,20 @@ impl Rules {
             ));
         }
         parse_streak("SURFACE_EVIDENCE_MAX_WAIT_FIXES", &format!("{}", self.evidence_max_wait_fixes))?;
+        parse_metres("HAZARD_CORRIDOR_M", &format!("{}", self.hazard_corridor_m), MAX_HAZARD_CORRIDOR_M, CORRIDOR_RANGE)?;
+        parse_metres(
+            "SHOT_MIN_DISTANCE_M",
+            &format!("{}", self.shot_min_distance_m),
+            MAX_SHOT_MIN_DISTANCE_M,
+            SHOT_RANGE,
+        )?;
+        if !(1..=MAX_SHOT_CONFIRM_FIXES).contains(&self.shot_confirm_fixes) {
+            return Err(err(
+                "SHOT_CONFIRM_FIXES",
+                format!("{}", self.shot_confirm_fixes),
+                "expected a whole number of fixes between 1 and 10",
+            ));
+        }
         if self.session_ttl_s == 0 {
             return Err(err("SESSION_TTL_S", String::from("0"), "must be at least 1"));
         }
@@ -165,6 +209,16 @@ fn parse_streak(var: &'static str, v: &str) -> Result<u32, RulesError> {
     match v.parse::<u32>() {
         Ok(n) if (1..=MAX_STREAK).contains(&n) => Ok(n),
         _ => Err(err(var, String::from(v), "expected a whole number of fixes between 1 and 100")),
+    }
+}
+
+const CORRIDOR_RANGE: &str = "expected metres, greater than 0 and at most 100";
+const SHOT_RANGE: &str = "expected metres, greater than 0 and at most 100";
+
+fn parse_metres(var: &'static str, v: &str, max: f64, reason: &'static str) -> Result<f64, RulesError> {
+    match v.parse::<f64>() {
+        Ok(m) if m.is_finite() && m > 0.0 && m <= max => Ok(m),
+        _ => Err(err(var, String::from(v), reason)),
     }
 }
 
@@ -194,6 +248,10 @@ mod tests {
             ("SESSION_TTL_S", "-1"),
             ("DEFAULT_ACCURACY_M", "NaN"),
             ("DEFAULT_ACCURACY_KIND", "p99"),
+            ("HAZARD_CORRIDOR_M", "0"),
+            ("HAZARD_CORRIDOR_M", "100.5"),
+            ("SHOT_MIN_DISTANCE_M", "-3"),
+            ("SHOT_CONFIRM_FIXES", "11"),
         ] {
             let e = Rules::from_lookup(|q| (q == k).then(|| v.to_string())).unwrap_err();
             assert_eq!(e.variable, k);

@@ -16,6 +16,8 @@ use crate::hysteresis::{Hysteresis, StepOutcome, Streaks};
 use crate::plan::PlanType;
 use crate::rules::{HysteresisMode, Rules};
 use crate::run::RunStatus;
+use crate::shots::Shots;
+use crate::yardage::Yardage;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -82,6 +84,12 @@ pub struct SessionRecord {
     pub last_seq: Option<u64>,
     pub warnings: Vec<Warning>,
     pub last_advice: Option<LastAdvice>,
+    /// The golfer's view from the last fix (records written before it have none).
+    #[serde(default)]
+    pub yardage: Option<Yardage>,
+    /// The ball's lie and the shots so far.
+    #[serde(default)]
+    pub shots: Shots,
 }
 
 fn cup_warning(hole: &PreparedHole, cup: &Cup) -> Option<Warning> {
@@ -139,6 +147,8 @@ pub fn start(
         last_seq: None,
         warnings: Vec::new(),
         last_advice: None,
+        yardage: None,
+        shots: Shots::default(),
     };
     if let Some(c) = hole.default_cup {
         let cup = make_cup(hole, c, CupSource::CourseDefault);
@@ -194,6 +204,10 @@ pub fn set_cup(
     rec.warnings.retain(|w| w.code != WARN_CUP_NOT_ON_GREEN);
     rec.warnings.extend(cup_warning(hole, &cup));
     rec.cup = Some(cup);
+    // The line of play now aims at the new cup.
+    if let Some(b) = rec.ball {
+        rec.yardage = Some(hole.yardage(b.wgs84, Some(cup.wgs84), config.hazard_corridor_m));
+    }
     touch(rec, config, now_ms);
     Ok(())
 }
@@ -245,6 +259,8 @@ pub fn set_ball(
             rec.hysteresis.step_evidence(c.on_green, size, params, now_ms, rec.fix_count)
         }
     };
+    rec.yardage = Some(hole.yardage(fix.ball_wgs84, rec.cup.map(|c| c.wgs84), config.hazard_corridor_m));
+    rec.shots.step(fix.ball_wgs84, &classification, config, rec.fix_count, now_ms);
     rec.ball = Some(Ball {
         wgs84: fix.ball_wgs84,
         classification,
@@ -296,6 +312,8 @@ pub fn hole_state(rec: &SessionRecord) -> HoleState {
         candidate_streak: rec.hysteresis.streak,
         surface_confidence: c.map(|c| c.surface_confidence),
         distance_to_green_edge_m: c.map(|c| c.distance_to_green_edge_m),
+        green_distances: rec.yardage.as_ref().and_then(|y| y.green),
+        hazards: rec.yardage.as_ref().map(|y| y.hazards.clone()).unwrap_or_default(),
         last_transition: rec.hysteresis.last_transition,
         transitions: rec.hysteresis.transitions,
         suppressed_flickers: rec.hysteresis.suppressed_flickers,
@@ -303,6 +321,8 @@ pub fn hole_state(rec: &SessionRecord) -> HoleState {
         evidence_log_odds: (rec.hysteresis_mode == HysteresisMode::Evidence).then_some(rec.hysteresis.evidence),
         fix_count: rec.fix_count,
         last_seq: rec.last_seq,
+        strokes: rec.shots.shots.len() as u32,
+        shots: rec.shots.shots.clone(),
         warnings: rec.warnings.clone(),
         created_at_ms: rec.created_at_ms,
         updated_at_ms: rec.updated_at_ms,

@@ -5,9 +5,9 @@
 #![allow(clippy::unwrap_used)]
 
 use greenside_core::api::{self, AdviceRequest, HoleStateResponse, StartRequest, StartResponse};
-use greenside_core::course::{self, Course, Registry};
+use greenside_core::catalog::{Catalog, LoadError};
 use greenside_core::error::{ApiError, ErrorCode};
-use greenside_core::example::{DATASETS_JSON, RIVERSIDE_COURSE_JSON};
+use greenside_core::example::{AUGUSTA_NATIONAL_COURSE_JSON, DATASETS_JSON, RIVERSIDE_COURSE_JSON};
 use greenside_core::gcra::{Decision, Gcra};
 use greenside_core::operation::{self, Operation};
 use greenside_core::rules::Rules;
@@ -19,8 +19,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 
 struct Platform {
-    registry: Registry,
-    course: Course,
+    catalog: Catalog,
     config: Rules,
     sessions: HashMap<String, SessionRecord>,
     counter: u64,
@@ -35,9 +34,16 @@ fn error(e: ApiError) -> Reply {
 impl Platform {
     fn new(config: Rules) -> Self {
         config.validate().unwrap();
+        // The bundled courses, as the platforms load them.
+        let catalog = Catalog::load("", "datasets.json", |p| match p {
+            "datasets.json" => Ok(DATASETS_JSON.to_string()),
+            "riverside/course.json" => Ok(RIVERSIDE_COURSE_JSON.to_string()),
+            "augusta_national/course.json" => Ok(AUGUSTA_NATIONAL_COURSE_JSON.to_string()),
+            _ => Err(LoadError::new(p, "file_unreadable", format!("{p} is not bundled"))),
+        });
+        assert_eq!(catalog.counts().0, 2, "both bundled courses load");
         Platform {
-            registry: Registry::from_json(DATASETS_JSON).unwrap(),
-            course: Course::from_json(RIVERSIDE_COURSE_JSON).unwrap(),
+            catalog,
             config,
             sessions: HashMap::new(),
             counter: 0,
@@ -55,11 +61,8 @@ impl Platform {
         Ok(rec)
     }
 
-    fn hole(&self, course_id: &str, hole_id: u32) -> Result<greenside_core::classify::PreparedHole, ApiError> {
-        if self.registry.get(course_id).is_none() {
-            return Err(course::course_not_found(course_id));
-        }
-        self.course.prepare_hole(hole_id)
+    fn hole(&self, course_id: &str, hole_id: u32) -> Result<std::sync::Arc<greenside_core::classify::PreparedHole>, ApiError> {
+        self.catalog.hole(course_id, hole_id)
     }
 
     /// A write through core's one entry point, as every platform makes it.
@@ -110,11 +113,23 @@ impl Platform {
             other => panic!("unknown op `{other}`"),
         }
     }
+
+    fn locate(&self, step: &Value) -> Result<Reply, ApiError> {
+        let q = &step["query"];
+        let located = greenside_core::locate::answer(
+            &self.catalog,
+            step["course_id"].as_str().unwrap(),
+            |k| q.get(k).map(|v| v.to_string()),
+            &self.config,
+        )?;
+        Ok((200, serde_json::to_value(located).unwrap()))
+    }
 }
 
 fn run_session(name: &str, v: &Value) -> usize {
     let config: Rules = serde_json::from_value(v.get("config").cloned().unwrap_or(json!({}))).unwrap();
-    assert_eq!(v["course_id"], "riverside", "{name}: vectors use the bundled course");
+    let course = v["course_id"].as_str().unwrap();
+    assert!(["riverside", "augusta_national"].contains(&course), "{name}: vectors use the bundled courses");
     let mut p = Platform::new(config);
     let mut sid = String::new();
     let steps = v["steps"].as_array().unwrap();
@@ -123,7 +138,8 @@ fn run_session(name: &str, v: &Value) -> usize {
         let now = step["now_ms"].as_u64().unwrap_or(0);
         let body = step_body(step, &sid);
         let path_id = step.get("session_id").map(|s| substitute(s, &sid).as_str().unwrap().to_string());
-        let (status, reply) = p.dispatch(op, &body, path_id.as_deref(), now).unwrap_or_else(error);
+        let answer = if op == "locate" { p.locate(step) } else { p.dispatch(op, &body, path_id.as_deref(), now) };
+        let (status, reply) = answer.unwrap_or_else(error);
         let where_ = format!("{name} step {i} ({op})");
         assert_eq!(u64::from(status), step["expect"]["status"].as_u64().unwrap(), "{where_}: status; reply {reply}");
         if let Some(expected) = step["expect"].get("body") {

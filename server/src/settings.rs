@@ -330,6 +330,9 @@ mod tests {
             ("PUTT_SOLVER_TIMEOUT_S", "-1"),
             ("LOG_FORMAT", "xml"),
             ("SURFACE_COMMIT_ON_STREAK", "0"),
+            ("HAZARD_CORRIDOR_M", "500"),
+            ("SHOT_MIN_DISTANCE_M", "0"),
+            ("SHOT_CONFIRM_FIXES", "many"),
             ("USE_REDIS", "maybe"),
         ] {
             let e = with(&[(k, v)]).unwrap_err();

@@ -325,6 +325,28 @@ fn catalogue(sid: &str) -> Vec<Case> {
         // Courses.
         Case { content_type: None, ..case("GET", "/api/courses/Bad%20Id", "", 400, "invalid_field") },
         Case { content_type: None, ..case("GET", "/api/courses/nowhere", "", 404, "course_not_found") },
+        // Which hole am I on?
+        Case { content_type: None, ..case("GET", "/api/courses/nowhere/locate?lat=33.5&lon=-82", "", 404, "course_not_found") },
+        Case {
+            content_type: None,
+            field: Some("lon"),
+            ..case("GET", "/api/courses/riverside/locate?lat=40.268", "", 400, "invalid_query")
+        },
+        Case {
+            content_type: None,
+            field: Some("lat"),
+            ..case("GET", "/api/courses/riverside/locate?lat=north&lon=-111.66", "", 400, "invalid_coordinates")
+        },
+        Case {
+            content_type: None,
+            field: Some("lon"),
+            ..case("GET", "/api/courses/riverside/locate?lat=40.268&lon=-181", "", 400, "invalid_coordinates")
+        },
+        Case {
+            content_type: None,
+            ..case("GET", "/api/courses/riverside/locate?lat=40.268&lon=-111.5", "", 422, "not_on_course")
+        },
+        Case { content_type: None, ..case("POST", "/api/courses/riverside/locate", "{}", 405, "method_not_allowed") },
         // Admin.
         Case { content_type: None, ..case("GET", "/api/sessions", "", 403, "forbidden") },
         Case {
@@ -363,7 +385,7 @@ async fn the_worker_answers_the_same_catalogue_the_same_way() {
 }
 
 /// How many cases the catalogue holds (raise it with every new case).
-const CATALOGUE_SIZE: usize = 73;
+const CATALOGUE_SIZE: usize = 79;
 
 async fn catalogue_on(platform: Platform) {
     let s = platform.start(&[("ADMIN_TOKEN", "adm1n")]);

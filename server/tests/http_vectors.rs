@@ -24,6 +24,9 @@ fn config_env(v: &Value) -> Vec<(String, String)> {
             ("hysteresis_mode", "SURFACE_HYSTERESIS_MODE"),
             ("evidence_false_switch_rate", "SURFACE_EVIDENCE_FALSE_SWITCH_RATE"),
             ("evidence_max_wait_fixes", "SURFACE_EVIDENCE_MAX_WAIT_FIXES"),
+            ("hazard_corridor_m", "HAZARD_CORRIDOR_M"),
+            ("shot_min_distance_m", "SHOT_MIN_DISTANCE_M"),
+            ("shot_confirm_fixes", "SHOT_CONFIRM_FIXES"),
         ] {
             if let Some(x) = c.get(k) {
                 env.push((var.to_string(), x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string())));
@@ -39,7 +42,10 @@ fn config_env(v: &Value) -> Vec<(String, String)> {
                     "default_accuracy_kind",
                     "hysteresis_mode",
                     "evidence_false_switch_rate",
-                    "evidence_max_wait_fixes"
+                    "evidence_max_wait_fixes",
+                    "hazard_corridor_m",
+                    "shot_min_distance_m",
+                    "shot_confirm_fixes"
                 ]
                 .contains(&k.as_str()),
                 "unknown config key {k}"
@@ -89,10 +95,15 @@ async fn replay(platform: Platform, store_env: &[(String, String)]) -> (usize, u
                 "get_session" => c.get(server.url(&format!("/api/session/{path_id}"))),
                 "delete_session" => c.delete(server.url(&format!("/api/session/{path_id}"))),
                 "get_hole_advice" => c.post(server.url("/api/get_hole_advice")),
+                "locate" => {
+                    let q = &step["query"];
+                    let path = format!("/api/courses/{}/locate", step["course_id"].as_str().unwrap());
+                    c.get(server.url(&path)).query(&[("lat", q["lat"].to_string()), ("lon", q["lon"].to_string())])
+                }
                 other => panic!("{name}: op {other} has no HTTP mapping"),
             };
             let req = req.header("x-greenside-now-ms", now);
-            let req = if matches!(op, "get_session" | "delete_session") {
+            let req = if matches!(op, "get_session" | "delete_session" | "locate") {
                 req
             } else {
                 req.header("content-type", "application/json").body(step_body(step, &sid))

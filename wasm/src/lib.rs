@@ -51,7 +51,37 @@ export interface Classification {
   accuracyKind: AccuracyKind;
   /** The position in the hole's frame (x east, y north, origin at the green's centroid). */
   local: LocalXY;
+  /** Front, middle and back of the green from here, towards the hole's default cup (or the green's centre). */
+  greenDistances: GreenDistances;
+  /** Bunkers and water within 20 m of that line, nearest first. */
+  hazards: Hazard[];
 }
+/** Metres along the line of play (ball → cup, or the green's centre): docs/golfer.md. */
+export interface GreenDistances {
+  target: "CUP" | "GREEN_CENTRE";
+  /** Where the line first enters the green; 0 on the green; null when the line misses the green. */
+  frontM: number | null;
+  middleM: number;
+  /** Where the line last leaves the green; null when it misses the green. */
+  backM: number | null;
+  frontWgs84: LatLon | null;
+  backWgs84: LatLon | null;
+}
+export interface Hazard {
+  surface: "BUNKER" | "WATER";
+  /** Its position in the hole's bunkers or water list of the course file. */
+  index: number;
+  reachM: number;
+  carryM: number;
+  side: "LEFT" | "RIGHT" | "ON_LINE";
+}
+export interface Shot {
+  number: number; fromWgs84: LatLon; toWgs84: LatLon; lengthM: number;
+  fromSurface: Surface; toSurface: Surface; atFix: number; atMs: number;
+}
+export interface HoleCandidate { holeId: number; surface: Surface; probability: number; }
+/** `locate`'s answer: the most likely hole for a position (or a few). */
+export interface Located { courseId: string; holeId: number; surface: Surface; confidence: number; candidates: HoleCandidate[]; }
 export interface Transition { from: GreenState; to: GreenState; atMs: number; atFix: number; streak: number; evidence: number | null; }
 export interface StateWarning { code: string; message: string; details?: Record<string, unknown>; }
 export interface TrackerState {
@@ -75,6 +105,12 @@ export interface TrackerState {
   lastTransition: Transition | null;
   cup: LatLon | null;
   ball: LatLon | null;
+  /** From the last fix; null before the first. */
+  greenDistances: GreenDistances | null;
+  hazards: Hazard[];
+  /** Shots so far (shots.length). */
+  strokes: number;
+  shots: Shot[];
   warnings: StateWarning[];
   expiresAtMs: number;
   revision: number;
@@ -93,6 +129,12 @@ export interface TrackerConfig {
   sessionTtlS?: number;
   defaultAccuracyM?: number;
   defaultAccuracyKind?: AccuracyKind;
+  /** Metres either side of the line of play in which bunkers and water are hazards (default 20). */
+  hazardCorridorM?: number;
+  /** Least move of the ball that counts as a shot, in metres (default 5; noisier fixes need more). */
+  shotMinDistanceM?: number;
+  /** Fixes at the new position that confirm a shot (default 2). */
+  shotConfirmFixes?: number;
 }
 export interface FrameDescription {
   kind: string; datum: string; projection: string; origin_wgs84: LatLon;
@@ -187,6 +229,9 @@ struct JsConfig {
     hysteresis_mode: Option<greenside_core::rules::HysteresisMode>,
     evidence_false_switch_rate: Option<f64>,
     evidence_max_wait_fixes: Option<u32>,
+    hazard_corridor_m: Option<f64>,
+    shot_min_distance_m: Option<f64>,
+    shot_confirm_fixes: Option<u32>,
 }
 
 impl JsConfig {
@@ -201,6 +246,9 @@ impl JsConfig {
             hysteresis_mode: self.hysteresis_mode.unwrap_or(d.hysteresis_mode),
             evidence_false_switch_rate: self.evidence_false_switch_rate.unwrap_or(d.evidence_false_switch_rate),
             evidence_max_wait_fixes: self.evidence_max_wait_fixes.unwrap_or(d.evidence_max_wait_fixes),
+            hazard_corridor_m: self.hazard_corridor_m.unwrap_or(d.hazard_corridor_m),
+            shot_min_distance_m: self.shot_min_distance_m.unwrap_or(d.shot_min_distance_m),
+            shot_confirm_fixes: self.shot_confirm_fixes.unwrap_or(d.shot_confirm_fixes),
         };
         c.validate().map_err(|e| bad_arg("config", e.to_string()))?;
         Ok(c)
@@ -217,6 +265,79 @@ struct JsClassification {
     accuracy_m: f64,
     accuracy_kind: AccuracyKind,
     local: LocalXY,
+    green_distances: Option<JsGreenDistances>,
+    hazards: Vec<JsHazard>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsGreenDistances {
+    target: greenside_core::yardage::Target,
+    front_m: Option<f64>,
+    middle_m: f64,
+    back_m: Option<f64>,
+    front_wgs84: Option<LatLon>,
+    back_wgs84: Option<LatLon>,
+}
+
+impl From<greenside_core::yardage::GreenDistances> for JsGreenDistances {
+    fn from(g: greenside_core::yardage::GreenDistances) -> Self {
+        JsGreenDistances {
+            target: g.target,
+            front_m: g.front_m,
+            middle_m: g.middle_m,
+            back_m: g.back_m,
+            front_wgs84: g.front_wgs84,
+            back_wgs84: g.back_wgs84,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsHazard {
+    surface: greenside_core::classify::Surface,
+    index: u32,
+    reach_m: f64,
+    carry_m: f64,
+    side: greenside_core::yardage::Side,
+}
+
+fn js_hazards(hs: &[greenside_core::yardage::Hazard]) -> Vec<JsHazard> {
+    hs.iter()
+        .map(|h| JsHazard { surface: h.surface, index: h.index, reach_m: h.reach_m, carry_m: h.carry_m, side: h.side })
+        .collect()
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsShot {
+    number: u32,
+    from_wgs84: LatLon,
+    to_wgs84: LatLon,
+    length_m: f64,
+    from_surface: greenside_core::classify::Surface,
+    to_surface: greenside_core::classify::Surface,
+    at_fix: u64,
+    at_ms: u64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsCandidate {
+    hole_id: u32,
+    surface: greenside_core::classify::Surface,
+    probability: f64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsLocated {
+    course_id: String,
+    hole_id: u32,
+    surface: greenside_core::classify::Surface,
+    confidence: f64,
+    candidates: Vec<JsCandidate>,
 }
 
 /// A course file, parsed, validated and indexed once.
@@ -286,7 +407,10 @@ impl Course {
     ) -> Result<JsValue, JsValue> {
         let f: JsFix = from_js(fix, "fix")?;
         let (fix, _) = f.ball_fix()?;
-        let c = self.hole(hole_id)?.classify(fix.ball_wgs84, fix.accuracy_m, fix.accuracy_kind, &Rules::default());
+        let hole = self.hole(hole_id)?;
+        let rules = Rules::default();
+        let c = hole.classify(fix.ball_wgs84, fix.accuracy_m, fix.accuracy_kind, &rules);
+        let y = hole.yardage(fix.ball_wgs84, hole.default_cup, rules.hazard_corridor_m);
         Ok(to_js(&JsClassification {
             surface: c.surface,
             on_green: c.on_green,
@@ -295,6 +419,37 @@ impl Course {
             accuracy_m: c.accuracy_m,
             accuracy_kind: c.accuracy_kind,
             local: c.local,
+            green_distances: y.green.map(JsGreenDistances::from),
+            hazards: js_hazards(&y.hazards),
+        }))
+    }
+
+    /// Which hole of this course a position (or a few positions of one
+    /// ball) is on: the most likely hole, its surface, a confidence and the
+    /// candidates (docs/golfer.md). Throws `not_on_course` far from every hole.
+    #[wasm_bindgen(unchecked_return_type = "Located")]
+    pub fn locate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "LatLon | LatLon[]")] positions: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let fixes: Vec<LatLon> = if js_sys::Array::is_array(&positions) {
+            from_js(positions, "positions")?
+        } else {
+            vec![from_js(positions, "positions")?]
+        };
+        let holes: Vec<&PreparedHole> = self.inner.1.values().collect();
+        let l = greenside_core::locate::locate(&self.inner.0.course_id, &holes, &fixes, &Rules::default())
+            .map_err(js_error)?;
+        Ok(to_js(&JsLocated {
+            course_id: l.course_id,
+            hole_id: l.hole_id,
+            surface: l.surface,
+            confidence: l.confidence,
+            candidates: l
+                .candidates
+                .iter()
+                .map(|c| JsCandidate { hole_id: c.hole_id, surface: c.surface, probability: c.probability })
+                .collect(),
         }))
     }
 
@@ -421,6 +576,10 @@ struct JsState<'a> {
     last_transition: Option<JsTransition>,
     cup: Option<LatLon>,
     ball: Option<LatLon>,
+    green_distances: Option<JsGreenDistances>,
+    hazards: Vec<JsHazard>,
+    strokes: u32,
+    shots: Vec<JsShot>,
     warnings: &'a [api::Warning],
     expires_at_ms: u64,
     revision: u64,
@@ -601,6 +760,23 @@ impl HoleTracker {
             }),
             cup: h.cup_wgs84,
             ball: h.ball_wgs84,
+            green_distances: h.green_distances.map(JsGreenDistances::from),
+            hazards: js_hazards(&h.hazards),
+            strokes: h.strokes,
+            shots: h
+                .shots
+                .iter()
+                .map(|s| JsShot {
+                    number: s.number,
+                    from_wgs84: s.from_wgs84,
+                    to_wgs84: s.to_wgs84,
+                    length_m: s.length_m,
+                    from_surface: s.from_surface,
+                    to_surface: s.to_surface,
+                    at_fix: s.at_fix,
+                    at_ms: s.at_ms,
+                })
+                .collect(),
             warnings: &h.warnings,
             expires_at_ms: h.expires_at_ms,
             revision: h.revision,

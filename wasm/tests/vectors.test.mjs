@@ -12,7 +12,14 @@ const root = join(here, '..', '..');
 const require = createRequire(import.meta.url);
 const gs = require('greenside'); // by name: exports["."].node
 const STATUS = gs.errorCodes();
-const COURSE_TEXT = readFileSync(join(root, 'data/courses/riverside/course.json'), 'utf8');
+const COURSES = Object.fromEntries(['riverside', 'augusta_national'].map((id) => [id, readFileSync(join(root, 'data/courses', id, 'course.json'), 'utf8')]));
+
+/** camelCase keys → snake_case, deeply (the package's objects against the wire's vectors). */
+function snake(v) {
+  if (Array.isArray(v)) return v.map(snake);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`).replace(/_wgs_84$/, '_wgs84'), snake(x)]));
+  return v;
+}
 
 /** expected ⊆ actual, as testkit/src/lib.rs defines it. */
 export function matches(expected, actual, path = 'body') {
@@ -57,7 +64,7 @@ function stepBody(step, sid) {
 }
 
 function trackerConfig(c = {}) {
-  const map = { commit_on_streak: 'commitOnStreak', commit_off_streak: 'commitOffStreak', session_ttl_s: 'sessionTtlS', default_accuracy_m: 'defaultAccuracyM', default_accuracy_kind: 'defaultAccuracyKind', hysteresis_mode: 'hysteresisMode', evidence_false_switch_rate: 'evidenceFalseSwitchRate', evidence_max_wait_fixes: 'evidenceMaxWaitFixes' };
+  const map = { hazard_corridor_m: 'hazardCorridorM', shot_min_distance_m: 'shotMinDistanceM', shot_confirm_fixes: 'shotConfirmFixes', commit_on_streak: 'commitOnStreak', commit_off_streak: 'commitOffStreak', session_ttl_s: 'sessionTtlS', default_accuracy_m: 'defaultAccuracyM', default_accuracy_kind: 'defaultAccuracyKind', hysteresis_mode: 'hysteresisMode', evidence_false_switch_rate: 'evidenceFalseSwitchRate', evidence_max_wait_fixes: 'evidenceMaxWaitFixes' };
   return Object.fromEntries(Object.entries(c).map(([k, v]) => {
     assert.ok(map[k], `unknown config key ${k}`);
     return [map[k], v];
@@ -92,9 +99,11 @@ for (const file of files) {
   test(`vector ${v.name}`, () => {
     assert.equal(`${v.name}.json`, file);
     if (v.kind === 'session') {
-      const course = gs.Course.fromJson(COURSE_TEXT);
+      assert.ok(v.course_id in COURSES, `${v.name}: course ${v.course_id} is not bundled`);
+      const course = gs.Course.fromJson(COURSES[v.course_id]);
+      const firstHole = course.holeIds()[0];
       const config = trackerConfig(v.config);
-      let tracker = new gs.HoleTracker(course, 1, config);
+      let tracker = new gs.HoleTracker(course, firstHole, config);
       let sid = '';
       v.steps.forEach((step, i) => {
         const now = step.now_ms ?? 0;
@@ -103,7 +112,7 @@ for (const file of files) {
         let status, reply;
         switch (step.op) {
           case 'start': {
-            const t = new gs.HoleTracker(course, 1, config);
+            const t = new gs.HoleTracker(course, firstHole, config);
             [status, reply] = answer(() => t.startWire(body, now));
             if (status === 200) { tracker = t; sid = reply.session_id; }
             break;
@@ -114,6 +123,11 @@ for (const file of files) {
           case 'get_session': [status, reply] = answer(() => tracker.getSessionWire(pathId, now)); break;
           case 'delete_session': [status, reply] = answer(() => tracker.deleteSessionWire(pathId, now)); break;
           case 'get_hole_advice': [status, reply] = answer(() => tracker.adviceDecisionWire(body, now, 'run_00000000000000000000000000000001')); break;
+          case 'locate': {
+            assert.equal(step.course_id, v.course_id, `${v.name}: locate on the file's course`);
+            [status, reply] = answer(() => snake(course.locate({ lat: step.query.lat, lon: step.query.lon })));
+            break;
+          }
           default: assert.fail(`${v.name}: op ${step.op} has no mapping`);
         }
         const where = `${v.name} step ${i} (${step.op})`;

@@ -231,6 +231,8 @@ test('offline: the page keeps committing on the phone, loads from its cache, and
   await page.waitForSelector('#sync-status[data-online="false"][data-pending="3"]');
   assert.match(await page.textContent('#sync-status'), /Offline · 3 fixes waiting · "In your browser" shows/);
   assert.match(await page.textContent('#local-state'), /OFF_GREEN · streak 0/);
+  // The golfer's numbers came from the phone alone: the front is ahead again (not 0 as on the green).
+  assert.ok(Number(await page.textContent('#y-front')) > 0, 'front of the green from the fairway, offline');
   assert.equal(await page.getAttribute('#server-card', 'data-surface-state'), 'ON_GREEN', 'the server has not heard yet');
   await page.screenshot({ path: join(artifacts, 'golfer-offline.png'), fullPage: true });
 
@@ -255,6 +257,52 @@ test('offline: the page keeps committing on the phone, loads from its cache, and
     [local.surfaceState, local.candidateState, local.candidateStreak, local.surface, local.fixCount, local.lastSeq, local.transitions, local.suppressedFlickers, local.distanceToGreenEdgeM, local.surfaceConfidence],
   );
   assert.deepEqual(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(e)), [], 'no console errors but the offline fetches');
+  await context.close();
+});
+
+// A tee of the example course's second hole (data/courses/riverside/course.json).
+const TEE2 = { lat: 40.2697807, lon: -111.6572558 };
+
+test("the golfer's numbers on a phone: front / middle / back as fixes arrive, hazards, shots, yards remembered, the hole found", { timeout: 120000 }, async () => {
+  const { page, errors, context } = await openPage({ width: 390, height: 844 });
+  await page.evaluate(() => localStorage.removeItem('greenside-units'));
+  await page.click('#start');
+  await page.waitForSelector('#session-info:has-text("started")');
+  const num = async (id) => Number(await page.textContent(id));
+  // From the fairway: the green is ahead, front < middle < back, and the numbers are large.
+  await fixByKeyboard(page, OFF);
+  await page.waitForFunction(() => document.getElementById('y-middle').textContent !== '—');
+  const [front, middle, back] = [await num('#y-front'), await num('#y-middle'), await num('#y-back')];
+  assert.ok(front > 0 && front < middle && middle < back, `${front} / ${middle} / ${back}`);
+  const size = await page.evaluate(() => parseFloat(getComputedStyle(document.getElementById('y-middle')).fontSize));
+  assert.ok(size >= 48, `the middle number is ${size}px`);
+  assert.notEqual(await page.textContent('#hazards'), '', 'the hazards list is drawn');
+  // A second fix there confirms nothing new; then two on the green make the first shot.
+  await fixByKeyboard(page, OFF);
+  await fixByKeyboard(page, CUP);
+  await fixByKeyboard(page, CUP);
+  await page.waitForSelector('#strokes:has-text("Strokes: 1")');
+  assert.equal(await num('#y-front'), 0, 'on the green the front is 0');
+  assert.ok(await num('#y-middle') < middle, 'closer to the pin than from the fairway');
+  assert.match(await page.textContent('#shots'), /fairway → green/);
+  await page.screenshot({ path: join(artifacts, 'golfer-numbers-phone.png'), fullPage: true });
+  // Yards: the same distances / 0.9144, and the choice survives a reload.
+  const metres = await num('#y-back');
+  await page.click('#units');
+  await page.waitForSelector('#units:has-text("Yards")');
+  assert.ok(Math.abs(await num('#y-back') - metres / 0.9144) <= 1, 'yards');
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.textContent('#units'), 'Yards');
+  // Start on the hole I am on: the second hole's tee, typed.
+  await page.fill('#lat', String(TEE2.lat));
+  await page.fill('#lon', String(TEE2.lon));
+  await page.click('#here');
+  await page.waitForSelector('#session-info:has-text("on hole 2")');
+  assert.equal(await page.inputValue('#hole'), '2');
+  await page.screenshot({ path: join(artifacts, 'golfer-hole-found.png'), fullPage: true });
+  await page.click('#units');
+  assert.deepEqual(errors, [], 'no console errors');
   await context.close();
 });
 

@@ -279,6 +279,12 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
             let c = cat.catalog.course(&id)?;
             ok(&c.course)
         }
+        RouteId::LocateHole => {
+            let id = last_param()?;
+            let q = query(req);
+            let cat = crate::catalog::get(&ctx.env).await;
+            ok(&greenside_core::locate::answer(&cat.catalog, &id, query_lookup(&q), &s.rules)?)
+        }
         RouteId::Health => crate::health::health(&ctx.env, s, req).await,
         RouteId::Live => ok(&greenside_core::health::ProbeAnswer { status: "alive".into() }),
         // The committed document: the native server generates the same text

@@ -82,6 +82,7 @@ fn handler(id: RouteId) -> MethodRouter<Arc<AppState>> {
         RouteId::GetRunBundle => get(runs::bundle),
         RouteId::ListCourses => get(courses::list),
         RouteId::GetCourse => get(courses::one),
+        RouteId::LocateHole => get(courses::locate),
         RouteId::Health => get(health::health),
         RouteId::Metrics => get(metrics),
         RouteId::Live => get(health::live),
