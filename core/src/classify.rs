@@ -175,7 +175,8 @@ impl PreparedHole {
         let green = PreparedArea::new(&green_local);
         let green_rings: Vec<Vec<Coord<f64>>> = green_local.iter().flatten().cloned().collect();
         let mut hazards = Vec::new();
-        for (surface, list, at) in [(Surface::Bunker, &hole.bunkers, "bunkers"), (Surface::Water, &hole.water, "water")] {
+        for (surface, list, at) in [(Surface::Bunker, &hole.bunkers, "bunkers"), (Surface::Water, &hole.water, "water")]
+        {
             for (i, g) in list.iter().enumerate() {
                 for p in project(&frame, &g.polygons(&format!("{at}[{i}]"))?) {
                     if let Some(ring) = p.into_iter().next() {

@@ -11,11 +11,11 @@
 //! fails them.
 
 use crate::api::{CupSource, HoleState, SetBallResponse, SetBallsResponse, Warning};
-use crate::shots::Shot;
-use crate::yardage::{GreenDistances, Hazard, Side, Target};
 use crate::geometry::LatLon;
 use crate::hysteresis::Transition;
 use crate::rules::HysteresisMode;
+use crate::shots::Shot;
+use crate::yardage::{GreenDistances, Hazard, Side, Target};
 use alloc::vec::Vec;
 
 /// Room for a typical answer without growing (about 800 bytes).

@@ -170,7 +170,12 @@ impl Rules {
             ));
         }
         parse_streak("SURFACE_EVIDENCE_MAX_WAIT_FIXES", &format!("{}", self.evidence_max_wait_fixes))?;
-        parse_metres("HAZARD_CORRIDOR_M", &format!("{}", self.hazard_corridor_m), MAX_HAZARD_CORRIDOR_M, CORRIDOR_RANGE)?;
+        parse_metres(
+            "HAZARD_CORRIDOR_M",
+            &format!("{}", self.hazard_corridor_m),
+            MAX_HAZARD_CORRIDOR_M,
+            CORRIDOR_RANGE,
+        )?;
         parse_metres(
             "SHOT_MIN_DISTANCE_M",
             &format!("{}", self.shot_min_distance_m),

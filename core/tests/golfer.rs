@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use greenside_core::ErrorCode;
 use greenside_core::api::{self, BallFix, StartRequest};
 use greenside_core::classify::{PreparedHole, Surface};
 use greenside_core::course::Course;
@@ -12,7 +13,6 @@ use greenside_core::locate::locate;
 use greenside_core::rules::Rules;
 use greenside_core::session;
 use greenside_core::yardage::{Side, Target};
-use greenside_core::ErrorCode;
 
 const AUGUSTA: &str = include_str!("../../data/courses/augusta_national/course.json");
 const SID: &str = "gs_0123456789abcdef0123456789abcdef";
@@ -102,7 +102,13 @@ fn every_augusta_tee_and_green_names_its_hole() {
     for (h, p) in course.holes.iter().zip(&prepared) {
         for t in &h.tees {
             let l = locate("augusta_national", &refs, &[t.position], &rules).unwrap();
-            assert_eq!((l.hole_id, l.surface), (h.hole_id, Surface::Tee), "tee {:?} of hole {}: {l:?}", t.name, h.hole_id);
+            assert_eq!(
+                (l.hole_id, l.surface),
+                (h.hole_id, Surface::Tee),
+                "tee {:?} of hole {}: {l:?}",
+                t.name,
+                h.hole_id
+            );
         }
         let l = locate("augusta_national", &refs, &[p.green_centroid_wgs84()], &rules).unwrap();
         assert_eq!((l.hole_id, l.surface), (h.hole_id, Surface::Green), "green of hole {}: {l:?}", h.hole_id);

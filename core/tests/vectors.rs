@@ -42,12 +42,7 @@ impl Platform {
             _ => Err(LoadError::new(p, "file_unreadable", format!("{p} is not bundled"))),
         });
         assert_eq!(catalog.counts().0, 2, "both bundled courses load");
-        Platform {
-            catalog,
-            config,
-            sessions: HashMap::new(),
-            counter: 0,
-        }
+        Platform { catalog, config, sessions: HashMap::new(), counter: 0 }
     }
 
     /// Loads a live record; an expired one is deleted and answers 404.
@@ -61,7 +56,11 @@ impl Platform {
         Ok(rec)
     }
 
-    fn hole(&self, course_id: &str, hole_id: u32) -> Result<std::sync::Arc<greenside_core::classify::PreparedHole>, ApiError> {
+    fn hole(
+        &self,
+        course_id: &str,
+        hole_id: u32,
+    ) -> Result<std::sync::Arc<greenside_core::classify::PreparedHole>, ApiError> {
         self.catalog.hole(course_id, hole_id)
     }
 

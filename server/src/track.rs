@@ -13,7 +13,12 @@ use greenside_core::rules::Rules;
 /// Reads `lat,lon` or `lat,lon,accuracy_m` lines (blank lines and lines
 /// starting with `#` skipped) and writes one JSON object per position.
 /// Answers the number of positions, or the first problem with its line.
-pub fn classify_lines(course_json: &str, hole_id: u32, input: impl BufRead, mut out: impl Write) -> Result<usize, String> {
+pub fn classify_lines(
+    course_json: &str,
+    hole_id: u32,
+    input: impl BufRead,
+    mut out: impl Write,
+) -> Result<usize, String> {
     let course = Course::from_json(course_json).map_err(|e| format!("course file: {e}"))?;
     let hole = course.prepare_hole(hole_id).map_err(|e| e.message)?;
     let rules = Rules::default();

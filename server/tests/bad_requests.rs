@@ -326,7 +326,10 @@ fn catalogue(sid: &str) -> Vec<Case> {
         Case { content_type: None, ..case("GET", "/api/courses/Bad%20Id", "", 400, "invalid_field") },
         Case { content_type: None, ..case("GET", "/api/courses/nowhere", "", 404, "course_not_found") },
         // Which hole am I on?
-        Case { content_type: None, ..case("GET", "/api/courses/nowhere/locate?lat=33.5&lon=-82", "", 404, "course_not_found") },
+        Case {
+            content_type: None,
+            ..case("GET", "/api/courses/nowhere/locate?lat=33.5&lon=-82", "", 404, "course_not_found")
+        },
         Case {
             content_type: None,
             field: Some("lon"),

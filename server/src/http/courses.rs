@@ -18,6 +18,7 @@ pub async fn locate(
     PathParam(course_id): PathParam,
     QueryParams(q): QueryParams,
 ) -> HttpResult<Response> {
-    let located = greenside_core::locate::answer(&state.catalog, &course_id, |k| q.get(k).cloned(), &state.settings.rules)?;
+    let located =
+        greenside_core::locate::answer(&state.catalog, &course_id, |k| q.get(k).cloned(), &state.settings.rules)?;
     Ok(ok(&located))
 }
