@@ -62,6 +62,7 @@ fn document_is_openapi_3_1_and_lists_every_route() {
         "GET /runs/v1/{run_id}/bundle",
         "GET /api/courses",
         "GET /api/courses/{course_id}",
+        "GET /api/courses/{course_id}/locate",
         "GET /health",
         "GET /live",
         "GET /ready",
@@ -188,6 +189,15 @@ async fn tour(platform: Platform) {
     assert_eq!(call(k, &s, "GET", one, "/api/courses/augusta_national", None, &[]).await.0, 200);
     assert_eq!(call(k, &s, "GET", one, "/api/courses/no-such-course", None, &[]).await.0, 404);
     assert_eq!(call(k, &s, "GET", one, "/api/courses/Bad!", None, &[]).await.0, 400);
+    let locate = "/api/courses/{course_id}/locate";
+    for (path, want) in [
+        ("/api/courses/riverside/locate?lat=40.2697807&lon=-111.6572558", 200),
+        ("/api/courses/riverside/locate?lat=40.2697807", 400),
+        ("/api/courses/riverside/locate?lat=40.26&lon=-111.5", 422),
+        ("/api/courses/no-such-course/locate?lat=40.26&lon=-111.6", 404),
+    ] {
+        assert_eq!(call(k, &s, "GET", locate, path, None, &[]).await.0, want, "{path}");
+    }
 
     // Sessions.
     let start = "/api/session/start";
