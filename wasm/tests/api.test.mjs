@@ -18,8 +18,33 @@ test('classify answers in JavaScript idiom', () => {
   assert.equal(c.onGreen, true);
   assert.ok(c.confidence > 0.99 && c.confidence <= 1);
   assert.ok(c.distanceToGreenEdgeM > 10);
-  assert.deepEqual(Object.keys(c).sort(), ['accuracyKind', 'accuracyM', 'confidence', 'distanceToGreenEdgeM', 'local', 'onGreen', 'surface']);
-  assert.equal(course.classify(1, { ...OFF, timeMs: 0 }).surface, 'FAIRWAY');
+  assert.deepEqual(Object.keys(c).sort(), ['accuracyKind', 'accuracyM', 'confidence', 'distanceToGreenEdgeM', 'greenDistances', 'hazards', 'local', 'onGreen', 'surface']);
+  // On the green: the front is 0; towards the course's default cup.
+  assert.equal(c.greenDistances.target, 'CUP');
+  assert.equal(c.greenDistances.frontM, 0);
+  assert.ok(c.greenDistances.middleM < c.greenDistances.backM);
+  const off = course.classify(1, { ...OFF, timeMs: 0 });
+  assert.equal(off.surface, 'FAIRWAY');
+  const g = off.greenDistances;
+  assert.ok(g.frontM > 0 && g.frontM < g.middleM && g.middleM < g.backM, JSON.stringify(g));
+  assert.ok(off.hazards.every((h) => ['BUNKER', 'WATER'].includes(h.surface) && h.reachM <= h.carryM && ['LEFT', 'RIGHT', 'ON_LINE'].includes(h.side)));
+});
+
+test('the tracker keeps shots and the golfer view; locate names the hole', () => {
+  const t = new HoleTracker(course, 1, { shotConfirmFixes: 1 });
+  t.addFix({ ...OFF, accuracyM: 3, timeMs: 1000 });
+  const s = t.addFix({ ...ON, accuracyM: 3, timeMs: 2000 });
+  assert.equal(s.strokes, 1);
+  assert.deepEqual([s.shots[0].fromSurface, s.shots[0].toSurface, s.shots[0].number], ['FAIRWAY', 'GREEN', 1]);
+  assert.ok(s.shots[0].lengthM > 40, `${s.shots[0].lengthM}`);
+  assert.equal(s.greenDistances.frontM, 0);
+  const l = course.locate({ lat: 40.2697807, lon: -111.6572558 });
+  assert.deepEqual([l.courseId, l.holeId, l.surface], ['riverside', 2, 'TEE']);
+  assert.ok(l.confidence > 0.5 && l.candidates[0].holeId === 2);
+  assert.equal(course.locate([ON, ON]).holeId, 1);
+  assert.throws(() => course.locate({ lat: 40.2, lon: -111.5 }), (e) => e.code === 'not_on_course');
+  assert.throws(() => course.locate([]), (e) => e.code === 'invalid_request');
+  assert.throws(() => new HoleTracker(course, 1, { hazardCorridorM: 0 }), (e) => e.code === 'invalid_request');
   assert.equal(apiContractVersion(), '0.5.0');
 });
 
