@@ -262,6 +262,8 @@ test('offline: the page keeps committing on the phone, loads from its cache, and
 
 // A tee of the example course's second hole (data/courses/riverside/course.json).
 const TEE2 = { lat: 40.2697807, lon: -111.6572558 };
+// On the green, 3 m from the cup (a ball on the cup itself has no line of play).
+const ON = { lat: 40.26824, lon: -111.65952 };
 
 test("the golfer's numbers on a phone: front / middle / back as fixes arrive, hazards, shots, yards remembered, the hole found", { timeout: 120000 }, async () => {
   const { page, errors, context } = await openPage({ width: 390, height: 844 });
@@ -279,8 +281,8 @@ test("the golfer's numbers on a phone: front / middle / back as fixes arrive, ha
   assert.notEqual(await page.textContent('#hazards'), '', 'the hazards list is drawn');
   // A second fix there confirms nothing new; then two on the green make the first shot.
   await fixByKeyboard(page, OFF);
-  await fixByKeyboard(page, CUP);
-  await fixByKeyboard(page, CUP);
+  await fixByKeyboard(page, ON);
+  await fixByKeyboard(page, ON);
   await page.waitForSelector('#strokes:has-text("Strokes: 1")');
   assert.equal(await num('#y-front'), 0, 'on the green the front is 0');
   assert.ok(await num('#y-middle') < middle, 'closer to the pin than from the fairway');
