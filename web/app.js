@@ -174,7 +174,7 @@ function showYardage(s) {
   $('strokes').textContent = `Strokes: ${v.strokes}`;
   const side = { LEFT: 'left', RIGHT: 'right', ON_LINE: 'on the line' };
   const hz = v.hazards.map((h) => {
-    const li = el('li', {}, `${h.surface === 'WATER' ? 'Water' : 'Bunker'} ${side[h.side]}: ${dist(h.reach)} to reach, ${dist(h.carry)} to carry ${u}`);
+    const li = el('li', {}, `${h.surface === 'WATER' ? 'Water' : 'Bunker'} ${side[h.side]}: ${dist(h.reach)} ${u} to reach, ${dist(h.carry)} ${u} to carry`);
     li.dataset.surface = h.surface;
     return li;
   });
@@ -207,6 +207,8 @@ async function startHere() {
   st.hole = found.holeId;
   await startSession();
   $('session-info').textContent += ` on hole ${found.holeId} (${Math.round(found.confidence * 100)} % sure)`;
+  // Where the golfer stands is where the ball is: the first fix.
+  await sendBall(here, Number($('accuracy').value) || undefined);
 }
 
 async function startSession(ev) {

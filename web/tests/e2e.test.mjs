@@ -302,6 +302,9 @@ test("the golfer's numbers on a phone: front / middle / back as fixes arrive, ha
   await page.click('#here');
   await page.waitForSelector('#session-info:has-text("on hole 2")');
   assert.equal(await page.inputValue('#hole'), '2');
+  // The position became the session's first fix: the numbers are there, in yards.
+  await page.waitForFunction(() => document.getElementById('y-middle').textContent !== '—');
+  assert.ok(await num('#y-middle') > 100, 'from the second tee to its green, in yards');
   await page.screenshot({ path: join(artifacts, 'golfer-hole-found.png'), fullPage: true });
   await page.click('#units');
   assert.deepEqual(errors, [], 'no console errors');
