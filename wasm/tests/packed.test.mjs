@@ -1,0 +1,133 @@
+// The npm package as a user gets it: `npm pack` of wasm/pkg, installed into
+// a fresh temporary project (no link to this checkout), then used from Node
+// as CommonJS and as ESM, type-checked from that project with `tsc --strict`,
+// loaded by a bundler-free page in Chromium through an import map, and
+// `npm publish --dry-run` accepted. Run after scripts/build-wasm.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, extname, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const pkg = join(root, 'wasm', 'pkg');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const ON = { lat: 40.26824, lon: -111.65952 };
+let dir, project, tarball;
+
+const run = (cmd, args, cwd, input) => execFileSync(cmd, args, { cwd, input, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+
+before(() => {
+  assert.ok(existsSync(join(pkg, 'package.json')), 'build the package first (scripts/build-wasm)');
+  dir = mkdtempSync(join(tmpdir(), 'greenside-pack-'));
+  const out = run('npm', ['pack', pkg, '--pack-destination', dir, '--json'], dir);
+  tarball = join(dir, JSON.parse(out)[0].filename);
+  project = join(dir, 'app');
+  run('mkdir', ['-p', project], dir);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'greenside-user', version: '1.0.0', private: true }));
+  // From the tarball alone: the registry is not consulted (the package has no dependencies).
+  run('npm', ['install', '--no-audit', '--no-fund', '--offline', tarball], project);
+});
+
+after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+test('the package.json has what a registry needs, and the tarball only what the package is', () => {
+  const meta = JSON.parse(readFileSync(join(project, 'node_modules', 'greenside', 'package.json'), 'utf8'));
+  for (const k of ['name', 'version', 'description', 'license', 'files', 'exports', 'types', 'repository', 'keywords']) {
+    assert.ok(meta[k] !== undefined, `package.json has ${k}`);
+  }
+  assert.match(meta.version, /^\d+\.\d+\.\d+$/);
+  const files = run('tar', ['-tzf', tarball], dir).trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
+  assert.ok(files.includes('web/greenside_bg.wasm') && files.includes('nodejs/greenside.js') && files.includes('README.md'), files.join(' '));
+  assert.ok(files.every((f) => /^(nodejs|web|bundler)\/|^(README\.md|package\.json)$/.test(f)), `unexpected files: ${files.join(' ')}`);
+});
+
+test('Node: require and import both work from the installed copy', () => {
+  const cjs = `const { Course } = require('greenside');
+const fs = require('fs');
+const c = Course.fromJson(fs.readFileSync(process.argv[2], 'utf8'));
+console.log(JSON.stringify(c.classify(1, { lat: ${ON.lat}, lon: ${ON.lon}, timeMs: 0 })));`;
+  const esm = `import { Course, HoleTracker } from 'greenside';
+import { readFileSync } from 'node:fs';
+const c = Course.fromJson(readFileSync(process.argv[2], 'utf8'));
+const t = new HoleTracker(c, 1);
+console.log(JSON.stringify({ surface: t.addFix({ lat: ${ON.lat}, lon: ${ON.lon}, timeMs: 1 }).surfaceState, hole: c.locate({ lat: ${ON.lat}, lon: ${ON.lon} }).holeId }));`;
+  writeFileSync(join(project, 'use.cjs'), cjs);
+  writeFileSync(join(project, 'use.mjs'), esm);
+  const course = join(root, 'data/courses/riverside/course.json');
+  const a = JSON.parse(run('node', ['use.cjs', course], project));
+  assert.equal(a.surface, 'GREEN');
+  assert.ok(a.greenDistances.middleM > 0);
+  const b = JSON.parse(run('node', ['use.mjs', course], project));
+  assert.deepEqual(b, { surface: 'ON_GREEN', hole: 1 });
+  // Resolved from the project's node_modules, not this checkout's.
+  const resolved = run('node', ['-p', "require.resolve('greenside')"], project).trim();
+  assert.ok(resolved.startsWith(project), resolved);
+});
+
+test('TypeScript: the installed types check under --strict from the project', () => {
+  const ts = `import { Course, HoleTracker, type Classification, type TrackerState, type Located } from 'greenside';
+declare const text: string;
+const course: Course = Course.fromJson(text);
+const c: Classification = course.classify(1, { lat: 40.2, lon: -111.6, timeMs: 0 });
+const front: number | null = c.greenDistances.frontM;
+const s: TrackerState = new HoleTracker(course, 1, { shotConfirmFixes: 2 }).addFix({ lat: 1, lon: 2, timeMs: 3 });
+const strokes: number = s.strokes;
+const l: Located = course.locate([{ lat: 1, lon: 2 }]);
+export const all = [front, strokes, l.holeId, c.hazards.map((h) => h.reachM)];
+`;
+  writeFileSync(join(project, 'use.ts'), ts);
+  const tsc = join(root, 'node_modules', '.bin', 'tsc');
+  run(tsc, ['--noEmit', '--strict', '--target', 'es2022', '--lib', 'es2022,dom', '--module', 'nodenext', '--moduleResolution', 'nodenext', 'use.ts'], project);
+  // And a wrong use is refused: the types are real.
+  writeFileSync(join(project, 'wrong.ts'), `import { Course } from 'greenside';\nconst n: string = Course.fromJson('{}').classify(1, { lat: 1, lon: 2, timeMs: 0 }).confidence;\nexport { n };\n`);
+  assert.throws(() => run(tsc, ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', 'wrong.ts'], project),
+    (e) => /wrong\.ts\(2,7\): error TS2322/.test(e.stdout), 'a number is not a string');
+});
+
+test('a bundler-free page in Chromium imports the installed package through an import map', { timeout: 60000 }, async () => {
+  const { chromium } = await import('playwright-core');
+  const course = readFileSync(join(root, 'data/courses/riverside/course.json'), 'utf8');
+  writeFileSync(join(project, 'index.html'), `<!doctype html><meta charset="utf-8"><title>app</title>
+<script type="importmap">{"imports": {"greenside": "/node_modules/greenside/web/greenside.js"}}</script>
+<script type="module">
+import init, { Course } from 'greenside';
+await init();
+const c = Course.fromJson(await (await fetch('/course.json')).text());
+document.title = JSON.stringify({ surface: c.classify(1, { lat: ${ON.lat}, lon: ${ON.lon}, timeMs: 0 }).surface, hole: c.locate({ lat: ${ON.lat}, lon: ${ON.lon} }).holeId });
+</script>`);
+  writeFileSync(join(project, 'course.json'), course);
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
+  const server = createServer((req, res) => {
+    const path = normalize(join(project, decodeURIComponent(new URL(req.url, 'http://x').pathname === '/' ? '/index.html' : new URL(req.url, 'http://x').pathname)));
+    if (!path.startsWith(project) || !existsSync(path)) { res.writeHead(404); return res.end(); }
+    res.writeHead(200, { 'content-type': types[extname(path)] || 'application/octet-stream' });
+    res.end(readFileSync(path));
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForFunction(() => document.title.startsWith('{'), null, { timeout: 30000 });
+    assert.deepEqual(JSON.parse(await page.title()), { surface: 'GREEN', hole: 1 });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
+
+test('npm publish --dry-run accepts the package', () => {
+  const out = run('npm', ['publish', '--dry-run', '--json', pkg], dir);
+  // npm 11 keys the answer by package name.
+  const all = JSON.parse(out.slice(out.indexOf('{')));
+  const meta = all.greenside ?? all;
+  assert.equal(meta.name, 'greenside');
+  assert.ok(meta.files.length >= 10 && readdirSync(pkg).length >= 3);
+});
