@@ -526,6 +526,10 @@ def dist(a, b):
     return math.hypot(x, y)
 
 
+def locate(course, p, status, expect):
+    return {"op": "locate", "course_id": course, "query": {"lat": p[0], "lon": p[1]}, "expect": {"status": status, "body": expect}}
+
+
 RV_CUP = (H1["default_cup"]["lat"], H1["default_cup"]["lon"])
 vectors["golfer_riverside"] = {
     "description": "The golfer's view on the example course: front / middle / back and hazards from the tee and the fairway, "
@@ -545,6 +549,13 @@ vectors["golfer_riverside"] = {
                                               "length_m": approx(dist(OFF, ON), 0.05)}]), accuracy_m=3),
         post("set_cup_location", {"contract_version": CV, "session_id": SID, "cup_wgs84": ll(GC)}, 200,
              hs(strokes=2, green_distances={"target": "CUP", "front_m": 0.0, "middle_m": approx(dist(ON, GC), 0.05)}), 9000),
+        # Which hole: each hole's tee and green, and a point far from both.
+        locate("riverside", TEE, 200, {"hole_id": 1, "surface": "TEE"}),
+        locate("riverside", ON, 200, {"hole_id": 1, "surface": "GREEN"}),
+        locate("riverside", (COURSE["holes"][1]["tees"][0]["position"]["lat"], COURSE["holes"][1]["tees"][0]["position"]["lon"]),
+               200, {"hole_id": 2, "surface": "TEE"}),
+        locate("riverside", centroid(ring(COURSE["holes"][1]["green"])), 200, {"hole_id": 2, "surface": "GREEN"}),
+        locate("riverside", OUT_PT, 422, err("not_on_course", course_id="riverside")),
     ],
 }
 
@@ -581,11 +592,16 @@ def green_centre(h):
     return centroid(outer_rings(h["green"])[0])
 
 
-def locate(course, p, status, expect):
-    return {"op": "locate", "course_id": course, "query": {"lat": p[0], "lon": p[1]}, "expect": {"status": status, "body": expect}}
-
-
 H12, H16 = AUG[12], AUG[16]
+
+
+def fairway_point(h):
+    """The centre of the hole's largest fairway polygon's vertices (inside it for these shapes: checked by the vector)."""
+    best = max((outer_rings(f)[0] for f in h["fairways"]), key=len)
+    return centroid(best)
+
+
+DRIVE = fairway_point(AUG[1])
 vectors["golfer_augusta"] = {
     "course_id": "augusta_national",
     "description": "The golfer's view on real Augusta National holes (OpenStreetMap): the 12th over Rae's Creek and the 16th over "
@@ -595,6 +611,17 @@ vectors["golfer_augusta"] = {
         ball(tee_of(H12), 1000, hs(**yardage_expect(H12, tee_of(H12), cup_of(H12)))),
         aug_start(16, 2000),
         ball(tee_of(H16), 3000, hs(**yardage_expect(H16, tee_of(H16), cup_of(H16)))),
+        # Shots on the first hole: the drive, then the approach onto the green.
+        aug_start(1, 4000),
+        ball(tee_of(AUG[1]), 4100, hs(strokes=0), accuracy_m=4),
+        ball(DRIVE, 4200, hs(strokes=0), accuracy_m=4),
+        ball(DRIVE, 4300, hs(strokes=1, shots=[{"number": 1, "from_wgs84": ll(tee_of(AUG[1])), "to_wgs84": ll(DRIVE),
+                                                "length_m": approx(dist(tee_of(AUG[1]), DRIVE), 0.05), "to_surface": "FAIRWAY"}],
+                              **yardage_expect(AUG[1], DRIVE, cup_of(AUG[1]))), accuracy_m=4),
+        ball(green_centre(AUG[1]), 4400, hs(strokes=1), accuracy_m=4),
+        ball(green_centre(AUG[1]), 4500, hs(strokes=2, shots=[{"number": 1}, {"number": 2, "from_surface": "FAIRWAY", "to_surface": "GREEN",
+                                                                "length_m": approx(dist(DRIVE, green_centre(AUG[1])), 0.05)}],
+                                            green_distances={"front_m": 0.0}), accuracy_m=4),
     ] + [
         locate("augusta_national", tee_of(AUG[n]), 200, {"hole_id": n, "surface": "TEE"})
         for n in (1, 5, 10, 13, 18)
