@@ -19,6 +19,8 @@ pub struct Catalog {
     pub root: PathBuf,
     pub inner: CoreCatalog,
     pub load_ms: u64,
+    /// Each loaded course's file as JSON, encoded once, and its ETag.
+    json: std::collections::BTreeMap<String, (axum::body::Bytes, String)>,
 }
 
 impl std::ops::Deref for Catalog {
@@ -76,12 +78,40 @@ impl Catalog {
                 }
             }
         }
+        let json = inner
+            .courses
+            .iter()
+            .filter_map(|(id, c)| c.as_ref().ok().map(|c| (id, c)))
+            .filter_map(|(id, c)| serde_json::to_vec(&c.course).ok().map(|b| (id.clone(), b)))
+            .map(|(id, b)| {
+                let tag = format!("\"{:016x}\"", fnv1a(&b));
+                (id, (axum::body::Bytes::from(b), tag))
+            })
+            .collect();
         Catalog {
             source,
             registry_path: registry_path.to_path_buf(),
             root: root.to_path_buf(),
             inner,
             load_ms: t0.elapsed().as_millis() as u64,
+            json,
         }
     }
+
+    /// A loaded course's JSON and its ETag (call after `course`, which
+    /// answers the errors of a missing or broken course).
+    pub fn course_json(&self, course_id: &str) -> Result<(&axum::body::Bytes, &str), greenside_core::error::ApiError> {
+        self.json.get(course_id).map(|(b, t)| (b, t.as_str())).ok_or_else(|| {
+            greenside_core::error::ApiError::new(
+                greenside_core::error::ErrorCode::CourseNotFound,
+                format!("no course `{course_id}`"),
+            )
+        })
+    }
+}
+
+/// FNV-1a, 64 bits: the ETag of a course file (stable across builds and
+/// instances, so every replica answers the same tag).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }

@@ -43,6 +43,7 @@ test('the package.json has what a registry needs, and the tarball only what the 
   const files = run('tar', ['-tzf', tarball], dir).trim().split('\n').map((f) => f.replace(/^package\//, '')).sort();
   assert.ok(files.includes('web/greenside_bg.wasm') && files.includes('nodejs/greenside.js') && files.includes('README.md'), files.join(' '));
   assert.ok(files.every((f) => /^(nodejs|web|bundler)\/|^(README\.md|package\.json)$/.test(f)), `unexpected files: ${files.join(' ')}`);
+  assert.ok(!files.some((f) => /\.(br|gz)$/.test(f)), 'the server\'s precompressed copies stay out of the package');
 });
 
 test('Node: require and import both work from the installed copy', () => {

@@ -3,9 +3,10 @@
 // test solver that this test starts. Screenshots go to target/web-artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import { mkdirSync, mkdtempSync, existsSync, rmSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer, request } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { mkdirSync, mkdtempSync, existsSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -365,4 +366,67 @@ test('a page on another, allowed origin calls the API; a page on an origin not l
   const refused = await call(base);
   assert.equal(refused.ok, false, JSON.stringify(refused));
   await context.close();
+});
+
+/** A GET that keeps the bytes as sent (fetch would decompress them). */
+function rawGet(path, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = request(base + path, { headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('the page goes compressed: the wasm precompressed, scripts on the fly, the course with an ETag', { timeout: 60000 }, async () => {
+  const wasm = readFileSync(join(root, 'wasm/pkg/web/greenside_bg.wasm'));
+  const br = await rawGet('/pkg/web/greenside_bg.wasm', { 'accept-encoding': 'gzip, deflate, br' });
+  assert.equal(br.headers['content-encoding'], 'br');
+  assert.equal(br.headers['cache-control'], 'no-cache');
+  assert.ok(brotliDecompressSync(br.body).equals(wasm), 'the brotli copy is the wasm');
+  assert.ok(br.body.length < wasm.length / 2, `${br.body.length} of ${wasm.length} bytes`);
+  const gz = await rawGet('/pkg/web/greenside_bg.wasm', { 'accept-encoding': 'gzip' });
+  assert.equal(gz.headers['content-encoding'], 'gzip');
+  assert.ok(gunzipSync(gz.body).equals(wasm));
+  const plain = await rawGet('/pkg/web/greenside_bg.wasm');
+  assert.equal(plain.headers['content-encoding'], undefined);
+  assert.ok(plain.body.equals(wasm));
+  assert.equal(plain.headers['content-type'], 'application/wasm');
+  // A file revalidates: unchanged since, 304.
+  const again = await rawGet('/pkg/web/greenside_bg.wasm', { 'if-modified-since': plain.headers['last-modified'] });
+  assert.equal(again.status, 304);
+  for (const [path, file] of [['/app/app.js', 'web/app.js'], ['/', 'web/index.html'], ['/app/style.css', 'web/style.css']]) {
+    const r = await rawGet(path, { 'accept-encoding': 'gzip' });
+    assert.equal(r.headers['content-encoding'], 'gzip', path);
+    assert.ok(gunzipSync(r.body).equals(readFileSync(join(root, file))), path);
+  }
+  // The course: compressed, tagged, and not sent again to a client that has it.
+  const course = await rawGet('/api/courses/augusta_national', { 'accept-encoding': 'br' });
+  assert.equal(course.headers['content-encoding'], 'br');
+  const etag = course.headers.etag;
+  assert.match(etag, /^"[0-9a-f]{16}"$/);
+  const text = brotliDecompressSync(course.body).toString();
+  assert.equal(JSON.parse(text).course_id, 'augusta_national');
+  assert.ok(course.body.length < text.length / 4, `${course.body.length} of ${text.length} bytes`);
+  const cached = await rawGet('/api/courses/augusta_national', { 'if-none-match': etag });
+  assert.equal(cached.status, 304);
+  assert.equal(cached.body.length, 0);
+  const other = await rawGet('/api/courses/riverside', { 'if-none-match': etag });
+  assert.equal(other.status, 200, 'another course has another tag');
+});
+
+test('Lighthouse on a phone (its default mobile profile): accessibility 100; performance printed', { timeout: 180000 }, async () => {
+  const out = join(artifacts, 'lighthouse.json');
+  execFileSync(join(root, 'node_modules/.bin/lighthouse'), [base + '/', '--quiet', '--output=json', `--output-path=${out}`,
+    '--only-categories=accessibility,performance', '--chrome-flags=--headless=new --no-sandbox --disable-gpu'],
+  { env: { ...process.env, CHROME_PATH: CHROMIUM }, stdio: 'inherit' });
+  const r = JSON.parse(readFileSync(out, 'utf8'));
+  const failing = Object.values(r.audits).filter((a) => a.score !== null && a.score < 1 && r.categories.accessibility.auditRefs.some((x) => x.id === a.id && x.weight > 0));
+  console.log(`lighthouse: accessibility ${r.categories.accessibility.score * 100}, performance ${r.categories.performance.score * 100}, ` +
+    `LCP ${r.audits['largest-contentful-paint'].displayValue}, TBT ${r.audits['total-blocking-time'].displayValue}, ` +
+    `bytes ${Math.round(r.audits['total-byte-weight'].numericValue / 1024)} KiB`);
+  assert.equal(r.categories.accessibility.score, 1, `failing: ${failing.map((a) => a.id).join(', ')}`);
 });

@@ -1,16 +1,31 @@
 //! Course routes: the registry and one course's geometry (for maps).
 
 use super::wire::{AppStateRef, HttpResult, PathParam, QueryParams, ok};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use greenside_core::error::{ApiError, ErrorCode};
 
 pub async fn list(state: AppStateRef) -> HttpResult<Response> {
     Ok(ok(state.catalog.list_body()?))
 }
 
-pub async fn one(state: AppStateRef, PathParam(course_id): PathParam) -> HttpResult<Response> {
+/// One course file, as JSON encoded once at load, with its ETag: a client
+/// that has it (`If-None-Match`) gets 304 and no body.
+pub async fn one(state: AppStateRef, PathParam(course_id): PathParam, headers: HeaderMap) -> HttpResult<Response> {
     greenside_core::validate::course_id(&course_id)?;
-    let c = state.catalog.course(&course_id)?;
-    Ok(ok(&c.course))
+    state.catalog.course(&course_id)?;
+    let (body, etag) = state.catalog.course_json(&course_id)?;
+    let tag = HeaderValue::from_str(etag).map_err(|_| ApiError::new(ErrorCode::InternalError, "bad ETag"))?;
+    let cache = (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    if fresh {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag), cache]).into_response());
+    }
+    let json = (header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    Ok((StatusCode::OK, [(header::ETAG, tag), cache, json], body.clone()).into_response())
 }
 
 pub async fn locate(
