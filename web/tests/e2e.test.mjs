@@ -383,23 +383,25 @@ function rawGet(path, headers = {}) {
 
 test('the page goes compressed: the wasm precompressed, scripts on the fly, the course with an ETag', { timeout: 60000 }, async () => {
   const wasm = readFileSync(join(root, 'wasm/pkg/web/greenside_bg.wasm'));
-  const br = await rawGet('/pkg/web/greenside_bg.wasm', { 'accept-encoding': 'gzip, deflate, br' });
+  const br = await rawGet('/pkg/greenside_bg.wasm', { 'accept-encoding': 'gzip, deflate, br' });
+  assert.equal(br.status, 200);
   assert.equal(br.headers['content-encoding'], 'br');
   assert.equal(br.headers['cache-control'], 'no-cache');
   assert.ok(brotliDecompressSync(br.body).equals(wasm), 'the brotli copy is the wasm');
   assert.ok(br.body.length < wasm.length / 2, `${br.body.length} of ${wasm.length} bytes`);
-  const gz = await rawGet('/pkg/web/greenside_bg.wasm', { 'accept-encoding': 'gzip' });
+  const gz = await rawGet('/pkg/greenside_bg.wasm', { 'accept-encoding': 'gzip' });
   assert.equal(gz.headers['content-encoding'], 'gzip');
   assert.ok(gunzipSync(gz.body).equals(wasm));
-  const plain = await rawGet('/pkg/web/greenside_bg.wasm');
+  const plain = await rawGet('/pkg/greenside_bg.wasm');
   assert.equal(plain.headers['content-encoding'], undefined);
   assert.ok(plain.body.equals(wasm));
   assert.equal(plain.headers['content-type'], 'application/wasm');
   // A file revalidates: unchanged since, 304.
-  const again = await rawGet('/pkg/web/greenside_bg.wasm', { 'if-modified-since': plain.headers['last-modified'] });
+  const again = await rawGet('/pkg/greenside_bg.wasm', { 'if-modified-since': plain.headers['last-modified'] });
   assert.equal(again.status, 304);
   for (const [path, file] of [['/app/app.js', 'web/app.js'], ['/', 'web/index.html'], ['/app/style.css', 'web/style.css']]) {
     const r = await rawGet(path, { 'accept-encoding': 'gzip' });
+    assert.equal(r.status, 200, path);
     assert.equal(r.headers['content-encoding'], 'gzip', path);
     assert.ok(gunzipSync(r.body).equals(readFileSync(join(root, file))), path);
   }
