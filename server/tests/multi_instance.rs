@@ -278,3 +278,48 @@ async fn a_session_keeps_the_hysteresis_mode_it_started_with() {
     assert!(st["hole_state"]["evidence_log_odds"].is_null(), "{st}");
     b.stop();
 }
+
+/// Redis's own per-command call counts (`INFO commandstats`).
+fn command_calls(redis: &RedisServer) -> std::collections::BTreeMap<String, u64> {
+    redis
+        .command(&["INFO", "commandstats"])
+        .lines()
+        .filter_map(|l| l.strip_prefix("cmdstat_"))
+        .filter_map(|l| {
+            let (name, rest) = l.split_once(':')?;
+            let calls = rest.split(',').find_map(|kv| kv.strip_prefix("calls="))?.parse().ok()?;
+            Some((name.to_string(), calls))
+        })
+        .collect()
+}
+
+/// One Redis round trip per fix, counted by Redis itself: the commands it
+/// ran between two `INFO commandstats`, around N fixes sent to one
+/// instance (whose copy of the session is fresh), are N (our own INFO and
+/// any PING aside).
+#[tokio::test(flavor = "multi_thread")]
+async fn one_redis_command_per_fix_by_redis_own_counters() {
+    const N: u64 = 40;
+    let redis = RedisServer::start();
+    let env = redis_env(&redis);
+    let c = client();
+    let a = Server::start(&refs(&env));
+    let sid = start_session(&c, &a).await;
+    assert_eq!(post(&c, &a.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
+    let before = command_calls(&redis);
+    for i in 0..N {
+        let p = if i % 3 == 0 { OFF } else { ON_GREEN };
+        assert_eq!(post(&c, &a.url("/api/session/set_ball_location"), &ball(&sid, p)).await.0, 200);
+    }
+    let after = command_calls(&redis);
+    let ran: std::collections::BTreeMap<&str, u64> = after
+        .iter()
+        .map(|(k, v)| (k.as_str(), v - before.get(k).copied().unwrap_or(0)))
+        .filter(|(k, d)| *d > 0 && !matches!(*k, "info" | "ping"))
+        .collect();
+    println!("commands Redis ran for {N} fixes: {ran:?}");
+    assert_eq!(ran.values().sum::<u64>(), N, "one command per fix: {ran:?}");
+    let (s, body) = get(&c, &a.url(&format!("/api/session/{sid}"))).await;
+    assert_eq!((s, body["hole_state"]["fix_count"].as_u64()), (200, Some(N + 1)));
+    a.stop();
+}
