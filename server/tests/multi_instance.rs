@@ -279,47 +279,80 @@ async fn a_session_keeps_the_hysteresis_mode_it_started_with() {
     b.stop();
 }
 
-/// Redis's own per-command call counts (`INFO commandstats`).
-fn command_calls(redis: &RedisServer) -> std::collections::BTreeMap<String, u64> {
-    redis
-        .command(&["INFO", "commandstats"])
-        .lines()
-        .filter_map(|l| l.strip_prefix("cmdstat_"))
+/// What Redis ran while `f` ran, as Redis's MONITOR reports each command:
+/// `(origin, command)` where origin is `lua` for a command a script ran and
+/// `client` for one a client sent.
+async fn monitored<F: std::future::Future<Output = ()>>(redis: &RedisServer, f: F) -> Vec<(String, String)> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut conn = std::net::TcpStream::connect(("127.0.0.1", redis.port)).unwrap();
+    conn.write_all(b"*1\r\n$7\r\nMONITOR\r\n").unwrap();
+    conn.set_read_timeout(Some(Duration::from_millis(300))).unwrap();
+    let mut reader = BufReader::new(conn.try_clone().unwrap());
+    let mut first = String::new();
+    reader.read_line(&mut first).unwrap();
+    assert_eq!(first.trim(), "+OK", "MONITOR started");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let stopped = stop.clone();
+    let lines = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        loop {
+            let mut line = String::new();
+            match reader.read_line(&mut line) {
+                Ok(n) if n > 0 => out.push(line),
+                _ if stopped.load(std::sync::atomic::Ordering::SeqCst) => return out,
+                _ => {}
+            }
+        }
+    });
+    f.await;
+    // Let the last lines arrive, then stop reading.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let lines = lines.join().unwrap();
+    drop(conn);
+    lines
+        .iter()
         .filter_map(|l| {
-            let (name, rest) = l.split_once(':')?;
-            let calls = rest.split(',').find_map(|kv| kv.strip_prefix("calls="))?.parse().ok()?;
-            Some((name.to_string(), calls))
+            // +1764500000.123456 [0 127.0.0.1:50000] "evalsha" "…"  /  [0 lua] "hget" …
+            let (origin, rest) = l.split_once('[')?.1.split_once(']')?;
+            let command = rest.trim().split('"').nth(1)?.to_lowercase();
+            let origin = if origin.ends_with("lua") { "lua" } else { "client" };
+            Some((origin.to_string(), command))
         })
         .collect()
 }
 
-/// One Redis round trip per fix, counted by Redis itself: the commands it
-/// ran between two `INFO commandstats`, around N fixes sent to one
-/// instance (whose copy of the session is fresh), are N (our own INFO and
-/// any PING aside).
+/// One Redis round trip per fix, as Redis itself saw them: MONITOR around
+/// N fixes sent to one instance (whose copy of the session is fresh) shows
+/// N commands from a client, each the compare-and-set script, and the
+/// script's own reads and writes inside it.
 #[tokio::test(flavor = "multi_thread")]
-async fn one_redis_command_per_fix_by_redis_own_counters() {
-    const N: u64 = 40;
+async fn one_redis_round_trip_per_fix_as_redis_saw_it() {
+    const N: usize = 40;
     let redis = RedisServer::start();
     let env = redis_env(&redis);
     let c = client();
     let a = Server::start(&refs(&env));
     let sid = start_session(&c, &a).await;
     assert_eq!(post(&c, &a.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
-    let before = command_calls(&redis);
-    for i in 0..N {
-        let p = if i % 3 == 0 { OFF } else { ON_GREEN };
-        assert_eq!(post(&c, &a.url("/api/session/set_ball_location"), &ball(&sid, p)).await.0, 200);
+    let url = a.url("/api/session/set_ball_location");
+    let seen = monitored(&redis, async {
+        for i in 0..N {
+            let p = if i % 3 == 0 { OFF } else { ON_GREEN };
+            assert_eq!(post(&c, &url, &ball(&sid, p)).await.0, 200);
+        }
+    })
+    .await;
+    let mut by: std::collections::BTreeMap<(String, String), usize> = std::collections::BTreeMap::new();
+    for k in &seen {
+        *by.entry(k.clone()).or_default() += 1;
     }
-    let after = command_calls(&redis);
-    let ran: std::collections::BTreeMap<&str, u64> = after
-        .iter()
-        .map(|(k, v)| (k.as_str(), v - before.get(k).copied().unwrap_or(0)))
-        .filter(|(k, d)| *d > 0 && !matches!(*k, "info" | "ping"))
-        .collect();
-    println!("commands Redis ran for {N} fixes: {ran:?}");
-    assert_eq!(ran.values().sum::<u64>(), N, "one command per fix: {ran:?}");
+    println!("what Redis ran for {N} fixes, by origin and command: {by:?}");
+    let sent: Vec<&(String, String)> = seen.iter().filter(|(o, c)| o == "client" && c != "ping").collect();
+    assert_eq!(sent.len(), N, "one command sent per fix: {by:?}");
+    assert!(sent.iter().all(|(_, c)| c == "evalsha"), "each one the script: {by:?}");
+    assert!(seen.iter().any(|(o, _)| o == "lua"), "the script's commands ran inside it: {by:?}");
     let (s, body) = get(&c, &a.url(&format!("/api/session/{sid}"))).await;
-    assert_eq!((s, body["hole_state"]["fix_count"].as_u64()), (200, Some(N + 1)));
+    assert_eq!((s, body["hole_state"]["fix_count"].as_u64()), (200, Some(N as u64 + 1)));
     a.stop();
 }
