@@ -95,6 +95,16 @@ pub struct Classification {
     pub local: LocalXY,
 }
 
+/// A bunker or water polygon of a prepared hole: its outer ring in the
+/// hole's frame (what `crate::yardage` clips to the line of play).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HazardArea {
+    pub surface: Surface,
+    /// Its position in the hole's `bunkers` or `water` list of the course file.
+    pub index: u32,
+    pub ring: Vec<Coord<f64>>,
+}
+
 /// One hole, indexed for classification. Build once per course load.
 #[derive(Debug, Clone)]
 pub struct PreparedHole {
@@ -111,7 +121,7 @@ pub struct PreparedHole {
     /// Every ring of the green, in the frame (for the line of play).
     green_rings: Vec<Vec<Coord<f64>>>,
     /// Each bunker and water polygon, in the frame (for hazards on the way).
-    hazards: Vec<crate::yardage::HazardArea>,
+    hazards: Vec<HazardArea>,
     /// The tees' positions, in the frame (for finding the hole a ball is on).
     tees: Vec<Coord<f64>>,
     /// Non-green surfaces in precedence order.
@@ -180,7 +190,7 @@ impl PreparedHole {
             for (i, g) in list.iter().enumerate() {
                 for p in project(&frame, &g.polygons(&format!("{at}[{i}]"))?) {
                     if let Some(ring) = p.into_iter().next() {
-                        hazards.push(crate::yardage::HazardArea { surface, index: i as u32, ring });
+                        hazards.push(HazardArea { surface, index: i as u32, ring });
                     }
                 }
             }
@@ -257,7 +267,7 @@ impl PreparedHole {
     }
 
     /// Each bunker and water polygon's outer ring in the hole's frame.
-    pub fn hazard_areas(&self) -> &[crate::yardage::HazardArea] {
+    pub fn hazard_areas(&self) -> &[HazardArea] {
         &self.hazards
     }
 

@@ -27,7 +27,7 @@
 //! it crosses it. Sorted by `reach_m`, then `carry_m`. A polygon's holes
 //! (islands) are not subtracted: the outer ring decides.
 
-use crate::classify::{PreparedHole, Surface};
+use crate::classify::{HazardArea, PreparedHole, Surface};
 use crate::geometry::{LatLon, LocalXY};
 use alloc::vec::Vec;
 use geo_types::Coord;
@@ -91,14 +91,6 @@ pub struct Hazard {
 pub struct Yardage {
     pub green: Option<GreenDistances>,
     pub hazards: Vec<Hazard>,
-}
-
-/// A hazard polygon of a prepared hole: its outer ring in the hole's frame.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HazardArea {
-    pub surface: Surface,
-    pub index: u32,
-    pub ring: Vec<Coord<f64>>,
 }
 
 /// Below this distance (metres) from the target the line has no direction.

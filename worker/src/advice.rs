@@ -3,8 +3,9 @@
 //! `fetch` (`downstream.rs`) and the writes (the run log, the session's
 //! object, R2).
 
+use crate::runtime::system_now_ms;
 use crate::session_object::{self, What};
-use crate::settings::{Settings, system_now_ms};
+use crate::settings::Settings;
 use greenside_core::advice_call::{AdviceCall, Context, Endpoint, updated};
 use greenside_core::{ApiError, api::AdviceRequest, run::run_id_from_random, session::SessionRecord};
 use serde_json::Value;

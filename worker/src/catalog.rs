@@ -61,12 +61,12 @@ pub async fn get(env: &Env) -> Rc<Loaded> {
     if let Some(c) = CACHE.with(|c| c.borrow().clone()) {
         return c;
     }
-    let t0 = crate::settings::system_now_ms();
+    let t0 = crate::runtime::system_now_ms();
     let files = read_all(env).await;
     let catalog = Catalog::load("", REGISTRY_KEY, |path| {
         files.get(path).cloned().unwrap_or_else(|| Err(LoadError::new(path, "file_unreadable", "not read".into())))
     });
-    let loaded = Rc::new(Loaded { catalog, load_ms: crate::settings::system_now_ms().saturating_sub(t0) });
+    let loaded = Rc::new(Loaded { catalog, load_ms: crate::runtime::system_now_ms().saturating_sub(t0) });
     // A registry that failed to load is retried by the next request, not cached.
     if loaded.catalog.loaded() {
         CACHE.with(|c| *c.borrow_mut() = Some(loaded.clone()));

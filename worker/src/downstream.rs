@@ -26,8 +26,8 @@ async fn call_once(cfg: &Downstream, send: &Send) -> CallOutcome {
     let Some(base) = cfg.url.as_deref() else {
         return Err(call_failure(plan, CallProblem::NotConfigured, None, None));
     };
-    let t0 = crate::settings::system_now_ms();
-    let elapsed = || Some(crate::settings::system_now_ms().saturating_sub(t0));
+    let t0 = crate::runtime::system_now_ms();
+    let elapsed = || Some(crate::runtime::system_now_ms().saturating_sub(t0));
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/json");
     let _ = headers.set("user-agent", concat!("greenside/", env!("CARGO_PKG_VERSION")));
@@ -67,7 +67,7 @@ async fn call_once(cfg: &Downstream, send: &Send) -> CallOutcome {
     let read = Box::pin(resp.bytes());
     match select(read, Delay::from(Duration::from_millis(left))).await {
         Either::Left((Ok(bytes), _)) => {
-            parse_answer(plan, status, &bytes, crate::settings::system_now_ms().saturating_sub(t0))
+            parse_answer(plan, status, &bytes, crate::runtime::system_now_ms().saturating_sub(t0))
         }
         Either::Left((Err(e), _)) => {
             Err(call_failure(plan, CallProblem::Unreadable(e.to_string()), Some(status), elapsed()))
@@ -89,7 +89,7 @@ thread_local! {
 }
 
 fn remember(service: &'static str, outcome: &CallOutcome) {
-    let now = crate::settings::system_now_ms();
+    let now = crate::runtime::system_now_ms();
     SEEN.with(|m| m.borrow_mut().entry(service).or_default().record(outcome, now));
 }
 

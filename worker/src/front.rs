@@ -47,7 +47,7 @@ impl Ctx {
 }
 
 pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
-    let t0 = settings::system_now_ms();
+    let t0 = crate::runtime::system_now_ms();
     let request_id = req
         .headers()
         .get("x-request-id")
@@ -97,7 +97,7 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
             ("method", json!(method.to_string())),
             ("route", json!(route)),
             ("status", json!(status)),
-            ("latency_ms", json!(settings::system_now_ms().saturating_sub(t0))),
+            ("latency_ms", json!(crate::runtime::system_now_ms().saturating_sub(t0))),
         ],
     );
     Ok(resp)

@@ -2,7 +2,7 @@
 //! `/api/*`, the admin token on the admin routes, and the per-client rate
 //! limit (a `RateLimiter` object per client, core's GCRA and headers).
 
-use crate::settings::{self, Settings};
+use crate::settings::Settings;
 use greenside_core::error::{ApiError, ErrorCode};
 use serde_json::json;
 use subtle::ConstantTimeEq;
@@ -72,7 +72,7 @@ pub async fn rate_limit(
     };
     let client = client_of(req, s.trusted_proxy_header.as_deref());
     let Some(limit) = greenside_core::ratelimit::limit_for(limits, group).cloned() else { return Ok(None) };
-    match crate::limiter::check(env, &client, group, settings::system_now_ms()).await {
+    match crate::limiter::check(env, &client, group, crate::runtime::system_now_ms()).await {
         Ok(v) => {
             let headers = Some(greenside_core::ratelimit::rate_limit_headers(&limit, v.remaining, v.retry_after_ms));
             if v.allowed {

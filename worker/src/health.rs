@@ -4,7 +4,7 @@
 
 use crate::directory::DirectoryCall;
 use crate::respond::{internal, json_typed};
-use crate::settings::{self, Settings};
+use crate::settings::Settings;
 use greenside_core::error::{ApiError, ErrorCode};
 use serde_json::json;
 use worker::{Env, Request, Response};
@@ -18,9 +18,9 @@ fn downstream_health(d: &crate::settings::Downstream, service: &str) -> greensid
 
 /// The session store's health: a round trip to the directory object.
 async fn store_health(env: &Env) -> greenside_core::health::StoreHealth {
-    let t0 = settings::system_now_ms();
+    let t0 = crate::runtime::system_now_ms();
     let r: Result<greenside_core::listing::Counters, _> = crate::directory::call(env, DirectoryCall::Counters).await;
-    let ms = settings::system_now_ms().saturating_sub(t0);
+    let ms = crate::runtime::system_now_ms().saturating_sub(t0);
     let status = if r.is_ok() {
         greenside_core::health::HealthStatus::Healthy
     } else {

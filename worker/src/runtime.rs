@@ -19,7 +19,7 @@ pub fn random_bytes() -> [u8; 16] {
 /// One JSON log line through `console` (Workers Logs / `wrangler tail`).
 pub fn log(level: &str, message: &str, fields: &[(&str, Value)]) {
     let mut line = serde_json::Map::new();
-    line.insert("timestamp_ms".into(), json!(crate::settings::system_now_ms()));
+    line.insert("timestamp_ms".into(), json!(system_now_ms()));
     line.insert("level".into(), json!(level));
     line.insert("message".into(), json!(message));
     for (k, v) in fields {
@@ -30,4 +30,9 @@ pub fn log(level: &str, message: &str, fields: &[(&str, Value)]) {
         "warn" | "error" => worker::console_error!("{text}"),
         _ => worker::console_log!("{text}"),
     }
+}
+
+/// Wall-clock milliseconds since the epoch.
+pub fn system_now_ms() -> u64 {
+    worker::Date::now().as_millis()
 }

@@ -234,7 +234,7 @@ impl DurableObject for SessionObject {
         let rec = self.current().await.ok().flatten();
         let test_clock = crate::settings::get(&self.env).map(|s| s.test_clock).unwrap_or(false);
         if let Some(r) = rec.as_ref().filter(|_| !test_clock) {
-            let now = crate::settings::system_now_ms();
+            let now = crate::runtime::system_now_ms();
             if r.expires_at_ms > now {
                 let left = i64::try_from(r.expires_at_ms - now).unwrap_or(i64::MAX);
                 self.state.storage().set_alarm(left).await?;

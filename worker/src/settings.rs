@@ -167,11 +167,6 @@ pub fn get(env: &Env) -> Result<Rc<Settings>, ApiError> {
     Ok(s)
 }
 
-/// Wall-clock milliseconds since the epoch.
-pub fn system_now_ms() -> u64 {
-    worker::Date::now().as_millis()
-}
-
 /// The request's `now_ms`: the test clock's header when enabled.
 pub fn now_ms(s: &Settings, header: Option<String>) -> u64 {
     if s.test_clock {
@@ -181,5 +176,5 @@ pub fn now_ms(s: &Settings, header: Option<String>) -> u64 {
         }
         return LATEST_TEST_MS.with(Cell::get);
     }
-    system_now_ms()
+    crate::runtime::system_now_ms()
 }
