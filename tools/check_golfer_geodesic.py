@@ -30,6 +30,9 @@ import urllib.request
 
 from geographiclib.geodesic import Geodesic
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from line_of_play import clip_to_corridor, crossings  # noqa: E402
+
 G = Geodesic.WGS84
 TOL = 0.1
 CORRIDOR = 20.0
@@ -87,20 +90,12 @@ def expected(hole, ball, cup, corridor):
     to = plane(ball)
     g = G.Inverse(ball[0], ball[1], cup[0], cup[1])
     mid, azi = g["s12"], math.radians(g["azi1"])
-    ux, uy = math.sin(azi), math.cos(azi)
+    u = (math.sin(azi), math.cos(azi))
     ss, on_green = [], False
     for r in rings(hole["green"]):
         q = [to(p) for p in r]
         on_green = on_green or inside((0.0, 0.0), q)
-        for (ax, ay), (bx, by) in zip(q, q[1:]):
-            dx, dy = bx - ax, by - ay
-            den = ux * dy - uy * dx
-            if den == 0:
-                continue
-            s = (ax * dy - ay * dx) / den
-            t = (ax * uy - ay * ux) / den
-            if s >= 0 and 0 <= t <= 1:
-                ss.append(s)
+        ss += crossings(q, u)
     front = 0.0 if on_green else min(ss)
     back = max(ss)
     end = max(back, mid)
@@ -108,22 +103,7 @@ def expected(hole, ball, cup, corridor):
     for surface, key in (("BUNKER", "bunkers"), ("WATER", "water")):
         for i, geom in enumerate(hole.get(key, [])):
             for r in rings(geom, outer_only=True):
-                st = [((x * ux + y * uy), (ux * y - uy * x)) for x, y in (to(p) for p in r[:-1])]
-                for axis, lo, hi in ((0, 0.0, end), (1, -corridor, corridor)):
-                    for bound, above in ((lo, True), (hi, False)):
-                        keep = (lambda p, a=axis, b=bound: p[a] >= b) if above else (lambda p, a=axis, b=bound: p[a] <= b)
-                        out = []
-                        for k in range(len(st)):
-                            a, b = st[k], st[(k + 1) % len(st)]
-                            if keep(a) and keep(b):
-                                out.append(b)
-                            elif keep(a) or keep(b):
-                                f = (bound - a[axis]) / (b[axis] - a[axis])
-                                x = (a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]))
-                                out += [x] if keep(a) else [x, b]
-                        st = out
-                        if not st:
-                            break
+                st = clip_to_corridor([to(p) for p in r[:-1]], u, end, corridor)
                 if len(st) >= 3:
                     hazards[(surface, i)] = (min(p[0] for p in st), max(p[0] for p in st))
     return mid, front, back, hazards

@@ -12,6 +12,9 @@ import math
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from line_of_play import clip_to_corridor, crossings  # noqa: E402
+
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 COURSE = json.load(open(os.path.join(ROOT, "data/courses/riverside/course.json")))
 OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests/vectors")
@@ -468,42 +471,15 @@ def line_of_play(hole, ball, cup, corridor=20.0):
     to = enu(ball)
     tx, ty = to(cup)
     mid = math.hypot(tx, ty)
-    ux, uy = tx / mid, ty / mid
-    ss = []
-    for r in rings_of(hole["green"]):
-        q = [to(p) for p in r]
-        for (ax, ay), (bx, by) in zip(q, q[1:]):
-            dx, dy = bx - ax, by - ay
-            den = ux * dy - uy * dx
-            if den == 0:
-                continue
-            s = (ax * dy - ay * dx) / den
-            t = (ax * uy - ay * ux) / den
-            if s >= 0 and 0 <= t <= 1:
-                ss.append(s)
+    u = (tx / mid, ty / mid)
+    ss = [s for r in rings_of(hole["green"]) for s in crossings([to(p) for p in r], u)]
     front, back = min(ss), max(ss)
     end = max(back, mid)
     hazards = []
     for surface, key in (("BUNKER", "bunkers"), ("WATER", "water")):
         for i, g in enumerate(hole.get(key, [])):
             for r in outer_rings(g):
-                pts = [to(p) for p in r[:-1]]
-                st = [(x * ux + y * uy, ux * y - uy * x) for x, y in pts]
-                for axis, lo, hi in ((0, 0.0, end), (1, -corridor, corridor)):
-                    for bound, above in ((lo, True), (hi, False)):
-                        keep = (lambda p: p[axis] >= bound) if above else (lambda p: p[axis] <= bound)
-                        out = []
-                        for k in range(len(st)):
-                            a, b = st[k], st[(k + 1) % len(st)]
-                            if keep(a) and keep(b):
-                                out.append(b)
-                            elif keep(a) or keep(b):
-                                f = (bound - a[axis]) / (b[axis] - a[axis])
-                                x = (a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]))
-                                out += [x] if keep(a) else [x, b]
-                        st = out
-                        if not st:
-                            break
+                st = clip_to_corridor([to(p) for p in r[:-1]], u, end, corridor)
                 if len(st) >= 3:
                     lo_t, hi_t = min(p[1] for p in st), max(p[1] for p in st)
                     side = "LEFT" if lo_t > 0 else "RIGHT" if hi_t < 0 else "ON_LINE"
