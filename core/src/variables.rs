@@ -125,6 +125,8 @@ pub const VARIABLES: &[Variable] = &[
     var("REQUIRE_API_KEY", Some("false"), Flag, Both),
     secret("API_KEY", Both),
     secret("ADMIN_TOKEN", Both),
+    secret("METRICS_TOKEN", Edge),
+    var("METRICS_SHARDS", Some("8"), Count { min: 1, max: 256 }, Edge),
     var("LOG_LEVEL", Some("info"), Text, Native),
     var("LOG_FORMAT", Some("json"), Text, Native),
     test_only("GREENSIDE_TEST_CLOCK", "false", Flag, Both),

@@ -2,8 +2,10 @@
 //!
 //! requests by route/method/status, request latency by route, active sessions,
 //! surface transitions and suppressed flickers, fixes and duplicate fixes,
-//! downstream latency and errors by service and code, store latency and
-//! errors by operation, rate-limited requests.
+//! downstream latency and errors by service and code, advice calls by
+//! service and outcome, error answers by code, store latency and errors by
+//! operation, rate-limited requests. The edge worker reports the same
+//! counters (`worker/src/metrics.rs`).
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -43,6 +45,17 @@ pub struct ServiceLabels {
 pub struct ServiceCodeLabels {
     pub service: String,
     pub code: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CodeLabels {
+    pub code: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabels {
+    pub service: String,
+    pub outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -106,6 +119,8 @@ pub struct Metrics {
     pub duplicate_fixes: Counter,
     pub downstream_seconds: Family<ServiceLabels, Histogram, fn() -> Histogram>,
     pub downstream_errors: Family<ServiceCodeLabels, Counter>,
+    pub advice_calls: Family<OutcomeLabels, Counter>,
+    pub errors: Family<CodeLabels, Counter>,
     pub store_seconds: Family<OpLabels, Histogram, fn() -> Histogram>,
     pub store_errors: Family<OpLabels, Counter>,
     pub rate_limited: Counter,
@@ -124,6 +139,8 @@ impl Metrics {
             duplicate_fixes: Counter::default(),
             downstream_seconds: Family::new_with_constructor(latency_histogram),
             downstream_errors: Family::default(),
+            advice_calls: Family::default(),
+            errors: Family::default(),
             store_seconds: Family::new_with_constructor(latency_histogram),
             store_errors: Family::default(),
             rate_limited: Counter::default(),
@@ -154,6 +171,12 @@ impl Metrics {
             m.downstream_seconds.clone(),
         );
         registry.register("downstream_errors", "Downstream failures by service and code", m.downstream_errors.clone());
+        registry.register(
+            "advice_calls",
+            "Advice calls by service and outcome (ok or the failure's code)",
+            m.advice_calls.clone(),
+        );
+        registry.register("errors", "Error answers by code", m.errors.clone());
         registry.register("store_duration_seconds", "Session store latency by operation", m.store_seconds.clone());
         registry.register("store_errors", "Session store failures by operation", m.store_errors.clone());
         registry.register("rate_limited_requests", "Requests refused by the rate limiter", m.rate_limited.clone());
@@ -185,6 +208,8 @@ impl Metrics {
 
     /// Counts a downstream call: its latency and, when it failed, its code.
     pub fn downstream(&self, service: &str, latency_ms: Option<u64>, error: Option<greenside_core::ErrorCode>) {
+        let outcome = error.map_or("ok", greenside_core::ErrorCode::as_str);
+        self.advice_calls.get_or_create(&OutcomeLabels { service: service.into(), outcome }).inc();
         if let Some(ms) = latency_ms {
             self.downstream_seconds
                 .get_or_create(&ServiceLabels { service: service.into() })

@@ -17,6 +17,52 @@ use std::time::{Duration, Instant};
 
 const ADMIN: &str = "worker-admin-token-77";
 const KEY: &str = "worker-solver-key-78";
+const METRICS_TOKEN: &str = "worker-metrics-token-79";
+
+/// `/metrics` as `series → value` once it has counted `requests` answers
+/// (the edge adds a request's counts just after answering it); the scrapes'
+/// own series are left out. On the edge the route wants the bearer token:
+/// without it, 401.
+async fn scrape(c: &reqwest::Client, t: &common::Target, requests: u32) -> std::collections::BTreeMap<String, f64> {
+    let worker = matches!(t, common::Target::Worker(_));
+    if worker {
+        let r = c.get(t.url("/metrics")).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 401, "the edge's /metrics without its token");
+        let r = c.get(t.url("/metrics")).bearer_auth("not-the-token").send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 401, "the edge's /metrics with a wrong token");
+    }
+    let t0 = Instant::now();
+    loop {
+        let r = c.get(t.url("/metrics")).bearer_auth(METRICS_TOKEN).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("application/openmetrics-text"));
+        let text = r.text().await.unwrap();
+        let counts: std::collections::BTreeMap<String, f64> = text
+            .lines()
+            .filter(|l| {
+                !l.starts_with('#') && !l.contains("route=\"/metrics\"") && !l.contains("code=\"unauthorized\"")
+            })
+            // The harnesses' readiness probes.
+            .filter(|l| !l.contains("route=\"/live\"") && !l.contains("route=\"/health\""))
+            .filter(|l| {
+                !l.contains("status=\"401\"")
+                    && !l.starts_with("greenside_http_request_duration")
+                    && !l.starts_with("greenside_downstream_duration")
+                    && !l.starts_with("greenside_store_")
+            })
+            .filter_map(|l| l.rsplit_once(' ').map(|(k, v)| (k.to_string(), v.parse::<f64>().unwrap())))
+            .filter(|(_, v)| *v != 0.0 || worker)
+            .collect();
+        let answered: f64 =
+            counts.iter().filter(|(k, _)| k.starts_with("greenside_http_requests_total")).map(|(_, v)| v).sum();
+        if answered >= f64::from(requests) {
+            assert_eq!(answered, f64::from(requests), "{text}");
+            return counts;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(10), "only {answered} of {requests} requests counted: {text}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
 
 async fn start(c: &reqwest::Client, w: &Worker) -> String {
     let (status, body) = post(c, &w.url("/api/session/start"), &serde_json::from_str(START).unwrap()).await;
@@ -470,8 +516,11 @@ async fn native_and_worker_answer_identically() {
         ("PUTT_SOLVER_API_KEY", KEY),
         ("TEE_TO_GREEN_URL", solver.base.as_str()),
         ("TEE_TO_GREEN_API_KEY", KEY),
+        ("METRICS_TOKEN", METRICS_TOKEN),
+        ("METRICS_SHARDS", "3"),
     ];
     let mut transcripts = Vec::new();
+    let mut counters = Vec::new();
     for platform in [common::Platform::Native, common::Platform::Worker] {
         solver.set_mode(Mode::Ok);
         let t = platform.start(&env);
@@ -548,9 +597,35 @@ async fn native_and_worker_answer_identically() {
             normalize(&mut v);
             out.push((format!("{method} {path}"), status, v));
         }
+        counters.push(scrape(&c, &t, 16).await);
         t.stop();
         transcripts.push(out);
     }
+    // The same counts on both, series by series (the scrapes themselves left out).
+    let (n, w) = (&counters[0], &counters[1]);
+    let names: std::collections::BTreeSet<&String> = n.keys().chain(w.keys()).collect();
+    let differ: Vec<String> = names
+        .into_iter()
+        .filter(|k| n.get(*k).copied().unwrap_or(0.0) != w.get(*k).copied().unwrap_or(0.0))
+        .map(|k| format!("{k}: native {:?}, worker {:?}", n.get(k), w.get(k)))
+        .collect();
+    assert!(differ.is_empty(), "the edge's /metrics differs from native's: {differ:#?}");
+    for (series, want) in [
+        ("greenside_ball_fixes_total", 3.0),
+        ("greenside_duplicate_ball_fixes_total", 2.0),
+        ("greenside_surface_transitions_total{to=\"OFF_GREEN\"}", 1.0),
+        ("greenside_surface_transitions_total{to=\"ON_GREEN\"}", 1.0),
+        ("greenside_advice_calls_total{service=\"putt_solver\",outcome=\"ok\"}", 1.0),
+        ("greenside_advice_calls_total{service=\"tee_to_green\",outcome=\"ok\"}", 1.0),
+        ("greenside_errors_total{code=\"session_not_found\"}", 1.0),
+        ("greenside_errors_total{code=\"invalid_coordinates\"}", 1.0),
+        ("greenside_errors_total{code=\"hole_not_found\"}", 1.0),
+        ("greenside_advice_calls_total{service=\"putt_solver\",outcome=\"putt_solver_unavailable\"}", 1.0),
+        ("greenside_active_sessions", 0.0),
+    ] {
+        assert_eq!(w.get(series).copied().unwrap_or(0.0), want, "{series} on the edge: {w:#?}");
+    }
+    assert!(w.keys().any(|k| k.starts_with("greenside_downstream_errors_total{service=\"putt_solver\"")), "{w:#?}");
     let (native, worker) = (&transcripts[0], &transcripts[1]);
     assert_eq!(native.len(), worker.len());
     for ((step, ns, nb), (_, ws, wb)) in native.iter().zip(worker) {

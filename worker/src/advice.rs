@@ -11,7 +11,13 @@ use greenside_core::{ApiError, api::AdviceRequest, run::run_id_from_random, sess
 use serde_json::Value;
 use worker::Env;
 
-pub async fn get_hole_advice(env: &Env, s: &Settings, req: AdviceRequest, now: u64) -> Result<(u16, Value), ApiError> {
+pub async fn get_hole_advice(
+    env: &Env,
+    s: &Settings,
+    req: AdviceRequest,
+    now: u64,
+    counts: &std::cell::RefCell<crate::metrics::Delta>,
+) -> Result<(u16, Value), ApiError> {
     let t0 = system_now_ms();
     let rec: SessionRecord = session_object::call(env, &req.session_id, now, What::Record).await?;
     let cat = crate::catalog::get(env).await;
@@ -35,5 +41,8 @@ pub async fn get_hole_advice(env: &Env, s: &Settings, req: AdviceRequest, now: u
     crate::runs::put(env, &done.run).await?;
     crate::runs::write_bundle(env, done.bundle.as_ref()).await;
     crate::downstream::observed(&done);
+    if let Some(service) = done.service {
+        counts.borrow_mut().advice(service, done.error);
+    }
     done.answer
 }

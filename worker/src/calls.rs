@@ -18,6 +18,17 @@ fn unavailable(e: impl std::fmt::Display) -> ApiError {
 
 /// POSTs `call` to object `name` of namespace `binding`: the 200 answer's text.
 pub async fn send<C: Serialize>(env: &Env, binding: &str, name: &str, call: &C) -> Result<Vec<u8>, ApiError> {
+    send_with_events(env, binding, name, call).await.map(|(body, _)| body)
+}
+
+/// [`send`], and the answer's [`crate::metrics::EVENTS_HEADER`] (what a
+/// session write did, for the metrics).
+pub async fn send_with_events<C: Serialize>(
+    env: &Env,
+    binding: &str,
+    name: &str,
+    call: &C,
+) -> Result<(Vec<u8>, Option<String>), ApiError> {
     let stub = env.durable_object(binding).and_then(|ns| ns.get_by_name(name)).map_err(unavailable)?;
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/json");
@@ -28,9 +39,10 @@ pub async fn send<C: Serialize>(env: &Env, binding: &str, name: &str, call: &C) 
     let req = Request::new_with_init(&url, &init).map_err(unavailable)?;
     let mut resp = stub.fetch_with_request(req).await.map_err(unavailable)?;
     let status = resp.status_code();
+    let events = resp.headers().get(crate::metrics::EVENTS_HEADER).ok().flatten();
     let bytes = resp.bytes().await.map_err(unavailable)?;
     if status == 200 {
-        return Ok(bytes);
+        return Ok((bytes, events));
     }
     Err(serde_json::from_slice::<OwnedErrorBody>(&bytes)
         .map(|b| b.error)

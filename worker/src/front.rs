@@ -34,6 +34,12 @@ struct Ctx {
     settings: Rc<Settings>,
     session_id: RefCell<Option<String>>,
     now_header: Option<String>,
+    /// What the request counts for `/metrics` besides its status (the
+    /// session object's events, advice outcomes).
+    counts: RefCell<crate::metrics::Delta>,
+    /// The error code of an error answer made before the handler (a refused
+    /// rate limit answers with headers, so as a response).
+    refused: std::cell::Cell<Option<ErrorCode>>,
 }
 
 impl Ctx {
@@ -46,7 +52,7 @@ impl Ctx {
     }
 }
 
-pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
+pub async fn handle(mut req: Request, env: Env, wctx: worker::Context) -> worker::Result<Response> {
     let t0 = crate::runtime::system_now_ms();
     let request_id = req
         .headers()
@@ -76,11 +82,18 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
         return Ok(resp);
     }
     let cors = settings.cors.answer_headers(origin.as_deref());
-    let ctx = Ctx { env, settings, session_id: RefCell::new(None), now_header };
+    let ctx = Ctx {
+        env,
+        settings,
+        session_id: RefCell::new(None),
+        now_header,
+        counts: RefCell::default(),
+        refused: std::cell::Cell::new(None),
+    };
     let (route, result) = dispatch(&ctx, &mut req, &method, &path).await;
-    let mut resp = match result {
-        Ok(r) => r,
-        Err(e) => respond::error(&e)?,
+    let (mut resp, code) = match result {
+        Ok(r) => (r, ctx.refused.get()),
+        Err(e) => (respond::error(&e)?, Some(e.code)),
     };
     for (k, v) in cors {
         resp.headers_mut().set(k, &v)?;
@@ -100,6 +113,13 @@ pub async fn handle(mut req: Request, env: Env) -> worker::Result<Response> {
             ("latency_ms", json!(crate::runtime::system_now_ms().saturating_sub(t0))),
         ],
     );
+    if ctx.settings.metrics_token.is_some() {
+        // After the answer is made, off its path: the count goes to this
+        // isolate's shard while the response is sent.
+        let mut counts = ctx.counts.take();
+        counts.request(route, method.as_ref(), status, code);
+        wctx.wait_until(crate::metrics::record(ctx.env.clone(), ctx.settings.metrics_shards, counts));
+    }
     Ok(resp)
 }
 
@@ -116,6 +136,7 @@ async fn dispatch(
     let limit_headers = match guards::rate_limit(&ctx.env, s, req, method.as_ref(), path).await {
         Ok(h) => h,
         Err((e, h)) => {
+            ctx.refused.set(Some(e.code));
             let mut resp = respond::error(&e).map_err(internal);
             if let Ok(r) = &mut resp {
                 guards::set_limit_headers(r, &h);
@@ -190,7 +211,10 @@ fn ok<T: serde::Serialize>(v: &T) -> Result<Response, ApiError> {
 async fn write(ctx: &Ctx, op: Operation) -> Result<Response, ApiError> {
     let id = op.session_id().to_string();
     ctx.set_session(&id);
-    let text = session_object::send(&ctx.env, &id, ctx.now(), What::Apply { op }).await?;
+    let (text, events) = session_object::send_counted(&ctx.env, &id, ctx.now(), What::Apply { op }).await?;
+    if let Some(e) = events {
+        ctx.counts.borrow_mut().events(&e);
+    }
     respond::json_text(200, text).map_err(internal)
 }
 
@@ -219,7 +243,7 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
         RouteId::GetHoleAdvice => {
             let r: api::AdviceRequest = read_json(req).await?;
             ctx.set_session(&r.session_id);
-            let (status, body) = crate::advice::get_hole_advice(&ctx.env, s, r, ctx.now()).await?;
+            let (status, body) = crate::advice::get_hole_advice(&ctx.env, s, r, ctx.now(), &ctx.counts).await?;
             respond::json(status, &body).map_err(internal)
         }
         RouteId::ListSessions => {
@@ -299,8 +323,20 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
                 Err(ApiError::new(ErrorCode::CourseDataUnavailable, "the dataset registry has not loaded; see /health"))
             }
         }
-        // Prometheus text is the native server's; the edge has no scrape target.
-        RouteId::Metrics => Err(ApiError::new(ErrorCode::RouteNotFound, "no route for GET /metrics on the edge")),
+        RouteId::Metrics => {
+            let Some(token) = s.metrics_token.as_ref() else {
+                return Err(ApiError::new(
+                    ErrorCode::RouteNotFound,
+                    "no route for GET /metrics on the edge: set METRICS_TOKEN to turn the metrics on",
+                ));
+            };
+            guards::bearer(req, token)?;
+            let counts = crate::metrics::read_all(&ctx.env, s.metrics_shards).await?;
+            let totals: greenside_core::listing::Counters = directory::call(&ctx.env, DirectoryCall::Counters).await?;
+            let text = crate::metrics::exposition(&counts, totals.active_sessions);
+            respond::json_typed(200, text, "application/openmetrics-text; version=1.0.0; charset=utf-8")
+                .map_err(internal)
+        }
     }
 }
 

@@ -42,6 +42,17 @@ pub fn admin(s: &Settings, req: &Request) -> Result<(), ApiError> {
     }
 }
 
+/// `Authorization: Bearer <token>` (what a Prometheus scrape config sends
+/// with `authorization: {credentials: ...}`); else 401 `unauthorized`.
+pub fn bearer(req: &Request, token: &crate::settings::Secret) -> Result<(), ApiError> {
+    let given = header(req, "authorization").unwrap_or_default();
+    let given = given.strip_prefix("Bearer ").unwrap_or("");
+    if given.is_empty() || !same(given, token.expose()) {
+        return Err(ApiError::new(ErrorCode::Unauthorized, "missing or wrong bearer token for /metrics"));
+    }
+    Ok(())
+}
+
 /// The client: the trusted proxy header's right-most entry when configured,
 /// else `CF-Connecting-IP`.
 fn client_of(req: &Request, trusted: Option<&str>) -> String {

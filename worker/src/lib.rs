@@ -13,6 +13,8 @@
 //! - one `RunLog` Durable Object keeps the advice runs (ordered listing,
 //!   cursors, prune); debug bundles go to R2 (`BUNDLES`);
 //! - one `RateLimiter` Durable Object per client address runs core's GCRA;
+//! - with `METRICS_TOKEN` set, `METRICS_SHARDS` `MetricsShard` objects keep
+//!   the counters `/metrics` reports (`metrics.rs`);
 //! - course data comes from KV (`COURSES`), parsed once per isolate.
 
 // The Durable Object structs hold `State`/`Env`, which have no `Debug`.
@@ -27,6 +29,7 @@ mod front;
 mod guards;
 mod health;
 mod limiter;
+mod metrics;
 mod respond;
 mod runs;
 mod runtime;
@@ -37,6 +40,7 @@ use worker::{Context, Env, Request, Response, event};
 
 pub use directory::Directory;
 pub use limiter::RateLimiter;
+pub use metrics::MetricsShard;
 pub use runs::RunLog;
 pub use session_object::SessionObject;
 
@@ -46,6 +50,6 @@ fn start() {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
-    front::handle(req, env).await
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    front::handle(req, env, ctx).await
 }

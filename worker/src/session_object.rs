@@ -25,7 +25,7 @@ use greenside_core::api::{HoleStateResponse, StartRequest, StartResponse};
 use greenside_core::classify::PreparedHole;
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::listing::SessionSummary;
-use greenside_core::operation::{self, Operation};
+use greenside_core::operation::{self, Events, Operation};
 use greenside_core::session::{self, SessionRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -78,6 +78,18 @@ pub enum What {
 /// Calls the session's object: its answer's JSON text.
 pub async fn send(env: &Env, session_id: &str, now_ms: u64, what: What) -> Result<Vec<u8>, ApiError> {
     calls::send(env, BINDING, session_id, &SessionCall { session_id: session_id.into(), now_ms, what }).await
+}
+
+/// [`send`], and what the write did (fixes, transitions, flickers) as the
+/// object's [`crate::metrics::EVENTS_HEADER`].
+pub async fn send_counted(
+    env: &Env,
+    session_id: &str,
+    now_ms: u64,
+    what: What,
+) -> Result<(Vec<u8>, Option<String>), ApiError> {
+    let call = SessionCall { session_id: session_id.into(), now_ms, what };
+    calls::send_with_events(env, BINDING, session_id, &call).await
 }
 
 /// [`send`], the answer parsed.
@@ -160,7 +172,8 @@ impl SessionObject {
         crate::catalog::get(&self.env).await.catalog.hole(course_id, hole_id)
     }
 
-    async fn handle(&self, call: SessionCall) -> Result<Vec<u8>, ApiError> {
+    /// The call's answer, and core's events when it was a write.
+    async fn handle(&self, call: SessionCall) -> Result<(Vec<u8>, Option<Events>), ApiError> {
         let settings = crate::settings::get(&self.env)?;
         let (rules, delay) = (&settings.rules, settings.test_catalog_delay_ms);
         let (id, now) = (call.session_id.as_str(), call.now_ms);
@@ -172,17 +185,21 @@ impl SessionObject {
                 }
                 let rec = session::start(&request, id.into(), session_number, &hole, rules, now)?;
                 self.save(&rec, now, settings.test_clock).await?;
-                text(&StartResponse { session_id: rec.session_id.clone(), hole_state: session::hole_state(&rec) })
+                let body =
+                    text(&StartResponse { session_id: rec.session_id.clone(), hole_state: session::hole_state(&rec) });
+                Ok((body?, None))
             }
-            What::Apply { op } => self.apply(&settings, id, now, &op, false).await,
-            What::ApplyForRecord { op } => self.apply(&settings, id, now, &op, true).await,
-            What::Get => text(&HoleStateResponse { hole_state: session::hole_state(&self.live(id, now).await?) }),
-            What::Record => text(&self.live(id, now).await?),
-            What::Summary => text(&SessionSummary::from(&self.live(id, now).await?)),
+            What::Apply { op } => self.apply(&settings, id, now, &op, false).await.map(|(b, e)| (b, Some(e))),
+            What::ApplyForRecord { op } => self.apply(&settings, id, now, &op, true).await.map(|(b, e)| (b, Some(e))),
+            What::Get => {
+                Ok((text(&HoleStateResponse { hole_state: session::hole_state(&self.live(id, now).await?) })?, None))
+            }
+            What::Record => Ok((text(&self.live(id, now).await?)?, None)),
+            What::Summary => Ok((text(&SessionSummary::from(&self.live(id, now).await?))?, None)),
             What::Delete => {
                 let rec = self.live(id, now).await?;
                 self.erase(&rec).await?;
-                text(&greenside_core::api::DeletedResponse::of(id))
+                Ok((text(&greenside_core::api::DeletedResponse::of(id))?, None))
             }
         }
     }
@@ -196,7 +213,7 @@ impl SessionObject {
         now: u64,
         op: &Operation,
         want_record: bool,
-    ) -> Result<Vec<u8>, ApiError> {
+    ) -> Result<(Vec<u8>, Events), ApiError> {
         let (course_id, hole_id) = match self.current().await? {
             Some(r) => (r.course_id.clone(), r.hole_id),
             None => return Err(session::not_found(id)),
@@ -207,7 +224,8 @@ impl SessionObject {
         if applied.save {
             self.save(&rec, now, settings.test_clock).await?;
         }
-        if want_record { text(&rec) } else { Ok(applied.answer.to_json()) }
+        let body = if want_record { text(&rec)? } else { applied.answer.to_json() };
+        Ok((body, applied.events))
     }
 }
 
@@ -221,10 +239,18 @@ impl DurableObject for SessionObject {
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
-        match calls::read::<SessionCall>(req).await {
-            Ok(call) => calls::reply(self.handle(call).await),
-            Err(e) => calls::reply(Err(e)),
+        let (answer, events) = match calls::read::<SessionCall>(req).await {
+            Ok(call) => match self.handle(call).await {
+                Ok((body, events)) => (Ok(body), events),
+                Err(e) => (Err(e), None),
+            },
+            Err(e) => (Err(e), None),
+        };
+        let mut resp = calls::reply(answer)?;
+        if let Some(e) = events {
+            resp.headers_mut().set(crate::metrics::EVENTS_HEADER, &crate::metrics::events_header(&e))?;
         }
+        Ok(resp)
     }
 
     /// The alarm: a session a later write kept alive is re-armed for its

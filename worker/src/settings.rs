@@ -55,6 +55,10 @@ pub struct Settings {
     pub require_api_key: bool,
     pub api_key: Option<Secret>,
     pub admin_token: Option<Secret>,
+    /// `/metrics` and the counting behind it are on when set (`metrics.rs`).
+    pub metrics_token: Option<Secret>,
+    /// How many `MetricsShard` objects the counts spread over.
+    pub metrics_shards: u32,
     pub debug_bundle_enabled: bool,
     pub test_clock: bool,
     pub runs_prune_max_runs: u64,
@@ -127,6 +131,8 @@ impl Settings {
             require_api_key,
             api_key,
             admin_token: variables::text(get, "ADMIN_TOKEN").map(Secret),
+            metrics_token: variables::text(get, "METRICS_TOKEN").map(Secret),
+            metrics_shards: u32::try_from(count("METRICS_SHARDS")?).unwrap_or(u32::MAX),
             debug_bundle_enabled: flag("DEBUG_BUNDLE_ENABLED")?,
             test_clock,
             runs_prune_max_runs: count("RUNS_PRUNE_MAX_RUNS")?,

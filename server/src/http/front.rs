@@ -60,6 +60,9 @@ pub async fn front(State(state): State<Arc<AppState>>, req: Request, next: Next)
         let latency_ms = took.as_secs_f64() * 1000.0;
         let m = &state.metrics;
         m.requests.get_or_create(&crate::metrics::HttpLabels { route, method, status }).inc();
+        if let Some(code) = resp.extensions().get::<ErrorCode>() {
+            m.errors.get_or_create(&crate::metrics::CodeLabels { code: code.as_str() }).inc();
+        }
         m.request_seconds.get_or_create(&crate::metrics::RouteLabels { route }).observe(took.as_secs_f64());
         // Fields as plain strings, not `%` Display values: they are copied, not formatted.
         if status >= 500 {

@@ -38,6 +38,8 @@ impl IntoResponse for HttpError {
 pub fn error_response(e: &ApiError) -> Response {
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, [(header::CONTENT_TYPE, "application/json")], e.to_json()).into_response();
+    // For the front's `errors_total{code}`.
+    resp.extensions_mut().insert(e.code);
     if let Some(secs) = e.details.get("retry_after_s").and_then(|v| v.as_u64()) {
         if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
