@@ -146,7 +146,11 @@ fn run(args: &Args) -> Result<(), String> {
 fn main() -> ExitCode {
     match parse(std::env::args().skip(1)) {
         Ok(Parsed::Version) => {
-            println!("wasm-bindgen {VERSION}");
+            // The CLI's own answer to --version, on stdout where callers read it.
+            #[allow(clippy::print_stdout)]
+            {
+                println!("wasm-bindgen {VERSION}");
+            }
             ExitCode::SUCCESS
         }
         Ok(Parsed::Run(args)) => match run(&args) {
