@@ -1,5 +1,5 @@
 //! Session stores: one small trait, two implementations (memory, Redis), one
-//! conformance suite (`server/tests/store_conformance.rs`) run against both.
+//! conformance suite (`server/tests/it/store_conformance.rs`) run against both.
 //!
 //! Stores keep the core's `SessionRecord` as it is; they never interpret it
 //! beyond its id, number, revision and expiry. `save` is a compare-and-set on

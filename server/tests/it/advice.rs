@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::solver::{Mode, TestSolver};
 use common::{ON_GREEN, Server, ball, client, post, start_session};

@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::solver::{Mode, TestSolver};
 use common::{ON_GREEN, Server, ball, client, get, post, start_session};

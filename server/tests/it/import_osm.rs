@@ -6,8 +6,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use greenside_core::catalog::Catalog;
 use greenside_core::classify::Surface;
 use greenside_core::course::{Course, Registry};

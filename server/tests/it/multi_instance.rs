@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{ON_GREEN, RedisServer, Server, ball, client, get, post, start_session};
 use futures::StreamExt;

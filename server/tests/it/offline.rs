@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::{ON_GREEN, Platform, START, client, get, post};
 use rand::{Rng, SeedableRng};

@@ -12,7 +12,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::solver::{Mode, TestSolver};
 use common::{ON_GREEN, Platform, Target, client};

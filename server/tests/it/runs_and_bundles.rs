@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::solver::{Mode, TestSolver};
 use common::{ON_GREEN, Platform, RedisServer, Target, ball, client};

@@ -1,0 +1,20 @@
+//! The server's integration tests, one binary: each file a module, sharing
+//! one build of the harness (`common`) and one link against every
+//! dependency instead of one per file. Run one file's tests with a filter,
+//! e.g. `cargo nextest run -p greenside-server -E 'test(/^faults::/)'`.
+
+mod common;
+
+mod advice;
+mod bad_requests;
+mod cli;
+mod faults;
+mod health;
+mod http_vectors;
+mod import_osm;
+mod multi_instance;
+mod offline;
+mod openapi;
+mod runs_and_bundles;
+mod store_conformance;
+mod worker;
