@@ -1,4 +1,4 @@
-// The tracker's outbox against the real server (the release binary on a free
+// The tracker's outbox against the real server (a built binary on a free
 // port): fixes apply locally at once, wait in the outbox, and `sync` brings
 // the server to the same state, whatever is lost or repeated on the way.
 import { test, before, after } from 'node:test';
@@ -6,11 +6,15 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const { Course, HoleTracker } = require('greenside');
 const course = Course.fromJson(readFileSync(new URL('../../data/courses/riverside/course.json', import.meta.url), 'utf8'));
-const BIN = new URL('../../target/release/greenside', import.meta.url).pathname;
+// GREENSIDE_BIN when given (the test command passes its test build's), else a built server.
+const built = (p) => new URL(`../../target/${p}/greenside`, import.meta.url).pathname;
+const BIN = [process.env.GREENSIDE_BIN && resolve(process.env.GREENSIDE_BIN), built('release'), built('debug')]
+  .find((p) => p && existsSync(p)) ?? built('release');
 const ON = { lat: 40.26824, lon: -111.65952 };
 const OFF = { lat: 40.2676, lon: -111.6601 };
 
