@@ -10,7 +10,7 @@
 //! loads what else it needs (the catalogue, a KV read on a cold isolate)
 //! first, then reads the record, applies core and saves with nothing but
 //! storage awaited in between: no write is ever applied to a copy another
-//! request has already replaced (`server/tests/worker.rs` checks it with the
+//! request has already replaced (`server/tests/it/worker.rs` checks it with the
 //! catalogue load slowed down).
 //!
 //! The alarm deletes all of the object's storage once the session has been
