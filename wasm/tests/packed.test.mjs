@@ -109,7 +109,10 @@ document.title = JSON.stringify({ surface: c.classify(1, { lat: ${ON.lat}, lon: 
     res.end(readFileSync(path));
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+  // A browser that cannot start must fail the test, not leave the server
+  // holding the process open.
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] })
+    .catch((e) => { server.close(); throw e; });
   try {
     const page = await browser.newPage();
     const errors = [];
