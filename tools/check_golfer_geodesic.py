@@ -125,8 +125,9 @@ def fixes_for(hole, cup):
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "target/release/greenside")
     port = free_port()
+    # No advice is asked for: runs stay in memory (nothing written into the working directory).
     env = {"PATH": os.environ.get("PATH", ""), "RATE_LIMIT_ENABLED": "false", "LOG_LEVEL": "warn",
-           "HAZARD_CORRIDOR_M": str(CORRIDOR)}
+           "HAZARD_CORRIDOR_M": str(CORRIDOR), "RUN_STORE_BACKEND": "memory"}
     server = subprocess.Popen([binary, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

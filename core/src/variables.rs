@@ -113,6 +113,9 @@ pub const VARIABLES: &[Variable] = &[
     secret("TEE_TO_GREEN_API_KEY", Both),
     var("DEBUG_BUNDLE_ENABLED", Some("false"), Flag, Both),
     var("DEBUG_BUNDLE_DIR", Some("debug_bundles"), Text, Native),
+    // Unset: `sqlite` with the memory session store, `redis` with Redis.
+    var("RUN_STORE_BACKEND", None, Text, Native),
+    var("RUN_STORE_DIR", Some("greenside-data/runs"), Text, Native),
     var("RUNS_PRUNE_MAX_RUNS", Some("10000"), Count { min: 1, max: u64::MAX }, Both),
     var("RUNS_PRUNE_MAX_AGE_DAYS", Some("30"), Count { min: 0, max: 3650 }, Both),
     var("RATE_LIMIT_ENABLED", Some("true"), Flag, Both),
@@ -140,6 +143,8 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("SESSION_TTL", "SESSION_TTL_S"),
     // seed 004
     ("REDIS_SESSION_TTL", "SESSION_TTL_S"),
+    // seed 001
+    ("GOLFIQ_RUNS_DIR", "RUN_STORE_DIR"),
 ];
 
 /// A lookup that also answers a variable from its aliases.
@@ -156,6 +161,7 @@ const PREFIXES: &[&str] = &[
     "TEE_TO_GREEN_",
     "DEBUG_BUNDLE_",
     "RUNS_",
+    "RUN_STORE_",
     "RATE_LIMIT",
     "GREENSIDE_",
     "DEFAULT_ACCURACY",

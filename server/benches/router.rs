@@ -66,6 +66,8 @@ async fn main() {
         .unwrap_or_else(|e| panic!("log writer: {e}"));
     let mut settings = greenside_server::settings::Settings::from_env().unwrap_or_else(|e| panic!("settings: {e}"));
     settings.rate_limits = None; // as the wrk benchmark (RATE_LIMIT_ENABLED=false)
+    // Nothing written into the working directory; the run store is not what this measures.
+    settings.run_store = greenside_server::settings::RunBackend::Memory;
     let state = greenside_server::build_state(settings).await.unwrap_or_else(|e| panic!("state: {e}"));
     let app = greenside_server::http::router(state);
     let echo = greenside_server::http::echo_router();

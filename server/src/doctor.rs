@@ -174,7 +174,11 @@ pub async fn smoke() -> Result<(String, bool), String> {
     });
     let dir = std::env::temp_dir().join(format!("greenside-smoke-{}", crate::random_token()));
     let dir_s = dir.display().to_string();
+    // The default run store, in a directory of the smoke's own (never the working one).
+    let runs_dir = std::env::temp_dir().join(format!("greenside-smoke-runs-{}", crate::random_token()));
+    let runs_s = runs_dir.display().to_string();
     let env = [
+        ("RUN_STORE_DIR", runs_s.as_str()),
         ("PUTT_SOLVER_URL", solver_url.as_str()),
         ("PUTT_SOLVER_API_KEY", key.as_str()),
         ("DEBUG_BUNDLE_ENABLED", "true"),
@@ -242,5 +246,6 @@ pub async fn smoke() -> Result<(String, bool), String> {
         ms: 0,
     });
     let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&runs_dir);
     Ok(table(&results))
 }

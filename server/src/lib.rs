@@ -1,7 +1,7 @@
 //! greenside's native server: an axum app over greenside-core.
 //!
 //! ```text
-//! main ─► Settings::from_env ─► App::build (catalog, store with Redis fallback, sweeper) ─► serve
+//! main ─► Settings::from_env ─► build_state (catalog, store with Redis fallback, run store, sweeper) ─► serve
 //! request ─► http::ApiJson (content type, size, core decode) ─► handler ─► store (CAS) ─► JSON
 //! ```
 
@@ -25,7 +25,7 @@ use clock::Clock;
 use courses::Catalog;
 use greenside_core::error::{ApiError, ErrorCode};
 use serde::Serialize;
-use settings::{Settings, StoreRequest, redact_url};
+use settings::{RunBackend, Settings, StoreRequest, redact_url};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use store::memory::MemoryStore;
@@ -162,6 +162,32 @@ pub async fn select_store(settings: &Settings) -> (Store, StoreStatus) {
     }
 }
 
+/// Chooses the run store (`RUN_STORE_BACKEND`): SQLite under
+/// `RUN_STORE_DIR` (created if missing), memory, or the sessions' Redis.
+/// When Redis was asked for but the session store fell back to memory, runs
+/// follow it into memory: the fallback keeps a server up, and `/health`
+/// already says why.
+pub fn select_runs(settings: &Settings, store: &Store) -> Result<runs::RunStore, String> {
+    let runs = match (settings.run_store, store) {
+        (RunBackend::Memory, _) => runs::RunStore::memory(),
+        (RunBackend::Sqlite, _) => runs::RunStore::sqlite(&settings.run_store_dir).map_err(|e| {
+            format!(
+                "{e} (set RUN_STORE_DIR to a writable directory, or RUN_STORE_BACKEND=memory to keep runs in memory)"
+            )
+        })?,
+        (RunBackend::Redis, Store::Redis(r)) => runs::RunStore::redis(r.connection(), r.prefix()),
+        (RunBackend::Redis, Store::Memory(_)) => {
+            tracing::warn!("runs kept in memory with the fallback session store: they do not survive a restart");
+            runs::RunStore::memory()
+        }
+    };
+    match &runs {
+        runs::RunStore::Sqlite(s) => tracing::info!(path = %s.path().display(), "runs in SQLite"),
+        other => tracing::info!(backend = other.backend(), "run store"),
+    }
+    Ok(runs)
+}
+
 /// Builds the application state (loads courses, selects the store, builds
 /// the downstream HTTP client).
 pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
@@ -172,10 +198,7 @@ pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
         Catalog::load(&settings.course_data_root, &settings.dataset_registry_path)
     };
     let (store, store_status) = select_store(&settings).await;
-    let runs = match &store {
-        Store::Memory(_) => runs::RunStore::memory(),
-        Store::Redis(r) => runs::RunStore::redis(r.connection(), r.prefix()),
-    };
+    let runs = select_runs(&settings, &store)?;
     let clients = downstream::Clients::new().map_err(|e| format!("cannot build the HTTP client: {e}"))?;
     if settings.test_clock {
         tracing::warn!(

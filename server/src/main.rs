@@ -411,6 +411,7 @@ async fn main() -> ExitCode {
             addr = %local,
             store,
             store_requested = requested,
+            runs = state.runs.backend(),
             courses = state.catalog.counts().0,
             "greenside listening on http://{local}"
         );

@@ -1,11 +1,17 @@
-//! Run records of advice calls, kept beside the sessions: in memory with the
-//! memory store, in Redis with the Redis store.
+//! Run records of advice calls: in an embedded SQLite file by default
+//! (`sqlite`), in memory when asked for, in Redis beside Redis sessions.
+//! `RUN_STORE_BACKEND` chooses (see `settings::RunBackend`); one
+//! conformance suite (`server/tests/it/run_stores.rs`) holds every store to
+//! core's `runs_page` and `prune_plan`.
 //!
+//! Redis:
 //! ```text
 //! {prefix}:run:{run_id}   STRING  the run as JSON (no TTL: runs are pruned explicitly)
 //! {prefix}:runs           ZSET    run_id scored by created_at_ms (listing, newest first)
 //! ```
 //! Only the request that created a run writes it, so a plain overwrite is safe.
+
+pub mod sqlite;
 
 use crate::store::StoreError;
 use greenside_core::run::RunRecord;
@@ -15,10 +21,12 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 pub use greenside_core::listing::{PruneReport, RunCursor, RunFilter, prune_plan};
+pub use sqlite::{SQLITE_FILE, SqliteRuns};
 
 #[derive(Debug, Clone)]
 pub enum RunStore {
     Memory(Arc<Mutex<BTreeMap<(u64, String), RunRecord>>>),
+    Sqlite(Arc<SqliteRuns>),
     Redis { conn: ConnectionManager, prefix: Arc<str> },
 }
 
@@ -31,8 +39,22 @@ impl RunStore {
         RunStore::Memory(Arc::default())
     }
 
+    /// `dir/runs.sqlite3`, the directory and the file created if missing.
+    pub fn sqlite(dir: &std::path::Path) -> Result<RunStore, String> {
+        SqliteRuns::open(dir).map(|s| RunStore::Sqlite(Arc::new(s)))
+    }
+
     pub fn redis(conn: ConnectionManager, prefix: &str) -> RunStore {
         RunStore::Redis { conn, prefix: prefix.into() }
+    }
+
+    /// `memory`, `sqlite` or `redis` (as `RUN_STORE_BACKEND` names it).
+    pub fn backend(&self) -> &'static str {
+        match self {
+            RunStore::Memory(_) => "memory",
+            RunStore::Sqlite(_) => "sqlite",
+            RunStore::Redis { .. } => "redis",
+        }
     }
 
     /// Creates or overwrites a run.
@@ -43,6 +65,7 @@ impl RunStore {
                 g.insert((run.created_at_ms, run.run_id.clone()), run.clone());
                 Ok(())
             }
+            RunStore::Sqlite(s) => s.put(run).await,
             RunStore::Redis { conn, prefix } => {
                 let json = serde_json::to_string(run).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 let mut c = conn.clone();
@@ -66,6 +89,7 @@ impl RunStore {
                 let g = m.lock().unwrap_or_else(|p| p.into_inner());
                 Ok(g.values().find(|r| r.run_id == run_id).cloned())
             }
+            RunStore::Sqlite(s) => s.get(run_id).await,
             RunStore::Redis { conn, prefix } => {
                 let mut c = conn.clone();
                 let text: Option<String> = c.get(format!("{prefix}:run:{run_id}")).await.map_err(unavailable)?;
@@ -74,13 +98,14 @@ impl RunStore {
         }
     }
 
-    /// Every run, newest first.
+    /// Every run, newest first (memory and Redis; SQLite pages and prunes in SQL).
     async fn all(&self) -> Result<Vec<RunRecord>, StoreError> {
         match self {
             RunStore::Memory(m) => {
                 let g = m.lock().unwrap_or_else(|p| p.into_inner());
                 Ok(g.values().rev().cloned().collect())
             }
+            RunStore::Sqlite(_) => Err(StoreError::Unavailable("run store: SQLite never loads every run".into())),
             RunStore::Redis { conn, prefix } => {
                 let mut c = conn.clone();
                 let ids: Vec<String> = c.zrevrange(format!("{prefix}:runs"), 0, -1).await.map_err(unavailable)?;
@@ -104,7 +129,10 @@ impl RunStore {
         &self,
         q: &greenside_core::listing::RunsQuery,
     ) -> Result<(Vec<RunRecord>, Option<RunCursor>), StoreError> {
-        Ok(greenside_core::listing::runs_page(self.all().await?, q))
+        match self {
+            RunStore::Sqlite(s) => s.list(q).await,
+            _ => Ok(greenside_core::listing::runs_page(self.all().await?, q)),
+        }
     }
 
     /// Deletes terminal runs beyond `max_runs` or older than `max_age_ms`.
@@ -114,6 +142,9 @@ impl RunStore {
         max_age_ms: Option<u64>,
         now_ms: u64,
     ) -> Result<PruneReport, StoreError> {
+        if let RunStore::Sqlite(s) = self {
+            return s.prune(max_runs, max_age_ms, now_ms).await;
+        }
         let all = self.all().await?;
         let doomed = prune_plan(&all, max_runs, max_age_ms, now_ms);
         match self {
@@ -121,6 +152,7 @@ impl RunStore {
                 let mut g = m.lock().unwrap_or_else(|p| p.into_inner());
                 g.retain(|_, r| !doomed.contains(&r.run_id));
             }
+            RunStore::Sqlite(_) => {}
             RunStore::Redis { conn, prefix } => {
                 let mut c = conn.clone();
                 for chunk in doomed.chunks(500) {

@@ -22,6 +22,27 @@ impl StoreRequest {
     }
 }
 
+/// Where run records live (`RUN_STORE_BACKEND`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunBackend {
+    /// In the process: lost on restart.
+    Memory,
+    /// `RUN_STORE_DIR/runs.sqlite3`: the default beside memory sessions.
+    Sqlite,
+    /// Beside Redis sessions (the default there): shared by every instance.
+    Redis,
+}
+
+impl RunBackend {
+    pub fn name(self) -> &'static str {
+        match self {
+            RunBackend::Memory => "memory",
+            RunBackend::Sqlite => "sqlite",
+            RunBackend::Redis => "redis",
+        }
+    }
+}
+
 /// A downstream service's settings. The key is never logged or shown.
 #[derive(Clone)]
 pub struct Downstream {
@@ -52,6 +73,13 @@ pub struct Settings {
     pub rules: Rules,
     pub store: StoreRequest,
     pub redis_session_prefix: String,
+    /// `RUN_STORE_BACKEND`: unset, `sqlite` beside the memory session store
+    /// and `redis` beside Redis.
+    pub run_store: RunBackend,
+    /// `RUN_STORE_DIR` (default `greenside-data/runs`, relative to the
+    /// working directory; seed 001's `GOLFIQ_RUNS_DIR` also works): where
+    /// the SQLite run store keeps `runs.sqlite3`.
+    pub run_store_dir: PathBuf,
     pub putt_solver: Downstream,
     pub tee_to_green: Downstream,
     pub debug_bundle_enabled: bool,
@@ -96,6 +124,8 @@ impl std::fmt::Debug for Settings {
             .field("port", &self.port)
             .field("course_data_root", &self.course_data_root)
             .field("store", &self.store.name())
+            .field("run_store", &self.run_store.name())
+            .field("run_store_dir", &self.run_store_dir)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("admin_token", &self.admin_token.as_ref().map(|_| "<redacted>"))
             .finish_non_exhaustive()
@@ -162,6 +192,7 @@ impl Settings {
             path("DATASET_REGISTRY_PATH").unwrap_or_else(|| course_data_root.join("datasets.json"));
 
         let store = Self::store_request(&nonempty)?;
+        let run_store = Self::run_backend(text("RUN_STORE_BACKEND"), &store)?;
         let downstream = |url: &str, timeout: &str, key: &str| {
             Ok::<_, SettingsError>(Downstream {
                 url: text(url).map(|u| u.trim().trim_end_matches('/').to_string()),
@@ -189,6 +220,8 @@ impl Settings {
             rules,
             store,
             redis_session_prefix: text("REDIS_SESSION_PREFIX").unwrap_or_default(),
+            run_store,
+            run_store_dir: path("RUN_STORE_DIR").unwrap_or_default(),
             putt_solver: downstream("PUTT_SOLVER_URL", "PUTT_SOLVER_TIMEOUT_S", "PUTT_SOLVER_API_KEY")?,
             tee_to_green: downstream("TEE_TO_GREEN_URL", "TEE_TO_GREEN_TIMEOUT_S", "TEE_TO_GREEN_API_KEY")?,
             debug_bundle_enabled: variables::flag(get, "DEBUG_BUNDLE_ENABLED")?,
@@ -229,6 +262,25 @@ impl Settings {
             header_timeout: Duration::from_millis(variables::millis(get, "HTTP_HEADER_TIMEOUT_S")?.unwrap_or_default()),
             max_connections: count("HTTP_MAX_CONNECTIONS")? as usize,
         })
+    }
+
+    /// `RUN_STORE_BACKEND`: `memory`, `sqlite` (seed 001's `file`) or
+    /// `redis`; unset, it follows the session store.
+    fn run_backend(value: Option<String>, store: &StoreRequest) -> Result<RunBackend, SettingsError> {
+        let redis_sessions = matches!(store, StoreRequest::Redis { .. });
+        match value.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+            None if redis_sessions => Ok(RunBackend::Redis),
+            None => Ok(RunBackend::Sqlite),
+            Some("memory") => Ok(RunBackend::Memory),
+            Some("sqlite" | "file") => Ok(RunBackend::Sqlite),
+            Some("redis") if redis_sessions => Ok(RunBackend::Redis),
+            Some("redis") => Err(invalid(
+                "RUN_STORE_BACKEND",
+                "redis",
+                "runs go to the sessions' Redis: set SESSION_STORE_BACKEND=redis (and REDIS_URL) too",
+            )),
+            Some(other) => Err(invalid("RUN_STORE_BACKEND", other, "expected memory, sqlite (or file) or redis")),
+        }
     }
 
     /// `SESSION_STORE_BACKEND` + `REDIS_URL`, or seed 004's `USE_REDIS` +
@@ -303,6 +355,29 @@ mod tests {
         assert_eq!((s.rules.commit_on_streak, s.rules.commit_off_streak, s.rules.session_ttl_s), (2, 2, 7200));
         assert!(s.dataset_registry_path.ends_with("datasets.json"));
         assert!(!s.debug_bundle_enabled);
+        assert_eq!(s.run_store, RunBackend::Sqlite, "runs last without Redis");
+        assert_eq!(s.run_store_dir, PathBuf::from("greenside-data/runs"));
+    }
+
+    #[test]
+    fn the_run_store_follows_the_session_store_unless_named() {
+        let redis = [("SESSION_STORE_BACKEND", "redis"), ("REDIS_URL", "redis://localhost:6390/2")];
+        assert_eq!(with(&redis).unwrap().run_store, RunBackend::Redis);
+        for (v, want) in [("memory", RunBackend::Memory), ("sqlite", RunBackend::Sqlite), ("FILE", RunBackend::Sqlite)]
+        {
+            assert_eq!(with(&[("RUN_STORE_BACKEND", v)]).unwrap().run_store, want, "{v}");
+            let mut env = redis.to_vec();
+            env.push(("RUN_STORE_BACKEND", v));
+            assert_eq!(with(&env).unwrap().run_store, want, "{v} beside Redis sessions");
+        }
+        let mut env = redis.to_vec();
+        env.push(("RUN_STORE_BACKEND", "redis"));
+        assert_eq!(with(&env).unwrap().run_store, RunBackend::Redis);
+        let e = with(&[("RUN_STORE_BACKEND", "redis")]).unwrap_err().to_string();
+        assert!(e.contains("RUN_STORE_BACKEND") && e.contains("SESSION_STORE_BACKEND=redis"), "{e}");
+        assert_eq!(with(&[("GOLFIQ_RUNS_DIR", "/data/runs")]).unwrap().run_store_dir, PathBuf::from("/data/runs"));
+        let both = with(&[("GOLFIQ_RUNS_DIR", "/data/runs"), ("RUN_STORE_DIR", "/srv/runs")]).unwrap();
+        assert_eq!(both.run_store_dir, PathBuf::from("/srv/runs"), "the variable's own spelling wins");
     }
 
     #[test]
@@ -334,6 +409,7 @@ mod tests {
             ("SHOT_MIN_DISTANCE_M", "0"),
             ("SHOT_CONFIRM_FIXES", "many"),
             ("USE_REDIS", "maybe"),
+            ("RUN_STORE_BACKEND", "postgres"),
         ] {
             let e = with(&[(k, v)]).unwrap_err();
             assert!(e.to_string().contains(k), "{k}: {e}");

@@ -24,7 +24,8 @@ let base;
 before(async () => {
   assert.ok(existsSync(BIN), `the server is not built: cargo build --release -p greenside-server (${BIN})`);
   server = spawn(BIN, ['serve', '--host', '127.0.0.1', '--port', '0'], {
-    env: { PATH: process.env.PATH, RATE_LIMIT_ENABLED: 'false', LOG_LEVEL: 'info' },
+    // Runs in memory: nothing written into the working directory.
+    env: { PATH: process.env.PATH, RATE_LIMIT_ENABLED: 'false', LOG_LEVEL: 'info', RUN_STORE_BACKEND: 'memory' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   base = await new Promise((resolve, reject) => {

@@ -62,6 +62,8 @@ function startServer() {
       PATH: process.env.PATH, LOG_LEVEL: 'info',
       PUTT_SOLVER_URL: solverUrl, PUTT_SOLVER_API_KEY: KEY, TEE_TO_GREEN_URL: solverUrl, TEE_TO_GREEN_API_KEY: KEY,
       ADMIN_TOKEN: ADMIN, DEBUG_BUNDLE_ENABLED: 'true', DEBUG_BUNDLE_DIR: bundles, RATE_LIMIT_ENABLED: 'false',
+      // The default run store, beside the bundles in the test's own directory.
+      RUN_STORE_DIR: join(bundles, 'runs'),
       CORS_ALLOWED_ORIGINS: `http://127.0.0.1:${appPort}`,
     },
     stdio: ['ignore', 'ignore', 'pipe'],

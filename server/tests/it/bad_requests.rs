@@ -521,7 +521,8 @@ async fn a_handler_panic_is_a_500_in_the_error_shape() {
     async fn panics() -> &'static str {
         panic!("a test route that panics")
     }
-    let settings = greenside_server::settings::Settings::from_env().unwrap();
+    let mut settings = greenside_server::settings::Settings::from_env().unwrap();
+    settings.run_store = greenside_server::settings::RunBackend::Memory; // nothing written into the repository
     let state = greenside_server::build_state(settings).await.unwrap();
     let routes = axum::Router::new()
         .route("/api/panics", axum::routing::get(panics))

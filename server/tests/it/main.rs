@@ -15,6 +15,7 @@ mod import_osm;
 mod multi_instance;
 mod offline;
 mod openapi;
+mod run_stores;
 mod runs_and_bundles;
 mod store_conformance;
 mod worker;

@@ -1,6 +1,6 @@
 //! Runs (listing, filters, cursors, prune) and debug bundles (contents,
-//! redaction, offline replay), on the memory store, on Redis and on the
-//! edge worker.
+//! redaction, offline replay), on the default SQLite run store, in memory,
+//! on Redis and on the edge worker.
 
 #![allow(clippy::unwrap_used)]
 
@@ -122,9 +122,15 @@ async fn runs_scenario(platform: Platform, extra: &[(&str, &str)]) {
     assert_eq!(page["runs"][0]["run_id"].as_str(), Some(one_id.as_str()), "the newest survive");
 }
 
+/// The default beside memory sessions: SQLite (the harness gives it a temporary `RUN_STORE_DIR`).
+#[tokio::test(flavor = "multi_thread")]
+async fn runs_list_filter_and_prune_on_sqlite() {
+    runs_scenario(Platform::Native, &[]).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn runs_list_filter_and_prune_on_memory() {
-    runs_scenario(Platform::Native, &[]).await;
+    runs_scenario(Platform::Native, &[("RUN_STORE_BACKEND", "memory")]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -139,6 +139,16 @@ pub struct Server {
     child: Child,
     logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     secrets: Vec<String>,
+    /// The run store's directory the harness made (removed when the server stops).
+    runs_dir: Option<std::path::PathBuf>,
+    reaped: bool,
+}
+
+/// A fresh directory under the system's temporary one.
+pub fn temp_dir(what: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("greenside-{what}-{}-{}", std::process::id(), free_port()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
 }
 
 /// Values of these variables are secrets (and so is a password in REDIS_URL).
@@ -169,9 +179,23 @@ pub fn secrets_of(env: &[(&str, &str)]) -> Vec<String> {
 
 impl Server {
     /// Starts the binary with exactly `env` (plus PATH), `--port 0`, and
-    /// waits until it listens.
+    /// waits until it listens. Without `RUN_STORE_DIR` in `env`, runs go to
+    /// a temporary directory of this server's (never into the repository).
     pub fn start(env: &[(&str, &str)]) -> Server {
+        Self::spawn(env, None)
+    }
+
+    /// Starts it in `cwd` with exactly `env`: the run store is wherever
+    /// `env` (or the default, relative to `cwd`) puts it.
+    pub fn start_in(cwd: &std::path::Path, env: &[(&str, &str)]) -> Server {
+        Self::spawn(env, Some(cwd))
+    }
+
+    fn spawn(env: &[(&str, &str)], cwd: Option<&std::path::Path>) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_greenside"));
+        if let Some(d) = cwd {
+            cmd.current_dir(d);
+        }
         cmd.args(["serve", "--host", "127.0.0.1", "--port", "0"])
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -181,6 +205,10 @@ impl Server {
         // Load tests hammer from one address: limits stay off unless a test sets them.
         if !env.iter().any(|(k, _)| k.starts_with("RATE_LIMIT")) {
             cmd.env("RATE_LIMIT_ENABLED", "false");
+        }
+        let runs_dir = (cwd.is_none() && !env.iter().any(|(k, _)| *k == "RUN_STORE_DIR")).then(|| temp_dir("runs"));
+        if let Some(d) = &runs_dir {
+            cmd.env("RUN_STORE_DIR", d);
         }
         for (k, v) in env {
             cmd.env(k, v);
@@ -205,7 +233,7 @@ impl Server {
             }
         });
         let addr = rx.recv_timeout(Duration::from_secs(20)).expect("greenside did not start listening");
-        Server { base: format!("http://{addr}"), child, logs, secrets: secrets_of(env) }
+        Server { base: format!("http://{addr}"), child, logs, secrets: secrets_of(env), runs_dir, reaped: false }
     }
 
     /// Every log line so far.
@@ -222,6 +250,12 @@ impl Server {
     }
 
     fn kill(&mut self) {
+        // `stop` and then `drop` both come here: once the child is reaped its
+        // pid may belong to another process, which must never get the signal.
+        if self.reaped {
+            return;
+        }
+        self.reaped = true;
         // SIGTERM first: the server writes its log in batches and a clean
         // shutdown writes out the rest, so the secret scan below sees every line.
         let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
@@ -233,6 +267,9 @@ impl Server {
         let _ = self.child.wait();
         // Let the reader thread take the last lines.
         std::thread::sleep(Duration::from_millis(20));
+        if let Some(d) = self.runs_dir.take() {
+            let _ = std::fs::remove_dir_all(d);
+        }
         if !std::thread::panicking() {
             let logs = self.logs.lock().unwrap();
             for secret in &self.secrets {
