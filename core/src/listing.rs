@@ -210,25 +210,54 @@ pub fn parse_runs_query(q: impl Fn(&str) -> Option<String>) -> Result<RunsQuery,
 
 /// One page from every run, newest first (`created_at_ms` desc, then `run_id` desc).
 pub fn runs_page(all_newest_first: Vec<RunRecord>, q: &RunsQuery) -> (Vec<RunRecord>, Option<RunCursor>) {
-    let mut page = Vec::new();
-    let mut more = false;
-    for r in all_newest_first {
-        if let Some((t, id)) = &q.cursor {
-            if (r.created_at_ms, &r.run_id) >= (*t, id) {
-                continue;
-            }
-        }
-        if !q.filter.matches(&r) {
-            continue;
-        }
-        if page.len() == q.limit {
-            more = true;
+    let mut page = RunsPageBuilder::new(q);
+    for r in &all_newest_first {
+        if !page.offer(r) {
             break;
         }
-        page.push(r);
     }
-    let next = if more { page.last().map(|r| (r.created_at_ms, r.run_id.clone())) } else { None };
-    (page, next)
+    page.finish()
+}
+
+/// A `GET /runs/v1` page filled run by run in the newest-first order: the
+/// rule of [`runs_page`] (cursor, filter, limit, a next cursor only when
+/// another match exists) for stores that walk their own time index in
+/// batches instead of loading every run.
+#[derive(Debug)]
+pub struct RunsPageBuilder<'q> {
+    q: &'q RunsQuery,
+    runs: Vec<RunRecord>,
+    more: bool,
+}
+
+impl<'q> RunsPageBuilder<'q> {
+    pub fn new(q: &'q RunsQuery) -> Self {
+        RunsPageBuilder { q, runs: Vec::new(), more: false }
+    }
+
+    /// Takes the next run in order; false once the page is complete (the
+    /// caller stops walking).
+    pub fn offer(&mut self, r: &RunRecord) -> bool {
+        if let Some((t, id)) = &self.q.cursor {
+            if (r.created_at_ms, &r.run_id) >= (*t, id) {
+                return true;
+            }
+        }
+        if !self.q.filter.matches(r) {
+            return true;
+        }
+        if self.runs.len() == self.q.limit {
+            self.more = true;
+            return false;
+        }
+        self.runs.push(r.clone());
+        true
+    }
+
+    pub fn finish(self) -> (Vec<RunRecord>, Option<RunCursor>) {
+        let next = if self.more { self.runs.last().map(|r| (r.created_at_ms, r.run_id.clone())) } else { None };
+        (self.runs, next)
+    }
 }
 
 /// The body of `GET /runs/v1`.
@@ -265,13 +294,18 @@ pub fn prune_plan(
     all_newest_first
         .iter()
         .enumerate()
-        .filter(|(i, r)| {
-            let too_many = max_runs.is_some_and(|m| *i as u64 >= m);
-            let too_old = max_age_ms.is_some_and(|a| now_ms.saturating_sub(r.created_at_ms) > a);
-            r.status.is_terminal() && (too_many || too_old)
-        })
+        .filter(|(i, r)| prune_due(*i as u64, r, max_runs, max_age_ms, now_ms))
         .map(|(_, r)| r.run_id.clone())
         .collect()
+}
+
+/// Whether a prune deletes `r`, the run at `index` in the newest-first order:
+/// terminal, and beyond the newest `max_runs` or older than `max_age_ms`.
+/// Stores that walk their own index ask this run by run.
+pub fn prune_due(index: u64, r: &RunRecord, max_runs: Option<u64>, max_age_ms: Option<u64>, now_ms: u64) -> bool {
+    let too_many = max_runs.is_some_and(|m| index >= m);
+    let too_old = max_age_ms.is_some_and(|a| now_ms.saturating_sub(r.created_at_ms) > a);
+    r.status.is_terminal() && (too_many || too_old)
 }
 
 /// What a prune did.

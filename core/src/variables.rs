@@ -118,6 +118,8 @@ pub const VARIABLES: &[Variable] = &[
     var("RUN_STORE_DIR", Some("greenside-data/runs"), Text, Native),
     var("RUNS_PRUNE_MAX_RUNS", Some("10000"), Count { min: 1, max: u64::MAX }, Both),
     var("RUNS_PRUNE_MAX_AGE_DAYS", Some("30"), Count { min: 0, max: 3650 }, Both),
+    // Seconds between automatic prunes with the two limits above; 0: never.
+    var("RUNS_RETENTION_INTERVAL_S", Some("3600"), Count { min: 0, max: 604_800 }, Both),
     var("RATE_LIMIT_ENABLED", Some("true"), Flag, Both),
     var("RATE_LIMITS", Some(crate::ratelimit::DEFAULT_RATE_LIMITS), Text, Both),
     var("RATE_LIMIT_MAX_CLIENTS", Some("100000"), Count { min: 1, max: 10_000_000 }, Native),

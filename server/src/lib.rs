@@ -241,3 +241,37 @@ pub fn spawn_sweeper(state: &Arc<AppState>) {
         });
     }
 }
+
+/// Retention: every `RUNS_RETENTION_INTERVAL_S` (first at start-up), prunes
+/// the runs past `RUNS_PRUNE_MAX_RUNS` or `RUNS_PRUNE_MAX_AGE_DAYS` and their
+/// debug bundles, on whichever run store is in use. With many instances on
+/// one Redis each sweeps; a prune is idempotent, so they only repeat work.
+pub fn spawn_retention(state: &Arc<AppState>) {
+    let Some(every) = state.settings.runs_retention_interval else { return };
+    let weak = Arc::downgrade(state);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Some(state) = weak.upgrade() else { break };
+            let s = &state.settings;
+            let now = state.clock.now();
+            match state.runs.retain(&s.debug_bundle_dir, s.runs_prune_max_runs, s.runs_prune_max_age_days, now).await {
+                Ok((report, bundles)) if report.deleted > 0 => {
+                    tracing::info!(
+                        scanned = report.scanned,
+                        deleted = report.deleted,
+                        bundles,
+                        trigger = "retention",
+                        "runs pruned"
+                    );
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention: the run store did not answer; next try in one interval")
+                }
+            }
+        }
+    });
+}

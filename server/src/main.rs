@@ -8,7 +8,7 @@
 
 use clap::{Parser, Subcommand};
 use greenside_server::settings::Settings;
-use greenside_server::{build_state, http, spawn_sweeper};
+use greenside_server::{build_state, http, spawn_retention, spawn_sweeper};
 use std::process::ExitCode;
 
 // mimalloc: per-thread heaps with no lock on the request path (glibc's
@@ -393,6 +393,7 @@ async fn main() -> ExitCode {
         }
     };
     spawn_sweeper(&state);
+    spawn_retention(&state);
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(l) => l,
         Err(e) => {

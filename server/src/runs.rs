@@ -14,10 +14,12 @@
 pub mod sqlite;
 
 use crate::store::StoreError;
+use greenside_core::listing::{RunsPageBuilder, RunsQuery, prune_due};
 use greenside_core::run::RunRecord;
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 use std::collections::BTreeMap;
+use std::ops::Bound;
 use std::sync::{Arc, Mutex};
 
 pub use greenside_core::listing::{PruneReport, RunCursor, RunFilter, prune_plan};
@@ -98,81 +100,209 @@ impl RunStore {
         }
     }
 
-    /// Every run, newest first (memory and Redis; SQLite pages and prunes in SQL).
-    async fn all(&self) -> Result<Vec<RunRecord>, StoreError> {
+    /// One page, newest first, after the query's cursor, walked through each
+    /// store's time index (the memory map's order, Redis's sorted set,
+    /// SQLite's indexes) from the cursor on: never every run.
+    pub async fn list(&self, q: &RunsQuery) -> Result<(Vec<RunRecord>, Option<RunCursor>), StoreError> {
         match self {
             RunStore::Memory(m) => {
                 let g = m.lock().unwrap_or_else(|p| p.into_inner());
-                Ok(g.values().rev().cloned().collect())
-            }
-            RunStore::Sqlite(_) => Err(StoreError::Unavailable("run store: SQLite never loads every run".into())),
-            RunStore::Redis { conn, prefix } => {
-                let mut c = conn.clone();
-                let ids: Vec<String> = c.zrevrange(format!("{prefix}:runs"), 0, -1).await.map_err(unavailable)?;
-                let mut out = Vec::with_capacity(ids.len());
-                for chunk in ids.chunks(500) {
-                    let keys: Vec<String> = chunk.iter().map(|id| format!("{prefix}:run:{id}")).collect();
-                    let texts: Vec<Option<String>> = c.mget(keys).await.map_err(unavailable)?;
-                    for t in texts.into_iter().flatten() {
-                        out.push(serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(e.to_string()))?);
+                let upper = match &q.cursor {
+                    Some((t, id)) => Bound::Excluded((*t, id.clone())),
+                    None => Bound::Unbounded,
+                };
+                let mut page = RunsPageBuilder::new(q);
+                for r in g.range((Bound::Unbounded, upper)).rev().map(|(_, r)| r) {
+                    if !page.offer(r) {
+                        break;
                     }
                 }
-                // Same order as memory: created_at desc, then run_id desc.
-                out.sort_by(|a: &RunRecord, b| (b.created_at_ms, &b.run_id).cmp(&(a.created_at_ms, &a.run_id)));
-                Ok(out)
+                Ok(page.finish())
             }
-        }
-    }
-
-    /// One page, newest first, after the query's cursor.
-    pub async fn list(
-        &self,
-        q: &greenside_core::listing::RunsQuery,
-    ) -> Result<(Vec<RunRecord>, Option<RunCursor>), StoreError> {
-        match self {
             RunStore::Sqlite(s) => s.list(q).await,
-            _ => Ok(greenside_core::listing::runs_page(self.all().await?, q)),
+            RunStore::Redis { conn, prefix } => redis_page(conn, prefix, q).await,
         }
     }
 
-    /// Deletes terminal runs beyond `max_runs` or older than `max_age_ms`.
+    /// Deletes what core's `prune_plan` would: terminal runs beyond the
+    /// newest `max_runs` or older than `max_age_ms`, looking only at those
+    /// the time index puts past either limit.
     pub async fn prune(
         &self,
         max_runs: Option<u64>,
         max_age_ms: Option<u64>,
         now_ms: u64,
     ) -> Result<PruneReport, StoreError> {
-        if let RunStore::Sqlite(s) = self {
-            return s.prune(max_runs, max_age_ms, now_ms).await;
-        }
-        let all = self.all().await?;
-        let doomed = prune_plan(&all, max_runs, max_age_ms, now_ms);
-        match self {
+        let (scanned, deleted_ids) = match self {
+            RunStore::Sqlite(s) => return s.prune(max_runs, max_age_ms, now_ms).await,
             RunStore::Memory(m) => {
                 let mut g = m.lock().unwrap_or_else(|p| p.into_inner());
-                g.retain(|_, r| !doomed.contains(&r.run_id));
-            }
-            RunStore::Sqlite(_) => {}
-            RunStore::Redis { conn, prefix } => {
-                let mut c = conn.clone();
-                for chunk in doomed.chunks(500) {
-                    let keys: Vec<String> = chunk.iter().map(|id| format!("{prefix}:run:{id}")).collect();
-                    let _: () = redis::pipe()
-                        .atomic()
-                        .del(keys)
-                        .ignore()
-                        .zrem(format!("{prefix}:runs"), chunk)
-                        .ignore()
-                        .query_async(&mut c)
-                        .await
-                        .map_err(unavailable)?;
+                let doomed: Vec<(u64, String)> = g
+                    .iter()
+                    .rev()
+                    .enumerate()
+                    .filter(|(i, (_, r))| prune_due(*i as u64, r, max_runs, max_age_ms, now_ms))
+                    .map(|(_, (k, _))| k.clone())
+                    .collect();
+                let scanned = g.len() as u64;
+                for k in &doomed {
+                    g.remove(k);
                 }
+                (scanned, doomed.into_iter().map(|(_, id)| id).collect::<Vec<_>>())
             }
-        }
-        let scanned = all.len() as u64;
-        let deleted = doomed.len() as u64;
-        Ok(PruneReport { scanned, deleted, kept: scanned - deleted, deleted_ids: doomed })
+            RunStore::Redis { conn, prefix } => redis_prune(conn, prefix, max_runs, max_age_ms, now_ms).await?,
+        };
+        let deleted = deleted_ids.len() as u64;
+        Ok(PruneReport { scanned, deleted, kept: scanned - deleted, deleted_ids })
     }
+
+    /// Retention: a prune with the given limits, and the deleted runs' debug
+    /// bundles removed. The prune route calls it with its body's limits, the
+    /// retention sweeper with the settings'. Returns the bundles removed too.
+    pub async fn retain(
+        &self,
+        bundle_dir: &std::path::Path,
+        max_runs: u64,
+        max_age_days: u64,
+        now_ms: u64,
+    ) -> Result<(PruneReport, usize), StoreError> {
+        let report = self.prune(Some(max_runs), Some(max_age_days.saturating_mul(86_400_000)), now_ms).await?;
+        let bundles = crate::bundle::remove(bundle_dir, &report.deleted_ids).await;
+        Ok((report, bundles))
+    }
+}
+
+fn decode(text: &str) -> Result<RunRecord, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Members with scores in `[lo, hi]`, newest first (equal scores in reverse
+/// member order: `run_id` desc, as core orders them), `offset` in.
+async fn zrev_by_score(
+    c: &mut ConnectionManager,
+    key: &str,
+    hi: u64,
+    lo: u64,
+    offset: usize,
+    count: usize,
+) -> Result<Vec<(String, u64)>, StoreError> {
+    redis::cmd("ZREVRANGEBYSCORE")
+        .arg(key)
+        .arg(hi)
+        .arg(lo)
+        .arg("WITHSCORES")
+        .arg("LIMIT")
+        .arg(offset)
+        .arg(count)
+        .query_async(c)
+        .await
+        .map_err(unavailable)
+}
+
+async fn load(c: &mut ConnectionManager, prefix: &str, ids: &[&str]) -> Result<Vec<RunRecord>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = ids.iter().map(|id| format!("{prefix}:run:{id}")).collect();
+    let texts: Vec<Option<String>> = c.mget(keys).await.map_err(unavailable)?;
+    // A run pruned between the index read and this one is simply gone.
+    texts.into_iter().flatten().map(|t| decode(&t)).collect()
+}
+
+/// A page from the `{prefix}:runs` sorted set: from the cursor (or the
+/// `created_to_ms` bound) down to `created_from_ms`, in batches, each run
+/// loaded with one MGET per batch, until the page and one more match are
+/// found. Filters other than time are checked on the loaded runs.
+async fn redis_page(
+    conn: &ConnectionManager,
+    prefix: &str,
+    q: &RunsQuery,
+) -> Result<(Vec<RunRecord>, Option<RunCursor>), StoreError> {
+    let mut c = conn.clone();
+    let key = format!("{prefix}:runs");
+    let lo = q.filter.created_from_ms.unwrap_or(0);
+    let mut hi = u64::MAX;
+    if let Some(to) = q.filter.created_to_ms {
+        let Some(last) = to.checked_sub(1) else { return Ok((Vec::new(), None)) };
+        hi = hi.min(last);
+    }
+    if let Some((t, _)) = &q.cursor {
+        hi = hi.min(*t);
+    }
+    if hi < lo {
+        return Ok((Vec::new(), None));
+    }
+    let batch = (q.limit + 1).clamp(64, 1000);
+    let mut page = RunsPageBuilder::new(q);
+    // Members at score `hi` already read (ties continue where they stopped).
+    let mut offset = 0;
+    loop {
+        let items = zrev_by_score(&mut c, &key, hi, lo, offset, batch).await?;
+        let ids: Vec<&str> = items.iter().map(|(id, _)| id.as_str()).collect();
+        let runs = load(&mut c, prefix, &ids).await?;
+        if !runs.iter().all(|r| page.offer(r)) || items.len() < batch {
+            break;
+        }
+        let Some((_, last)) = items.last() else { break };
+        offset =
+            if *last == hi { offset + items.len() } else { items.iter().rev().take_while(|(_, s)| s == last).count() };
+        hi = *last;
+    }
+    Ok(page.finish())
+}
+
+/// Prune on Redis: the candidates are the members past the newest
+/// `max_runs` and those scored before the age cutoff (both read from the
+/// sorted set); only they are loaded, and the terminal ones deleted with
+/// their index entries. Deleted ids in core's order (newest first).
+async fn redis_prune(
+    conn: &ConnectionManager,
+    prefix: &str,
+    max_runs: Option<u64>,
+    max_age_ms: Option<u64>,
+    now_ms: u64,
+) -> Result<(u64, Vec<String>), StoreError> {
+    let mut c = conn.clone();
+    let key = format!("{prefix}:runs");
+    let scanned: u64 = c.zcard(&key).await.map_err(unavailable)?;
+    let mut candidates = std::collections::BTreeSet::new();
+    if let Some(m) = max_runs.filter(|m| *m < scanned) {
+        let beyond: Vec<(String, u64)> =
+            c.zrevrange_withscores(&key, isize::try_from(m).unwrap_or(isize::MAX), -1).await.map_err(unavailable)?;
+        candidates.extend(beyond.into_iter().map(|(id, t)| (t, id)));
+    }
+    if let Some(cutoff) = max_age_ms.and_then(|a| now_ms.checked_sub(a)).filter(|c| *c > 0) {
+        let old: Vec<(String, u64)> = redis::cmd("ZRANGEBYSCORE")
+            .arg(&key)
+            .arg(0)
+            .arg(format!("({cutoff}"))
+            .arg("WITHSCORES")
+            .query_async(&mut c)
+            .await
+            .map_err(unavailable)?;
+        candidates.extend(old.into_iter().map(|(id, t)| (t, id)));
+    }
+    let candidates: Vec<(u64, String)> = candidates.into_iter().rev().collect();
+    let mut doomed = Vec::new();
+    for chunk in candidates.chunks(500) {
+        let ids: Vec<&str> = chunk.iter().map(|(_, id)| id.as_str()).collect();
+        // Every candidate is already past a limit; only the status decides.
+        doomed
+            .extend(load(&mut c, prefix, &ids).await?.into_iter().filter(|r| r.status.is_terminal()).map(|r| r.run_id));
+    }
+    for chunk in doomed.chunks(500) {
+        let keys: Vec<String> = chunk.iter().map(|id| format!("{prefix}:run:{id}")).collect();
+        let _: () = redis::pipe()
+            .atomic()
+            .del(keys)
+            .ignore()
+            .zrem(&key, chunk)
+            .ignore()
+            .query_async(&mut c)
+            .await
+            .map_err(unavailable)?;
+    }
+    Ok((scanned, doomed))
 }
 
 #[cfg(test)]

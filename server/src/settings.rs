@@ -97,6 +97,9 @@ pub struct Settings {
     pub runs_prune_max_runs: u64,
     /// `RUNS_PRUNE_MAX_AGE_DAYS` (default 30): older terminal runs are pruned.
     pub runs_prune_max_age_days: u64,
+    /// `RUNS_RETENTION_INTERVAL_S` (default 3600; 0: off): how often the
+    /// retention sweeper prunes with the two limits above.
+    pub runs_retention_interval: Option<Duration>,
     /// `RATE_LIMIT_ENABLED` (default true) and `RATE_LIMITS` (see `ratelimit`).
     pub rate_limits: Option<std::collections::HashMap<&'static str, crate::ratelimit::Limit>>,
     /// `RATE_LIMIT_MAX_CLIENTS` (default 100000): size bound of the key table.
@@ -237,6 +240,9 @@ impl Settings {
             ),
             runs_prune_max_runs: count("RUNS_PRUNE_MAX_RUNS")?,
             runs_prune_max_age_days: count("RUNS_PRUNE_MAX_AGE_DAYS")?,
+            runs_retention_interval: Some(count("RUNS_RETENTION_INTERVAL_S")?)
+                .filter(|s| *s > 0)
+                .map(Duration::from_secs),
             rate_limits: {
                 let spec = text("RATE_LIMITS").unwrap_or_default();
                 let limits = crate::ratelimit::parse_limits(&spec).map_err(|e| SettingsError::Invalid {

@@ -256,7 +256,11 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
             guards::admin(s, req)?;
             let q = query(req);
             let query = greenside_core::listing::parse_runs_query(query_lookup(&q))?;
-            let (runs, next) = greenside_core::listing::runs_page(crate::runs::all(&ctx.env).await?, &query);
+            let pairs = ["status", "plan_type", "course_id", "created_from_ms", "created_to_ms", "limit", "cursor"]
+                .iter()
+                .filter_map(|k| query_lookup(&q)(k).map(|v| (k.to_string(), v)))
+                .collect();
+            let (runs, next) = crate::runs::page(&ctx.env, pairs).await?;
             ok(&greenside_core::listing::runs_page_body(&runs, next.as_ref(), query.limit))
         }
         RouteId::PruneRuns => {

@@ -63,6 +63,8 @@ pub struct Settings {
     pub test_clock: bool,
     pub runs_prune_max_runs: u64,
     pub runs_prune_max_age_days: u64,
+    /// `RUNS_RETENTION_INTERVAL_S` (default 3600; 0: off): the run log's alarm.
+    pub runs_retention_interval_s: u64,
     pub rate_limits: Option<BTreeMap<&'static str, Limit>>,
     pub trusted_proxy_header: Option<String>,
     /// Origins whose pages may call the API (`CORS_ALLOWED_ORIGINS`; none by default).
@@ -137,6 +139,7 @@ impl Settings {
             test_clock,
             runs_prune_max_runs: count("RUNS_PRUNE_MAX_RUNS")?,
             runs_prune_max_age_days: count("RUNS_PRUNE_MAX_AGE_DAYS")?,
+            runs_retention_interval_s: count("RUNS_RETENTION_INTERVAL_S")?,
             rate_limits,
             trusted_proxy_header: variables::text(get, "TRUSTED_PROXY_HEADER").map(|h| h.trim().to_ascii_lowercase()),
             cors: greenside_core::cors::Cors::parse(&variables::text(get, "CORS_ALLOWED_ORIGINS").unwrap_or_default())

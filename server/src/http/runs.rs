@@ -29,9 +29,8 @@ pub async fn prune(
     let max_runs = req.max_runs.unwrap_or(s.runs_prune_max_runs);
     let max_age_days = req.max_age_days.unwrap_or(s.runs_prune_max_age_days);
     let now = now_ms(&state, &headers);
-    let report = state.runs.prune(Some(max_runs), Some(max_age_days.saturating_mul(86_400_000)), now).await?;
-    let bundles = crate::bundle::remove(&s.debug_bundle_dir, &report.deleted_ids).await;
-    tracing::info!(scanned = report.scanned, deleted = report.deleted, bundles, "runs pruned");
+    let (report, bundles) = state.runs.retain(&s.debug_bundle_dir, max_runs, max_age_days, now).await?;
+    tracing::info!(scanned = report.scanned, deleted = report.deleted, bundles, trigger = "route", "runs pruned");
     Ok(ok(greenside_core::listing::prune_body(&report, bundles, max_runs, max_age_days)))
 }
 

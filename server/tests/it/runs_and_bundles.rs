@@ -146,6 +146,105 @@ async fn runs_list_filter_and_prune_on_the_worker() {
     runs_scenario(Platform::Worker, &[]).await;
 }
 
+/// Every run's creation time, newest first, through the cursors.
+async fn all_run_times(c: &reqwest::Client, s: &Target) -> Vec<u64> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(cur) => format!("/runs/v1?limit=200&cursor={cur}"),
+            None => "/runs/v1?limit=200".to_string(),
+        };
+        let (status, page) = admin_get(c, s, &path).await;
+        assert_eq!(status, 200, "{page}");
+        ids.extend(page["runs"].as_array().unwrap().iter().map(|r| r["created_at_ms"].as_u64().unwrap()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => return ids,
+        }
+    }
+}
+
+async fn wait_for_times(c: &reqwest::Client, s: &Target, want: &[u64], what: &str) {
+    let t0 = std::time::Instant::now();
+    loop {
+        let ids = all_run_times(c, s).await;
+        if ids == want {
+            return;
+        }
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(15),
+            "{what}: still {} runs, want {}",
+            ids.len(),
+            want.len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// Retention without the route: the sweeper (every second here) keeps the
+/// newest `RUNS_PRUNE_MAX_RUNS`, then, once the clock passes a day, drops
+/// what is older than `RUNS_PRUNE_MAX_AGE_DAYS` — exactly those, nothing else.
+async fn retention_scenario(platform: Platform, extra: &[(&str, &str)]) {
+    let solver = TestSolver::start(Mode::Ok, Some(KEY)).await;
+    let mut env = vec![
+        ("PUTT_SOLVER_URL", solver.base.as_str()),
+        ("PUTT_SOLVER_API_KEY", KEY),
+        ("ADMIN_TOKEN", ADMIN),
+        ("GREENSIDE_TEST_CLOCK", "1"),
+        ("RUNS_RETENTION_INTERVAL_S", "1"),
+        ("RUNS_PRUNE_MAX_RUNS", "15"),
+        ("RUNS_PRUNE_MAX_AGE_DAYS", "1"),
+    ];
+    env.extend_from_slice(extra);
+    let s = platform.start(&env);
+    let c = client();
+    // Runs at 1000, 1010, ..., 1190: 20 of them, all finished.
+    make_runs(&c, &s, &solver, 20).await;
+    let times = |from: u64| (0..(1200 - from) / 10).map(|i| 1190 - i * 10).collect::<Vec<u64>>();
+    // The count limit: the newest 15 stay, 1050 ... 1190.
+    wait_for_times(&c, &s, &times(1050), "max runs").await;
+    // One more run a day and 105 ms after the first: runs created before
+    // 1105 are now older than a day (1050 ... 1100); the 9 from 1110 on and
+    // the new one stay.
+    let later = 86_400_000 + 1105;
+    // (The first session has long expired: a new one.)
+    solver.set_mode(Mode::Ok);
+    let (_, st) = call(&c, &s, "/api/session/start", serde_json::from_str(common::START).unwrap(), later).await;
+    let sid = st["session_id"].as_str().unwrap().to_string();
+    assert_eq!(call(&c, &s, "/api/session/set_ball_location", ball(&sid, ON_GREEN), later).await.0, 200);
+    let advice = json!({"contract_version": "0.5.0", "session_id": sid});
+    assert_eq!(call(&c, &s, "/api/get_hole_advice", advice, later).await.0, 200);
+    let kept: Vec<u64> = std::iter::once(later).chain(times(1110)).collect();
+    wait_for_times(&c, &s, &kept, "max age").await;
+    // And it stays so: later sweeps delete nothing more.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(all_run_times(&c, &s).await, kept);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_sweeps_on_sqlite() {
+    retention_scenario(Platform::Native, &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_sweeps_on_memory() {
+    retention_scenario(Platform::Native, &[("RUN_STORE_BACKEND", "memory")]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_sweeps_on_redis() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    retention_scenario(Platform::Native, &[("SESSION_STORE_BACKEND", "redis"), ("REDIS_URL", &url)]).await;
+}
+
+/// The run log's alarm on the edge worker, in workerd.
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_sweeps_on_the_worker() {
+    retention_scenario(Platform::Worker, &[]).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bundles_hold_the_decision_without_secrets_and_replay() {
     let dir = std::env::temp_dir().join(format!("greenside-bundles-{}-{}", std::process::id(), common::free_port()));
