@@ -54,6 +54,7 @@ pub mod json;
 pub mod listing;
 pub mod locate;
 pub mod mask;
+pub mod metrics;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod operation;

@@ -128,7 +128,7 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn new() -> Metrics {
-        let mut registry = Registry::with_prefix("greenside");
+        let mut registry = Registry::with_prefix(greenside_core::metrics::PREFIX);
         let m = Metrics {
             requests: Family::default(),
             request_seconds: Family::new_with_constructor(latency_histogram),
@@ -146,40 +146,22 @@ impl Metrics {
             rate_limited: Counter::default(),
             registry: Registry::default(),
         };
-        registry.register("http_requests", "HTTP requests by route, method and status", m.requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency by route", m.request_seconds.clone());
-        registry.register("active_sessions", "Sessions in the store (scraped)", m.active_sessions.clone());
-        registry.register(
-            "surface_transitions",
-            "Committed surface-state switches, by target state",
-            m.transitions.clone(),
-        );
-        registry.register(
-            "suppressed_flickers",
-            "Pending switches cancelled by an agreeing fix",
-            m.suppressed_flickers.clone(),
-        );
-        registry.register("ball_fixes", "Ball fixes applied", m.fixes.clone());
-        registry.register(
-            "duplicate_ball_fixes",
-            "Ball fixes acknowledged as duplicates (seq already accepted)",
-            m.duplicate_fixes.clone(),
-        );
-        registry.register(
-            "downstream_duration_seconds",
-            "Downstream call latency by service",
-            m.downstream_seconds.clone(),
-        );
-        registry.register("downstream_errors", "Downstream failures by service and code", m.downstream_errors.clone());
-        registry.register(
-            "advice_calls",
-            "Advice calls by service and outcome (ok or the failure's code)",
-            m.advice_calls.clone(),
-        );
-        registry.register("errors", "Error answers by code", m.errors.clone());
-        registry.register("store_duration_seconds", "Session store latency by operation", m.store_seconds.clone());
-        registry.register("store_errors", "Session store failures by operation", m.store_errors.clone());
-        registry.register("rate_limited_requests", "Requests refused by the rate limiter", m.rate_limited.clone());
+        // Names and help from core's table, as the edge worker writes them.
+        use greenside_core::metrics as f;
+        registry.register(f::HTTP_REQUESTS.name, f::HTTP_REQUESTS.help, m.requests.clone());
+        registry.register(f::HTTP_REQUEST_DURATION.name, f::HTTP_REQUEST_DURATION.help, m.request_seconds.clone());
+        registry.register(f::ACTIVE_SESSIONS.name, f::ACTIVE_SESSIONS.help, m.active_sessions.clone());
+        registry.register(f::SURFACE_TRANSITIONS.name, f::SURFACE_TRANSITIONS.help, m.transitions.clone());
+        registry.register(f::SUPPRESSED_FLICKERS.name, f::SUPPRESSED_FLICKERS.help, m.suppressed_flickers.clone());
+        registry.register(f::BALL_FIXES.name, f::BALL_FIXES.help, m.fixes.clone());
+        registry.register(f::DUPLICATE_BALL_FIXES.name, f::DUPLICATE_BALL_FIXES.help, m.duplicate_fixes.clone());
+        registry.register(f::DOWNSTREAM_DURATION.name, f::DOWNSTREAM_DURATION.help, m.downstream_seconds.clone());
+        registry.register(f::DOWNSTREAM_ERRORS.name, f::DOWNSTREAM_ERRORS.help, m.downstream_errors.clone());
+        registry.register(f::ADVICE_CALLS.name, f::ADVICE_CALLS.help, m.advice_calls.clone());
+        registry.register(f::ERRORS.name, f::ERRORS.help, m.errors.clone());
+        registry.register(f::STORE_DURATION.name, f::STORE_DURATION.help, m.store_seconds.clone());
+        registry.register(f::STORE_ERRORS.name, f::STORE_ERRORS.help, m.store_errors.clone());
+        registry.register(f::RATE_LIMITED_REQUESTS.name, f::RATE_LIMITED_REQUESTS.help, m.rate_limited.clone());
         Metrics { registry, ..m }
     }
 

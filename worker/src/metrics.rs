@@ -22,6 +22,7 @@
 
 use crate::calls;
 use greenside_core::error::{ApiError, ErrorCode};
+use greenside_core::metrics::{self as f, Family};
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -58,14 +59,14 @@ impl Delta {
     pub fn request(&mut self, route: &str, method: &str, status: u16, code: Option<ErrorCode>) {
         let (route, method) = (label(route), label(method));
         self.add(
-            format!("greenside_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}}"),
+            series(f::HTTP_REQUESTS, &format!("{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}}")),
             1,
         );
         if let Some(code) = code {
-            self.add(format!("greenside_errors_total{{code=\"{}\"}}", code.as_str()), 1);
+            self.add(series(f::ERRORS, &format!("{{code=\"{}\"}}", code.as_str())), 1);
         }
         if code == Some(ErrorCode::RateLimited) {
-            self.add("greenside_rate_limited_requests_total".into(), 1);
+            self.add(series(f::RATE_LIMITED_REQUESTS, ""), 1);
         }
     }
 
@@ -73,23 +74,20 @@ impl Delta {
     pub fn events(&mut self, header: &str) {
         let n: Vec<u64> = header.split(',').map(|v| v.trim().parse().unwrap_or(0)).collect();
         let at = |i: usize| n.get(i).copied().unwrap_or(0);
-        self.add("greenside_ball_fixes_total".into(), at(0));
-        self.add("greenside_duplicate_ball_fixes_total".into(), at(1));
-        self.add("greenside_surface_transitions_total{to=\"ON_GREEN\"}".into(), at(2));
-        self.add("greenside_surface_transitions_total{to=\"OFF_GREEN\"}".into(), at(3));
-        self.add("greenside_suppressed_flickers_total".into(), at(4));
+        self.add(series(f::BALL_FIXES, ""), at(0));
+        self.add(series(f::DUPLICATE_BALL_FIXES, ""), at(1));
+        self.add(series(f::SURFACE_TRANSITIONS, "{to=\"ON_GREEN\"}"), at(2));
+        self.add(series(f::SURFACE_TRANSITIONS, "{to=\"OFF_GREEN\"}"), at(3));
+        self.add(series(f::SUPPRESSED_FLICKERS, ""), at(4));
     }
 
     /// An advice call's outcome at its service: `ok` or the failure's code.
     pub fn advice(&mut self, service: &str, error: Option<ErrorCode>) {
         let outcome = error.map_or("ok", ErrorCode::as_str);
         let service = label(service);
-        self.add(format!("greenside_advice_calls_total{{service=\"{service}\",outcome=\"{outcome}\"}}"), 1);
+        self.add(series(f::ADVICE_CALLS, &format!("{{service=\"{service}\",outcome=\"{outcome}\"}}")), 1);
         if let Some(code) = error {
-            self.add(
-                format!("greenside_downstream_errors_total{{service=\"{service}\",code=\"{}\"}}", code.as_str()),
-                1,
-            );
+            self.add(series(f::DOWNSTREAM_ERRORS, &format!("{{service=\"{service}\",code=\"{}\"}}", code.as_str())), 1);
         }
     }
 
@@ -100,29 +98,23 @@ impl Delta {
     }
 }
 
+/// A counter's series: `greenside_{name}_total` and its labels (core's names).
+fn series(family: Family, labels: &str) -> String {
+    format!("{}_{}_total{labels}", f::PREFIX, family.name)
+}
+
 /// A session object's events as [`EVENTS_HEADER`]'s value.
 pub fn events_header(e: &greenside_core::operation::Events) -> String {
     format!("{},{},{},{},{}", e.fixes, e.duplicate_fixes, e.to_on_green, e.to_off_green, e.suppressed_flickers)
 }
 
-/// The families, in the native exposition's words (`server/src/metrics.rs`).
-const FAMILIES: &[(&str, &str)] = &[
-    ("greenside_http_requests", "HTTP requests by route, method and status"),
-    ("greenside_errors", "Error answers by code"),
-    ("greenside_surface_transitions", "Committed surface-state switches, by target state"),
-    ("greenside_suppressed_flickers", "Pending switches cancelled by an agreeing fix"),
-    ("greenside_ball_fixes", "Ball fixes applied"),
-    ("greenside_duplicate_ball_fixes", "Ball fixes acknowledged as duplicates (seq already accepted)"),
-    ("greenside_advice_calls", "Advice calls by service and outcome (ok or the failure's code)"),
-    ("greenside_downstream_errors", "Downstream failures by service and code"),
-    ("greenside_rate_limited_requests", "Requests refused by the rate limiter"),
-];
-
 /// OpenMetrics text: every family (a family with no count yet says so by
 /// its `# TYPE` line alone), then the active sessions gauge.
 pub fn exposition(counts: &Delta, active_sessions: u64) -> String {
+    use f::{ACTIVE_SESSIONS, FAMILIES, MetricKind, PREFIX};
     let mut out = String::new();
-    for (family, help) in FAMILIES {
+    for f in FAMILIES.iter().filter(|f| f.edge && f.kind == MetricKind::Counter) {
+        let (family, help) = (format!("{PREFIX}_{}", f.name), f.help);
         out.push_str(&format!("# HELP {family} {help}.\n# TYPE {family} counter\n"));
         let prefix = format!("{family}_total");
         for (series, n) in &counts.0 {
@@ -132,9 +124,9 @@ pub fn exposition(counts: &Delta, active_sessions: u64) -> String {
             }
         }
     }
-    out.push_str("# HELP greenside_active_sessions Sessions in the store (scraped).\n");
-    out.push_str("# TYPE greenside_active_sessions gauge\n");
-    out.push_str(&format!("greenside_active_sessions {active_sessions}\n# EOF\n"));
+    let gauge = format!("{PREFIX}_{}", ACTIVE_SESSIONS.name);
+    out.push_str(&format!("# HELP {gauge} {}.\n# TYPE {gauge} gauge\n", ACTIVE_SESSIONS.help));
+    out.push_str(&format!("{gauge} {active_sessions}\n# EOF\n"));
     out
 }
 
