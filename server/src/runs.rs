@@ -8,14 +8,18 @@
 //! ```text
 //! {prefix}:run:{run_id}   STRING  the run as JSON (no TTL: runs are pruned explicitly)
 //! {prefix}:runs           ZSET    run_id scored by created_at_ms (listing, newest first)
+//! {prefix}:runs:st:{status} ZSET   the same, one set per status (listing by status)
+//! {prefix}:runs:index     STRING  "2" once the status sets hold every run
 //! ```
+//! The status sets came later: the first listing by status on a Redis
+//! without the `runs:index` marker adds every run to its set first.
 //! Only the request that created a run writes it, so a plain overwrite is safe.
 
 pub mod sqlite;
 
 use crate::store::StoreError;
 use greenside_core::listing::{RunsPageBuilder, RunsQuery, prune_due};
-use greenside_core::run::RunRecord;
+use greenside_core::run::{RunRecord, RunStatus};
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
 use std::collections::BTreeMap;
@@ -29,7 +33,13 @@ pub use sqlite::{SQLITE_FILE, SqliteRuns};
 pub enum RunStore {
     Memory(Arc<Mutex<BTreeMap<(u64, String), RunRecord>>>),
     Sqlite(Arc<SqliteRuns>),
-    Redis { conn: ConnectionManager, prefix: Arc<str> },
+    Redis { conn: ConnectionManager, prefix: Arc<str>, status_index: Arc<tokio::sync::OnceCell<()>> },
+}
+
+const STATUSES: [RunStatus; 4] = [RunStatus::Queued, RunStatus::Processing, RunStatus::Succeeded, RunStatus::Failed];
+
+fn status_key(prefix: &str, status: RunStatus) -> String {
+    format!("{prefix}:runs:st:{}", status.as_str())
 }
 
 fn unavailable(e: redis::RedisError) -> StoreError {
@@ -47,7 +57,7 @@ impl RunStore {
     }
 
     pub fn redis(conn: ConnectionManager, prefix: &str) -> RunStore {
-        RunStore::Redis { conn, prefix: prefix.into() }
+        RunStore::Redis { conn, prefix: prefix.into(), status_index: Arc::default() }
     }
 
     /// `memory`, `sqlite` or `redis` (as `RUN_STORE_BACKEND` names it).
@@ -68,18 +78,23 @@ impl RunStore {
                 Ok(())
             }
             RunStore::Sqlite(s) => s.put(run).await,
-            RunStore::Redis { conn, prefix } => {
+            RunStore::Redis { conn, prefix, .. } => {
                 let json = serde_json::to_string(run).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                 let mut c = conn.clone();
-                let _: () = redis::pipe()
-                    .atomic()
+                let mut pipe = redis::pipe();
+                pipe.atomic()
                     .set(format!("{prefix}:run:{}", run.run_id), json)
                     .ignore()
                     .zadd(format!("{prefix}:runs"), &run.run_id, run.created_at_ms)
-                    .ignore()
-                    .query_async(&mut c)
-                    .await
-                    .map_err(unavailable)?;
+                    .ignore();
+                for st in STATUSES {
+                    if st == run.status {
+                        pipe.zadd(status_key(prefix, st), &run.run_id, run.created_at_ms).ignore();
+                    } else {
+                        pipe.zrem(status_key(prefix, st), &run.run_id).ignore();
+                    }
+                }
+                let _: () = pipe.query_async(&mut c).await.map_err(unavailable)?;
                 Ok(())
             }
         }
@@ -92,7 +107,7 @@ impl RunStore {
                 Ok(g.values().find(|r| r.run_id == run_id).cloned())
             }
             RunStore::Sqlite(s) => s.get(run_id).await,
-            RunStore::Redis { conn, prefix } => {
+            RunStore::Redis { conn, prefix, .. } => {
                 let mut c = conn.clone();
                 let text: Option<String> = c.get(format!("{prefix}:run:{run_id}")).await.map_err(unavailable)?;
                 text.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Corrupt(e.to_string()))).transpose()
@@ -120,7 +135,16 @@ impl RunStore {
                 Ok(page.finish())
             }
             RunStore::Sqlite(s) => s.list(q).await,
-            RunStore::Redis { conn, prefix } => redis_page(conn, prefix, q).await,
+            RunStore::Redis { conn, prefix, status_index } => {
+                let key = match q.filter.status {
+                    Some(st) => {
+                        status_index.get_or_try_init(|| backfill_status_index(conn, prefix)).await?;
+                        status_key(prefix, st)
+                    }
+                    None => format!("{prefix}:runs"),
+                };
+                redis_page(conn, prefix, &key, q).await
+            }
         }
     }
 
@@ -150,7 +174,7 @@ impl RunStore {
                 }
                 (scanned, doomed.into_iter().map(|(_, id)| id).collect::<Vec<_>>())
             }
-            RunStore::Redis { conn, prefix } => redis_prune(conn, prefix, max_runs, max_age_ms, now_ms).await?,
+            RunStore::Redis { conn, prefix, .. } => redis_prune(conn, prefix, max_runs, max_age_ms, now_ms).await?,
         };
         let deleted = deleted_ids.len() as u64;
         Ok(PruneReport { scanned, deleted, kept: scanned - deleted, deleted_ids })
@@ -216,10 +240,10 @@ async fn load(c: &mut ConnectionManager, prefix: &str, ids: &[&str]) -> Result<V
 async fn redis_page(
     conn: &ConnectionManager,
     prefix: &str,
+    key: &str,
     q: &RunsQuery,
 ) -> Result<(Vec<RunRecord>, Option<RunCursor>), StoreError> {
     let mut c = conn.clone();
-    let key = format!("{prefix}:runs");
     let lo = q.filter.created_from_ms.unwrap_or(0);
     let mut hi = u64::MAX;
     if let Some(to) = q.filter.created_to_ms {
@@ -237,7 +261,7 @@ async fn redis_page(
     // Members at score `hi` already read (ties continue where they stopped).
     let mut offset = 0;
     loop {
-        let items = zrev_by_score(&mut c, &key, hi, lo, offset, batch).await?;
+        let items = zrev_by_score(&mut c, key, hi, lo, offset, batch).await?;
         let ids: Vec<&str> = items.iter().map(|(id, _)| id.as_str()).collect();
         let runs = load(&mut c, prefix, &ids).await?;
         if !runs.iter().all(|r| page.offer(r)) || items.len() < batch {
@@ -249,6 +273,49 @@ async fn redis_page(
         hi = *last;
     }
     Ok(page.finish())
+}
+
+/// Puts every run into its status set unless the `runs:index` marker says
+/// that is done (runs written before the status sets existed). Idempotent;
+/// a run whose status changes meanwhile may leave a stale member in its old
+/// set, which listing skips (the loaded run's status is checked again).
+async fn backfill_status_index(conn: &ConnectionManager, prefix: &str) -> Result<(), StoreError> {
+    let mut c = conn.clone();
+    let marker = format!("{prefix}:runs:index");
+    let done: Option<String> = c.get(&marker).await.map_err(unavailable)?;
+    if done.as_deref() == Some("2") {
+        return Ok(());
+    }
+    let key = format!("{prefix}:runs");
+    // ZSCAN returns every member present for the whole scan, whatever is
+    // added or pruned meanwhile (an index walk could skip some).
+    let mut cursor = 0u64;
+    loop {
+        let (next, flat): (u64, Vec<String>) = redis::cmd("ZSCAN")
+            .arg(&key)
+            .arg(cursor)
+            .arg("COUNT")
+            .arg(500)
+            .query_async(&mut c)
+            .await
+            .map_err(unavailable)?;
+        let refs: Vec<&str> = flat.iter().step_by(2).map(String::as_str).collect();
+        let runs = load(&mut c, prefix, &refs).await?;
+        if !runs.is_empty() {
+            let mut pipe = redis::pipe();
+            for r in runs {
+                pipe.zadd(status_key(prefix, r.status), &r.run_id, r.created_at_ms).ignore();
+            }
+            let _: () = pipe.query_async(&mut c).await.map_err(unavailable)?;
+        }
+        cursor = next;
+        if cursor == 0 {
+            break;
+        }
+    }
+    let _: () = c.set(&marker, "2").await.map_err(unavailable)?;
+    tracing::info!(prefix, "runs: status index built");
+    Ok(())
 }
 
 /// Prune on Redis: the candidates are the members past the newest
@@ -292,15 +359,12 @@ async fn redis_prune(
     }
     for chunk in doomed.chunks(500) {
         let keys: Vec<String> = chunk.iter().map(|id| format!("{prefix}:run:{id}")).collect();
-        let _: () = redis::pipe()
-            .atomic()
-            .del(keys)
-            .ignore()
-            .zrem(&key, chunk)
-            .ignore()
-            .query_async(&mut c)
-            .await
-            .map_err(unavailable)?;
+        let mut pipe = redis::pipe();
+        pipe.atomic().del(keys).ignore().zrem(&key, chunk).ignore();
+        for st in STATUSES {
+            pipe.zrem(status_key(prefix, st), chunk).ignore();
+        }
+        let _: () = pipe.query_async(&mut c).await.map_err(unavailable)?;
     }
     Ok((scanned, doomed))
 }

@@ -275,6 +275,31 @@ async fn redis_run_store_conforms() {
     conformance(&store, SEED).await;
 }
 
+/// Runs written before the per-status sets existed (as an older server left
+/// Redis: no `runs:st:*`, no marker): the first listing by status builds
+/// the sets, and every page then matches core's over every run.
+#[tokio::test(flavor = "multi_thread")]
+async fn redis_status_index_is_built_for_runs_written_before_it() {
+    let redis = RedisServer::start();
+    let sessions = RedisStore::connect(&redis.url(), "runold", Duration::from_secs(2)).await.unwrap();
+    let runs = generate(SEED + 1);
+    let writer = RunStore::redis(sessions.connection(), sessions.prefix());
+    for r in &runs {
+        writer.put(r).await.unwrap();
+    }
+    let mut c = sessions.connection();
+    let keys: Vec<String> =
+        redis::cmd("KEYS").arg(format!("{}:runs:*", sessions.prefix())).query_async(&mut c).await.unwrap();
+    assert_eq!(keys.len(), 4, "one set per status: {keys:?}");
+    let _: () = redis::cmd("DEL").arg(&keys).query_async(&mut c).await.unwrap();
+    let store = RunStore::redis(sessions.connection(), sessions.prefix());
+    let pages = check_pages(&store, &newest_first(runs.clone())).await;
+    assert!(pages > 100, "{pages} pages");
+    let marker: Option<String> =
+        redis::cmd("GET").arg(format!("{}:runs:index", sessions.prefix())).query_async(&mut c).await.unwrap();
+    assert_eq!(marker.as_deref(), Some("2"));
+}
+
 /// Two instances on one file (a restart overlapping the old process, or two
 /// servers on one volume): writes interleave, nothing is lost.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
