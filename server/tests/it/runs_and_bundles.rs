@@ -48,7 +48,9 @@ async fn make_runs(c: &reqwest::Client, s: &Target, solver: &TestSolver, n: u64)
     sid
 }
 
-async fn runs_scenario(platform: Platform, extra: &[(&str, &str)]) {
+/// A test solver, and the platform started against it with the admin
+/// token, the test clock and `extra`.
+async fn start_with_solver(platform: Platform, extra: &[(&str, &str)]) -> (TestSolver, Target) {
     let solver = TestSolver::start(Mode::Ok, Some(KEY)).await;
     let mut env = vec![
         ("PUTT_SOLVER_URL", solver.base.as_str()),
@@ -58,6 +60,11 @@ async fn runs_scenario(platform: Platform, extra: &[(&str, &str)]) {
     ];
     env.extend_from_slice(extra);
     let s = platform.start(&env);
+    (solver, s)
+}
+
+async fn runs_scenario(platform: Platform, extra: &[(&str, &str)]) {
+    let (solver, s) = start_with_solver(platform, extra).await;
     let c = client();
     let n = 500;
     make_runs(&c, &s, &solver, n).await;
@@ -186,18 +193,10 @@ async fn wait_for_times(c: &reqwest::Client, s: &Target, want: &[u64], what: &st
 /// newest `RUNS_PRUNE_MAX_RUNS`, then, once the clock passes a day, drops
 /// what is older than `RUNS_PRUNE_MAX_AGE_DAYS` — exactly those, nothing else.
 async fn retention_scenario(platform: Platform, extra: &[(&str, &str)]) {
-    let solver = TestSolver::start(Mode::Ok, Some(KEY)).await;
-    let mut env = vec![
-        ("PUTT_SOLVER_URL", solver.base.as_str()),
-        ("PUTT_SOLVER_API_KEY", KEY),
-        ("ADMIN_TOKEN", ADMIN),
-        ("GREENSIDE_TEST_CLOCK", "1"),
-        ("RUNS_RETENTION_INTERVAL_S", "1"),
-        ("RUNS_PRUNE_MAX_RUNS", "15"),
-        ("RUNS_PRUNE_MAX_AGE_DAYS", "1"),
-    ];
+    let mut env =
+        vec![("RUNS_RETENTION_INTERVAL_S", "1"), ("RUNS_PRUNE_MAX_RUNS", "15"), ("RUNS_PRUNE_MAX_AGE_DAYS", "1")];
     env.extend_from_slice(extra);
-    let s = platform.start(&env);
+    let (solver, s) = start_with_solver(platform, &env).await;
     let c = client();
     // Runs at 1000, 1010, ..., 1190: 20 of them, all finished.
     make_runs(&c, &s, &solver, 20).await;
