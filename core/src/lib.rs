@@ -67,6 +67,7 @@ pub mod routes;
 pub mod rules;
 pub mod run;
 pub mod session;
+pub mod shard;
 pub mod shots;
 pub mod validate;
 pub mod variables;

@@ -254,10 +254,49 @@ impl<'q> RunsPageBuilder<'q> {
         true
     }
 
+    /// Matches taken so far.
+    pub fn len(&self) -> usize {
+        self.runs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+
     pub fn finish(self) -> (Vec<RunRecord>, Option<RunCursor>) {
         let next = if self.more { self.runs.last().map(|r| (r.created_at_ms, r.run_id.clone())) } else { None };
         (self.runs, next)
     }
+}
+
+/// Pages of several shards merged into one: each shard's page is its own
+/// first `limit` items in the same order (`key` ascending) after the same
+/// cursor, with `true` when it had more. The answer is the first `limit` of
+/// them all, and whether anything follows (in a page or in a shard): every
+/// item of the true first `limit` is within its own shard's first `limit`,
+/// so nothing is skipped and, the next cursor being the last item returned,
+/// nothing is repeated.
+pub fn merge_pages<T, K: Ord>(pages: Vec<(Vec<T>, bool)>, limit: usize, key: impl Fn(&T) -> K) -> (Vec<T>, bool) {
+    let more_in_a_shard = pages.iter().any(|(_, more)| *more);
+    let mut all: Vec<T> = pages.into_iter().flat_map(|(items, _)| items).collect();
+    all.sort_by_key(|t| key(t));
+    let more = all.len() > limit || (more_in_a_shard && all.len() == limit);
+    all.truncate(limit);
+    let more = more && !all.is_empty();
+    (all, more)
+}
+
+/// One `GET /runs/v1` page from the pages several run shards gave for the
+/// same query ([`merge_pages`] in core's newest-first order).
+pub fn merge_runs_pages(
+    q: &RunsQuery,
+    pages: Vec<(Vec<RunRecord>, Option<RunCursor>)>,
+) -> (Vec<RunRecord>, Option<RunCursor>) {
+    let pages = pages.into_iter().map(|(runs, next)| (runs, next.is_some())).collect();
+    let (runs, more) =
+        merge_pages(pages, q.limit, |r: &RunRecord| core::cmp::Reverse((r.created_at_ms, r.run_id.clone())));
+    let next = if more { runs.last().map(|r| (r.created_at_ms, r.run_id.clone())) } else { None };
+    (runs, next)
 }
 
 /// The body of `GET /runs/v1`.

@@ -100,6 +100,7 @@ pub const VARIABLES: &[Variable] = &[
     var("SESSION_STORE_BACKEND", Some("memory"), Text, Native),
     var("REDIS_URL", None, Text, Native),
     var("REDIS_SESSION_PREFIX", Some("aime:hole_session"), Text, Native),
+    var("REDIS_CLUSTER", Some("false"), Flag, Native),
     var("USE_REDIS", None, Flag, Native),
     var("REDIS_HOST", None, Text, Native),
     var("REDIS_PORT", None, Count { min: 0, max: 65_535 }, Native),

@@ -106,7 +106,7 @@ async fn main() {
                 _ => {
                     let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
                     let conn = redis::aio::ConnectionManager::new(client).await.unwrap();
-                    RunStore::redis(conn, &format!("bench{n}"))
+                    RunStore::redis(greenside_server::store::redis::Conn::Single(conn), &format!("bench{n}"))
                 }
             };
             fill(&store, n).await;

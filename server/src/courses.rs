@@ -84,7 +84,7 @@ impl Catalog {
             .filter_map(|(id, c)| c.as_ref().ok().map(|c| (id, c)))
             .filter_map(|(id, c)| serde_json::to_vec(&c.course).ok().map(|b| (id.clone(), b)))
             .map(|(id, b)| {
-                let tag = format!("\"{:016x}\"", fnv1a(&b));
+                let tag = format!("\"{:016x}\"", greenside_core::shard::fnv1a(&b));
                 (id, (axum::body::Bytes::from(b), tag))
             })
             .collect();
@@ -108,10 +108,4 @@ impl Catalog {
             )
         })
     }
-}
-
-/// FNV-1a, 64 bits: the ETag of a course file (stable across builds and
-/// instances, so every replica answers the same tag).
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }

@@ -130,9 +130,16 @@ pub async fn select_store(settings: &Settings) -> (Store, StoreStatus) {
             Store::Memory(MemoryStore::new()),
             StoreStatus { requested: "memory", redis_url: None, prefix: None, warnings: Vec::new() },
         ),
-        StoreRequest::Redis { url } => {
-            let shown = redact_url(url);
-            match RedisStore::connect(url, &settings.redis_session_prefix, REDIS_CONNECT_TIMEOUT).await {
+        StoreRequest::Redis { url, cluster } => {
+            let shown = url.split(',').map(redact_url).collect::<Vec<_>>().join(",");
+            let prefix = &settings.redis_session_prefix;
+            let connected = if *cluster {
+                let nodes: Vec<String> = url.split(',').map(str::to_string).collect();
+                RedisStore::connect_cluster(&nodes, prefix, REDIS_CONNECT_TIMEOUT).await
+            } else {
+                RedisStore::connect(url, prefix, REDIS_CONNECT_TIMEOUT).await
+            };
+            match connected {
                 Ok(s) => (
                     Store::Redis(s),
                     StoreStatus {

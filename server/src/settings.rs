@@ -10,7 +10,12 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreRequest {
     Memory,
-    Redis { url: String },
+    /// `url` is one `redis://` URL, or with `cluster` one or more of the
+    /// cluster's nodes, comma-separated.
+    Redis {
+        url: String,
+        cluster: bool,
+    },
 }
 
 impl StoreRequest {
@@ -222,7 +227,16 @@ impl Settings {
             dataset_registry_path,
             rules,
             store,
-            redis_session_prefix: text("REDIS_SESSION_PREFIX").unwrap_or_default(),
+            redis_session_prefix: match text("REDIS_SESSION_PREFIX").unwrap_or_default() {
+                p if p.contains(['{', '}']) => {
+                    return Err(invalid(
+                        "REDIS_SESSION_PREFIX",
+                        &p,
+                        "no braces: the Redis store adds its own hash tags ({s07}) after the prefix",
+                    ));
+                }
+                p => p,
+            },
             run_store,
             run_store_dir: path("RUN_STORE_DIR").unwrap_or_default(),
             putt_solver: downstream("PUTT_SOLVER_URL", "PUTT_SOLVER_TIMEOUT_S", "PUTT_SOLVER_API_KEY")?,
@@ -305,13 +319,27 @@ impl Settings {
         if backend == "memory" {
             return Ok(StoreRequest::Memory);
         }
+        let cluster = variables::opt_flag(get, "REDIS_CLUSTER")?.unwrap_or(false);
         if let Some(url) = get("REDIS_URL") {
-            let parsed = url::Url::parse(url.trim())
-                .map_err(|_| invalid("REDIS_URL", "<unparsable>", "expected redis://host:port/db"))?;
-            if !matches!(parsed.scheme(), "redis" | "rediss" | "redis+unix" | "unix") {
-                return Err(invalid("REDIS_URL", parsed.scheme(), "expected a redis:// URL"));
+            let urls: Vec<&str> = url.split(',').map(str::trim).filter(|u| !u.is_empty()).collect();
+            if urls.len() > 1 && !cluster {
+                return Err(invalid(
+                    "REDIS_URL",
+                    "<several URLs>",
+                    "several nodes are for a cluster: set REDIS_CLUSTER=true",
+                ));
             }
-            return Ok(StoreRequest::Redis { url: url.trim().to_string() });
+            for u in &urls {
+                let parsed = url::Url::parse(u)
+                    .map_err(|_| invalid("REDIS_URL", "<unparsable>", "expected redis://host:port/db"))?;
+                if !matches!(parsed.scheme(), "redis" | "rediss" | "redis+unix" | "unix") {
+                    return Err(invalid("REDIS_URL", parsed.scheme(), "expected a redis:// URL"));
+                }
+            }
+            if urls.is_empty() {
+                return Err(invalid("REDIS_URL", "", "expected redis://host:port/db"));
+            }
+            return Ok(StoreRequest::Redis { url: urls.join(","), cluster });
         }
         let host = get("REDIS_HOST").unwrap_or_else(|| "127.0.0.1".into());
         let port = match get("REDIS_PORT") {
@@ -330,7 +358,7 @@ impl Settings {
         if let Some(pw) = get("REDIS_PASSWORD") {
             let _ = url.set_password(Some(&pw));
         }
-        Ok(StoreRequest::Redis { url: url.to_string() })
+        Ok(StoreRequest::Redis { url: url.to_string(), cluster })
     }
 }
 
@@ -389,7 +417,7 @@ mod tests {
     #[test]
     fn both_redis_spellings() {
         let s = with(&[("SESSION_STORE_BACKEND", "redis"), ("REDIS_URL", "redis://localhost:6390/2")]).unwrap();
-        assert_eq!(s.store, StoreRequest::Redis { url: "redis://localhost:6390/2".into() });
+        assert_eq!(s.store, StoreRequest::Redis { url: "redis://localhost:6390/2".into(), cluster: false });
         let s = with(&[
             ("USE_REDIS", "true"),
             ("REDIS_HOST", "10.0.0.5"),
@@ -398,7 +426,7 @@ mod tests {
             ("REDIS_PASSWORD", "s3cret"),
         ])
         .unwrap();
-        let StoreRequest::Redis { url } = &s.store else { panic!("redis expected") };
+        let StoreRequest::Redis { url, .. } = &s.store else { panic!("redis expected") };
         assert_eq!(url, "redis://:s3cret@10.0.0.5:6380/3");
         assert_eq!(redact_url(url), "redis://[REDACTED]@10.0.0.5:6380/3");
     }

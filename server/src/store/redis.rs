@@ -1,27 +1,113 @@
-//! Redis store: sessions shared by every instance and surviving restarts.
+//! Redis store: sessions shared by every instance and surviving restarts,
+//! on one Redis or on a Redis Cluster, with the same keys on both.
 //!
 //! ```text
-//! {prefix}:{session_id}     HASH  rev = revision, rec = the record as JSON   (PEXPIRE = TTL, refreshed on every write)
-//! {prefix}:index            ZSET  session_id scored by session_number        (listing; stale members dropped lazily)
-//! {prefix}:session_number   INCR  the last session_number handed out
-//! {prefix}:total_sessions   INCR  sessions ever created
+//! {prefix}:{sNN}:{session_id}     HASH  rev = revision, rec = the record as JSON   (PEXPIRE = TTL, refreshed on every write)
+//! {prefix}:{sNN}:index            ZSET  session_id scored by session_number        (listing; stale members dropped lazily)
+//! {prefix}:{sNN}:total_sessions   INCR  sessions ever created in shard NN
+//! {prefix}:session_number         INCR  the last session_number handed out (one key, one command)
+//! {prefix}:layout                 STRING "sharded-16" once keys written before the shards are moved
 //! ```
+//!
+//! `NN` is the session's shard, core's `shard::of(session_id, 16)` as two
+//! digits. The braces are a hash tag: a cluster puts every key of one shard
+//! in one slot, so each script and transaction touches one slot (a cluster
+//! answers CROSSSLOT otherwise), and the 16 shards spread over the masters.
+//! Counters and the listing read every shard and add or merge.
 //!
 //! Every write is one round trip: a Lua script checks the stored revision
 //! and writes (compare-and-set), so concurrent writers on any number of
 //! instances never lose an update. An update starts from this instance's
 //! last copy of the record when it has one, so in the steady state an update
 //! is that single round trip; a stale copy costs a conflict, whose answer
-//! carries the current record. A connection manager reconnects by
-//! itself; while Redis is away every call fails fast with `Unavailable`.
+//! carries the current record. A connection manager (one Redis) or the
+//! cluster client (following MOVED and ASK and the slot map after a
+//! failover) reconnects by itself; while Redis is away every call fails fast
+//! with `Unavailable`.
 
 use super::{Counters, Page, SaveOutcome, SessionStore, SessionSummary, StoreError};
 use greenside_core::session::SessionRecord;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncCommands, Script};
+use greenside_core::shard;
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::cluster_async::ClusterConnection;
+use redis::{AsyncCommands, Cmd, Pipeline, RedisFuture, Script, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Shards of the key layout (sessions and runs each). Fixed: changing it
+/// would move every key.
+pub const SHARDS: u32 = 16;
+const LAYOUT: &str = "sharded-16";
+
+/// One Redis (a connection manager) or a Redis Cluster (the cluster client).
+#[derive(Clone)]
+pub enum Conn {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Conn::Single(_) => "Conn::Single",
+            Conn::Cluster(_) => "Conn::Cluster",
+        })
+    }
+}
+
+impl ConnectionLike for Conn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Conn::Single(c) => c.req_packed_command(cmd),
+            Conn::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        cmd: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Conn::Single(c) => c.req_packed_commands(cmd, offset, count),
+            Conn::Cluster(c) => c.req_packed_commands(cmd, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Conn::Single(c) => c.get_db(),
+            Conn::Cluster(_) => 0,
+        }
+    }
+}
+
+/// The hash tag of shard `k` of a kind (`s` sessions, `r` runs).
+pub fn tag(prefix: &str, kind: char, k: u32) -> String {
+    format!("{prefix}:{{{kind}{k:02}}}")
+}
+
+/// The hash tag of the shard `id` belongs to.
+pub fn tag_of(prefix: &str, kind: char, id: &str) -> String {
+    tag(prefix, kind, shard::of(id, SHARDS))
+}
+
+/// Calls `f` for every shard at once and collects the answers in shard order.
+pub async fn each_shard<T, F, Fut>(f: F) -> Result<Vec<T>, StoreError>
+where
+    F: Fn(u32) -> Fut,
+    Fut: std::future::Future<Output = Result<T, StoreError>>,
+{
+    futures_util::future::try_join_all((0..SHARDS).map(f)).await
+}
+
+// On Redis 7 and later the scripts start with `#!lua` (script flags, none
+// given): the script is then a write, so a replica answers MOVED instead of
+// running it. The cluster client keeps READONLY connections, and a master
+// demoted by a failover would otherwise run a flagless script and fail it
+// as read-only instead of redirecting. Older Redis rejects the line, so it
+// is added only when the server's version allows it.
 const CREATE: &str = r"
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'rec', ARGV[2])
@@ -45,7 +131,7 @@ const CACHE_MAX: usize = 10_000;
 
 #[derive(Clone)]
 pub struct RedisStore {
-    conn: ConnectionManager,
+    conn: Conn,
     prefix: Arc<str>,
     create: Arc<Script>,
     save: Arc<Script>,
@@ -57,7 +143,10 @@ pub struct RedisStore {
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisStore").field("prefix", &self.prefix).finish_non_exhaustive()
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .field("cluster", &matches!(self.conn, Conn::Cluster(_)))
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,8 +159,18 @@ fn ttl_ms(rec: &SessionRecord) -> u64 {
     rec.expires_at_ms.saturating_sub(rec.updated_at_ms).max(1)
 }
 
+async fn within<T>(
+    timeout: Duration,
+    f: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> Result<T, StoreError> {
+    tokio::time::timeout(timeout, f)
+        .await
+        .map_err(|_| StoreError::Unavailable(format!("no answer from Redis within {timeout:?}")))?
+        .map_err(unavailable)
+}
+
 impl RedisStore {
-    /// Connects (failing within `timeout` when Redis is not there).
+    /// Connects to one Redis (failing within `timeout` when it is not there).
     pub async fn connect(url: &str, prefix: &str, timeout: Duration) -> Result<RedisStore, StoreError> {
         let client = redis::Client::open(url).map_err(unavailable)?;
         let config = ConnectionManagerConfig::new()
@@ -79,22 +178,44 @@ impl RedisStore {
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(500));
-        let mut conn = tokio::time::timeout(timeout, client.get_connection_manager_with_config(config))
-            .await
-            .map_err(|_| StoreError::Unavailable(format!("no answer from Redis within {timeout:?}")))?
+        let conn = within(timeout, client.get_connection_manager_with_config(config)).await?;
+        RedisStore::ready(Conn::Single(conn), prefix).await
+    }
+
+    /// Connects to a Redis Cluster through any of its nodes (`redis://`
+    /// URLs); the client learns the rest of the cluster from them.
+    pub async fn connect_cluster(nodes: &[String], prefix: &str, timeout: Duration) -> Result<RedisStore, StoreError> {
+        let client = redis::cluster::ClusterClient::builder(nodes.to_vec())
+            .connection_timeout(timeout)
+            .response_timeout(timeout)
+            .retries(6)
+            .max_retry_wait(500)
+            .build()
             .map_err(unavailable)?;
+        let conn = within(timeout, client.get_async_connection()).await?;
+        RedisStore::ready(Conn::Cluster(conn), prefix).await
+    }
+
+    async fn ready(mut conn: Conn, prefix: &str) -> Result<RedisStore, StoreError> {
         let _: String = redis::cmd("PING").query_async(&mut conn).await.map_err(unavailable)?;
-        Ok(RedisStore {
+        // Whether the server takes script flags (Redis before 7 refuses the
+        // line); a read-only probe, since a cluster may send it to a replica.
+        let probe: redis::RedisResult<i64> =
+            redis::cmd("EVAL").arg("#!lua flags=no-writes\nreturn 1").arg(0).query_async(&mut conn).await;
+        let shebang = if probe.is_ok() { "#!lua" } else { "" };
+        let store = RedisStore {
             conn,
             prefix: prefix.into(),
-            create: Arc::new(Script::new(CREATE)),
-            save: Arc::new(Script::new(SAVE)),
+            create: Arc::new(Script::new(&format!("{shebang}{CREATE}"))),
+            save: Arc::new(Script::new(&format!("{shebang}{SAVE}"))),
             cache: Arc::default(),
-        })
+        };
+        store.migrate().await?;
+        Ok(store)
     }
 
     /// The shared connection (the run store rides on it).
-    pub fn connection(&self) -> ConnectionManager {
+    pub fn connection(&self) -> Conn {
         self.conn.clone()
     }
 
@@ -115,11 +236,107 @@ impl RedisStore {
     }
 
     fn key(&self, id: &str) -> String {
-        format!("{}:{id}", self.prefix)
+        format!("{}:{id}", tag_of(&self.prefix, 's', id))
+    }
+
+    fn index_of(&self, id: &str) -> String {
+        format!("{}:index", tag_of(&self.prefix, 's', id))
+    }
+
+    fn index(&self, k: u32) -> String {
+        format!("{}:index", tag(&self.prefix, 's', k))
+    }
+
+    fn total(&self, k: u32) -> String {
+        format!("{}:total_sessions", tag(&self.prefix, 's', k))
     }
 
     fn meta(&self, name: &str) -> String {
         format!("{}:{name}", self.prefix)
+    }
+
+    /// Moves keys written before the shards (`{prefix}:{id}`, `{prefix}:index`,
+    /// `{prefix}:total_sessions`, and the runs' `{prefix}:run:{id}`,
+    /// `{prefix}:runs`, `{prefix}:runs:st:*`) into the sharded layout, once
+    /// (the `layout` key says it is done). Only a single Redis can hold such
+    /// keys: a cluster never accepted the old cross-slot writes. Safe to
+    /// repeat and to run on several instances at once: every step reads what
+    /// is still there.
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut c = self.conn.clone();
+        let done: Option<String> = c.get(self.meta("layout")).await.map_err(unavailable)?;
+        if done.as_deref() == Some(LAYOUT) {
+            return Ok(());
+        }
+        let (sessions, runs) = match &self.conn {
+            Conn::Single(_) => {
+                (self.migrate_sessions().await?, crate::runs::redis::migrate(&self.conn, &self.prefix).await?)
+            }
+            Conn::Cluster(_) => (0, 0),
+        };
+        let _: () = c.set(self.meta("layout"), LAYOUT).await.map_err(unavailable)?;
+        if sessions + runs > 0 {
+            tracing::info!(prefix = %self.prefix, sessions, runs, "redis: keys moved into the sharded layout");
+        }
+        Ok(())
+    }
+
+    async fn migrate_sessions(&self) -> Result<u64, StoreError> {
+        let mut c = self.conn.clone();
+        let old_index = self.meta("index");
+        let mut moved = 0;
+        let mut cursor = 0u64;
+        loop {
+            let (next, flat): (u64, Vec<String>) = redis::cmd("ZSCAN")
+                .arg(&old_index)
+                .arg(cursor)
+                .arg("COUNT")
+                .arg(500)
+                .query_async(&mut c)
+                .await
+                .map_err(unavailable)?;
+            for pair in flat.chunks(2) {
+                let [id, score] = pair else { continue };
+                let old = self.meta(id);
+                let exists: bool = c.exists(&old).await.map_err(unavailable)?;
+                if exists {
+                    // RENAME keeps the hash and its TTL.
+                    let mut pipe = redis::pipe();
+                    pipe.atomic()
+                        .rename(&old, self.key(id))
+                        .ignore()
+                        .cmd("ZADD")
+                        .arg(self.index_of(id))
+                        .arg(score)
+                        .arg(id)
+                        .ignore();
+                    let _: () = pipe.query_async(&mut c).await.map_err(unavailable)?;
+                    moved += 1;
+                }
+            }
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        let total: Option<u64> = c.get(self.meta("total_sessions")).await.map_err(unavailable)?;
+        let mut pipe = redis::pipe();
+        pipe.atomic().del(&old_index).ignore().del(self.meta("total_sessions")).ignore();
+        if let Some(t) = total.filter(|t| *t > 0) {
+            pipe.incr(self.total(0), t).ignore();
+        }
+        let _: () = pipe.query_async(&mut c).await.map_err(unavailable)?;
+        Ok(moved)
+    }
+
+    /// Up to `n` index entries of shard `k` with a number above `after`.
+    async fn index_batch(&self, k: u32, after: u64, n: usize) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut c = self.conn.clone();
+        let batch: Vec<(String, f64)> = c
+            .zrangebyscore_limit_withscores(self.index(k), format!("({after}"), "+inf", 0, n as isize)
+            .await
+            .map_err(unavailable)?;
+        Ok(batch.into_iter().map(|(id, s)| (id, s as u64)).collect())
     }
 }
 
@@ -143,15 +360,16 @@ impl SessionStore for RedisStore {
 
     async fn create(&self, rec: &SessionRecord) -> Result<bool, StoreError> {
         let mut c = self.conn.clone();
+        let id = &rec.session_id;
         let created: i64 = self
             .create
-            .key(self.key(&rec.session_id))
-            .key(self.meta("index"))
-            .key(self.meta("total_sessions"))
+            .key(self.key(id))
+            .key(self.index_of(id))
+            .key(self.total(shard::of(id, SHARDS)))
             .arg(rec.revision)
             .arg(encode(rec)?)
             .arg(ttl_ms(rec))
-            .arg(&rec.session_id)
+            .arg(id)
             .arg(rec.session_number)
             .invoke_async(&mut c)
             .await
@@ -216,70 +434,112 @@ impl SessionStore for RedisStore {
         let (deleted, _): (u64, u64) = redis::pipe()
             .atomic()
             .del(self.key(id))
-            .zrem(self.meta("index"), id)
+            .zrem(self.index_of(id), id)
             .query_async(&mut c)
             .await
             .map_err(unavailable)?;
         Ok(deleted > 0)
     }
 
+    /// Merges the shards' indexes in number order: each shard is read in
+    /// batches from the cursor, and only entries no later than every
+    /// unfinished shard's last read one are taken (a shard could still hold
+    /// an entry before anything after that). Stale entries (expired keys)
+    /// are skipped and dropped.
     async fn list(&self, after: u64, limit: usize, now_ms: u64) -> Result<Page, StoreError> {
         let mut c = self.conn.clone();
-        let mut sessions = Vec::new();
+        let mut sessions: Vec<SessionSummary> = Vec::new();
+        let batch = limit + 1;
+        let mut done = vec![false; SHARDS as usize];
         let mut cursor = after;
-        // Stale index members (expired keys) are skipped and dropped, so a
-        // page may take more than one batch to fill.
         loop {
-            let batch: Vec<(String, f64)> = c
-                .zrangebyscore_limit_withscores(
-                    self.meta("index"),
-                    format!("({cursor}"),
-                    "+inf",
-                    0,
-                    (limit + 1) as isize,
-                )
-                .await
-                .map_err(unavailable)?;
-            if batch.is_empty() {
-                return Ok(Page { sessions, next_after: None });
+            let reads = each_shard(|k| {
+                let skip = done[k as usize];
+                async move { if skip { Ok(Vec::new()) } else { self.index_batch(k, cursor, batch).await } }
+            })
+            .await?;
+            // Entries up to `safe` are complete across shards.
+            let safe = reads.iter().filter(|b| b.len() == batch).filter_map(|b| b.last().map(|(_, n)| *n)).min();
+            let safe = safe.unwrap_or(u64::MAX);
+            let mut entries = Vec::new();
+            for (k, items) in reads.into_iter().enumerate() {
+                if items.len() < batch && items.last().is_none_or(|(_, n)| *n <= safe) {
+                    done[k] = true;
+                }
+                entries.extend(items.into_iter().filter(|(_, n)| *n <= safe).map(|(id, n)| (n, id, k)));
             }
-            let mut pipe = redis::pipe();
-            for (id, _) in &batch {
-                pipe.hget(self.key(id), "rec");
+            entries.sort();
+            let mut by_shard: Vec<Vec<&str>> = vec![Vec::new(); SHARDS as usize];
+            for (_, id, k) in &entries {
+                by_shard[*k].push(id);
             }
-            let texts: Vec<Option<String>> = pipe.query_async(&mut c).await.map_err(unavailable)?;
-            let mut stale = Vec::new();
-            for ((id, score), text) in batch.iter().zip(texts) {
-                let number = *score as u64;
-                match text.as_deref().map(decode).transpose()? {
+            let texts = each_shard(|k| {
+                let ids = &by_shard[k as usize];
+                let mut c = self.conn.clone();
+                async move {
+                    if ids.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let mut pipe = redis::pipe();
+                    for id in ids {
+                        pipe.hget(self.key(id), "rec");
+                    }
+                    let texts: Vec<Option<String>> = pipe.query_async(&mut c).await.map_err(unavailable)?;
+                    Ok(texts)
+                }
+            })
+            .await?;
+            let mut text_of = std::collections::HashMap::new();
+            for (k, texts) in texts.into_iter().enumerate() {
+                for (id, text) in by_shard[k].iter().zip(texts) {
+                    text_of.insert(*id, text);
+                }
+            }
+            let mut stale: Vec<&str> = Vec::new();
+            for (number, id, _) in &entries {
+                match text_of.remove(id.as_str()).flatten().as_deref().map(decode).transpose()? {
                     Some(r) if now_ms < r.expires_at_ms => {
                         if sessions.len() == limit {
-                            let next_after = sessions.last().map(|s: &SessionSummary| s.session_number);
+                            let next_after = sessions.last().map(|s| s.session_number);
                             return Ok(Page { sessions, next_after });
                         }
                         sessions.push(SessionSummary::from(&r));
                     }
                     Some(_) => {}
-                    None => stale.push(id.clone()),
+                    None => stale.push(id),
                 }
-                cursor = number;
+                cursor = *number;
             }
-            if !stale.is_empty() {
-                let _: u64 = c.zrem(self.meta("index"), stale).await.map_err(unavailable)?;
+            for id in stale {
+                let _: u64 = c.zrem(self.index_of(id), id).await.map_err(unavailable)?;
+            }
+            if done.iter().all(|d| *d) {
+                return Ok(Page { sessions, next_after: None });
             }
         }
     }
 
     async fn counters(&self) -> Result<Counters, StoreError> {
         let mut c = self.conn.clone();
-        let (n, total, active): (Option<u64>, Option<u64>, u64) = redis::pipe()
-            .get(self.meta("session_number"))
-            .get(self.meta("total_sessions"))
-            .zcard(self.meta("index"))
-            .query_async(&mut c)
-            .await
-            .map_err(unavailable)?;
-        Ok(Counters { session_number: n.unwrap_or(0), total_sessions: total.unwrap_or(0), active_sessions: active })
+        let n: Option<u64> = c.get(self.meta("session_number")).await.map_err(unavailable)?;
+        let shards = each_shard(|k| {
+            let mut c = self.conn.clone();
+            async move {
+                let (total, active): (Option<u64>, u64) = redis::pipe()
+                    .get(self.total(k))
+                    .zcard(self.index(k))
+                    .query_async(&mut c)
+                    .await
+                    .map_err(unavailable)?;
+                Ok((total.unwrap_or(0), active))
+            }
+        })
+        .await?;
+        Ok(Counters {
+            session_number: n.unwrap_or(0),
+            total_sessions: shards.iter().map(|(t, _)| t).sum(),
+            active_sessions: shards.iter().map(|(_, a)| a).sum(),
+        })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

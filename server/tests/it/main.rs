@@ -8,6 +8,7 @@ mod common;
 mod advice;
 mod bad_requests;
 mod cli;
+mod cluster;
 mod faults;
 mod health;
 mod http_vectors;

@@ -28,7 +28,7 @@ const TIMES: u64 = 40;
 const T0: u64 = 1_700_000_000_000;
 const NOW: u64 = T0 + 60_000;
 /// Every store gets the same runs.
-const SEED: u64 = 7;
+pub const SEED: u64 = 7;
 
 fn generate(seed: u64) -> Vec<RunRecord> {
     let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
@@ -151,7 +151,7 @@ async fn listed(store: &RunStore) -> Vec<RunRecord> {
 }
 
 /// The suite. Returns the runs the store holds at the end (newest first).
-async fn conformance(store: &RunStore, seed: u64) -> Vec<RunRecord> {
+pub async fn conformance(store: &RunStore, seed: u64) -> Vec<RunRecord> {
     let runs = generate(seed);
     // Each run is written queued first and then as it ended, as the advice
     // route does: the second write must move it between the indexes.
@@ -275,29 +275,68 @@ async fn redis_run_store_conforms() {
     conformance(&store, SEED).await;
 }
 
-/// Runs written before the per-status sets existed (as an older server left
-/// Redis: no `runs:st:*`, no marker): the first listing by status builds
-/// the sets, and every page then matches core's over every run.
+/// A Redis an older server left (every run at `{prefix}:run:{id}` under one
+/// `{prefix}:runs` index, status sets, the `runs:index` marker, sessions at
+/// `{prefix}:{id}` under `{prefix}:index`): connecting moves everything into
+/// the sharded layout. Every page then matches core's over every run, the
+/// sessions keep their records and TTLs, the totals add up, and no key of
+/// the old layout is left.
 #[tokio::test(flavor = "multi_thread")]
-async fn redis_status_index_is_built_for_runs_written_before_it() {
+async fn redis_keys_of_the_unsharded_layout_are_moved_on_connect() {
     let redis = RedisServer::start();
-    let sessions = RedisStore::connect(&redis.url(), "runold", Duration::from_secs(2)).await.unwrap();
+    let prefix = "runold";
     let runs = generate(SEED + 1);
-    let writer = RunStore::redis(sessions.connection(), sessions.prefix());
     for r in &runs {
-        writer.put(r).await.unwrap();
+        let json = serde_json::to_string(r).unwrap();
+        redis.command(&["SET", &format!("{prefix}:run:{}", r.run_id), &json]);
+        redis.command(&["ZADD", &format!("{prefix}:runs"), &r.created_at_ms.to_string(), &r.run_id]);
+        redis.command(&[
+            "ZADD",
+            &format!("{prefix}:runs:st:{}", r.status.as_str()),
+            &r.created_at_ms.to_string(),
+            &r.run_id,
+        ]);
     }
-    let mut c = sessions.connection();
-    let keys: Vec<String> =
-        redis::cmd("KEYS").arg(format!("{}:runs:*", sessions.prefix())).query_async(&mut c).await.unwrap();
-    assert_eq!(keys.len(), 4, "one set per status: {keys:?}");
-    let _: () = redis::cmd("DEL").arg(&keys).query_async(&mut c).await.unwrap();
+    redis.command(&["SET", &format!("{prefix}:runs:index"), "2"]);
+    let rec = common::session_record(1, T0, 3600);
+    let json = serde_json::to_string(&rec).unwrap();
+    let old_session = format!("{prefix}:{}", rec.session_id);
+    redis.command(&["HSET", &old_session, "rev", &rec.revision.to_string(), "rec", &json]);
+    redis.command(&["PEXPIRE", &old_session, "3600000"]);
+    redis.command(&["ZADD", &format!("{prefix}:index"), "1", &rec.session_id]);
+    redis.command(&["SET", &format!("{prefix}:total_sessions"), "5"]);
+    redis.command(&["SET", &format!("{prefix}:session_number"), "5"]);
+
+    let sessions = RedisStore::connect(&redis.url(), prefix, Duration::from_secs(2)).await.unwrap();
     let store = RunStore::redis(sessions.connection(), sessions.prefix());
     let pages = check_pages(&store, &newest_first(runs.clone())).await;
     assert!(pages > 100, "{pages} pages");
-    let marker: Option<String> =
-        redis::cmd("GET").arg(format!("{}:runs:index", sessions.prefix())).query_async(&mut c).await.unwrap();
-    assert_eq!(marker.as_deref(), Some("2"));
+    use greenside_server::store::SessionStore;
+    let moved = sessions.load(&rec.session_id).await.unwrap().expect("the session moved");
+    assert_eq!(moved, rec);
+    let new_key =
+        format!("{}:{}", greenside_server::store::redis::tag_of(prefix, 's', &rec.session_id), rec.session_id);
+    let pttl: i64 = redis.command(&["PTTL", &new_key]).trim_start_matches(':').trim().parse().unwrap();
+    assert!(pttl > 3_500_000, "the TTL came along: {pttl}");
+    let c = sessions.counters().await.unwrap();
+    assert_eq!((c.session_number, c.total_sessions, c.active_sessions), (5, 5, 1));
+    let page = sessions.list(0, 10, T0).await.unwrap();
+    assert_eq!(page.sessions.len(), 1);
+    let raw = redis.command(&["KEYS", &format!("{prefix}:*")]);
+    let keys: Vec<&str> = raw.lines().map(str::trim).filter(|l| !l.starts_with(['*', '$'])).collect();
+    assert!(keys.len() > N, "{} keys", keys.len());
+    for k in &keys {
+        let old = *k == format!("{prefix}:runs")
+            || *k == format!("{prefix}:index")
+            || *k == format!("{prefix}:total_sessions")
+            || *k == old_session
+            || k.starts_with(&format!("{prefix}:run:"))
+            || k.starts_with(&format!("{prefix}:runs:"));
+        assert!(!old, "{k} of the old layout is left");
+    }
+    // A second connect (another instance starting) finds nothing to move.
+    let again = RedisStore::connect(&redis.url(), prefix, Duration::from_secs(2)).await.unwrap();
+    assert_eq!(check_pages(&RunStore::redis(again.connection(), prefix), &newest_first(runs)).await, pages);
 }
 
 /// Two instances on one file (a restart overlapping the old process, or two

@@ -6,35 +6,14 @@
 use crate::common;
 
 use common::RedisServer;
-use greenside_core::api::StartRequest;
-use greenside_core::course::Course;
-use greenside_core::example::RIVERSIDE_COURSE_JSON;
-use greenside_core::rules::Rules;
-use greenside_core::session::{self, SessionRecord};
-use greenside_core::validate::session_id_from_random;
+use greenside_core::session::SessionRecord;
 use greenside_server::store::memory::MemoryStore;
 use greenside_server::store::redis::RedisStore;
 use greenside_server::store::{SaveOutcome, SessionStore};
 use std::sync::Arc;
 use std::time::Duration;
 
-fn record(n: u64, now: u64, ttl_s: u64) -> SessionRecord {
-    let course = Course::from_json(RIVERSIDE_COURSE_JSON).unwrap();
-    let hole = course.prepare_hole(1).unwrap();
-    let cfg = Rules { session_ttl_s: ttl_s, ..Rules::default() };
-    let mut b = [0u8; 16];
-    b[..8].copy_from_slice(&n.to_be_bytes());
-    b[8] = 0x5a;
-    session::start(
-        &StartRequest { course_id: "riverside".into(), hole_id: 1 },
-        session_id_from_random(b),
-        n,
-        &hole,
-        &cfg,
-        now,
-    )
-    .unwrap()
-}
+use common::session_record as record;
 
 /// A write as core makes it: next revision.
 fn bumped(mut r: SessionRecord) -> SessionRecord {
@@ -43,7 +22,7 @@ fn bumped(mut r: SessionRecord) -> SessionRecord {
     r
 }
 
-async fn conformance<S: SessionStore + Clone>(store: S) {
+pub async fn conformance<S: SessionStore + Clone>(store: S) {
     store.ping().await.unwrap();
     // Numbers are monotonic.
     let a = store.next_session_number().await.unwrap();
@@ -144,7 +123,7 @@ async fn redis_store_conforms() {
     // Records are JSON under the prefix, with a TTL that every write refreshes.
     let r = record(999, 1_000, 3600);
     assert!(store.create(&r).await.unwrap());
-    let key = format!("conf:{}", r.session_id);
+    let key = format!("{}:{}", greenside_server::store::redis::tag_of("conf", 's', &r.session_id), r.session_id);
     let pttl: i64 = redis.command(&["PTTL", &key]).trim_start_matches(':').trim().parse().unwrap();
     assert!(pttl > 3_500_000 && pttl <= 3_600_000, "{pttl}");
     let json = redis.command(&["HGET", &key, "rec"]);

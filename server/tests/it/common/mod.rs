@@ -3,6 +3,7 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod cluster;
 pub mod solver;
 pub mod worker;
 
@@ -11,11 +12,30 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A session record as core starts one: number `n`, started at `now`.
+pub fn session_record(n: u64, now: u64, ttl_s: u64) -> greenside_core::session::SessionRecord {
+    let course = greenside_core::course::Course::from_json(greenside_core::example::RIVERSIDE_COURSE_JSON).unwrap();
+    let hole = course.prepare_hole(1).unwrap();
+    let cfg = greenside_core::rules::Rules { session_ttl_s: ttl_s, ..greenside_core::rules::Rules::default() };
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&n.to_be_bytes());
+    b[8] = 0x5a;
+    greenside_core::session::start(
+        &greenside_core::api::StartRequest { course_id: "riverside".into(), hole_id: 1 },
+        greenside_core::validate::session_id_from_random(b),
+        n,
+        &hole,
+        &cfg,
+        now,
+    )
+    .unwrap()
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-fn redis_ping(port: u16) -> bool {
+pub(crate) fn redis_ping(port: u16) -> bool {
     let Ok(mut s) =
         TcpStream::connect_timeout(&format!("127.0.0.1:{port}").parse().unwrap(), Duration::from_millis(200))
     else {
