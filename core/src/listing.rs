@@ -322,6 +322,75 @@ pub fn bundle_not_found(run_id: &str) -> ApiError {
     ApiError::new(ErrorCode::RunNotFound, format!("no debug bundle for run `{run_id}`")).with("run_id", run_id)
 }
 
+/// Finds the run at index `m` of the newest-first order over several
+/// shards by counting runs, never by reading them: a search on the time in
+/// which each round asks every shard how many runs are at or after each of
+/// a few probe times (`count_from`), then the runs at the time found decide
+/// the tie. Redis (`ZCOUNT`) and the edge's run-log shards (`COUNT(*)`) both
+/// prune by the global `max_runs` through it.
+#[derive(Debug, Clone)]
+pub struct NthNewest {
+    m: u64,
+    /// `count_from(lo) > m` and `count_from(hi + 1) <= m` throughout.
+    lo: u64,
+    hi: u64,
+}
+
+/// Probe times per round: a round shrinks the range about 32 times.
+const PROBES: u64 = 31;
+
+impl NthNewest {
+    /// For `m` below the number of runs, whose times span `oldest..=newest`.
+    pub fn new(m: u64, oldest: u64, newest: u64) -> NthNewest {
+        NthNewest { m, lo: oldest, hi: newest.max(oldest) }
+    }
+
+    /// The times to count from next (none once the time is found).
+    pub fn probes(&self) -> Vec<u64> {
+        let span = self.hi - self.lo;
+        let mut p: Vec<u64> = (1..=PROBES)
+            .map(|j| self.lo + ((u128::from(span) * u128::from(j)).div_ceil(u128::from(PROBES)) as u64))
+            .filter(|t| *t > self.lo)
+            .collect();
+        p.dedup();
+        p
+    }
+
+    /// Takes the summed `count_from` of every probe (in `probes()` order).
+    pub fn narrow(&mut self, probes: &[u64], counts: &[u64]) {
+        for (t, n) in probes.iter().zip(counts) {
+            if *n > self.m {
+                self.lo = self.lo.max(*t);
+            } else {
+                self.hi = self.hi.min(t.saturating_sub(1));
+            }
+        }
+        self.hi = self.hi.max(self.lo);
+    }
+
+    /// The time of the run at index `m`, once found.
+    pub fn time(&self) -> Option<u64> {
+        (self.lo == self.hi).then_some(self.lo)
+    }
+
+    /// The run at index `m`: `newer` runs are after time `t`, and `at_t` are
+    /// the ids of the runs at `t` (any order, every shard's).
+    pub fn pick(&self, t: u64, newer: u64, mut at_t: Vec<String>) -> Option<RunCursor> {
+        at_t.sort_by(|a, b| b.cmp(a));
+        let i = usize::try_from(self.m.checked_sub(newer)?).ok()?;
+        at_t.into_iter().nth(i).map(|id| (t, id))
+    }
+}
+
+/// Whether a prune deletes `r` given the run at index `max_runs` (found by
+/// [`NthNewest`]; every run at or before it in the newest-first order is
+/// beyond the limit): [`prune_due`] for stores that do not walk every run.
+pub fn prune_due_from(r: &RunRecord, boundary: Option<&RunCursor>, max_age_ms: Option<u64>, now_ms: u64) -> bool {
+    let beyond = boundary.is_some_and(|(t, id)| (r.created_at_ms, &r.run_id) <= (*t, id));
+    let too_old = max_age_ms.is_some_and(|a| now_ms.saturating_sub(r.created_at_ms) > a);
+    r.status.is_terminal() && (beyond || too_old)
+}
+
 /// Which terminal runs a prune deletes: older than `max_age_ms`, or beyond
 /// the newest `max_runs` runs. Non-terminal runs are always kept.
 pub fn prune_plan(

@@ -32,3 +32,40 @@ mod tests {
         assert!(counts.iter().all(|c| (800..1200).contains(c)), "{counts:?}");
     }
 }
+
+/// The session number shard `shard` of `shards` hands out after `last`:
+/// the smallest number above `last` that is `shard + 1` modulo `shards`.
+/// Shards never hand out the same number, each shard's numbers increase,
+/// and with one shard it is `last + 1`. A caller that passes the highest
+/// number it has seen as `last` (when that is above the shard's own) keeps
+/// its own sessions' numbers increasing across shards.
+pub fn next_number(last: u64, shard: u32, shards: u32) -> u64 {
+    let n = u64::from(shards.max(1));
+    let want = (u64::from(shard) + 1) % n;
+    let first = last + 1;
+    first + (want + n - first % n) % n
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::next_number;
+
+    #[test]
+    fn numbers_are_unique_per_shard_and_above_last() {
+        assert_eq!(next_number(0, 0, 1), 1);
+        assert_eq!(next_number(41, 0, 1), 42);
+        let mut seen = std::collections::BTreeSet::new();
+        for shard in 0..8 {
+            let mut last = 0;
+            for _ in 0..100 {
+                let v = next_number(last, shard, 8);
+                assert!(v > last && v <= last + 8);
+                assert_eq!(v % 8, u64::from(shard + 1) % 8);
+                assert!(seen.insert(v), "{v} twice");
+                last = v;
+            }
+        }
+        // A floor above the shard's own last still gives the shard's residue.
+        assert_eq!(next_number(100, 2, 8), 107);
+    }
+}

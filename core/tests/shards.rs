@@ -64,3 +64,46 @@ fn a_full_shard_with_more_makes_the_merged_page_say_more() {
     let (items, more): (Vec<i32>, bool) = merge_pages(vec![(vec![], false)], 2, |x: &i32| *x);
     assert_eq!((items, more), (vec![], false));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The run found by counting is the one at index `m` of the sorted runs,
+    /// and the prune it decides is core's `prune_plan`.
+    #[test]
+    fn the_nth_newest_is_found_by_counting(
+        times in prop::collection::vec((0u64..2_000_000_000, 0u8..4), 1..150),
+        ties in 0u64..5,
+        m_frac in 0.0f64..1.0,
+    ) {
+        use greenside_core::listing::{NthNewest, prune_due_from, prune_plan};
+        // Few distinct times when `ties` is small, so ties are common.
+        let all: Vec<RunRecord> = times.iter().enumerate()
+            .map(|(i, (t, s))| run(i, if ties == 0 { *t } else { t % (ties * 3) }, *s)).collect();
+        let sorted = newest_first(all.clone());
+        let m = ((sorted.len() as f64 - 1.0) * m_frac) as u64;
+        let count_from = |t: u64| all.iter().filter(|r| r.created_at_ms >= t).count() as u64;
+        let oldest = all.iter().map(|r| r.created_at_ms).min().unwrap();
+        let newest = all.iter().map(|r| r.created_at_ms).max().unwrap();
+        let mut search = NthNewest::new(m, oldest, newest);
+        let mut rounds = 0;
+        let t = loop {
+            if let Some(t) = search.time() { break t; }
+            let probes = search.probes();
+            let counts: Vec<u64> = probes.iter().map(|p| count_from(*p)).collect();
+            search.narrow(&probes, &counts);
+            rounds += 1;
+            prop_assert!(rounds < 20);
+        };
+        let at_t: Vec<String> = all.iter().filter(|r| r.created_at_ms == t).map(|r| r.run_id.clone()).collect();
+        let boundary = search.pick(t, count_from(t + 1), at_t).unwrap();
+        let want = &sorted[m as usize];
+        prop_assert_eq!(&boundary, &(want.created_at_ms, want.run_id.clone()));
+        let now = 2_000_000_000;
+        let plan = prune_plan(&sorted, Some(m), Some(1_000_000_000), now);
+        let ours: Vec<String> = sorted.iter()
+            .filter(|r| prune_due_from(r, Some(&boundary), Some(1_000_000_000), now))
+            .map(|r| r.run_id.clone()).collect();
+        prop_assert_eq!(ours, plan);
+    }
+}

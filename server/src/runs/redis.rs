@@ -202,7 +202,7 @@ fn page_len(page: &RunsPageBuilder<'_>, q: &RunsQuery) -> usize {
 
 /// Deletes terminal runs past the newest `max_runs` (across every shard) or
 /// older than `max_age_ms`. Only candidates are read: per shard, the members
-/// older than the global `max_runs`-th newest (found by counting, see
+/// at or before the run at index `max_runs` (found by counting, see
 /// [`nth_newest`]) and those scored before the age cutoff. Deleted ids
 /// newest first, as core's `prune_plan` lists them.
 pub async fn prune(
@@ -221,25 +221,23 @@ pub async fn prune(
     // Per shard: (member, score) candidates.
     let mut candidates: Vec<std::collections::BTreeSet<(u64, String)>> = vec![Default::default(); SHARDS as usize];
     if let Some(m) = max_runs.filter(|m| *m < scanned) {
-        let (t, ids_at_t) = nth_newest(conn, prefix, m).await?;
-        let beyond = each_shard(|k| async move {
-            let older: Vec<(String, u64)> = redis::cmd("ZRANGEBYSCORE")
-                .arg(time_index(prefix, k))
-                .arg(0)
-                .arg(format!("({t}"))
-                .arg("WITHSCORES")
-                .query_async(&mut conn.clone())
-                .await
-                .map_err(unavailable)?;
-            Ok(older)
-        })
-        .await?;
-        for (k, older) in beyond.into_iter().enumerate() {
-            candidates[k].extend(older.into_iter().map(|(id, t)| (t, id)));
-        }
-        for id in ids_at_t {
-            let k = greenside_core::shard::of(&id, SHARDS) as usize;
-            candidates[k].insert((t, id));
+        if let Some((t, id)) = nth_newest(conn, prefix, m).await? {
+            // Beyond the limit: the run at index m and every older one.
+            let beyond = each_shard(|k| async move {
+                let older: Vec<(String, u64)> = redis::cmd("ZRANGEBYSCORE")
+                    .arg(time_index(prefix, k))
+                    .arg(0)
+                    .arg(t)
+                    .arg("WITHSCORES")
+                    .query_async(&mut conn.clone())
+                    .await
+                    .map_err(unavailable)?;
+                Ok(older)
+            })
+            .await?;
+            for (k, older) in beyond.into_iter().enumerate() {
+                candidates[k].extend(older.into_iter().filter(|(i, s)| (*s, i) <= (t, &id)).map(|(i, s)| (s, i)));
+            }
         }
     }
     if let Some(cutoff) = max_age_ms.and_then(|a| now_ms.checked_sub(a)).filter(|c| *c > 0) {
@@ -297,44 +295,52 @@ async fn prune_shard(
     Ok(doomed)
 }
 
-/// Runs with a score of at least `t`, over every shard.
-async fn count_from(conn: &Conn, prefix: &str, t: u64) -> Result<u64, StoreError> {
-    let counts = each_shard(|k| async move {
-        let n: u64 = conn.clone().zcount(time_index(prefix, k), t, "+inf").await.map_err(unavailable)?;
-        Ok(n)
+/// Runs with a score of at least each of `times`, summed over every shard.
+async fn count_from(conn: &Conn, prefix: &str, times: &[u64]) -> Result<Vec<u64>, StoreError> {
+    let per_shard = each_shard(|k| async move {
+        let mut pipe = redis::pipe();
+        for t in times {
+            pipe.zcount(time_index(prefix, k), *t, "+inf");
+        }
+        let counts: Vec<u64> = pipe.query_async(&mut conn.clone()).await.map_err(unavailable)?;
+        Ok(counts)
     })
     .await?;
-    Ok(counts.iter().sum())
+    Ok((0..times.len()).map(|i| per_shard.iter().map(|c| c[i]).sum()).collect())
 }
 
-/// The time of the run at index `m` of the newest-first order over every
-/// shard (0 is the newest), and the runs at that time from index `m` on
-/// (ties are ordered by `run_id`, newest first meaning greatest). Found by a
-/// binary search on the time with `ZCOUNT` (about 40 rounds of one count
-/// per shard), never by reading the runs. `m` must be below the run count.
-async fn nth_newest(conn: &Conn, prefix: &str, m: u64) -> Result<(u64, Vec<String>), StoreError> {
-    // The greatest t with more than m runs at or after it.
-    let (mut lo, mut hi) = (0u64, u64::from(u32::MAX) * 1_000_000);
-    // count_from(lo) > m always holds (every run is at or after 0).
-    while lo < hi {
-        let mid = lo + (hi - lo).div_ceil(2);
-        if count_from(conn, prefix, mid).await? > m {
-            lo = mid;
-        } else {
-            hi = mid - 1;
+/// The run at index `m` of the newest-first order over every shard (0 is
+/// the newest): core's `NthNewest` search, each round one pipeline of
+/// `ZCOUNT`s per shard, never reading a run. `m` must be below the count.
+async fn nth_newest(conn: &Conn, prefix: &str, m: u64) -> Result<Option<RunCursor>, StoreError> {
+    let ends = each_shard(|k| async move {
+        let (first, last): (Vec<(String, u64)>, Vec<(String, u64)>) = redis::pipe()
+            .zrange_withscores(time_index(prefix, k), 0, 0)
+            .zrevrange_withscores(time_index(prefix, k), 0, 0)
+            .query_async(&mut conn.clone())
+            .await
+            .map_err(unavailable)?;
+        Ok((first.first().map(|(_, t)| *t), last.first().map(|(_, t)| *t)))
+    })
+    .await?;
+    let oldest = ends.iter().filter_map(|(o, _)| *o).min().unwrap_or(0);
+    let newest = ends.iter().filter_map(|(_, n)| *n).max().unwrap_or(0);
+    let mut search = greenside_core::listing::NthNewest::new(m, oldest, newest);
+    let t = loop {
+        if let Some(t) = search.time() {
+            break t;
         }
-    }
-    let t = lo;
-    let newer = count_from(conn, prefix, t + 1).await?;
+        let probes = search.probes();
+        let counts = count_from(conn, prefix, &probes).await?;
+        search.narrow(&probes, &counts);
+    };
+    let newer = count_from(conn, prefix, &[t + 1]).await?[0];
     let at_t = each_shard(|k| async move {
         let ids: Vec<String> = conn.clone().zrangebyscore(time_index(prefix, k), t, t).await.map_err(unavailable)?;
         Ok(ids)
     })
     .await?;
-    let mut at_t: Vec<String> = at_t.into_iter().flatten().collect();
-    at_t.sort_by(|a, b| b.cmp(a));
-    let skip = usize::try_from(m - newer).unwrap_or(usize::MAX);
-    Ok((t, at_t.into_iter().skip(skip).collect()))
+    Ok(search.pick(t, newer, at_t.into_iter().flatten().collect()))
 }
 
 /// Moves runs written before the shards (`{prefix}:run:{id}` indexed by
