@@ -314,7 +314,8 @@ async fn count_from(conn: &Conn, prefix: &str, times: &[u64]) -> Result<Vec<u64>
 /// `ZCOUNT`s per shard, never reading a run. `m` must be below the count.
 async fn nth_newest(conn: &Conn, prefix: &str, m: u64) -> Result<Option<RunCursor>, StoreError> {
     let ends = each_shard(|k| async move {
-        let (first, last): (Vec<(String, u64)>, Vec<(String, u64)>) = redis::pipe()
+        type Ends = Vec<(String, u64)>;
+        let (first, last): (Ends, Ends) = redis::pipe()
             .zrange_withscores(time_index(prefix, k), 0, 0)
             .zrevrange_withscores(time_index(prefix, k), 0, 0)
             .query_async(&mut conn.clone())
