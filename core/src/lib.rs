@@ -66,6 +66,7 @@ pub mod redact;
 pub mod routes;
 pub mod rules;
 pub mod run;
+pub mod runs_sql;
 pub mod session;
 pub mod shard;
 pub mod shots;

@@ -2,27 +2,21 @@
 //! `RUN_STORE_DIR`. The default when sessions are in memory, so runs
 //! outlive a restart with no server to run.
 //!
-//! ```text
-//! runs(run_id PRIMARY KEY, created_at_ms, status, plan_type, course_id, session_id, run JSON)
-//!   runs_by_time    (created_at_ms, run_id)              every page's order, prune by count
-//!   runs_by_status  (status, created_at_ms, run_id)      ?status=
-//!   runs_by_course  (course_id, created_at_ms, run_id)   ?course_id=
-//!   runs_by_plan    (plan_type, created_at_ms, run_id)   ?plan_type=
-//! ```
-//! `run` is the record as every store keeps it; the other columns are copies
-//! of its fields for the indexes, written in the same statement. A page is
-//! one query walking an index newest first from the cursor and stopping
-//! after `limit + 1` rows: the same page as core's `runs_page`, without
-//! reading the rest. WAL with `synchronous = NORMAL`: readers never wait for
+//! The table, its indexes and every statement are core's (`runs_sql`),
+//! shared with the edge's run-log shards. A page is one query walking an
+//! index newest first from the cursor and stopping after `limit + 1` rows:
+//! the same page as core's `runs_page`, without reading the rest.
+//! WAL with `synchronous = NORMAL`: readers never wait for
 //! the writer, a commit does not wait for the disk, and a crash of the
 //! process loses nothing committed (a power cut may lose the last commits,
 //! never the file).
 
 use crate::store::StoreError;
 use greenside_core::listing::{PruneReport, RunCursor, RunsQuery};
-use greenside_core::run::{RunRecord, RunStatus};
+use greenside_core::run::RunRecord;
+use greenside_core::runs_sql::{self, Arg, NEWEST_FIRST, page_query};
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -33,40 +27,15 @@ pub const SQLITE_FILE: &str = "runs.sqlite3";
 /// `PRAGMA user_version` of the schema below; a file from a newer build is refused.
 const SCHEMA_VERSION: i64 = 1;
 
-const SCHEMA: &str = "
-BEGIN;
-CREATE TABLE IF NOT EXISTS runs (
-    run_id        TEXT PRIMARY KEY NOT NULL,
-    created_at_ms INTEGER NOT NULL,
-    status        TEXT NOT NULL,
-    plan_type     TEXT,
-    course_id     TEXT NOT NULL,
-    session_id    TEXT NOT NULL,
-    run           TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS runs_by_time ON runs (created_at_ms, run_id);
-CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status, created_at_ms, run_id);
-CREATE INDEX IF NOT EXISTS runs_by_course ON runs (course_id, created_at_ms, run_id);
-CREATE INDEX IF NOT EXISTS runs_by_plan ON runs (plan_type, created_at_ms, run_id);
-PRAGMA user_version = 1;
-COMMIT;
-";
+/// `user_version` once the schema is in place.
+const SCHEMA_VERSION_SET: &str = "PRAGMA user_version = 1";
 
-const PUT: &str = "
-INSERT INTO runs (run_id, created_at_ms, status, plan_type, course_id, session_id, run)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-ON CONFLICT (run_id) DO UPDATE SET
-    created_at_ms = excluded.created_at_ms, status = excluded.status, plan_type = excluded.plan_type,
-    course_id = excluded.course_id, session_id = excluded.session_id, run = excluded.run";
-
-/// Newest first, ties on the time broken by run id, as core's `runs_page`.
-const NEWEST_FIRST: &str = " ORDER BY created_at_ms DESC, run_id DESC";
-
-/// The terminal statuses, the only ones a prune deletes, as the column holds them.
-fn terminal() -> String {
-    let all = [RunStatus::Queued, RunStatus::Processing, RunStatus::Succeeded, RunStatus::Failed];
-    let names: Vec<String> = all.iter().filter(|s| s.is_terminal()).map(|s| format!("'{}'", s.as_str())).collect();
-    format!("status IN ({})", names.join(", "))
+fn to_sql(a: Arg) -> Value {
+    match a {
+        Arg::Int(i) => Value::Integer(i),
+        Arg::Text(t) => Value::Text(t),
+        Arg::Null => Value::Null,
+    }
 }
 
 /// One connection behind a `std` mutex, used only inside
@@ -94,7 +63,8 @@ fn corrupt(e: serde_json::Error) -> StoreError {
 /// SQLite integers are signed: times past `i64::MAX` ms (292 million
 /// years) cannot be stored; a request with such a test-clock time fails.
 fn stored_ms(ms: u64) -> Result<i64, StoreError> {
-    i64::try_from(ms).map_err(|_| StoreError::Corrupt(format!("run store: created_at_ms {ms} is past i64::MAX")))
+    runs_sql::stored_ms(ms)
+        .ok_or_else(|| StoreError::Corrupt(format!("run store: created_at_ms {ms} is past i64::MAX")))
 }
 
 impl SqliteRuns {
@@ -123,7 +93,8 @@ impl SqliteRuns {
                 path.display()
             ));
         }
-        conn.execute_batch(SCHEMA).map_err(fail)?;
+        let schema = format!("BEGIN;\n{};\n{SCHEMA_VERSION_SET};\nCOMMIT;", runs_sql::SCHEMA.join(";\n"));
+        conn.execute_batch(&schema).map_err(fail)?;
         Ok(SqliteRuns { conn: Mutex::new(conn), path })
     }
 
@@ -150,21 +121,11 @@ impl SqliteRuns {
 
     pub async fn put(self: &Arc<Self>, run: &RunRecord) -> Result<(), StoreError> {
         let json = serde_json::to_string(run).map_err(corrupt)?;
-        let created = stored_ms(run.created_at_ms)?;
-        let run = run.clone();
+        stored_ms(run.created_at_ms)?;
+        let args: Vec<Value> = runs_sql::put_args(run, json).unwrap_or_default().into_iter().map(to_sql).collect();
         self.with(move |c| {
-            c.prepare_cached(PUT)
-                .and_then(|mut st| {
-                    st.execute(params![
-                        run.run_id,
-                        created,
-                        run.status.as_str(),
-                        run.plan_type.map(|p| p.as_str()),
-                        run.course_id,
-                        run.session_id,
-                        json
-                    ])
-                })
+            c.prepare_cached(runs_sql::PUT)
+                .and_then(|mut st| st.execute(params_from_iter(args)))
                 .map_err(unavailable)?;
             Ok(())
         })
@@ -187,6 +148,7 @@ impl SqliteRuns {
     /// `runs_page` gives over every run, from one indexed query.
     pub async fn list(self: &Arc<Self>, q: &RunsQuery) -> Result<(Vec<RunRecord>, Option<RunCursor>), StoreError> {
         let Some((sql, args)) = page_query(q) else { return Ok((Vec::new(), None)) };
+        let args: Vec<Value> = args.into_iter().map(to_sql).collect();
         let limit = q.limit;
         self.with(move |c| {
             let mut st = c.prepare_cached(&sql).map_err(unavailable)?;
@@ -222,31 +184,17 @@ impl SqliteRuns {
             let boundary: Option<(i64, String)> = match max_runs {
                 None => None,
                 Some(m) => tx
-                    .query_row(
-                        &format!("SELECT created_at_ms, run_id FROM runs{NEWEST_FIRST} LIMIT 1 OFFSET ?1"),
-                        [i64::try_from(m).unwrap_or(i64::MAX)],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
+                    .query_row(runs_sql::NTH_NEWEST, [i64::try_from(m).unwrap_or(i64::MAX)], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
                     .optional()
                     .map_err(unavailable)?,
             };
-            // Older than `max_age_ms`: `now - created > age`, so created before
-            // `now - age` (nothing when the age reaches back before the epoch).
-            let cutoff = max_age_ms.and_then(|a| now_ms.checked_sub(a)).filter(|c| *c > 0);
-            let mut due = Vec::new();
-            let mut args: Vec<Value> = Vec::new();
-            if let Some((t, id)) = boundary {
-                due.push("(created_at_ms, run_id) <= (?, ?)");
-                args.extend([Value::Integer(t), Value::Text(id)]);
-            }
-            if let Some(cutoff) = cutoff {
-                // `< cutoff` as `<= cutoff - 1`, so a cutoff past i64::MAX takes every run.
-                due.push("created_at_ms <= ?");
-                args.push(Value::Integer(i64::try_from(cutoff - 1).unwrap_or(i64::MAX)));
-            }
+            let boundary = boundary.map(|(t, id)| (u64::try_from(t).unwrap_or(0), id));
+            let due = runs_sql::prune_condition(boundary.as_ref(), max_age_ms, now_ms);
             let mut deleted_ids = Vec::new();
-            if !due.is_empty() {
-                let cond = format!("{} AND ({})", terminal(), due.join(" OR "));
+            if let Some((cond, args)) = due {
+                let args: Vec<Value> = args.into_iter().map(to_sql).collect();
                 deleted_ids = tx
                     .prepare(&format!("SELECT run_id FROM runs WHERE {cond}{NEWEST_FIRST}"))
                     .and_then(|mut st| {
@@ -266,52 +214,13 @@ impl SqliteRuns {
     }
 }
 
-/// The SQL and arguments of a page, or `None` when no run can match (a
-/// bound past what SQLite stores).
-fn page_query(q: &RunsQuery) -> Option<(String, Vec<Value>)> {
-    let f = &q.filter;
-    let mut sql = String::from("SELECT run FROM runs WHERE 1");
-    let mut args = Vec::new();
-    if let Some(s) = f.status {
-        sql.push_str(" AND status = ?");
-        args.push(Value::Text(s.as_str().into()));
-    }
-    if let Some(p) = f.plan_type {
-        sql.push_str(" AND plan_type = ?");
-        args.push(Value::Text(p.as_str().into()));
-    }
-    if let Some(c) = &f.course_id {
-        sql.push_str(" AND course_id = ?");
-        args.push(Value::Text(c.clone()));
-    }
-    if let Some(t) = f.created_from_ms {
-        // Every stored time is at most i64::MAX: a later bound matches nothing.
-        sql.push_str(" AND created_at_ms >= ?");
-        args.push(Value::Integer(i64::try_from(t).ok()?));
-    }
-    if let Some(t) = f.created_to_ms.and_then(|t| i64::try_from(t).ok()) {
-        sql.push_str(" AND created_at_ms < ?");
-        args.push(Value::Integer(t));
-    }
-    // A cursor past i64::MAX is after every stored run: no bound.
-    if let Some((t, id)) = &q.cursor {
-        if let Ok(t) = i64::try_from(*t) {
-            sql.push_str(" AND (created_at_ms, run_id) < (?, ?)");
-            args.extend([Value::Integer(t), Value::Text(id.clone())]);
-        }
-    }
-    sql.push_str(NEWEST_FIRST);
-    sql.push_str(" LIMIT ?");
-    args.push(Value::Integer(q.limit as i64 + 1));
-    Some((sql, args))
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use greenside_core::advice::PlanType;
     use greenside_core::listing::RunFilter;
+    use greenside_core::run::RunStatus;
 
     /// Every filter's page walks an index in order: no full scan, no sort.
     #[test]
@@ -338,6 +247,7 @@ mod tests {
                 let q = RunsQuery { filter: filter.clone(), limit: 50, cursor };
                 let (sql, args) = page_query(&q).unwrap();
                 let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+                let args: Vec<Value> = args.into_iter().map(to_sql).collect();
                 let plan: Vec<String> =
                     st.query_map(params_from_iter(args), |r| r.get(3)).unwrap().map(Result::unwrap).collect();
                 let plan = plan.join("; ");
