@@ -133,6 +133,8 @@ pub const VARIABLES: &[Variable] = &[
     secret("ADMIN_TOKEN", Both),
     secret("METRICS_TOKEN", Edge),
     var("METRICS_SHARDS", Some("8"), Count { min: 1, max: 256 }, Edge),
+    var("DIRECTORY_SHARDS", Some("8"), Count { min: 1, max: 64 }, Edge),
+    var("RUN_LOG_SHARDS", Some("8"), Count { min: 1, max: 64 }, Edge),
     var("LOG_LEVEL", Some("info"), Text, Native),
     var("LOG_FORMAT", Some("json"), Text, Native),
     test_only("GREENSIDE_TEST_CLOCK", "false", Flag, Both),

@@ -7,7 +7,7 @@
 //! rate limit (per route group) → route (404 `route_not_found`, 405
 //! `method_not_allowed`) → handler; one JSON access line at the end.
 
-use crate::directory::{self, DirectoryCall};
+use crate::directory;
 use crate::guards;
 use crate::respond::{self, internal};
 use crate::runtime::{log, random_bytes};
@@ -260,7 +260,7 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
                 .iter()
                 .filter_map(|k| query_lookup(&q)(k).map(|v| (k.to_string(), v)))
                 .collect();
-            let (runs, next) = crate::runs::page(&ctx.env, pairs).await?;
+            let (runs, next) = crate::runs::page(&ctx.env, &query, pairs).await?;
             ok(&greenside_core::listing::runs_page_body(&runs, next.as_ref(), query.limit))
         }
         RouteId::PruneRuns => {
@@ -336,7 +336,7 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
             };
             guards::bearer(req, token)?;
             let counts = crate::metrics::read_all(&ctx.env, s.metrics_shards).await?;
-            let totals: greenside_core::listing::Counters = directory::call(&ctx.env, DirectoryCall::Counters).await?;
+            let totals = directory::counters(&ctx.env).await?;
             let text = crate::metrics::exposition(&counts, totals.active_sessions);
             respond::json_typed(200, text, "application/openmetrics-text; version=1.0.0; charset=utf-8")
                 .map_err(internal)
@@ -350,7 +350,7 @@ async fn start(ctx: &Ctx, req: &mut Request) -> Result<Response, ApiError> {
     let cat = crate::catalog::get(&ctx.env).await;
     cat.catalog.hole(&request.course_id, request.hole_id)?;
     let id = greenside_core::validate::session_id_from_random(random_bytes());
-    let number: u64 = directory::call(&ctx.env, DirectoryCall::Allocate { session_id: id.clone() }).await?;
+    let number = directory::allocate(&ctx.env, &id).await?;
     ctx.set_session(&id);
     let (course_id, hole_id) = (request.course_id.clone(), request.hole_id);
     match session_object::send(&ctx.env, &id, now, What::Start { session_number: number, request }).await {
@@ -368,7 +368,7 @@ async fn start(ctx: &Ctx, req: &mut Request) -> Result<Response, ApiError> {
             respond::json_text(200, text).map_err(internal)
         }
         Err(e) => {
-            directory::forget(&ctx.env, number).await;
+            directory::forget(&ctx.env, &id, number).await;
             Err(e)
         }
     }
@@ -383,8 +383,7 @@ async fn sessions_page(ctx: &Ctx, limit: usize, after: u64) -> Result<Response, 
     let mut more_in_index = true;
     while sessions.len() <= limit && more_in_index {
         let want = (limit + 1 - sessions.len()).max(1) as u64;
-        let page: directory::Page =
-            directory::call(&ctx.env, DirectoryCall::Page { after: cursor, limit: want }).await?;
+        let page = directory::page(&ctx.env, cursor, want).await?;
         more_in_index = page.more;
         let Some(last) = page.entries.last() else { break };
         cursor = last.session_number;
@@ -403,6 +402,6 @@ async fn sessions_page(ctx: &Ctx, limit: usize, after: u64) -> Result<Response, 
     } else {
         None
     };
-    let counters: greenside_core::listing::Counters = directory::call(&ctx.env, DirectoryCall::Counters).await?;
+    let counters = directory::counters(&ctx.env).await?;
     ok(&greenside_core::listing::sessions_page_body(&sessions, next_after, limit, &counters))
 }

@@ -2,7 +2,6 @@
 //! KV, a round trip to the directory object and what this isolate has seen
 //! of the downstream services.
 
-use crate::directory::DirectoryCall;
 use crate::respond::{internal, json_typed};
 use crate::settings::Settings;
 use greenside_core::error::{ApiError, ErrorCode};
@@ -16,10 +15,10 @@ fn downstream_health(d: &crate::settings::Downstream, service: &str) -> greensid
     greenside_core::health::downstream_health(d.url.as_deref(), d.timeout_ms, d.api_key.is_some(), seen.as_ref())
 }
 
-/// The session store's health: a round trip to the directory object.
+/// The session store's health: a round trip to every directory shard.
 async fn store_health(env: &Env) -> greenside_core::health::StoreHealth {
     let t0 = crate::runtime::system_now_ms();
-    let r: Result<greenside_core::listing::Counters, _> = crate::directory::call(env, DirectoryCall::Counters).await;
+    let r = crate::directory::counters(env).await;
     let ms = crate::runtime::system_now_ms().saturating_sub(t0);
     let status = if r.is_ok() {
         greenside_core::health::HealthStatus::Healthy

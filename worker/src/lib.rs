@@ -8,10 +8,12 @@
 //!   holds the session record, JSON exactly as the native stores hold it; its
 //!   single-threaded execution orders the writes of one session, and its alarm
 //!   deletes everything when the sliding TTL runs out;
-//! - one `Directory` Durable Object hands out `session_number`, keeps the
-//!   totals and the index the admin listing pages through;
-//! - one `RunLog` Durable Object keeps the advice runs (ordered listing,
-//!   cursors, prune); debug bundles go to R2 (`BUNDLES`);
+//! - `DIRECTORY_SHARDS` `Directory` Durable Objects hand out
+//!   `session_number`, keep the totals and the index the admin listing
+//!   pages through, each for the sessions whose id falls in it;
+//! - `RUN_LOG_SHARDS` `RunLog` Durable Objects keep the advice runs in SQL
+//!   (ordered listing merged across shards, cursors, prune); debug bundles
+//!   go to R2 (`BUNDLES`);
 //! - one `RateLimiter` Durable Object per client address runs core's GCRA;
 //! - with `METRICS_TOKEN` set, `METRICS_SHARDS` `MetricsShard` objects keep
 //!   the counters `/metrics` reports (`metrics.rs`);

@@ -1,75 +1,109 @@
-//! The `RunLog` Durable Object (one instance, named `runs`): advice runs in
-//! the same newest-first order, filters, cursors and prune as the native
-//! server (core's `service` functions). Debug bundles live in R2 (`BUNDLES`,
-//! key `bundles/{run_id}.json`).
+//! The `RunLog` Durable Objects: `RUN_LOG_SHARDS` of them (default 8), each
+//! holding the advice runs whose id falls in it (core's `shard::of`), in a
+//! SQL table with core's schema and statements (`runs_sql`), the same the
+//! native SQLite store runs. Shard 0 is named `runs` (the one object of
+//! earlier versions), shard k `runs-{k}`. Debug bundles live in R2
+//! (`BUNDLES`, key `bundles/{run_id}.json`).
 //!
-//! ```text
-//! r:{created_at_ms:016x}:{run_id}   the run as JSON (listing order)
-//! id:{run_id}                       its r: key
-//! ```
-//! A page walks the `r:` keys backwards from the cursor in batches (the
-//! time index), never every run. Retention is the object's alarm: armed by
-//! the first write, it prunes with `RUNS_PRUNE_MAX_RUNS` and
-//! `RUNS_PRUNE_MAX_AGE_DAYS` every `RUNS_RETENTION_INTERVAL_S` (bundles in
-//! R2 with their runs) and re-arms while runs remain.
+//! - **Listing.** A page asks every shard for its own page of the query
+//!   (one indexed query each, `limit + 1` rows) and merges them with core's
+//!   `merge_runs_pages`: the newest `limit` of them all, the next cursor
+//!   being the last run returned, so no run is skipped or repeated across
+//!   shards.
+//! - **Prune and retention.** `max_runs` counts over every shard: core's
+//!   `NthNewest` finds the run at that index by counting (each round one
+//!   `COUNT(*)` call per shard with 31 probe times), never by reading runs;
+//!   each shard then deletes its terminal runs at or before it, or older
+//!   than the age limit, in one statement. Retention is shard 0's alarm
+//!   (armed through shard 0 by the first write of each shard's instance,
+//!   re-armed while runs remain), which runs that prune over every shard.
+//! - **Runs kept before the SQL table** (as key-value entries `r:{time}:{id}`
+//!   and `id:{id}`) are moved into it the first time an instance of the
+//!   object is used.
 //!
-//! Runs are written only by the request that created them; one object keeps
-//! the listing consistent (R2 or KV listings carry no bodies and KV's are
-//! eventually consistent). One object serves about a thousand calls a second,
-//! and each advice call makes three: shard by day if that is ever too few.
+//! Runs are written only by the request that created them; each advice call
+//! writes its run up to three times, all to the run's one shard.
 
 use crate::calls::{self, text};
 use greenside_core::error::{ApiError, ErrorCode};
-use greenside_core::listing::{PruneReport, RunCursor, RunsPageBuilder, RunsQuery};
+use greenside_core::listing::{PruneReport, RunCursor, RunsQuery};
 use greenside_core::run::RunRecord;
+use greenside_core::runs_sql::{self, Arg};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use worker::{DurableObject, Env, ListOptions, Request, Response, State, durable_object};
+use std::cell::Cell;
+use worker::{DurableObject, Env, ListOptions, Request, Response, SqlStorageValue, State, durable_object};
 
 pub const BINDING: &str = "RUNS";
 pub const BUCKET: &str = "BUNDLES";
-const NAME: &str = "runs";
 
 #[durable_object]
 pub struct RunLog {
     state: State,
     env: Env,
-    /// Whether this instance has seen the retention alarm armed.
-    alarm_armed: std::cell::Cell<bool>,
+    /// Whether this instance has the table (and moved any older entries).
+    ready: Cell<bool>,
+    /// Whether this instance has had shard 0 arm the retention alarm.
+    alarm_armed: Cell<bool>,
 }
 
-/// Under the test clock: the latest run time this object has seen (the
-/// alarm's "now"; the runs' times are the test's).
+/// Under the test clock, in shard 0: the latest request time a run was
+/// made at, as the shards report it (the alarm's "now"; the runs' times
+/// are the test's).
 const TEST_NOW_KEY: &str = "test_now";
 
-/// What the front asks of the run log.
+/// What the front (or shard 0's alarm) asks of a run-log shard.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "call", rename_all = "snake_case")]
 pub enum RunCall {
+    /// Writes a run; `shard` is this object's (so it knows whether it is 0).
     Put {
         run: RunRecord,
+        shard: u32,
     },
     Get {
         run_id: String,
     },
-    /// One `GET /runs/v1` page; the query as the front received it (already
-    /// validated there).
+    /// This shard's page of a `GET /runs/v1` query, as the front received it
+    /// (already validated there).
     Page {
         query: Vec<(String, String)>,
     },
+    /// How many runs, and the oldest and newest times ([`Stats`]).
+    Stats,
+    /// How many runs are at or after each time.
+    CountFrom {
+        times: Vec<u64>,
+    },
+    /// The ids of the runs at exactly `t`.
+    AtTime {
+        t: u64,
+    },
+    /// Deletes terminal runs at or before `boundary` or older than `max_age_ms`.
     Prune {
-        max_runs: u64,
+        boundary: Option<RunCursor>,
         max_age_ms: u64,
         now_ms: u64,
     },
+    /// Shard 0: arms the retention alarm when none is set; under the test
+    /// clock, `t` is a run time a shard has seen.
+    Arm {
+        t: Option<u64>,
+    },
 }
 
-/// A prune's report as the object answers it (with the ids, for the bundles).
+/// One shard's counts.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Stats {
+    n: u64,
+    oldest: Option<u64>,
+    newest: Option<u64>,
+}
+
+/// A shard's prune: how many runs it had, and the ids it deleted.
 #[derive(Debug, Serialize, Deserialize)]
 struct Pruned {
     scanned: u64,
-    deleted: u64,
-    kept: u64,
     deleted_ids: Vec<String>,
 }
 
@@ -77,70 +111,132 @@ fn storage_error(e: worker::Error) -> ApiError {
     ApiError::new(ErrorCode::SessionStoreUnavailable, format!("Durable Object storage failed: {e}"))
 }
 
-fn order_key(r: &RunRecord) -> String {
-    format!("r:{:016x}:{}", r.created_at_ms, r.run_id)
+fn unreadable() -> ApiError {
+    ApiError::new(ErrorCode::SessionStoreUnavailable, "a stored run is unreadable")
+}
+
+fn values(args: Vec<Arg>) -> Vec<SqlStorageValue> {
+    args.into_iter()
+        .map(|a| match a {
+            Arg::Int(i) => SqlStorageValue::Integer(i),
+            Arg::Text(t) => SqlStorageValue::String(t),
+            Arg::Null => SqlStorageValue::Null,
+        })
+        .collect()
+}
+
+fn stored(ms: u64) -> SqlStorageValue {
+    SqlStorageValue::Integer(runs_sql::stored_ms(ms).unwrap_or(i64::MAX))
+}
+
+#[derive(Deserialize)]
+struct RunRow {
+    run: String,
+}
+
+#[derive(Deserialize)]
+struct IdRow {
+    run_id: String,
+}
+
+#[derive(Deserialize)]
+struct CountRow {
+    n: u64,
 }
 
 impl RunLog {
-    /// Every run, newest first (`created_at_ms` desc, then `run_id` desc):
-    /// a prune's input.
-    async fn all(&self) -> Result<Vec<RunRecord>, ApiError> {
-        let q = RunsQuery { filter: Default::default(), limit: usize::MAX, cursor: None };
-        Ok(self.page(&q).await?.0)
+    /// Runs `sql` and reads every row as `T`.
+    fn rows<T: serde::de::DeserializeOwned>(&self, sql: &str, args: Vec<SqlStorageValue>) -> Result<Vec<T>, ApiError> {
+        self.state.storage().sql().exec(sql, args).and_then(|c| c.to_array()).map_err(storage_error)
     }
 
-    /// A page through the `r:` keys, newest first, from the cursor (or the
-    /// `created_to_ms` bound) down to `created_from_ms`, in batches, until
-    /// the page and one more match are found.
-    async fn page(&self, q: &RunsQuery) -> Result<(Vec<RunRecord>, Option<RunCursor>), ApiError> {
+    /// Runs a statement that answers no rows.
+    fn run_sql(&self, sql: &str, args: Vec<SqlStorageValue>) -> Result<(), ApiError> {
+        let cursor = self.state.storage().sql().exec(sql, args).map_err(storage_error)?;
+        cursor.raw().for_each(drop);
+        Ok(())
+    }
+
+    fn put_sql(&self, run: &RunRecord) -> Result<(), ApiError> {
+        let json = serde_json::to_string(run).map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))?;
+        let args = runs_sql::put_args(run, json)
+            .ok_or_else(|| ApiError::new(ErrorCode::InternalError, "a run time past what SQLite stores"))?;
+        self.run_sql(runs_sql::PUT, values(args))
+    }
+
+    /// The table, once per instance; runs kept as key-value entries by
+    /// earlier versions are moved into it.
+    async fn ensure(&self) -> Result<(), ApiError> {
+        if self.ready.get() {
+            return Ok(());
+        }
+        for statement in runs_sql::SCHEMA {
+            self.run_sql(statement, Vec::new())?;
+        }
         let storage = self.state.storage();
-        // ';' sorts right after ':', so "r;" is past every "r:" key.
-        let mut end = "r;".to_string();
-        if let Some(to) = q.filter.created_to_ms {
-            end = end.min(format!("r:{to:016x}"));
-        }
-        if let Some((t, id)) = &q.cursor {
-            end = end.min(format!("r:{t:016x}:{id}"));
-        }
-        let start = format!("r:{:016x}", q.filter.created_from_ms.unwrap_or(0));
-        let batch = q.limit.saturating_add(1).clamp(64, 512);
-        let mut page = RunsPageBuilder::new(q);
         loop {
-            let map = storage
-                .list_with_options(ListOptions::new().start(&start).end(&end).reverse(true).limit(batch))
-                .await
-                .map_err(storage_error)?;
-            let (mut n, mut last, mut bad, mut done) = (0, None, false, false);
+            let map =
+                storage.list_with_options(ListOptions::new().prefix("r:").limit(128)).await.map_err(storage_error)?;
+            let mut keys = Vec::new();
+            let mut runs = Vec::new();
             map.for_each(&mut |value, key| {
-                n += 1;
-                last = key.as_string();
-                if done {
-                    return;
+                if let Some(k) = key.as_string() {
+                    keys.push(k);
                 }
-                match value.as_string().map(|t| serde_json::from_str::<RunRecord>(&t)) {
-                    Some(Ok(r)) => done = !page.offer(&r),
-                    _ => bad = true,
+                if let Some(r) = value.as_string().and_then(|t| serde_json::from_str::<RunRecord>(&t).ok()) {
+                    runs.push(r);
                 }
             });
-            if bad {
-                return Err(ApiError::new(ErrorCode::SessionStoreUnavailable, "a stored run is unreadable"));
+            if keys.is_empty() {
+                break;
             }
-            match last {
-                Some(k) if !done && n == batch => end = k,
-                _ => break,
+            for r in &runs {
+                self.put_sql(r)?;
+                keys.push(format!("id:{}", r.run_id));
+            }
+            for chunk in keys.chunks(128) {
+                storage.delete_multiple(chunk.to_vec()).await.map_err(storage_error)?;
             }
         }
-        Ok(page.finish())
+        self.ready.set(true);
+        Ok(())
     }
 
-    /// Arms the retention alarm if it is not (once per instance, then only
-    /// when the alarm has fired); under the test clock, keeps the latest
-    /// run time as the alarm's now.
-    async fn after_put(&self, run: &RunRecord) -> Result<(), ApiError> {
+    fn page(&self, q: &RunsQuery) -> Result<(Vec<RunRecord>, Option<RunCursor>), ApiError> {
+        let Some((sql, args)) = runs_sql::page_query(q) else { return Ok((Vec::new(), None)) };
+        let rows: Vec<RunRow> = self.rows(&sql, values(args))?;
+        let mut runs = rows
+            .iter()
+            .map(|r| serde_json::from_str::<RunRecord>(&r.run).map_err(|_| unreadable()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let more = runs.len() > q.limit;
+        runs.truncate(q.limit);
+        let next = if more { runs.last().map(|r| (r.created_at_ms, r.run_id.clone())) } else { None };
+        Ok((runs, next))
+    }
+
+    fn count(&self) -> Result<u64, ApiError> {
+        let rows: Vec<CountRow> = self.rows("SELECT COUNT(*) AS n FROM runs", Vec::new())?;
+        Ok(rows.first().map_or(0, |r| r.n))
+    }
+
+    fn prune(&self, boundary: Option<&RunCursor>, max_age_ms: u64, now_ms: u64) -> Result<Pruned, ApiError> {
+        let scanned = self.count()?;
+        let Some((cond, args)) = runs_sql::prune_condition(boundary, Some(max_age_ms), now_ms) else {
+            return Ok(Pruned { scanned, deleted_ids: Vec::new() });
+        };
+        let sql = format!("SELECT run_id FROM runs WHERE {cond}{}", runs_sql::NEWEST_FIRST);
+        let ids: Vec<IdRow> = self.rows(&sql, values(args.clone()))?;
+        self.run_sql(&format!("DELETE FROM runs WHERE {cond}"), values(args))?;
+        Ok(Pruned { scanned, deleted_ids: ids.into_iter().map(|r| r.run_id).collect() })
+    }
+
+    /// Shard 0: arms the alarm unless this instance knows it is armed; under
+    /// the test clock, keeps the latest run time as the alarm's now.
+    async fn arm(&self, t: Option<u64>) -> Result<(), ApiError> {
         let Ok(s) = crate::settings::get(&self.env) else { return Ok(()) };
         let storage = self.state.storage();
-        if s.test_clock {
-            let t = run.created_at_ms.max(run.finished_at_ms.unwrap_or(0));
+        if let Some(t) = t.filter(|_| s.test_clock) {
             let seen: u64 = storage.get(TEST_NOW_KEY).await.map_err(storage_error)?.unwrap_or(0);
             if t > seen {
                 storage.put(TEST_NOW_KEY, t).await.map_err(storage_error)?;
@@ -157,60 +253,85 @@ impl RunLog {
         Ok(())
     }
 
-    /// Deletes what core's `prune_plan` deletes, with the index entries.
-    async fn prune(&self, max_runs: u64, max_age_ms: u64, now_ms: u64) -> Result<Pruned, ApiError> {
-        let storage = self.state.storage();
-        let all = self.all().await?;
-        let doomed = greenside_core::listing::prune_plan(&all, Some(max_runs), Some(max_age_ms), now_ms);
-        let by_id: std::collections::HashMap<&str, &RunRecord> = all.iter().map(|r| (r.run_id.as_str(), r)).collect();
-        let mut keys = Vec::new();
-        for id in &doomed {
-            if let Some(r) = by_id.get(id.as_str()) {
-                keys.push(order_key(r));
-                keys.push(format!("id:{id}"));
-            }
+    /// After a write: has shard 0 arm the alarm (once per instance; every
+    /// write under the test clock, to pass the run's time).
+    async fn after_put(&self, run: &RunRecord, shard: u32) {
+        let Ok(s) = crate::settings::get(&self.env) else { return };
+        // The request time the run was made at (its finish adds real elapsed time).
+        let t = s.test_clock.then_some(run.created_at_ms);
+        if self.alarm_armed.get() && t.is_none() {
+            return;
         }
-        for chunk in keys.chunks(128) {
-            storage.delete_multiple(chunk.to_vec()).await.map_err(storage_error)?;
+        let r = if shard == 0 {
+            self.arm(t).await
+        } else {
+            call::<()>(&self.env, 0, &RunCall::Arm { t }).await.map(|()| self.alarm_armed.set(true))
+        };
+        if let Err(e) = r {
+            crate::runtime::log("warn", "retention: the alarm could not be armed", &[("error", json!(e.message))]);
         }
-        let (scanned, deleted) = (all.len() as u64, doomed.len() as u64);
-        Ok(Pruned { scanned, deleted, kept: scanned - deleted, deleted_ids: doomed })
     }
 
     async fn handle(&self, call: RunCall) -> Result<Vec<u8>, ApiError> {
-        let storage = self.state.storage();
+        self.ensure().await?;
         match call {
-            RunCall::Put { run } => {
-                let k = order_key(&run);
-                // Stored as text (a string value), as `all` reads it back.
-                let json =
-                    serde_json::to_string(&run).map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))?;
-                storage.put(&k, json).await.map_err(storage_error)?;
-                storage.put(&format!("id:{}", run.run_id), k).await.map_err(storage_error)?;
-                self.after_put(&run).await?;
+            RunCall::Put { run, shard } => {
+                self.put_sql(&run)?;
+                self.after_put(&run, shard).await;
                 text(&())
             }
             RunCall::Get { run_id } => {
-                let Some(k) = storage.get::<String>(&format!("id:{run_id}")).await.map_err(storage_error)? else {
-                    return text(&());
-                };
-                let stored: Option<String> = storage.get(&k).await.map_err(storage_error)?;
-                Ok(stored.map(String::into_bytes).unwrap_or_else(|| b"null".to_vec()))
+                let rows: Vec<RunRow> =
+                    self.rows("SELECT run FROM runs WHERE run_id = ?", vec![SqlStorageValue::String(run_id)])?;
+                Ok(rows.into_iter().next().map_or_else(|| b"null".to_vec(), |r| r.run.into_bytes()))
             }
             RunCall::Page { query } => {
                 let q = greenside_core::listing::parse_runs_query(|k| {
                     query.iter().find(|(name, _)| name == k).map(|(_, v)| v.clone())
                 })?;
-                text(&self.page(&q).await?)
+                text(&self.page(&q)?)
             }
-            RunCall::Prune { max_runs, max_age_ms, now_ms } => text(&self.prune(max_runs, max_age_ms, now_ms).await?),
+            RunCall::Stats => {
+                #[derive(Deserialize)]
+                struct Row {
+                    n: u64,
+                    oldest: Option<u64>,
+                    newest: Option<u64>,
+                }
+                let rows: Vec<Row> = self.rows(
+                    "SELECT COUNT(*) AS n, MIN(created_at_ms) AS oldest, MAX(created_at_ms) AS newest FROM runs",
+                    Vec::new(),
+                )?;
+                let r = rows.into_iter().next().unwrap_or(Row { n: 0, oldest: None, newest: None });
+                text(&Stats { n: r.n, oldest: r.oldest, newest: r.newest })
+            }
+            RunCall::CountFrom { times } => {
+                let mut counts = Vec::with_capacity(times.len());
+                for t in times {
+                    let rows: Vec<CountRow> =
+                        self.rows("SELECT COUNT(*) AS n FROM runs WHERE created_at_ms >= ?", vec![stored(t)])?;
+                    counts.push(rows.first().map_or(0, |r| r.n));
+                }
+                text(&counts)
+            }
+            RunCall::AtTime { t } => {
+                let rows: Vec<IdRow> = self.rows("SELECT run_id FROM runs WHERE created_at_ms = ?", vec![stored(t)])?;
+                text(&rows.into_iter().map(|r| r.run_id).collect::<Vec<_>>())
+            }
+            RunCall::Prune { boundary, max_age_ms, now_ms } => {
+                text(&self.prune(boundary.as_ref(), max_age_ms, now_ms)?)
+            }
+            RunCall::Arm { t } => {
+                self.arm(t).await?;
+                text(&())
+            }
         }
     }
 }
 
 impl DurableObject for RunLog {
     fn new(state: State, env: Env) -> Self {
-        RunLog { state, env, alarm_armed: std::cell::Cell::new(false) }
+        RunLog { state, env, ready: Cell::new(false), alarm_armed: Cell::new(false) }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
@@ -220,8 +341,8 @@ impl DurableObject for RunLog {
         }
     }
 
-    /// Retention: prune with the settings' limits, remove the pruned runs'
-    /// bundles, re-arm while runs remain.
+    /// Retention (shard 0): prune every shard with the settings' limits,
+    /// remove the pruned runs' bundles, re-arm while runs remain.
     async fn alarm(&self) -> worker::Result<Response> {
         self.alarm_armed.set(false);
         let s = match crate::settings::get(&self.env) {
@@ -237,7 +358,7 @@ impl DurableObject for RunLog {
             crate::runtime::system_now_ms()
         };
         let max_age_ms = s.runs_prune_max_age_days.saturating_mul(86_400_000);
-        match self.prune(s.runs_prune_max_runs, max_age_ms, now).await {
+        match prune(&self.env, s.runs_prune_max_runs, max_age_ms, now).await {
             Ok(p) => {
                 let bundles = remove_bundles(&self.env, &p.deleted_ids).await;
                 if p.deleted > 0 {
@@ -264,26 +385,90 @@ impl DurableObject for RunLog {
     }
 }
 
-async fn call<T: serde::de::DeserializeOwned>(env: &Env, call: RunCall) -> Result<T, ApiError> {
-    calls::call(env, BINDING, NAME, &call).await
+/// The object name of shard `k`.
+pub fn shard_name(k: u32) -> String {
+    if k == 0 { "runs".to_string() } else { format!("runs-{k}") }
+}
+
+fn shards(env: &Env) -> Result<u32, ApiError> {
+    Ok(crate::settings::get(env)?.run_log_shards.max(1))
+}
+
+async fn call<T: serde::de::DeserializeOwned>(env: &Env, k: u32, call: &RunCall) -> Result<T, ApiError> {
+    calls::call(env, BINDING, &shard_name(k), call).await
+}
+
+/// Asks every shard at once; the answers in shard order.
+async fn each<T: serde::de::DeserializeOwned>(env: &Env, c: &RunCall) -> Result<Vec<T>, ApiError> {
+    let n = shards(env)?;
+    futures_util::future::try_join_all((0..n).map(|k| call(env, k, c))).await
 }
 
 pub async fn put(env: &Env, run: &RunRecord) -> Result<(), ApiError> {
-    call(env, RunCall::Put { run: run.clone() }).await
+    let shard = greenside_core::shard::of(&run.run_id, shards(env)?);
+    call(env, shard, &RunCall::Put { run: run.clone(), shard }).await
 }
 
+/// A run from its shard; when that shard does not have it, from the others
+/// (a run written under another shard count, or kept by shard 0 from
+/// before the shards).
 pub async fn get(env: &Env, run_id: &str) -> Result<Option<RunRecord>, ApiError> {
-    call(env, RunCall::Get { run_id: run_id.into() }).await
+    let n = shards(env)?;
+    let own = greenside_core::shard::of(run_id, n);
+    let c = RunCall::Get { run_id: run_id.into() };
+    if let Some(r) = call::<Option<RunRecord>>(env, own, &c).await? {
+        return Ok(Some(r));
+    }
+    let others =
+        futures_util::future::try_join_all((0..n).filter(|k| *k != own).map(|k| call::<Option<RunRecord>>(env, k, &c)))
+            .await?;
+    Ok(others.into_iter().flatten().next())
 }
 
-/// One `GET /runs/v1` page (the query already validated by the caller).
-pub async fn page(env: &Env, query: Vec<(String, String)>) -> Result<(Vec<RunRecord>, Option<RunCursor>), ApiError> {
-    call(env, RunCall::Page { query }).await
+/// One `GET /runs/v1` page: every shard's page of the query, merged.
+pub async fn page(
+    env: &Env,
+    q: &RunsQuery,
+    query: Vec<(String, String)>,
+) -> Result<(Vec<RunRecord>, Option<RunCursor>), ApiError> {
+    let pages: Vec<(Vec<RunRecord>, Option<RunCursor>)> = each(env, &RunCall::Page { query }).await?;
+    Ok(greenside_core::listing::merge_runs_pages(q, pages))
 }
 
+/// Prunes every shard: terminal runs beyond the newest `max_runs` of them
+/// all (the boundary found by counting) or older than `max_age_ms`.
 pub async fn prune(env: &Env, max_runs: u64, max_age_ms: u64, now_ms: u64) -> Result<PruneReport, ApiError> {
-    let p: Pruned = call(env, RunCall::Prune { max_runs, max_age_ms, now_ms }).await?;
-    Ok(PruneReport { scanned: p.scanned, deleted: p.deleted, kept: p.kept, deleted_ids: p.deleted_ids })
+    let stats: Vec<Stats> = each(env, &RunCall::Stats).await?;
+    let total: u64 = stats.iter().map(|s| s.n).sum();
+    let boundary = if max_runs < total {
+        let oldest = stats.iter().filter_map(|s| s.oldest).min().unwrap_or(0);
+        let newest = stats.iter().filter_map(|s| s.newest).max().unwrap_or(0);
+        let mut search = greenside_core::listing::NthNewest::new(max_runs, oldest, newest);
+        let t = loop {
+            if let Some(t) = search.time() {
+                break t;
+            }
+            let probes = search.probes();
+            let counts = count_from(env, &probes).await?;
+            search.narrow(&probes, &counts);
+        };
+        let newer = count_from(env, &[t + 1]).await?[0];
+        let at_t: Vec<Vec<String>> = each(env, &RunCall::AtTime { t }).await?;
+        search.pick(t, newer, at_t.into_iter().flatten().collect())
+    } else {
+        None
+    };
+    let pruned: Vec<Pruned> = each(env, &RunCall::Prune { boundary, max_age_ms, now_ms }).await?;
+    let scanned: u64 = pruned.iter().map(|p| p.scanned).sum();
+    let deleted_ids: Vec<String> = pruned.into_iter().flat_map(|p| p.deleted_ids).collect();
+    let deleted = deleted_ids.len() as u64;
+    Ok(PruneReport { scanned, deleted, kept: scanned.saturating_sub(deleted), deleted_ids })
+}
+
+/// Runs at or after each time, summed over the shards.
+async fn count_from(env: &Env, times: &[u64]) -> Result<Vec<u64>, ApiError> {
+    let per_shard: Vec<Vec<u64>> = each(env, &RunCall::CountFrom { times: times.to_vec() }).await?;
+    Ok((0..times.len()).map(|i| per_shard.iter().map(|c| c.get(i).copied().unwrap_or(0)).sum()).collect())
 }
 
 fn bundle_key(run_id: &str) -> String {

@@ -155,7 +155,7 @@ impl SessionObject {
         let storage = self.state.storage();
         storage.delete_alarm().await.map_err(storage_error)?;
         storage.delete_all().await.map_err(storage_error)?;
-        crate::directory::forget(&self.env, rec.session_number).await;
+        crate::directory::forget(&self.env, &rec.session_id, rec.session_number).await;
         Ok(())
     }
 
@@ -273,7 +273,7 @@ impl DurableObject for SessionObject {
         self.state.storage().delete_all().await?;
         if let Some(rec) = rec {
             crate::runtime::log("info", "session expired", &[("session_id", json!(rec.session_id))]);
-            crate::directory::forget(&self.env, rec.session_number).await;
+            crate::directory::forget(&self.env, &rec.session_id, rec.session_number).await;
         }
         Response::empty()
     }

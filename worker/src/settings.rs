@@ -59,6 +59,10 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// How many `MetricsShard` objects the counts spread over.
     pub metrics_shards: u32,
+    /// How many `Directory` objects the sessions' numbers and index spread over.
+    pub directory_shards: u32,
+    /// How many `RunLog` objects the runs spread over.
+    pub run_log_shards: u32,
     pub debug_bundle_enabled: bool,
     pub test_clock: bool,
     pub runs_prune_max_runs: u64,
@@ -135,6 +139,8 @@ impl Settings {
             admin_token: variables::text(get, "ADMIN_TOKEN").map(Secret),
             metrics_token: variables::text(get, "METRICS_TOKEN").map(Secret),
             metrics_shards: u32::try_from(count("METRICS_SHARDS")?).unwrap_or(u32::MAX),
+            directory_shards: u32::try_from(count("DIRECTORY_SHARDS")?).unwrap_or(u32::MAX),
+            run_log_shards: u32::try_from(count("RUN_LOG_SHARDS")?).unwrap_or(u32::MAX),
             debug_bundle_enabled: flag("DEBUG_BUNDLE_ENABLED")?,
             test_clock,
             runs_prune_max_runs: count("RUNS_PRUNE_MAX_RUNS")?,

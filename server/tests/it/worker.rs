@@ -93,14 +93,19 @@ async fn sessions_survive_a_restart_of_the_runtime() {
     assert_eq!(after, before, "the same state after the restart");
     // Counters and index live in their own object and survive too.
     let page = admin(&c, &w, "/api/sessions").await;
-    assert_eq!(page["counters"]["session_number"], 1);
+    let first = page["sessions"][0]["session_number"].as_u64().unwrap();
+    assert_eq!(page["counters"]["session_number"], first);
+    assert_eq!(page["counters"]["total_sessions"], 1);
     assert_eq!(page["sessions"][0]["session_id"], sid.as_str());
     assert_eq!(page["sessions"][0]["fix_count"], 3);
-    // And the next session continues the numbering.
+    // And the next session continues the numbering (above every shard's,
+    // whichever directory shard its id falls in).
     let second = start(&c, &w).await;
     let page = admin(&c, &w, "/api/sessions").await;
     assert_eq!(page["sessions"][1]["session_id"], second.as_str());
-    assert_eq!(page["sessions"][1]["session_number"], 2);
+    let next = page["sessions"][1]["session_number"].as_u64().unwrap();
+    assert!(next > first, "{next} after {first}");
+    assert_eq!(page["counters"]["session_number"], next);
     w.stop();
 }
 
@@ -290,6 +295,169 @@ async fn the_alarm_expires_an_idle_session_and_deletes_its_storage() {
 
 /// Each session object's stored keys, by session id, read from the SQLite
 /// files workerd keeps under the worker's state directory (read-only).
+/// Rows per Durable Object of `class` in workerd's state: for each named
+/// object, how many key-value entries start with `kv_prefix`, plus the rows
+/// of its SQL table `table` (when it has one).
+fn rows_per_object(w: &Worker, class: &str, kv_prefix: &str, table: &str) -> std::collections::BTreeMap<String, u64> {
+    let script = r#"
+import glob, json, sqlite3, sys
+out = {}
+for f in glob.glob(sys.argv[1] + "/v3/do/*-" + sys.argv[2] + "/*.sqlite"):
+    if f.endswith("metadata.sqlite"):
+        continue
+    c = sqlite3.connect("file:" + f + "?mode=ro", uri=True)
+    tables = {r[0] for r in c.execute("select name from sqlite_master where type = 'table'")}
+    names = [r[0] for r in c.execute("select name from __miniflare_do_name")] if "__miniflare_do_name" in tables else []
+    n = 0
+    if "_cf_KV" in tables:
+        n += sum(1 for r in c.execute("select key from _cf_KV") if str(r[0]).startswith(sys.argv[3]))
+    if sys.argv[4] in tables:
+        n += c.execute("select count(*) from " + sys.argv[4]).fetchone()[0]
+    for name in names:
+        out[name] = n
+print(json.dumps(out))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&w.state_dir)
+        .args([class, kv_prefix, table])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// No object takes every write: sessions spread over the directory's shards
+/// and runs over the run log's, and listing across them has no gap and no
+/// duplicate. 24 sessions (4 deleted) paged 5 at a time; 48 runs at 6
+/// times (8 runs share each time, so ties cross shards), half failed, paged
+/// 5 at a time with and without a status filter, against the order core
+/// defines (time, then run id, newest first); then a prune whose limit falls
+/// inside a tie keeps exactly the newest 21.
+#[tokio::test(flavor = "multi_thread")]
+async fn sharded_directory_and_run_log_list_without_gap_or_duplicate() {
+    let solver = TestSolver::start(Mode::Ok, Some(KEY)).await;
+    let w = Worker::start(&[
+        ("PUTT_SOLVER_URL", solver.base.as_str()),
+        ("PUTT_SOLVER_API_KEY", KEY),
+        ("ADMIN_TOKEN", ADMIN),
+        ("GREENSIDE_TEST_CLOCK", "1"),
+        ("RUNS_RETENTION_INTERVAL_S", "0"),
+    ]);
+    let c = client();
+    let send = |method: reqwest::Method, path: String, body: Option<Value>, now: u64| {
+        let mut r = c
+            .request(method, w.url(&path))
+            .header("x-greenside-now-ms", now.to_string())
+            .header("x-admin-token", ADMIN);
+        if let Some(b) = body {
+            r = r.header("content-type", "application/json").body(b.to_string());
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let mut sessions = Vec::new();
+    for _ in 0..24 {
+        let (status, body) =
+            send(reqwest::Method::POST, "/api/session/start".into(), serde_json::from_str(START).ok(), 1).await;
+        assert_eq!(status, 200, "{body}");
+        sessions.push(body["session_id"].as_str().unwrap().to_string());
+    }
+    for gone in &sessions[..4] {
+        assert_eq!(send(reqwest::Method::DELETE, format!("/api/session/{gone}"), None, 2).await.0, 200);
+    }
+    let mut listed = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(cur) => format!("/api/sessions?limit=5&cursor={cur}"),
+            None => "/api/sessions?limit=5".to_string(),
+        };
+        let (status, page) = send(reqwest::Method::GET, path, None, 3).await;
+        assert_eq!(status, 200, "{page}");
+        let rows = page["sessions"].as_array().unwrap();
+        assert!(rows.len() <= 5);
+        listed.extend(
+            rows.iter().map(|r| (r["session_number"].as_u64().unwrap(), r["session_id"].as_str().unwrap().to_string())),
+        );
+        assert_eq!(page["counters"]["total_sessions"], 24, "{page}");
+        assert_eq!(page["counters"]["active_sessions"], 20, "{page}");
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => break,
+        }
+    }
+    assert!(listed.windows(2).all(|p| p[0].0 < p[1].0), "in number order, each once: {listed:?}");
+    let mut ids: Vec<&str> = listed.iter().map(|(_, id)| id.as_str()).collect();
+    ids.sort_unstable();
+    let mut want: Vec<&str> = sessions[4..].iter().map(String::as_str).collect();
+    want.sort_unstable();
+    assert_eq!(ids, want, "every live session, no deleted one");
+    let directory = rows_per_object(&w, "Directory", "i:", "-");
+    assert!(directory.values().filter(|n| **n > 0).count() >= 3, "index entries spread over shards: {directory:?}");
+    assert!(directory.values().all(|n| *n < 20), "no shard holds them all: {directory:?}");
+
+    // Runs: 48 advice calls on one session, 8 at each of 6 times.
+    let sid = &sessions[4];
+    let (status, _) =
+        send(reqwest::Method::POST, "/api/session/set_ball_location".into(), Some(ball(sid, ON_GREEN)), 5).await;
+    assert_eq!(status, 200);
+    let mut oracle: Vec<(u64, String, bool)> = Vec::new();
+    for i in 0..48u64 {
+        let ok = i % 2 == 0;
+        solver.set_mode(if ok { Mode::Ok } else { Mode::Status(500) });
+        let t = 1_000 + (i % 6) * 100;
+        let ask = json!({"contract_version": "0.5.0", "session_id": sid});
+        let (status, body) = send(reqwest::Method::POST, "/api/get_hole_advice".into(), Some(ask), t).await;
+        let run_id = if ok { body["run_id"].as_str() } else { body["error"]["details"]["run_id"].as_str() };
+        assert_eq!(status, if ok { 200 } else { 502 }, "{body}");
+        oracle.push((t, run_id.unwrap().to_string(), ok));
+    }
+    oracle.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
+    let page_all = |filter: &'static str| {
+        let send = &send;
+        async move {
+            let mut seen = Vec::new();
+            let mut cursor: Option<String> = None;
+            loop {
+                let path = match &cursor {
+                    Some(cur) => format!("/runs/v1?limit=5{filter}&cursor={cur}"),
+                    None => format!("/runs/v1?limit=5{filter}"),
+                };
+                let (status, page) = send(reqwest::Method::GET, path, None, 9_000).await;
+                assert_eq!(status, 200, "{page}");
+                let runs = page["runs"].as_array().unwrap();
+                assert!(runs.len() <= 5);
+                seen.extend(runs.iter().map(|r| r["run_id"].as_str().unwrap().to_string()));
+                match page["next_cursor"].as_str() {
+                    Some(next) => cursor = Some(next.to_string()),
+                    None => return seen,
+                }
+            }
+        }
+    };
+    let want: Vec<String> = oracle.iter().map(|(_, id, _)| id.clone()).collect();
+    assert_eq!(page_all("").await, want, "every run once, in core's order, across shards");
+    let failed: Vec<String> = oracle.iter().filter(|r| !r.2).map(|(_, id, _)| id.clone()).collect();
+    assert_eq!(page_all("&status=failed").await, failed);
+    let runs = rows_per_object(&w, "RunLog", "r:", "runs");
+    assert!(runs.values().filter(|n| **n > 0).count() >= 3, "runs spread over shards: {runs:?}");
+    assert_eq!(runs.values().sum::<u64>(), 48, "each run in one shard: {runs:?}");
+    // A run is found wherever its shard is.
+    let (status, one) = send(reqwest::Method::GET, format!("/runs/v1/{}", want[17]), None, 9_000).await;
+    assert_eq!((status, one["run_id"].as_str()), (200, Some(want[17].as_str())));
+
+    // Prune to the newest 21: the limit falls inside the third time's tie.
+    let prune = json!({"contract_version": "0.5.0", "max_runs": 21});
+    let (status, report) = send(reqwest::Method::POST, "/runs/v1/prune".into(), Some(prune), 9_000).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!((report["scanned"].as_u64(), report["deleted"].as_u64()), (Some(48), Some(27)), "{report}");
+    assert_eq!(page_all("").await, want[..21].to_vec(), "exactly the newest 21 stay");
+    w.stop();
+}
+
 fn stored_keys(w: &Worker) -> std::collections::BTreeMap<String, Vec<String>> {
     let script = r#"
 import glob, json, sqlite3, sys
