@@ -156,7 +156,9 @@ pub async fn page(conn: &Conn, prefix: &str, q: &RunsQuery) -> Result<(Vec<RunRe
             finished: false,
         })
         .collect();
-    let batch = (q.limit + 1).clamp(8, 1000);
+    // Each shard holds about 1/16 of a page: read twice that share of index
+    // entries at a time (at least 8), refilled when a shard runs dry.
+    let batch = ((q.limit + 1) * 2 / SHARDS as usize).clamp(8, 1000);
     let mut page = RunsPageBuilder::new(q);
     loop {
         let need = (q.limit + 1 - page_len(&page, q)).max(1);
