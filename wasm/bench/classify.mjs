@@ -6,7 +6,11 @@
 //
 // - greenside single: course.classify(hole, fix) per fix: surface with the
 //   core's precedence, signed distance to the green's edge and confidence,
-//   including the JS↔wasm call and the object it returns;
+//   including the JS↔wasm call and the object it returns (with the
+//   golfer's view: yardages and hazards);
+// - greenside fast: course.classifyInto(hole, lat, lon, accuracy, out) per
+//   fix: surface, on-green, confidence and distance written into a
+//   Float64Array, no object built;
 // - greenside batch: course.classifyMany(hole, Float64Array) per hole, the
 //   same answers in typed arrays, one boundary crossing per hole;
 // - turf: booleanPointInPolygon over the same polygons in the same
@@ -82,12 +86,15 @@ function time(fn, reps) {
 const reps = N >= 100000 ? 5 : 2;
 let sink = 0;
 const single = time(() => { for (const f of fixes) sink += course.classify(holes[f.h].hole_id, { lat: f.lat, lon: f.lon, accuracyM: 4, timeMs: 0 }).confidence; }, reps);
+const out = new Float64Array(4);
+const fast = time(() => { for (const f of fixes) { course.classifyInto(holes[f.h].hole_id, f.lat, f.lon, 4, out); sink += out[2]; } }, reps);
 const batch = time(() => { batches.forEach((b, i) => { sink += course.classifyMany(holes[i].hole_id, b, 4).confidence[0] || 0; }); }, reps);
 const turf = time(() => { for (const f of fixes) sink += turfClassify(f) ? 1 : 0; }, reps);
 if (!Number.isFinite(sink)) throw new Error('unreachable');
 
 const rows = [
   { figure: 'greenside classify() per fix (surface + distance + confidence)', ns_per_fix: single, turf_ns_per_fix: turf, ratio: turf / single },
+  { figure: 'greenside classifyInto() per fix (same four answers, into a Float64Array)', ns_per_fix: fast, turf_ns_per_fix: turf, ratio: turf / fast },
   { figure: 'greenside classifyMany() per hole (same answers, typed arrays)', ns_per_fix: batch, turf_ns_per_fix: turf, ratio: turf / batch },
 ];
 console.log(`\njs classify: ${N} fixes over ${holes.length} holes of ${courseJson.name}; ${disagree} edge disagreements with turf`);

@@ -475,7 +475,7 @@ impl Course {
             let ll = LatLon::new(p[0], p[1]);
             greenside_core::validate::lat_lon(&format!("positions[{}]", 2 * i), ll).map_err(js_error)?;
             let c = hole.classify(ll, accuracy_m, None, &config);
-            surface.push(SURFACES.iter().position(|s| *s == c.surface).unwrap_or(SURFACES.len()) as u8);
+            surface.push(surface_index(c.surface) as u8);
             on_green.push(u8::from(c.on_green));
             confidence.push(c.surface_confidence);
             distance.push(c.distance_to_green_edge_m);
@@ -487,6 +487,37 @@ impl Course {
         set("confidence", &js_sys::Float64Array::from(confidence.as_slice()).into())?;
         set("distanceToGreenEdgeM", &js_sys::Float64Array::from(distance.as_slice()).into())?;
         Ok(out.into())
+    }
+
+    /// The fast form of `classify` for one position: numbers in, numbers
+    /// out, no object built, nothing allocated. Writes `surface` (an index
+    /// into `surfaceNames()`), `onGreen` (1 or 0), `confidence` and
+    /// `distanceToGreenEdgeM` into `out[0..4]`: the same answers as
+    /// `classify`'s fields of those names, without the golfer's view
+    /// (yardages, hazards). `accuracyM` as `classifyMany` takes it.
+    #[wasm_bindgen(js_name = classifyInto)]
+    pub fn classify_into(
+        &self,
+        hole_id: u32,
+        lat: f64,
+        lon: f64,
+        accuracy_m: Option<f64>,
+        out: &mut [f64],
+    ) -> Result<(), JsValue> {
+        if out.len() < 4 {
+            return Err(bad_arg("out", "out must hold at least 4 numbers".into()));
+        }
+        if let Some(a) = accuracy_m {
+            greenside_core::validate::accuracy("accuracyM", a).map_err(js_error)?;
+        }
+        let ll = LatLon::new(lat, lon);
+        greenside_core::validate::lat_lon("position", ll).map_err(js_error)?;
+        let c = self.hole(hole_id)?.classify(ll, accuracy_m, None, &Rules::default());
+        out[0] = surface_index(c.surface) as f64;
+        out[1] = f64::from(u8::from(c.on_green));
+        out[2] = c.surface_confidence;
+        out[3] = c.distance_to_green_edge_m;
+        Ok(())
     }
 
     /// WGS84 → the hole's frame (x east, y north, metres, origin at the green's centroid).
@@ -860,6 +891,11 @@ impl HoleTracker {
 
 /// The HTTP API contract this package speaks.
 /// The surfaces in the order `classifyMany` numbers them.
+/// The index of `s` in [`SURFACES`] (`surfaceNames()`).
+fn surface_index(s: greenside_core::classify::Surface) -> usize {
+    SURFACES.iter().position(|x| *x == s).unwrap_or(SURFACES.len())
+}
+
 const SURFACES: [greenside_core::classify::Surface; 8] = {
     use greenside_core::classify::Surface::*;
     [Green, Fringe, Fairway, Bunker, Water, Tee, Rough, OutOfHole]

@@ -131,6 +131,15 @@ test('classifyMany answers what classify answers, in typed arrays', () => {
   try { course.classify(1, { lat: 91, lon: 0, timeMs: 0 }); } catch (e) { single = e.code; }
   assert.throws(() => course.classifyMany(1, new Float64Array([91, 0])), (e) => e.code === single && e.details.field === 'positions[0].lat');
   assert.throws(() => course.classifyMany(9, flat), (e) => e.code === 'hole_not_found');
+  // The fast form: the same four answers written into a scratch array.
+  const out = new Float64Array(4);
+  pts.forEach((p, i) => {
+    course.classifyInto(1, p.lat, p.lon, 4, out);
+    assert.deepEqual([...out], [many.surface[i], many.onGreen[i], many.confidence[i], many.distanceToGreenEdgeM[i]]);
+  });
+  assert.throws(() => course.classifyInto(1, 40.26, -111.6, 4, new Float64Array(3)), (e) => e.code === 'invalid_request' && e.details.field === 'out');
+  assert.throws(() => course.classifyInto(1, 91, 0, 4, out), (e) => e.code === single && e.details.field === 'position.lat');
+  assert.throws(() => course.classifyInto(9, 40.26, -111.6, 4, out), (e) => e.code === 'hole_not_found');
 });
 
 test('the wire-level methods refuse a body that repeats a key', () => {

@@ -92,8 +92,12 @@ for (const id of ['riverside', 'augusta_national']) {
       for (const a of ACCURACIES.filter((x) => x !== undefined)) {
         const idx = points.map((p, i) => (p.accuracyM === a ? i : -1)).filter((i) => i >= 0);
         const many = course.classifyMany(h.hole_id, new Float64Array(idx.flatMap((i) => [points[i].lat, points[i].lon])), a);
+        const out = new Float64Array(4);
         idx.forEach((i, j) => {
           const n = rows[i];
+          // The fast single form answers the batch's bits.
+          course.classifyInto(h.hole_id, points[i].lat, points[i].lon, a, out);
+          assert.deepEqual([...out], [many.surface[j], many.onGreen[j], many.confidence[j], many.distanceToGreenEdgeM[j]], `hole ${h.hole_id} fast #${j}`);
           assert.equal(NAMES[many.surface[j]], n.surface);
           assert.equal(Boolean(many.onGreen[j]), n.on_green);
           assert.ok(same(many.distanceToGreenEdgeM[j], n.distance_to_green_edge_m), `hole ${h.hole_id} batch #${j}: distance`);
