@@ -502,9 +502,9 @@ impl Course {
         lat: f64,
         lon: f64,
         accuracy_m: Option<f64>,
-        out: &mut [f64],
+        out: &js_sys::Float64Array,
     ) -> Result<(), JsValue> {
-        if out.len() < 4 {
+        if out.length() < 4 {
             return Err(bad_arg("out", "out must hold at least 4 numbers".into()));
         }
         if let Some(a) = accuracy_m {
@@ -513,10 +513,11 @@ impl Course {
         let ll = LatLon::new(lat, lon);
         greenside_core::validate::lat_lon("position", ll).map_err(js_error)?;
         let c = self.hole(hole_id)?.classify(ll, accuracy_m, None, &Rules::default());
-        out[0] = surface_index(c.surface) as f64;
-        out[1] = f64::from(u8::from(c.on_green));
-        out[2] = c.surface_confidence;
-        out[3] = c.distance_to_green_edge_m;
+        // Written in place: the caller's array is never copied in or out.
+        out.set_index(0, surface_index(c.surface) as f64);
+        out.set_index(1, f64::from(u8::from(c.on_green)));
+        out.set_index(2, c.surface_confidence);
+        out.set_index(3, c.distance_to_green_edge_m);
         Ok(())
     }
 
