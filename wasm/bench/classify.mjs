@@ -16,7 +16,9 @@
 // - turf: booleanPointInPolygon over the same polygons in the same
 //   precedence (green, fringe, bunkers, water, tees, fairways, rough) until
 //   one contains the fix: containment only, no distance and no confidence,
-//   so turf does less work per fix than greenside does.
+//   so turf does less work per fix than greenside does;
+// - point-in-polygon-hao: the engine inside turf, called directly on rings
+//   extracted beforehand (no GeoJSON handling per call), same precedence.
 // Both must agree on every fix's surface before timing. Prints a table and
 // writes target/bench/js_classify.json.
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -24,6 +26,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { booleanPointInPolygon } from '@turf/boolean-point-in-polygon';
+import pointInPolygon from 'point-in-polygon-hao';
 
 const require = createRequire(import.meta.url);
 const { Course, surfaceNames } = require('greenside');
@@ -58,11 +61,24 @@ const turfClassify = (f) => {
   return null;
 };
 
+// point-in-polygon-hao's side: each surface's polygons as ring arrays.
+const haoHoles = turfHoles.map((list) => list.flatMap(({ surface, feature }) => {
+  const g = feature.geometry;
+  const polys = g.type === 'MultiPolygon' ? g.coordinates : [g.coordinates];
+  return polys.map((rings) => ({ surface, rings }));
+}));
+const haoClassify = (f) => {
+  const pt = [f.lon, f.lat];
+  for (const s of haoHoles[f.h]) if (pointInPolygon(pt, s.rings) !== false) return s.surface;
+  return null;
+};
+
 // Agreement first (OUT_OF_HOLE and ROUGH outside every polygon are both "no polygon" for turf).
 let disagree = 0;
 for (const f of fixes) {
   const ours = course.classify(holes[f.h].hole_id, { lat: f.lat, lon: f.lon, accuracyM: 4, timeMs: 0 }).surface;
   const theirs = turfClassify(f);
+  if (haoClassify(f) !== theirs) throw new Error('point-in-polygon-hao and turf disagree');
   const same = theirs === ours || (theirs === null && (ours === 'OUT_OF_HOLE' || ours === 'ROUGH'));
   if (!same) disagree++;
 }
@@ -90,12 +106,14 @@ const out = new Float64Array(4);
 const fast = time(() => { for (const f of fixes) { course.classifyInto(holes[f.h].hole_id, f.lat, f.lon, 4, out); sink += out[2]; } }, reps);
 const batch = time(() => { batches.forEach((b, i) => { sink += course.classifyMany(holes[i].hole_id, b, 4).confidence[0] || 0; }); }, reps);
 const turf = time(() => { for (const f of fixes) sink += turfClassify(f) ? 1 : 0; }, reps);
+const hao = time(() => { for (const f of fixes) sink += haoClassify(f) ? 1 : 0; }, reps);
 if (!Number.isFinite(sink)) throw new Error('unreachable');
 
 const rows = [
   { figure: 'greenside classify() per fix (surface + distance + confidence)', ns_per_fix: single, turf_ns_per_fix: turf, ratio: turf / single },
   { figure: 'greenside classifyInto() per fix (same four answers, into a Float64Array)', ns_per_fix: fast, turf_ns_per_fix: turf, ratio: turf / fast },
   { figure: 'greenside classifyMany() per hole (same answers, typed arrays)', ns_per_fix: batch, turf_ns_per_fix: turf, ratio: turf / batch },
+  { figure: 'point-in-polygon-hao per fix (containment only, rings extracted beforehand)', ns_per_fix: hao, turf_ns_per_fix: turf, ratio: turf / hao },
 ];
 console.log(`\njs classify: ${N} fixes over ${holes.length} holes of ${courseJson.name}; ${disagree} edge disagreements with turf`);
 console.log('| figure | greenside ns/fix | turf ns/fix (containment only) | speed-up (turf / greenside) |\n| --- | --- | --- | --- |');
