@@ -225,36 +225,14 @@ pub async fn prune(
     if let Some(m) = max_runs.filter(|m| *m < scanned) {
         if let Some((t, id)) = nth_newest(conn, prefix, m).await? {
             // Beyond the limit: the run at index m and every older one.
-            let beyond = each_shard(|k| async move {
-                let older: Vec<(String, u64)> = redis::cmd("ZRANGEBYSCORE")
-                    .arg(time_index(prefix, k))
-                    .arg(0)
-                    .arg(t)
-                    .arg("WITHSCORES")
-                    .query_async(&mut conn.clone())
-                    .await
-                    .map_err(unavailable)?;
-                Ok(older)
-            })
-            .await?;
+            let beyond = scored_up_to(conn, prefix, &t.to_string()).await?;
             for (k, older) in beyond.into_iter().enumerate() {
                 candidates[k].extend(older.into_iter().filter(|(i, s)| (*s, i) <= (t, &id)).map(|(i, s)| (s, i)));
             }
         }
     }
     if let Some(cutoff) = max_age_ms.and_then(|a| now_ms.checked_sub(a)).filter(|c| *c > 0) {
-        let old = each_shard(|k| async move {
-            let old: Vec<(String, u64)> = redis::cmd("ZRANGEBYSCORE")
-                .arg(time_index(prefix, k))
-                .arg(0)
-                .arg(format!("({cutoff}"))
-                .arg("WITHSCORES")
-                .query_async(&mut conn.clone())
-                .await
-                .map_err(unavailable)?;
-            Ok(old)
-        })
-        .await?;
+        let old = scored_up_to(conn, prefix, &format!("({cutoff}")).await?;
         for (k, old) in old.into_iter().enumerate() {
             candidates[k].extend(old.into_iter().map(|(id, t)| (t, id)));
         }
@@ -267,6 +245,23 @@ pub async fn prune(
     let mut deleted: Vec<(u64, String)> = deleted.into_iter().flatten().collect();
     deleted.sort_by(|a, b| b.cmp(a));
     Ok((scanned, deleted.into_iter().map(|(_, id)| id).collect()))
+}
+
+/// Every shard's members scored from 0 up to `max` (a `ZRANGEBYSCORE`
+/// bound: `t` inclusive, `(t` exclusive), with their scores, in shard order.
+async fn scored_up_to(conn: &Conn, prefix: &str, max: &str) -> Result<Vec<Vec<(String, u64)>>, StoreError> {
+    each_shard(|k| async move {
+        let members: Vec<(String, u64)> = redis::cmd("ZRANGEBYSCORE")
+            .arg(time_index(prefix, k))
+            .arg(0)
+            .arg(max)
+            .arg("WITHSCORES")
+            .query_async(&mut conn.clone())
+            .await
+            .map_err(unavailable)?;
+        Ok(members)
+    })
+    .await
 }
 
 /// Deletes the terminal runs among one shard's candidates (every candidate
@@ -355,14 +350,7 @@ pub async fn migrate(conn: &Conn, prefix: &str) -> Result<u64, StoreError> {
     let mut moved = 0;
     let mut cursor = 0u64;
     loop {
-        let (next, flat): (u64, Vec<String>) = redis::cmd("ZSCAN")
-            .arg(&old_index)
-            .arg(cursor)
-            .arg("COUNT")
-            .arg(500)
-            .query_async(&mut c)
-            .await
-            .map_err(unavailable)?;
+        let (next, flat) = crate::store::redis::zscan(&mut c, &old_index, cursor).await?;
         let ids: Vec<&str> = flat.iter().step_by(2).map(String::as_str).collect();
         if !ids.is_empty() {
             let keys: Vec<String> = ids.iter().map(|id| format!("{prefix}:run:{id}")).collect();

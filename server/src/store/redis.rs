@@ -93,6 +93,14 @@ pub fn tag_of(prefix: &str, kind: char, id: &str) -> String {
     tag(prefix, kind, shard::of(id, SHARDS))
 }
 
+/// One `ZSCAN` step over `key` from `cursor`: the next cursor (0 at the
+/// end) and the members and scores read, flat (member, score, member, …).
+/// Used by the moves out of the unsharded layout: a scan sees every member
+/// present for the whole scan, whatever is added or removed meanwhile.
+pub async fn zscan(c: &mut Conn, key: &str, cursor: u64) -> Result<(u64, Vec<String>), StoreError> {
+    redis::cmd("ZSCAN").arg(key).arg(cursor).arg("COUNT").arg(500).query_async(c).await.map_err(unavailable)
+}
+
 /// Calls `f` for every shard at once and collects the answers in shard order.
 pub async fn each_shard<T, F, Fut>(f: F) -> Result<Vec<T>, StoreError>
 where
@@ -287,14 +295,7 @@ impl RedisStore {
         let mut moved = 0;
         let mut cursor = 0u64;
         loop {
-            let (next, flat): (u64, Vec<String>) = redis::cmd("ZSCAN")
-                .arg(&old_index)
-                .arg(cursor)
-                .arg("COUNT")
-                .arg(500)
-                .query_async(&mut c)
-                .await
-                .map_err(unavailable)?;
+            let (next, flat) = zscan(&mut c, &old_index, cursor).await?;
             for pair in flat.chunks(2) {
                 let [id, score] = pair else { continue };
                 let old = self.meta(id);
