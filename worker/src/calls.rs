@@ -80,3 +80,25 @@ pub fn reply(r: Result<Vec<u8>, ApiError>) -> worker::Result<Response> {
 pub fn text<T: Serialize>(v: &T) -> Result<Vec<u8>, ApiError> {
     serde_json::to_vec(v).map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))
 }
+
+/// The object name of shard `k` of a sharded namespace: `base` for shard 0
+/// (so the single object of earlier versions keeps its state), `base-{k}`
+/// for the others.
+pub fn shard_name(base: &str, k: u32) -> String {
+    if k == 0 { base.to_string() } else { format!("{base}-{k}") }
+}
+
+/// Calls shards `0..n` of `binding` at once; the answers in shard order.
+pub async fn each_shard<C: Serialize, T: DeserializeOwned>(
+    env: &Env,
+    binding: &str,
+    base: &str,
+    n: u32,
+    call: &C,
+) -> Result<Vec<T>, ApiError> {
+    futures_util::future::try_join_all((0..n).map(|k| {
+        let name = shard_name(base, k);
+        async move { self::call(env, binding, &name, call).await }
+    }))
+    .await
+}

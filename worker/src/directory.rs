@@ -33,6 +33,8 @@ use std::cell::Cell;
 use worker::{DurableObject, Env, ListOptions, Request, Response, State, durable_object};
 
 pub const BINDING: &str = "DIRECTORY";
+/// The name of shard 0 (shard k is `{NAME}-{k}`).
+const NAME: &str = "directory";
 
 #[durable_object]
 pub struct Directory {
@@ -161,7 +163,7 @@ impl DurableObject for Directory {
 
 /// The object name of shard `k`.
 pub fn shard_name(k: u32) -> String {
-    if k == 0 { "directory".to_string() } else { format!("directory-{k}") }
+    calls::shard_name(NAME, k)
 }
 
 fn shards(env: &Env) -> Result<u32, ApiError> {
@@ -175,8 +177,7 @@ async fn call<T: serde::de::DeserializeOwned>(env: &Env, k: u32, call: &Director
 
 /// Asks every shard at once; the answers in shard order.
 async fn each<T: serde::de::DeserializeOwned>(env: &Env, c: &DirectoryCall) -> Result<Vec<T>, ApiError> {
-    let n = shards(env)?;
-    futures_util::future::try_join_all((0..n).map(|k| call(env, k, c))).await
+    calls::each_shard(env, BINDING, NAME, shards(env)?, c).await
 }
 
 thread_local! {

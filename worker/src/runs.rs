@@ -35,6 +35,8 @@ use std::cell::Cell;
 use worker::{DurableObject, Env, ListOptions, Request, Response, SqlStorageValue, State, durable_object};
 
 pub const BINDING: &str = "RUNS";
+/// The name of shard 0 (shard k is `{NAME}-{k}`).
+const NAME: &str = "runs";
 pub const BUCKET: &str = "BUNDLES";
 
 #[durable_object]
@@ -387,7 +389,7 @@ impl DurableObject for RunLog {
 
 /// The object name of shard `k`.
 pub fn shard_name(k: u32) -> String {
-    if k == 0 { "runs".to_string() } else { format!("runs-{k}") }
+    calls::shard_name(NAME, k)
 }
 
 fn shards(env: &Env) -> Result<u32, ApiError> {
@@ -400,8 +402,7 @@ async fn call<T: serde::de::DeserializeOwned>(env: &Env, k: u32, call: &RunCall)
 
 /// Asks every shard at once; the answers in shard order.
 async fn each<T: serde::de::DeserializeOwned>(env: &Env, c: &RunCall) -> Result<Vec<T>, ApiError> {
-    let n = shards(env)?;
-    futures_util::future::try_join_all((0..n).map(|k| call(env, k, c))).await
+    calls::each_shard(env, BINDING, NAME, shards(env)?, c).await
 }
 
 pub async fn put(env: &Env, run: &RunRecord) -> Result<(), ApiError> {
