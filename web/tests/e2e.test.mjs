@@ -383,25 +383,50 @@ function rawGet(path, headers = {}) {
   });
 }
 
-test('the page goes compressed: the wasm precompressed, scripts on the fly, the course with an ETag', { timeout: 60000 }, async () => {
+test('the page goes compressed and by content-hashed names cached for a year: the wasm precompressed, scripts on the fly, the course with an ETag', { timeout: 60000 }, async () => {
   const wasm = readFileSync(join(root, 'wasm/pkg/web/greenside_bg.wasm'));
-  const br = await rawGet('/pkg/greenside_bg.wasm', { 'accept-encoding': 'gzip, deflate, br' });
+  // The page names its files by content hash (server/src/http/page.rs):
+  // the page revalidates, the hashed files are cached for a year.
+  const page = await rawGet('/', { 'accept-encoding': 'gzip' });
+  assert.equal(page.headers['content-encoding'], 'gzip');
+  assert.equal(page.headers['cache-control'], 'no-cache');
+  const html = gunzipSync(page.body).toString();
+  const appName = html.match(/\/app\/app\.[0-9a-f]{12}\.js/)[0];
+  const styleName = html.match(/\/app\/style\.[0-9a-f]{12}\.css/)[0];
+  assert.equal(html.replace(appName, '/app/app.js').replace(styleName, '/app/style.css'), readFileSync(join(root, 'web/index.html'), 'utf8'));
+  const immutable = 'public, max-age=31536000, immutable';
+  const app = await rawGet(appName, { 'accept-encoding': 'gzip' });
+  assert.equal(app.headers['cache-control'], immutable);
+  const appText = gunzipSync(app.body).toString();
+  const glueName = appText.match(/\/pkg\/greenside\.[0-9a-f]{12}\.js/)[0];
+  assert.equal(appText.replace(glueName, '/pkg/greenside.js'), readFileSync(join(root, 'web/app.js'), 'utf8'));
+  const glue = await rawGet(glueName, { 'accept-encoding': 'br' });
+  assert.equal(glue.headers['content-encoding'], 'br');
+  assert.equal(glue.headers['cache-control'], immutable);
+  const wasmName = '/pkg/' + brotliDecompressSync(glue.body).toString().match(/greenside_bg\.[0-9a-f]{12}\.wasm/)[0];
+  const br = await rawGet(wasmName, { 'accept-encoding': 'gzip, deflate, br' });
   assert.equal(br.status, 200);
   assert.equal(br.headers['content-encoding'], 'br');
-  assert.equal(br.headers['cache-control'], 'no-cache');
+  assert.equal(br.headers['cache-control'], immutable);
   assert.ok(brotliDecompressSync(br.body).equals(wasm), 'the brotli copy is the wasm');
   assert.ok(br.body.length < wasm.length / 2, `${br.body.length} of ${wasm.length} bytes`);
-  const gz = await rawGet('/pkg/greenside_bg.wasm', { 'accept-encoding': 'gzip' });
+  const gz = await rawGet(wasmName, { 'accept-encoding': 'gzip' });
   assert.equal(gz.headers['content-encoding'], 'gzip');
   assert.ok(gunzipSync(gz.body).equals(wasm));
+  const hashedPlain = await rawGet(wasmName);
+  assert.equal(hashedPlain.headers['content-encoding'], undefined);
+  assert.ok(hashedPlain.body.equals(wasm));
+  assert.equal(hashedPlain.headers['content-type'], 'application/wasm');
+  // The plain names still answer from disk (an older service worker asks
+  // for them), precompressed, and revalidate: unchanged since, 304.
+  const plainBr = await rawGet('/pkg/greenside_bg.wasm', { 'accept-encoding': 'gzip, deflate, br' });
+  assert.equal(plainBr.headers['content-encoding'], 'br');
+  assert.equal(plainBr.headers['cache-control'], 'no-cache');
   const plain = await rawGet('/pkg/greenside_bg.wasm');
-  assert.equal(plain.headers['content-encoding'], undefined);
   assert.ok(plain.body.equals(wasm));
-  assert.equal(plain.headers['content-type'], 'application/wasm');
-  // A file revalidates: unchanged since, 304.
   const again = await rawGet('/pkg/greenside_bg.wasm', { 'if-modified-since': plain.headers['last-modified'] });
   assert.equal(again.status, 304);
-  for (const [path, file] of [['/app/app.js', 'web/app.js'], ['/', 'web/index.html'], ['/app/style.css', 'web/style.css']]) {
+  for (const [path, file] of [['/app/app.js', 'web/app.js'], ['/app/style.css', 'web/style.css']]) {
     const r = await rawGet(path, { 'accept-encoding': 'gzip' });
     assert.equal(r.status, 200, path);
     assert.equal(r.headers['content-encoding'], 'gzip', path);

@@ -10,6 +10,7 @@ mod advice;
 mod courses;
 mod front;
 mod health;
+mod page;
 mod runs;
 mod session;
 mod wire;
@@ -54,6 +55,7 @@ fn web(state: &AppState) -> Router<Arc<AppState>> {
     let csp = HeaderValue::from_static(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'",
     );
+    let files = Arc::new(page::PageFiles::new(&s.web_root, &s.web_pkg_dir));
     Router::new()
         .route_service("/", ServeFile::new(s.web_root.join("index.html")))
         // The service worker lives at the root so its scope is the whole page.
@@ -68,6 +70,8 @@ fn web(state: &AppState) -> Router<Arc<AppState>> {
                 .precompressed_gzip()
                 .not_found_service(route_not_found.into_service()),
         )
+        // The page, its service worker and the hashed names (page.rs).
+        .layer(middleware::from_fn(move |req, next| page::serve(files.clone(), req, next)))
         // The small text files are compressed as they go (what already has a
         // Content-Encoding, the precompressed files, is left alone).
         .layer(compression())

@@ -16,6 +16,7 @@ mod import_osm;
 mod multi_instance;
 mod offline;
 mod openapi;
+mod page;
 mod run_stores;
 mod runs_and_bundles;
 mod store_conformance;
