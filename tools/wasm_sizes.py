@@ -93,11 +93,7 @@ def main():
         print(f"  section {s:<24} {n:>9} {100 * n / total:5.1f}%")
     per_crate = Counter()
     for idx, sz in bodies:
-        name = names.get(idx, "?")
-        name = re.sub(r"^<", "", name)
-        m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)::", name)
-        crate = m.group(1) if m else name.split("(")[0][:40]
-        per_crate[crate] += sz
+        per_crate[crate_of(names.get(idx, "?"))] += sz
     code = sum(sz for _, sz in bodies)
     print(f"\ncode by crate (of {code} bytes of function bodies):")
     for c, n in per_crate.most_common(top):
@@ -105,6 +101,28 @@ def main():
     print(f"\nlargest functions:")
     for idx, sz in sorted(bodies, key=lambda x: -x[1])[:top]:
         print(f"  {sz:>7}  {names.get(idx, '?')[:110]}")
+
+
+def crate_of(name):
+    """The crate a function belongs to, from a demangled name (`serde_json::de::…`,
+    `<serde_json::… as …>`) or a mangled one as rustc leaves it when nothing
+    demangled the name section (legacy `_ZN…E`: its first path component, an
+    impl's self type; v0 `_R…`: its first crate root `C…`)."""
+    if name.startswith("_ZN"):
+        m = re.match(r"_ZN(\d+)", name)
+        if m:
+            first = name[m.end():m.end() + int(m.group(1))]
+            for k, v in (("$LT$", "<"), ("$GT$", ">"), ("$RF$", "&"), ("$u20$", " "), ("$C$", ","), ("..", "::")):
+                first = first.replace(k, v)
+            first = re.sub(r"^_?<", "", first)
+            name = re.sub(r"^(&|mut |dyn |\*const |\*mut |\[)+", "", first)
+    elif name.startswith("_R"):
+        m = re.search(r"C(?:s[0-9A-Za-z]*_)?(\d+)", name)
+        if m:
+            return name[m.end():m.end() + int(m.group(1))]
+    name = re.sub(r"^<", "", name)
+    m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)::", name)
+    return m.group(1) if m else name.split("(")[0][:40]
 
 
 if __name__ == "__main__":

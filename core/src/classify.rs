@@ -103,6 +103,19 @@ pub struct HazardArea {
     /// Its position in the hole's `bunkers` or `water` list of the course file.
     pub index: u32,
     pub ring: Vec<Coord<f64>>,
+    /// A circle holding every vertex (slightly grown against rounding): a
+    /// corridor that misses it misses the ring, without clipping it.
+    pub centre: Coord<f64>,
+    pub radius: f64,
+}
+
+impl HazardArea {
+    pub fn new(surface: Surface, index: u32, ring: Vec<Coord<f64>>) -> HazardArea {
+        let b = Aabb::of_points(&ring);
+        let centre = if ring.is_empty() { Coord { x: 0.0, y: 0.0 } } else { b.center() };
+        let radius = ring.iter().map(|p| libm::hypot(p.x - centre.x, p.y - centre.y)).fold(0.0, f64::max);
+        HazardArea { surface, index, ring, centre, radius: radius * (1.0 + 1e-9) + 1e-9 }
+    }
 }
 
 /// One hole, indexed for classification. Build once per course load.
@@ -190,7 +203,7 @@ impl PreparedHole {
             for (i, g) in list.iter().enumerate() {
                 for p in project(&frame, &g.polygons(&format!("{at}[{i}]"))?) {
                     if let Some(ring) = p.into_iter().next() {
-                        hazards.push(HazardArea { surface, index: i as u32, ring });
+                        hazards.push(HazardArea::new(surface, i as u32, ring));
                     }
                 }
             }

@@ -160,6 +160,13 @@ fn clip_axis(poly: Vec<Coord<f64>>, along_s: bool, lo: f64, hi: f64) -> Vec<Coor
 
 /// One hazard against the corridor `0 ≤ s ≤ end`, `|t| ≤ half_width`.
 fn hazard_on_line(area: &HazardArea, b: Coord<f64>, u: Coord<f64>, end: f64, half_width: f64) -> Option<Hazard> {
+    // Most hazards of a hole are nowhere near the line: a circle around the
+    // ring that misses the corridor settles it without clipping.
+    let c = area.centre - b;
+    let (s_c, t_c, r) = (dot(c, u), cross(u, c), area.radius);
+    if s_c + r < 0.0 || s_c - r > end || libm::fabs(t_c) - r > half_width {
+        return None;
+    }
     // The ring in line coordinates: s along the line, t to its left. The
     // closing vertex is dropped (the clipper closes the polygon itself).
     let n = area.ring.len().saturating_sub(1);
@@ -266,19 +273,47 @@ mod tests {
         let u = Coord { x: 0.0, y: 1.0 };
         // A bunker from 40 to 60 m, 5 to 30 m to the right (x positive is
         // right when looking north): within 20 m, it is on the right.
-        let right = HazardArea { surface: Surface::Bunker, index: 0, ring: sq(5.0, 40.0, 30.0, 60.0) };
+        let right = HazardArea::new(Surface::Bunker, 0, sq(5.0, 40.0, 30.0, 60.0));
         let h = hazard_on_line(&right, b, u, 100.0, 20.0).unwrap();
         assert_eq!((h.side, h.reach_m, h.carry_m), (Side::Right, 40.0, 60.0));
         // Water across the line, reaching past the end of the corridor.
-        let water = HazardArea { surface: Surface::Water, index: 3, ring: sq(-50.0, 80.0, 50.0, 150.0) };
+        let water = HazardArea::new(Surface::Water, 3, sq(-50.0, 80.0, 50.0, 150.0));
         let h = hazard_on_line(&water, b, u, 100.0, 20.0).unwrap();
         assert_eq!((h.side, h.reach_m, h.carry_m, h.index), (Side::OnLine, 80.0, 100.0, 3));
         // Too far to the side, or behind the ball: not on the way.
-        let wide = HazardArea { surface: Surface::Bunker, index: 1, ring: sq(-40.0, 10.0, -25.0, 20.0) };
+        let wide = HazardArea::new(Surface::Bunker, 1, sq(-40.0, 10.0, -25.0, 20.0));
         assert!(hazard_on_line(&wide, b, u, 100.0, 20.0).is_none());
-        let behind = HazardArea { surface: Surface::Bunker, index: 2, ring: sq(-5.0, -30.0, 5.0, -10.0) };
+        let behind = HazardArea::new(Surface::Bunker, 2, sq(-5.0, -30.0, 5.0, -10.0));
         assert!(hazard_on_line(&behind, b, u, 100.0, 20.0).is_none());
-        let left = HazardArea { surface: Surface::Bunker, index: 4, ring: sq(-15.0, 20.0, -2.0, 25.0) };
+        let left = HazardArea::new(Surface::Bunker, 4, sq(-15.0, 20.0, -2.0, 25.0));
         assert_eq!(hazard_on_line(&left, b, u, 100.0, 20.0).unwrap().side, Side::Left);
+    }
+
+    /// The circle test only skips hazards the clipping would drop: with and
+    /// without it (an infinite circle), every answer is the same.
+    #[test]
+    fn the_bounding_circle_never_changes_an_answer() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |lo: f64, hi: f64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            lo + (hi - lo) * ((seed >> 11) as f64 / (1u64 << 53) as f64)
+        };
+        let (mut kept, mut skipped) = (0, 0);
+        for _ in 0..20_000 {
+            let (x, y, w, h) = (next(-150.0, 150.0), next(-50.0, 250.0), next(0.5, 40.0), next(0.5, 40.0));
+            let area = HazardArea::new(Surface::Bunker, 0, sq(x, y, x + w, y + h));
+            let mut unbounded = area.clone();
+            unbounded.radius = f64::INFINITY;
+            let a = next(0.0, core::f64::consts::TAU);
+            let (b, u) =
+                (Coord { x: next(-20.0, 20.0), y: next(-20.0, 20.0) }, Coord { x: libm::cos(a), y: libm::sin(a) });
+            let (end, half) = (next(0.0, 250.0), next(0.0, 30.0));
+            let with = hazard_on_line(&area, b, u, end, half);
+            assert_eq!(with, hazard_on_line(&unbounded, b, u, end, half));
+            if with.is_some() { kept += 1 } else { skipped += 1 }
+        }
+        assert!(kept > 1_000 && skipped > 1_000, "both cases seen: {kept} kept, {skipped} not");
     }
 }
