@@ -28,7 +28,7 @@
 use crate::course::{CourseError, Geometry, Hole, Polygon};
 use crate::frame::{LocalFrame, bearing_deg};
 use crate::geometry::{Aabb, LatLon, LocalXY, ring_area2};
-use crate::index::{EdgeTree, PreparedArea};
+use crate::index::{Edge, EdgeTree, PreparedArea, ResolvedGrid, UNDECIDED};
 use crate::rules::Rules;
 use alloc::format;
 use alloc::string::String;
@@ -56,6 +56,23 @@ pub enum Surface {
 }
 
 impl Surface {
+    /// Every surface, in declaration order (the order of [`Surface::index`]).
+    pub const ALL: [Surface; 8] = [
+        Surface::Green,
+        Surface::Fringe,
+        Surface::Fairway,
+        Surface::Bunker,
+        Surface::Water,
+        Surface::Tee,
+        Surface::Rough,
+        Surface::OutOfHole,
+    ];
+
+    /// Its position in [`Surface::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Surface::Green => "GREEN",
@@ -141,6 +158,10 @@ pub struct PreparedHole {
     surfaces: Vec<(Surface, PreparedArea)>,
     boundary: Option<PreparedArea>,
     envelope: Aabb,
+    /// The non-green surface where it is the same all over a cell; `None`
+    /// outside its box means `OUT_OF_HOLE` (the box holds every surface,
+    /// the boundary and the envelope).
+    surface_grid: Option<ResolvedGrid>,
 }
 
 fn polygons_of(list: &[&Geometry], at: &str) -> Result<Vec<Polygon>, CourseError> {
@@ -221,23 +242,37 @@ impl PreparedHole {
             (Surface::Rough, hole.rough.iter().collect(), "rough"),
         ];
         let mut surfaces = Vec::new();
+        // Every edge that can change the non-green surface, for the grid.
+        let mut edges: Vec<Edge> = Vec::new();
+        let mut add_edges = |polys: &[Vec<Vec<Coord<f64>>>]| {
+            for ring in polys.iter().flatten() {
+                edges.extend(ring.windows(2).map(|w| (w[0], w[1])));
+            }
+        };
         for (surface, geoms, at) in groups {
-            let area = PreparedArea::new(&project(&frame, &polygons_of(&geoms, at)?));
+            let polys = project(&frame, &polygons_of(&geoms, at)?);
+            add_edges(&polys);
+            let area = PreparedArea::new(&polys);
             if let Some(b) = area.bbox() {
                 envelope.union(&b);
                 surfaces.push((surface, area));
             }
         }
         let boundary = match &hole.boundary {
-            Some(g) => Some(PreparedArea::new(&project(&frame, &g.polygons("boundary")?))),
+            Some(g) => {
+                let polys = project(&frame, &g.polygons("boundary")?);
+                add_edges(&polys);
+                Some(PreparedArea::new(&polys))
+            }
             None => None,
         };
         for p in hole.tees.iter().map(|t| t.position).chain(hole.default_cup) {
             envelope.include(frame.to_local(p).into());
         }
         let play_bearing_deg = hole.tees.first().map(|t| bearing_deg(&frame, t.position, green_centroid));
+        let envelope = envelope.expanded(DEFAULT_ROUGH_MARGIN_M);
 
-        Ok(PreparedHole {
+        let mut prepared = PreparedHole {
             course_id: String::from(course_id),
             hole_id: hole.hole_id,
             par: hole.par,
@@ -252,8 +287,28 @@ impl PreparedHole {
             tees,
             surfaces,
             boundary,
-            envelope: envelope.expanded(DEFAULT_ROUGH_MARGIN_M),
-        })
+            envelope,
+            surface_grid: None,
+        };
+        // The grid's box holds everything that can make a point anything
+        // but OUT_OF_HOLE; without a boundary, the envelope's sides are
+        // edges too (they end the hole's rough).
+        let mut extent = envelope;
+        if prepared.boundary.is_none() {
+            let (lo, hi) = (envelope.min, envelope.max);
+            let corners = [lo, Coord { x: hi.x, y: lo.y }, hi, Coord { x: lo.x, y: hi.y }];
+            edges.extend((0..4).map(|i| (corners[i], corners[(i + 1) % 4])));
+        }
+        for b in prepared
+            .surfaces
+            .iter()
+            .filter_map(|(_, a)| a.bbox())
+            .chain(prepared.boundary.as_ref().and_then(|b| b.bbox()))
+        {
+            extent.union(&b);
+        }
+        prepared.surface_grid = ResolvedGrid::new(extent, &edges, |p| prepared.scan_surface(p).index() as u8);
+        Ok(prepared)
     }
 
     /// The hole's classification frame: origin at the green's centroid, x east, y north.
@@ -306,6 +361,24 @@ impl PreparedHole {
         if on_green {
             return Surface::Green;
         }
+        if let Some(grid) = &self.surface_grid {
+            match grid.get(p) {
+                None => return Surface::OutOfHole,
+                Some(UNDECIDED) => {}
+                Some(i) => return Surface::ALL[usize::from(i)],
+            }
+        }
+        self.scan_surface(p)
+    }
+
+    /// How many of the surface grid's cells answer without a scan (tests).
+    pub fn surface_cells_decided(&self) -> usize {
+        self.surface_grid.as_ref().map_or(0, ResolvedGrid::decided)
+    }
+
+    /// The non-green surface by the precedence scan (what the grid holds
+    /// for its decided cells).
+    pub fn scan_surface(&self, p: Coord<f64>) -> Surface {
         for (surface, area) in &self.surfaces {
             if area.contains(p) {
                 return *surface;

@@ -14,6 +14,9 @@
 //!   bounding-volume tree (leaves of [`LEAF`] consecutive ring edges, fan-out
 //!   [`FANOUT`]) is searched branch-and-bound after an upper bound from a few
 //!   boundary vertices.
+//! - [`ResolvedGrid`]: answers that are the same all over a cell. A cell
+//!   that no edge comes near has one answer everywhere in it, found once at
+//!   its centre; a point there costs one index computation.
 
 use crate::geometry::{Aabb, ray_crosses, seg_dist2};
 use alloc::vec::Vec;
@@ -24,7 +27,8 @@ pub const FANOUT: usize = 8;
 /// Consecutive ring edges per tree leaf.
 pub const LEAF: usize = 4;
 
-type Edge = (Coord<f64>, Coord<f64>);
+/// A segment, as its two ends.
+pub type Edge = (Coord<f64>, Coord<f64>);
 
 /// One polygon (exterior ring and holes) prepared for containment queries.
 #[derive(Debug, Clone)]
@@ -316,14 +320,12 @@ impl EdgeTree {
             return f64::INFINITY;
         }
         if let Some(cands) = self.grid.as_ref().and_then(|g| g.candidates(p)) {
-            {
-                let mut best = f64::INFINITY;
-                for &i in cands {
-                    let (a, b) = self.edges[i as usize];
-                    best = best.min(seg_dist2(p, a, b));
-                }
-                return libm::sqrt(best);
+            let mut best = f64::INFINITY;
+            for &i in cands {
+                let (a, b) = self.edges[i as usize];
+                best = best.min(seg_dist2(p, a, b));
             }
+            return libm::sqrt(best);
         }
         self.tree_distance(p)
     }
@@ -366,5 +368,85 @@ impl EdgeTree {
     fn brute_force(&self, p: Coord<f64>) -> f64 {
         let best = self.edges.iter().map(|&(a, b)| seg_dist2(p, a, b)).fold(f64::INFINITY, f64::min);
         libm::sqrt(best)
+    }
+}
+
+/// Cells per side of a [`ResolvedGrid`].
+pub const RESOLVED_SIDE: usize = 64;
+/// An edge this near a cell (metres) leaves the cell undecided: far above
+/// floating-point rounding at a hole's scale, far below a GPS fix.
+pub const RESOLVED_MARGIN: f64 = 1e-6;
+/// A cell's value when an edge passes through or near it.
+pub const UNDECIDED: u8 = u8::MAX;
+
+/// A grid over a box of answers that hold all over a cell: where no edge
+/// comes within [`RESOLVED_MARGIN`] of a cell, every point of the cell is
+/// on the same side of every edge, so every inside/outside question has the
+/// answer of the cell's centre. Other cells are [`UNDECIDED`].
+#[derive(Debug, Clone)]
+pub struct ResolvedGrid {
+    bbox: Aabb,
+    /// Cells per metre along x and y.
+    inv: Coord<f64>,
+    cells: Vec<u8>,
+}
+
+impl ResolvedGrid {
+    /// `answer_at` is asked once per decided cell, at its centre. `None`
+    /// for an empty or unbounded box.
+    pub fn new(bbox: Aabb, edges: &[Edge], answer_at: impl Fn(Coord<f64>) -> u8) -> Option<ResolvedGrid> {
+        let n = RESOLVED_SIDE;
+        let (w, h) = (bbox.max.x - bbox.min.x, bbox.max.y - bbox.min.y);
+        if !(w.is_finite() && h.is_finite() && w > 0.0 && h > 0.0) {
+            return None;
+        }
+        let (cw, ch) = (w / n as f64, h / n as f64);
+        let cell_box = |r: usize, c: usize| Aabb {
+            min: Coord { x: bbox.min.x + c as f64 * cw, y: bbox.min.y + r as f64 * ch },
+            max: Coord { x: bbox.min.x + (c + 1) as f64 * cw, y: bbox.min.y + (r + 1) as f64 * ch },
+        };
+        // Cell range of a coordinate range, one cell wider each side than
+        // rounding could need.
+        let span = |lo: f64, hi: f64, origin: f64, size: f64| -> Option<(usize, usize)> {
+            let (a, b) = (libm::floor((lo - origin) / size) - 1.0, libm::floor((hi - origin) / size) + 1.0);
+            if b < 0.0 || a > (n - 1) as f64 || a.is_nan() || b.is_nan() {
+                return None;
+            }
+            Some((a.max(0.0) as usize, (b as usize).min(n - 1)))
+        };
+        let mut undecided = alloc::vec![false; n * n];
+        let m2 = RESOLVED_MARGIN * RESOLVED_MARGIN;
+        for &(a, b) in edges {
+            let cols = span(a.x.min(b.x) - RESOLVED_MARGIN, a.x.max(b.x) + RESOLVED_MARGIN, bbox.min.x, cw);
+            let rows = span(a.y.min(b.y) - RESOLVED_MARGIN, a.y.max(b.y) + RESOLVED_MARGIN, bbox.min.y, ch);
+            let (Some((c0, c1)), Some((r0, r1))) = (cols, rows) else { continue };
+            for r in r0..=r1 {
+                for c in c0..=c1 {
+                    if !undecided[r * n + c] && seg_box_dist2(a, b, &cell_box(r, c)) <= m2 {
+                        undecided[r * n + c] = true;
+                    }
+                }
+            }
+        }
+        let cells = (0..n * n)
+            .map(|i| if undecided[i] { UNDECIDED } else { answer_at(cell_box(i / n, i % n).center()) })
+            .collect();
+        Some(ResolvedGrid { bbox, inv: Coord { x: 1.0 / cw, y: 1.0 / ch }, cells })
+    }
+
+    /// The answer of `p`'s cell ([`UNDECIDED`] near an edge), `None` outside the box.
+    #[inline]
+    pub fn get(&self, p: Coord<f64>) -> Option<u8> {
+        if !self.bbox.contains(p) {
+            return None;
+        }
+        let c = (((p.x - self.bbox.min.x) * self.inv.x) as usize).min(RESOLVED_SIDE - 1);
+        let r = (((p.y - self.bbox.min.y) * self.inv.y) as usize).min(RESOLVED_SIDE - 1);
+        Some(self.cells[r * RESOLVED_SIDE + c])
+    }
+
+    /// How many cells are decided (for tests and the benchmark's notes).
+    pub fn decided(&self) -> usize {
+        self.cells.iter().filter(|c| **c != UNDECIDED).count()
     }
 }

@@ -894,13 +894,10 @@ impl HoleTracker {
 /// The surfaces in the order `classifyMany` numbers them.
 /// The index of `s` in [`SURFACES`] (`surfaceNames()`).
 fn surface_index(s: greenside_core::classify::Surface) -> usize {
-    SURFACES.iter().position(|x| *x == s).unwrap_or(SURFACES.len())
+    s.index()
 }
 
-const SURFACES: [greenside_core::classify::Surface; 8] = {
-    use greenside_core::classify::Surface::*;
-    [Green, Fringe, Fairway, Bunker, Water, Tee, Rough, OutOfHole]
-};
+const SURFACES: [greenside_core::classify::Surface; 8] = greenside_core::classify::Surface::ALL;
 
 /// Surface names, indexed as `classifyMany`'s `surface` array.
 #[wasm_bindgen(js_name = surfaceNames, unchecked_return_type = "Surface[]")]
