@@ -468,8 +468,8 @@ function show(view) {
 }
 
 // ---------------------------------------------------------------- start
-async function loadCourse(id) {
-  const res = await api(`/api/courses/${encodeURIComponent(id)}`);
+async function loadCourse(id, pending) {
+  const res = await (pending ?? api(`/api/courses/${encodeURIComponent(id)}`));
   if (!res.ok) return fail(errText(res));
   st.courseJson = res.data;
   st.course = Course.fromJson(JSON.stringify(res.data));
@@ -484,7 +484,18 @@ async function main() {
   window.addEventListener('online', () => { st.online = true; sync(); showSync(); });
   window.addEventListener('offline', () => { st.online = false; showSync(); });
   setInterval(() => { if (st.tracker?.pendingFixes().length || orphans().length) sync(); }, 5000);
-  try { await init(); st.wasm = true; } catch (e) { fail(`In-browser classification unavailable: ${e.message}`); }
+  // The wasm, the course list and the first course's file come down
+  // together, not one after the other (on a phone's slow link each is a
+  // round trip or more).
+  const wasm = init().then(() => { st.wasm = true; }, (e) => fail(`In-browser classification unavailable: ${e.message}`));
+  const listed = api('/api/courses').then((res) => {
+    const courses = res.ok ? res.data.courses.filter((c) => c.available) : [];
+    // The list shows at once; the map follows once the wasm is ready.
+    $('course').replaceChildren(...courses.map((c) => el('option', { value: c.course_id }, c.name)));
+    const first = courses.length ? api(`/api/courses/${encodeURIComponent(courses[0].course_id)}`) : null;
+    return { res, courses, first };
+  });
+  await wasm;
   $('tab-golfer').addEventListener('click', () => show('golfer'));
   $('tab-admin').addEventListener('click', () => show('admin'));
   $('start-form').addEventListener('submit', startSession);
@@ -510,11 +521,9 @@ async function main() {
   $('p-confirm').addEventListener('input', () => { $('prune-go').disabled = $('p-confirm').value !== 'PRUNE'; });
   $('prune-form').addEventListener('submit', prune);
 
-  const res = await api('/api/courses');
+  const { res, courses, first } = await listed;
   if (!res.ok) return fail(errText(res));
-  const courses = res.data.courses.filter((c) => c.available);
-  $('course').replaceChildren(...courses.map((c) => el('option', { value: c.course_id }, c.name)));
-  if (courses.length) await loadCourse(courses[0].course_id);
+  if (courses.length) await loadCourse(courses[0].course_id, first);
   show(location.hash === '#admin' ? 'admin' : 'golfer');
   showSync();
   if (orphans().length && navigator.onLine) sync();
