@@ -282,6 +282,20 @@ async fn a_session_keeps_the_hysteresis_mode_it_started_with() {
 /// What Redis ran while `f` ran, as Redis's MONITOR reports each command:
 /// `(origin, command)` where origin is `lua` for a command a script ran and
 /// `client` for one a client sent.
+/// `INFO commandstats` as command → calls.
+fn commandstats(redis: &RedisServer) -> std::collections::BTreeMap<String, u64> {
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut con = client.get_connection().unwrap();
+    let text: String = redis::cmd("INFO").arg("commandstats").query(&mut con).unwrap();
+    text.lines()
+        .filter_map(|l| {
+            let (name, rest) = l.strip_prefix("cmdstat_")?.split_once(':')?;
+            let calls = rest.split(',').find_map(|f| f.strip_prefix("calls="))?.parse().ok()?;
+            Some((name.to_string(), calls))
+        })
+        .collect()
+}
+
 async fn monitored<F: std::future::Future<Output = ()>>(redis: &RedisServer, f: F) -> Vec<(String, String)> {
     use std::io::{BufRead, BufReader, Write};
     let mut conn = std::net::TcpStream::connect(("127.0.0.1", redis.port)).unwrap();
@@ -336,6 +350,7 @@ async fn one_redis_round_trip_per_fix_as_redis_saw_it() {
     let sid = start_session(&c, &a).await;
     assert_eq!(post(&c, &a.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
     let url = a.url("/api/session/set_ball_location");
+    let before = commandstats(&redis);
     let seen = monitored(&redis, async {
         for i in 0..N {
             let p = if i % 3 == 0 { OFF } else { ON_GREEN };
@@ -352,6 +367,23 @@ async fn one_redis_round_trip_per_fix_as_redis_saw_it() {
     assert_eq!(sent.len(), N, "one command sent per fix: {by:?}");
     assert!(sent.iter().all(|(_, c)| c == "evalsha"), "each one the script: {by:?}");
     assert!(seen.iter().any(|(o, _)| o == "lua"), "the script's commands ran inside it: {by:?}");
+    // Redis's own counters say the same: N EVALSHA calls, and nothing else
+    // but the script's own commands (and this test's INFO and MONITOR).
+    let after = commandstats(&redis);
+    let delta: std::collections::BTreeMap<&str, u64> = after
+        .iter()
+        .map(|(k, v)| (k.as_str(), v - before.get(k).copied().unwrap_or(0)))
+        .filter(|(_, d)| *d > 0)
+        .collect();
+    println!("INFO commandstats, calls during the {N} fixes: {delta:?}");
+    assert_eq!(delta.get("evalsha").copied(), Some(N as u64), "{delta:?}");
+    let inside_the_script = ["hget", "hset", "pexpire", "exists", "zadd", "incr"];
+    for (cmd, d) in &delta {
+        assert!(
+            *cmd == "evalsha" || *cmd == "info" || *cmd == "monitor" || inside_the_script.contains(cmd),
+            "{cmd} ran {d} times: a round trip that is not the script ({delta:?})"
+        );
+    }
     let (s, body) = get(&c, &a.url(&format!("/api/session/{sid}"))).await;
     assert_eq!((s, body["hole_state"]["fix_count"].as_u64()), (200, Some(N as u64 + 1)));
     a.stop();
