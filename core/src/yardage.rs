@@ -293,13 +293,9 @@ mod tests {
     /// without it (an infinite circle), every answer is the same.
     #[test]
     fn the_bounding_circle_never_changes_an_answer() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |lo: f64, hi: f64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            lo + (hi - lo) * ((seed >> 11) as f64 / (1u64 << 53) as f64)
-        };
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        let mut next = move |lo: f64, hi: f64| rng.random_range(lo..hi);
         let (mut kept, mut skipped) = (0, 0);
         for _ in 0..20_000 {
             let (x, y, w, h) = (next(-150.0, 150.0), next(-50.0, 250.0), next(0.5, 40.0), next(0.5, 40.0));

@@ -11,6 +11,8 @@ use greenside_core::course::{Course, Hole};
 use greenside_core::example::{AUGUSTA_NATIONAL_COURSE_JSON, RIVERSIDE_COURSE_JSON};
 use greenside_core::frame::LocalFrame;
 use greenside_core::index::RESOLVED_SIDE;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
 
 /// Every vertex and edge midpoint of the hole's non-green surfaces and boundary, in the frame.
 fn edge_points(hole: &Hole, frame: &LocalFrame) -> Vec<Coord<f64>> {
@@ -37,13 +39,8 @@ fn edge_points(hole: &Hole, frame: &LocalFrame) -> Vec<Coord<f64>> {
 fn check(json: &str) -> (usize, usize) {
     let course = Course::from_json(json).unwrap();
     let holes: Vec<PreparedHole> = course.prepare_all().unwrap();
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut next = move |lo: f64, hi: f64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        lo + (hi - lo) * ((seed >> 11) as f64 / (1u64 << 53) as f64)
-    };
+    let mut rng = SmallRng::seed_from_u64(11);
+    let mut next = move |lo: f64, hi: f64| rng.random_range(lo..hi);
     let (mut points, mut decided) = (0, 0);
     for h in &holes {
         let raw = course.hole(h.hole_id).unwrap();

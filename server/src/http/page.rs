@@ -174,19 +174,17 @@ impl PageFiles {
             glue_names.push(("greenside_bg.wasm".into(), h.clone()));
             names.push(("/pkg/greenside_bg.wasm".into(), format!("/pkg/{h}")));
         }
-        if let Some(glue) = read(SOURCES[3]) {
-            let text = rename(&String::from_utf8_lossy(&glue), &glue_names);
-            let h = add(&mut st, "pkg", "greenside.js", held("text/javascript", text.into_bytes()));
-            names.push(("/pkg/greenside.js".into(), format!("/pkg/{h}")));
-        }
-        if let Some(css) = read(SOURCES[4]) {
-            let h = add(&mut st, "app", "style.css", held("text/css", css));
-            names.push(("/app/style.css".into(), format!("/app/{h}")));
-        }
-        if let Some(js) = read(SOURCES[5]) {
-            let text = rename(&String::from_utf8_lossy(&js), &names);
-            let h = add(&mut st, "app", "app.js", held("text/javascript", text.into_bytes()));
-            names.push(("/app/app.js".into(), format!("/app/{h}")));
+        // The glue names the wasm relative to itself; the script names the
+        // glue by its path (the style names nothing).
+        for (source, dir, name, content_type) in [
+            (SOURCES[3], "pkg", "greenside.js", "text/javascript"),
+            (SOURCES[4], "app", "style.css", "text/css"),
+            (SOURCES[5], "app", "app.js", "text/javascript"),
+        ] {
+            let Some(bytes) = read(source) else { continue };
+            let text = rename(&String::from_utf8_lossy(&bytes), if dir == "pkg" { &glue_names } else { &names });
+            let h = add(&mut st, dir, name, held(content_type, text.into_bytes()));
+            names.push((format!("/{dir}/{name}"), format!("/{dir}/{h}")));
         }
         if let Some(html) = read(SOURCES[6]) {
             let text = rename(&String::from_utf8_lossy(&html), &names);
