@@ -23,9 +23,10 @@
 //! from north) has θ = −β; [`LocalFrame::facing_bearing`] does that.
 //! Units are metres.
 
+use crate::geometry::sqrt;
 use crate::geometry::{LatLon, LocalXY};
 use alloc::string::String;
-use libm::{atan2, cos, sin, sqrt};
+use libm::{atan2, cos, sin};
 use serde::{Deserialize, Serialize};
 
 const WGS84_A: f64 = 6_378_137.0;

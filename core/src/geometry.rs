@@ -52,6 +52,35 @@ pub struct Aabb {
     pub max: Coord<f64>,
 }
 
+/// Square root: the instruction where std gives it (`sqrtsd`, wasm's
+/// `f64.sqrt`), libm's software one without std (in wasm libm's is a call
+/// with 128-bit arithmetic: 12 % of a classification). IEEE 754 rounds a
+/// square root exactly, so every build gives the same bits.
+#[inline(always)]
+pub fn sqrt(x: f64) -> f64 {
+    #[cfg(feature = "std")]
+    {
+        x.sqrt()
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        libm::sqrt(x)
+    }
+}
+
+/// The smaller of two numbers, neither NaN, by one comparison. `f64::min`
+/// also orders NaN, which wasm has no instruction for: a call to `fmin`.
+#[inline(always)]
+pub fn min(a: f64, b: f64) -> f64 {
+    if b < a { b } else { a }
+}
+
+/// The larger of two numbers, neither NaN (as [`min`]).
+#[inline(always)]
+pub fn max(a: f64, b: f64) -> f64 {
+    if b > a { b } else { a }
+}
+
 impl Aabb {
     pub const EMPTY: Aabb = Aabb {
         min: Coord { x: f64::INFINITY, y: f64::INFINITY },
@@ -94,8 +123,8 @@ impl Aabb {
     /// Squared distance from `p` to the box (0 inside).
     #[inline]
     pub fn dist2(&self, p: Coord<f64>) -> f64 {
-        let dx = (self.min.x - p.x).max(0.0).max(p.x - self.max.x);
-        let dy = (self.min.y - p.y).max(0.0).max(p.y - self.max.y);
+        let dx = max(max(self.min.x - p.x, 0.0), p.x - self.max.x);
+        let dy = max(max(self.min.y - p.y, 0.0), p.y - self.max.y);
         dx * dx + dy * dy
     }
 

@@ -18,7 +18,7 @@
 //!   that no edge comes near has one answer everywhere in it, found once at
 //!   its centre; a point there costs one index computation.
 
-use crate::geometry::{Aabb, ray_crosses, seg_dist2};
+use crate::geometry::{Aabb, min, ray_crosses, seg_dist2, sqrt};
 use alloc::vec::Vec;
 use geo_types::Coord;
 
@@ -323,9 +323,9 @@ impl EdgeTree {
             let mut best = f64::INFINITY;
             for &i in cands {
                 let (a, b) = self.edges[i as usize];
-                best = best.min(seg_dist2(p, a, b));
+                best = min(best, seg_dist2(p, a, b));
             }
-            return libm::sqrt(best);
+            return sqrt(best);
         }
         self.tree_distance(p)
     }
@@ -333,11 +333,8 @@ impl EdgeTree {
     fn tree_distance(&self, p: Coord<f64>) -> f64 {
         // An upper bound from a few boundary vertices first: from afar it is
         // within the boundary's sag of the answer, so almost every box is pruned.
-        let mut best = self
-            .probes
-            .iter()
-            .map(|v| (v.x - p.x) * (v.x - p.x) + (v.y - p.y) * (v.y - p.y))
-            .fold(f64::INFINITY, f64::min);
+        let mut best =
+            self.probes.iter().map(|v| (v.x - p.x) * (v.x - p.x) + (v.y - p.y) * (v.y - p.y)).fold(f64::INFINITY, min);
         let mut stack: [u32; 64] = [0; 64];
         let mut top = 1;
         stack[0] = self.root as u32;
@@ -347,7 +344,7 @@ impl EdgeTree {
             let range = node.start as usize..(node.start + node.len) as usize;
             if node.leaf {
                 for &(a, b) in &self.edges[range] {
-                    best = best.min(seg_dist2(p, a, b));
+                    best = min(best, seg_dist2(p, a, b));
                 }
                 continue;
             }
@@ -362,12 +359,12 @@ impl EdgeTree {
                 }
             }
         }
-        libm::sqrt(best)
+        sqrt(best)
     }
 
     fn brute_force(&self, p: Coord<f64>) -> f64 {
-        let best = self.edges.iter().map(|&(a, b)| seg_dist2(p, a, b)).fold(f64::INFINITY, f64::min);
-        libm::sqrt(best)
+        let best = self.edges.iter().map(|&(a, b)| seg_dist2(p, a, b)).fold(f64::INFINITY, min);
+        sqrt(best)
     }
 }
 

@@ -473,7 +473,10 @@ impl Course {
         let (mut confidence, mut distance) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for (i, p) in positions.chunks_exact(2).enumerate() {
             let ll = LatLon::new(p[0], p[1]);
-            greenside_core::validate::lat_lon(&format!("positions[{}]", 2 * i), ll).map_err(js_error)?;
+            // The element's path is spelled out only for the error (not per fix).
+            greenside_core::validate::lat_lon("positions", ll)
+                .or_else(|_| greenside_core::validate::lat_lon(&format!("positions[{}]", 2 * i), ll))
+                .map_err(js_error)?;
             let c = hole.classify(ll, accuracy_m, None, &config);
             surface.push(surface_index(c.surface) as u8);
             on_green.push(u8::from(c.on_green));
