@@ -493,8 +493,10 @@ async function main() {
     // The list shows at once; the map follows once the wasm is ready.
     $('course').replaceChildren(...courses.map((c) => el('option', { value: c.course_id }, c.name)));
     const first = courses.length ? api(`/api/courses/${encodeURIComponent(courses[0].course_id)}`) : null;
+    first?.catch(() => {}); // awaited below when used; its failure is reported there
     return { res, courses, first };
   });
+  listed.catch(() => {}); // awaited below; its failure is reported there
   await wasm;
   $('tab-golfer').addEventListener('click', () => show('golfer'));
   $('tab-admin').addEventListener('click', () => show('admin'));
@@ -523,7 +525,9 @@ async function main() {
 
   const { res, courses, first } = await listed;
   if (!res.ok) return fail(errText(res));
-  if (courses.length) await loadCourse(courses[0].course_id, first);
+  // The golfer may have picked another course while the wasm compiled.
+  const chosen = $('course').value;
+  if (courses.length) await loadCourse(chosen, chosen === courses[0].course_id ? first : undefined);
   show(location.hash === '#admin' ? 'admin' : 'golfer');
   showSync();
   if (orphans().length && navigator.onLine) sync();

@@ -180,6 +180,13 @@ fn project(frame: &LocalFrame, polys: &[Polygon]) -> Vec<Vec<Vec<Coord<f64>>>> {
 }
 
 /// Area centroid of a closed ring.
+/// The four sides of a box, as edges.
+fn box_sides(b: &Aabb) -> [Edge; 4] {
+    let (lo, hi) = (b.min, b.max);
+    let (lr, hl) = (Coord { x: hi.x, y: lo.y }, Coord { x: lo.x, y: hi.y });
+    [(lo, lr), (lr, hi), (hi, hl), (hl, lo)]
+}
+
 fn ring_centroid(ring: &[Coord<f64>]) -> Coord<f64> {
     let (mut cx, mut cy, mut a2) = (0.0, 0.0, 0.0);
     for w in ring.windows(2) {
@@ -245,8 +252,16 @@ impl PreparedHole {
         // Every edge that can change the non-green surface, for the grid.
         let mut edges: Vec<Edge> = Vec::new();
         let mut add_edges = |polys: &[Vec<Vec<Coord<f64>>>]| {
-            for ring in polys.iter().flatten() {
-                edges.extend(ring.windows(2).map(|w| (w[0], w[1])));
+            for poly in polys {
+                for ring in poly {
+                    edges.extend(ring.windows(2).map(|w| (w[0], w[1])));
+                }
+                // The scan looks no further than a polygon's outer box (an
+                // inner ring reaching outside it ends there): its sides
+                // change answers too.
+                if let Some(outer) = poly.first() {
+                    edges.extend(box_sides(&Aabb::of_points(outer)));
+                }
             }
         };
         for (surface, geoms, at) in groups {
@@ -295,9 +310,7 @@ impl PreparedHole {
         // edges too (they end the hole's rough).
         let mut extent = envelope;
         if prepared.boundary.is_none() {
-            let (lo, hi) = (envelope.min, envelope.max);
-            let corners = [lo, Coord { x: hi.x, y: lo.y }, hi, Coord { x: lo.x, y: hi.y }];
-            edges.extend((0..4).map(|i| (corners[i], corners[(i + 1) % 4])));
+            edges.extend(box_sides(&envelope));
         }
         for b in prepared
             .surfaces

@@ -91,3 +91,40 @@ fn every_surface_has_its_index() {
         assert_eq!(s.index(), i);
     }
 }
+
+/// A polygon whose inner ring reaches outside its outer ring (course
+/// validation lets it through): the scan stops at the outer ring's box, so
+/// the grid must too.
+#[test]
+fn an_inner_ring_outside_its_outer_ring_is_answered_as_the_scan_does() {
+    let course = Course::from_json(RIVERSIDE_COURSE_JSON).unwrap();
+    let frame = course.prepare_hole(1).unwrap().frame().clone();
+    let (ox, oy) = (150.0, -250.0);
+    let ring = |pts: &[(f64, f64)]| -> serde_json::Value {
+        pts.iter()
+            .map(|(x, y)| {
+                let p = frame.to_wgs84(greenside_core::geometry::LocalXY { x: ox + x, y: oy + y });
+                serde_json::json!([p.lon, p.lat])
+            })
+            .collect()
+    };
+    let outer = ring(&[(0.0, 0.0), (100.0, 0.0), (0.0, 100.0), (0.0, 0.0)]);
+    let inner = ring(&[(60.0, 60.0), (130.0, 60.0), (130.0, 90.0), (60.0, 90.0), (60.0, 60.0)]);
+    let mut json: serde_json::Value = serde_json::from_str(RIVERSIDE_COURSE_JSON).unwrap();
+    let hole = json["holes"].as_array_mut().unwrap().iter_mut().find(|h| h["hole_id"] == 1).unwrap();
+    hole["fairways"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"type": "Polygon", "coordinates": [outer, inner]}));
+    let course = Course::from_json(&json.to_string()).unwrap();
+    let h = course.prepare_hole(1).unwrap();
+    let mut differ = 0;
+    for i in 0..4_000 {
+        for x in [99.9, 99.999, 100.001, 100.1, 101.0, 102.5] {
+            let p = Coord { x: ox + x, y: oy + 60.0 + 30.0 * f64::from(i) / 4_000.0 };
+            assert_eq!(h.surface_at(p, false), h.scan_surface(p), "at {p:?}");
+            differ += usize::from(h.scan_surface(p) != h.scan_surface(Coord { x: ox + 99.9, y: p.y }));
+        }
+    }
+    assert!(differ > 0, "the scan does change across the outer box's side");
+}

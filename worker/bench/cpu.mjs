@@ -8,8 +8,8 @@
 //
 //   node worker/bench/cpu.mjs [REQUESTS]      # default 2000 per side
 //
-// CPU time is the server process's time on a CPU (all its threads,
-// /proc/PID/task/*/schedstat) across the timed requests, divided by their number: what the edge bills,
+// CPU time is the server process's user + system time (/proc/PID/stat,
+// every thread) across the timed requests, divided by their number: what the edge bills,
 // as far as a local workerd can say it (one process holds the worker and
 // its Durable Objects). Cold start is from `new Miniflare` to the first
 // answer (workerd's spawn, the wasm's compile and instantiation). Prints a
@@ -17,7 +17,7 @@
 
 import { Miniflare } from 'miniflare';
 import { unstable_getMiniflareWorkerOptions } from 'wrangler';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,17 +35,16 @@ for (const f of ['worker/build/index.js', 'worker/floor/build/index.js']) {
 }
 
 /**
- * CPU seconds of a process: the sum over its threads of the time on a CPU
- * (/proc/PID/task/TID/schedstat, in nanoseconds; the threads of both
- * servers live as long as the process).
+ * CPU seconds of a process: user + system time of all its threads, those
+ * that have ended included (/proc/PID/stat, in clock ticks of 10 ms; the
+ * timed stretch is seconds long).
  */
 function cpuOf(pid) {
-  let ns = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try { ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]); } catch { /* gone */ }
-  }
-  return ns / 1e9;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / TICKS_PER_S;
 }
+const TICKS_PER_S = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
 /** Every process whose command is `name`, descendants of this one. */
 function descendants(name) {
@@ -160,6 +159,7 @@ async function floorWorker() {
   const cold = performance.now() - t0;
   try {
     const pids = descendants('workerd');
+    if (pids.length === 0) throw new Error('no workerd process found under this one');
     const r = await timed(pids, N, async (i) => {
       await expectOk(await mf.dispatchFetch('http://localhost/', { method: 'POST', headers: { 'content-type': 'application/json' }, body: fixBody('0123456789abcdef0123456789abcdef', i) }), 'floor');
     });

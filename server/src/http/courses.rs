@@ -17,11 +17,7 @@ pub async fn one(state: AppStateRef, PathParam(course_id): PathParam, headers: H
     let (body, etag) = state.catalog.course_json(&course_id)?;
     let tag = HeaderValue::from_str(etag).map_err(|_| ApiError::new(ErrorCode::InternalError, "bad ETag"))?;
     let cache = (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    let fresh = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    if fresh {
+    if super::wire::etag_matches(&headers, etag) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag), cache]).into_response());
     }
     let json = (header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -53,9 +53,14 @@ struct Stamping {
     /// `/` and `/sw.js` (revalidated) and every hashed name (immutable).
     pages: HashMap<String, Arc<Held>>,
     hashed: HashMap<String, Arc<Held>>,
-    /// The hashed names this stamping made (the others are the previous one's).
+    /// The hashed names this stamping made, and those of the stampings
+    /// before it that still answer (newest first).
     own: Vec<String>,
+    older: Vec<Vec<String>>,
 }
+
+/// How many earlier sets of names keep answering after a change.
+const KEPT: usize = 4;
 
 /// The files stamped, in the order a name must be known before the file that names it.
 const SOURCES: [&str; 8] = [
@@ -133,14 +138,27 @@ impl PageFiles {
     }
 
     /// The current stamping, made again when a source file changed since.
+    /// Sizes and times are read under the lock, so two loads of the page at
+    /// the moment of a change stamp once.
     fn fresh(&self) -> Arc<Stamping> {
-        let seen = self.seen_now();
         let mut current = self.current.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if current.seen != seen || current.pages.is_empty() {
+        let seen = self.seen_now();
+        if current.seen != seen {
             let mut next = self.stamp(seen);
-            // The previous stamping's names keep answering (a page loaded
-            // just before), but only one stamping back, so memory is bounded.
-            for k in &current.own {
+            // Earlier stampings' names keep answering (a page loaded before
+            // a change, or during a deploy that writes file after file), up
+            // to KEPT distinct sets, so memory is bounded. A stamping that
+            // names the same files (a file touched, rewritten the same)
+            // keeps the current history as it is.
+            next.older = if next.own == current.own {
+                current.older.clone()
+            } else {
+                let mut older = vec![current.own.clone()];
+                older.extend(current.older.iter().take(KEPT - 1).cloned());
+                older.retain(|names| !names.is_empty());
+                older
+            };
+            for k in next.older.iter().flatten() {
                 if let Some(v) = current.hashed.get(k) {
                     next.hashed.entry(k.clone()).or_insert_with(|| v.clone());
                 }
@@ -159,7 +177,14 @@ impl PageFiles {
         // glue names it, relative to itself).
         let mut names: Vec<(String, String)> = Vec::new();
         let add = |st: &mut Stamping, dir: &str, name: &str, file: Held| -> String {
-            let hashed = hashed_name(name, &short_hash(&file.raw));
+            // The name covers every copy sent under it (the wasm's brotli and
+            // gzip ones too), so none can change under an immutable name.
+            let all: Vec<u8> = [Some(&file.raw), file.br.as_ref(), file.gzip.as_ref()]
+                .into_iter()
+                .flatten()
+                .flat_map(|b| b.iter().copied())
+                .collect();
+            let hashed = hashed_name(name, &short_hash(&all));
             let path = format!("/{dir}/{hashed}");
             st.own.push(path.clone());
             st.hashed.insert(path, Arc::new(file));
@@ -216,7 +241,7 @@ fn accepts(headers: &HeaderMap, coding: &str) -> bool {
 }
 
 fn send(file: &Held, req_headers: &HeaderMap, cache: &'static str, head: bool) -> Response {
-    let fresh = req_headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == file.etag.as_bytes());
+    let fresh = super::wire::etag_matches(req_headers, file.etag.to_str().unwrap_or_default());
     let mut b = Response::builder().header(header::CACHE_CONTROL, cache).header(header::ETAG, file.etag.clone());
     if file.br.is_some() || file.gzip.is_some() {
         // (compression() adds its own to what it compresses.)

@@ -35,6 +35,18 @@ impl IntoResponse for HttpError {
     }
 }
 
+/// Whether `If-None-Match` names `etag` (a list, `*`, or a weak `W/` tag:
+/// the weak comparison RFC 9110 asks of `If-None-Match`).
+pub fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || bare(t) == bare(etag))
+}
+
 pub fn error_response(e: &ApiError) -> Response {
     let status = StatusCode::from_u16(e.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut resp = (status, [(header::CONTENT_TYPE, "application/json")], e.to_json()).into_response();

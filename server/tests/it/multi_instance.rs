@@ -279,14 +279,9 @@ async fn a_session_keeps_the_hysteresis_mode_it_started_with() {
     b.stop();
 }
 
-/// What Redis ran while `f` ran, as Redis's MONITOR reports each command:
-/// `(origin, command)` where origin is `lua` for a command a script ran and
-/// `client` for one a client sent.
 /// `INFO commandstats` as command → calls.
-fn commandstats(redis: &RedisServer) -> std::collections::BTreeMap<String, u64> {
-    let client = redis::Client::open(redis.url()).unwrap();
-    let mut con = client.get_connection().unwrap();
-    let text: String = redis::cmd("INFO").arg("commandstats").query(&mut con).unwrap();
+fn commandstats(con: &mut redis::Connection) -> std::collections::BTreeMap<String, u64> {
+    let text: String = redis::cmd("INFO").arg("commandstats").query(con).unwrap();
     text.lines()
         .filter_map(|l| {
             let (name, rest) = l.strip_prefix("cmdstat_")?.split_once(':')?;
@@ -296,6 +291,9 @@ fn commandstats(redis: &RedisServer) -> std::collections::BTreeMap<String, u64> 
         .collect()
 }
 
+/// What Redis ran while `f` ran, as Redis's MONITOR reports each command:
+/// `(origin, command)` where origin is `lua` for a command a script ran and
+/// `client` for one a client sent.
 async fn monitored<F: std::future::Future<Output = ()>>(redis: &RedisServer, f: F) -> Vec<(String, String)> {
     use std::io::{BufRead, BufReader, Write};
     let mut conn = std::net::TcpStream::connect(("127.0.0.1", redis.port)).unwrap();
@@ -350,7 +348,11 @@ async fn one_redis_round_trip_per_fix_as_redis_saw_it() {
     let sid = start_session(&c, &a).await;
     assert_eq!(post(&c, &a.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
     let url = a.url("/api/session/set_ball_location");
-    let before = commandstats(&redis);
+    // One connection for both readings: a new one's own hand-shake
+    // (CLIENT SETINFO, Redis 7.2 on) would count between them.
+    let stats = redis::Client::open(redis.url()).unwrap();
+    let mut stats = stats.get_connection().unwrap();
+    let before = commandstats(&mut stats);
     let seen = monitored(&redis, async {
         for i in 0..N {
             let p = if i % 3 == 0 { OFF } else { ON_GREEN };
@@ -369,7 +371,7 @@ async fn one_redis_round_trip_per_fix_as_redis_saw_it() {
     assert!(seen.iter().any(|(o, _)| o == "lua"), "the script's commands ran inside it: {by:?}");
     // Redis's own counters say the same: N EVALSHA calls, and nothing else
     // but the script's own commands (and this test's INFO and MONITOR).
-    let after = commandstats(&redis);
+    let after = commandstats(&mut stats);
     let delta: std::collections::BTreeMap<&str, u64> = after
         .iter()
         .map(|(k, v)| (k.as_str(), v - before.get(k).copied().unwrap_or(0)))

@@ -148,6 +148,25 @@ async fn page_files_go_by_content_hashed_names_cached_for_a_year() {
     let sw2 = String::from_utf8(body).unwrap();
     assert!(sw2.contains(&format!("'{css2}'")) && sw2 != sw, "a new build, a new worker and cache: {sw2}");
 
+    // A file rewritten the same (a deploy that copies every file again)
+    // names nothing new: the names from before the change still answer.
+    std::fs::write(web.join("style.css"), "body { color: #000; background: #fff; }").unwrap();
+    std::fs::write(web.join("app.js"), std::fs::read(web.join("app.js")).unwrap()).unwrap();
+    let (_, _, body) = fetch(&c, &s, "/", None).await;
+    assert_eq!(hashed(&String::from_utf8(body).unwrap(), "/app/style.", ".css"), css2);
+    for name in [&css, &css2] {
+        assert_eq!(fetch(&c, &s, name, None).await.0, 200, "{name} still answers");
+    }
+
+    // Revalidation takes a list and a weak tag; HEAD answers the headers alone.
+    let tag = header(&fetch(&c, &s, &css2, None).await.1, "etag").to_string();
+    let weak = c.get(s.url(&css2)).header("if-none-match", format!("\"x\", W/{tag}")).send().await.unwrap();
+    assert_eq!(weak.status().as_u16(), 304);
+    let head = c.head(s.url(&css2)).send().await.unwrap();
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(header(head.headers(), "cache-control"), "public, max-age=31536000, immutable");
+    assert!(head.bytes().await.unwrap().is_empty());
+
     s.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
