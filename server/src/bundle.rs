@@ -42,15 +42,14 @@ pub async fn write_logged(dir: &Path, bundle: Option<&Bundle>) {
     }
 }
 
-/// Removes the bundles of pruned runs; returns how many files went.
+/// Removes the bundles of pruned runs; returns how many files went. One
+/// hand-off to the blocking pool for the whole list (a prune can name
+/// thousands of runs; `tokio::fs` would take one per file).
 pub async fn remove(dir: &Path, run_ids: &[String]) -> usize {
-    let mut n = 0;
-    for id in run_ids {
-        if tokio::fs::remove_file(path_for(dir, id)).await.is_ok() {
-            n += 1;
-        }
-    }
-    n
+    let paths: Vec<PathBuf> = run_ids.iter().map(|id| path_for(dir, id)).collect();
+    tokio::task::spawn_blocking(move || paths.iter().filter(|p| std::fs::remove_file(p).is_ok()).count())
+        .await
+        .unwrap_or(0)
 }
 
 /// One comparison of a replay.

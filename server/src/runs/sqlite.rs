@@ -18,7 +18,6 @@ use greenside_core::runs_sql::{self, Arg, NEWEST_FIRST, page_query};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The database's file name inside `RUN_STORE_DIR`.
@@ -38,19 +37,44 @@ fn to_sql(a: Arg) -> Value {
     }
 }
 
-/// One connection behind a `std` mutex, used only inside
-/// `tokio::task::spawn_blocking`. Every call is short (one statement, or a
+/// One connection, owned by one thread of its own (`run-store`), which runs
+/// the calls sent to it in order. Every call is short (one statement, or a
 /// page of at most 201 rows) but touches the file, and a write may wait on
 /// another process's lock (busy timeout): done on the runtime's threads, that
-/// would stall every request queued behind it on a two-core machine, while
-/// the hand-off to the blocking pool costs microseconds. One connection is
-/// enough: SQLite runs one writer at a time anyway, and a page is read in
-/// well under a millisecond through the indexes.
+/// would stall every request queued behind it on a two-core machine. One
+/// connection is enough: SQLite runs one writer at a time anyway, and a page
+/// is read in well under a millisecond through the indexes.
+///
+/// One thread, not tokio's blocking pool: SQLite allocates with the C
+/// library's `malloc`, and glibc gives each thread that allocates its own
+/// arena (up to eight per core). The pool grew to a dozen threads under
+/// load, each taking turns on the connection, so SQLite's page cache and
+/// statements were spread over a dozen arenas that each kept their freed
+/// pages: the default configuration's resident memory grew 35 % in twenty
+/// minutes (issue 41; docs/reliability.md has the profile). On one thread
+/// SQLite's memory is one arena, bounded by [`CACHE_KIB`].
 #[derive(Debug)]
 pub struct SqliteRuns {
-    conn: Mutex<Connection>,
+    calls: tokio::sync::mpsc::Sender<Call>,
     path: PathBuf,
 }
+
+/// A call for the connection's thread: it runs the closure and sends the
+/// answer back itself.
+type Call = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// Calls waiting for the connection's thread before a caller waits to send
+/// (backpressure instead of an unbounded queue).
+const QUEUE: usize = 256;
+
+/// SQLite's page cache for the connection, in KiB (`PRAGMA cache_size` takes
+/// it negated). SQLite's own default, written down because it is most of
+/// what the run store holds in memory: the kept runs live in the file.
+pub const CACHE_KIB: u32 = 2_000;
+
+/// The write-ahead log is truncated back to this size after a checkpoint
+/// (SQLite keeps it at its largest otherwise).
+const WAL_LIMIT_BYTES: u32 = 4 << 20;
 
 fn unavailable(e: rusqlite::Error) -> StoreError {
     StoreError::Unavailable(format!("run store: {e}"))
@@ -85,7 +109,10 @@ impl SqliteRuns {
                 path.display()
             ));
         }
-        conn.execute_batch("PRAGMA synchronous = NORMAL").map_err(fail)?;
+        conn.execute_batch(&format!(
+            "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{CACHE_KIB}; PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}"
+        ))
+        .map_err(fail)?;
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(fail)?;
         if version > SCHEMA_VERSION {
             return Err(format!(
@@ -95,7 +122,18 @@ impl SqliteRuns {
         }
         let schema = format!("BEGIN;\n{};\n{SCHEMA_VERSION_SET};\nCOMMIT;", runs_sql::SCHEMA.join(";\n"));
         conn.execute_batch(&schema).map_err(fail)?;
-        Ok(SqliteRuns { conn: Mutex::new(conn), path })
+        let (calls, mut queue) = tokio::sync::mpsc::channel::<Call>(QUEUE);
+        std::thread::Builder::new()
+            .name("run-store".into())
+            .spawn(move || {
+                let mut conn = conn;
+                // Ends when the store is dropped (every sender gone).
+                while let Some(call) = queue.blocking_recv() {
+                    call(&mut conn);
+                }
+            })
+            .map_err(|e| format!("cannot start the run store's thread for {}: {e}", path.display()))?;
+        Ok(SqliteRuns { calls, path })
     }
 
     /// The database file.
@@ -103,23 +141,39 @@ impl SqliteRuns {
         &self.path
     }
 
-    /// Runs `f` on the connection in the blocking pool (see the type's doc).
+    /// Runs `f` on the connection's thread (see the type's doc) and waits
+    /// for its answer without holding a runtime thread.
     async fn with<T: Send + 'static>(
-        self: &Arc<Self>,
+        &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
-        let me = self.clone();
-        tokio::task::spawn_blocking(move || {
-            // A panic mid-call rolled its transaction back when it unwound:
-            // the connection is still good.
-            let mut conn = me.conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut conn)
-        })
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("run store: {e}")))?
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let call: Call = Box::new(move |conn| {
+            // A panic mid-call rolls its transaction back as it unwinds: the
+            // connection is still good, and the thread goes on. The caller
+            // sees its answer dropped.
+            if let Ok(result) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn))) {
+                let _ = answer.send(result);
+            }
+        });
+        let gone = || StoreError::Unavailable("run store: the store's thread has stopped".into());
+        self.calls.send(call).await.map_err(|_| gone())?;
+        answered.await.unwrap_or_else(|_| Err(StoreError::Unavailable("run store: the call panicked".into())))
     }
 
-    pub async fn put(self: &Arc<Self>, run: &RunRecord) -> Result<(), StoreError> {
+    /// Runs `f` on the connection's thread and waits for it, from outside
+    /// the runtime (tests).
+    #[cfg(test)]
+    fn blocking<T: Send + 'static>(&self, f: impl FnOnce(&mut Connection) -> T + Send + 'static) -> T {
+        let (answer, answered) = std::sync::mpsc::channel();
+        let call: Call = Box::new(move |conn| {
+            let _ = answer.send(f(conn));
+        });
+        assert!(self.calls.blocking_send(call).is_ok(), "run store thread stopped");
+        answered.recv().expect("run store thread answered")
+    }
+
+    pub async fn put(&self, run: &RunRecord) -> Result<(), StoreError> {
         let json = serde_json::to_string(run).map_err(corrupt)?;
         stored_ms(run.created_at_ms)?;
         let args: Vec<Value> = runs_sql::put_args(run, json).unwrap_or_default().into_iter().map(to_sql).collect();
@@ -132,7 +186,7 @@ impl SqliteRuns {
         .await
     }
 
-    pub async fn get(self: &Arc<Self>, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+    pub async fn get(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
         let run_id = run_id.to_string();
         self.with(move |c| {
             let text: Option<String> = c
@@ -146,7 +200,7 @@ impl SqliteRuns {
 
     /// One page, newest first, after the query's cursor: what core's
     /// `runs_page` gives over every run, from one indexed query.
-    pub async fn list(self: &Arc<Self>, q: &RunsQuery) -> Result<(Vec<RunRecord>, Option<RunCursor>), StoreError> {
+    pub async fn list(&self, q: &RunsQuery) -> Result<(Vec<RunRecord>, Option<RunCursor>), StoreError> {
         let Some((sql, args)) = page_query(q) else { return Ok((Vec::new(), None)) };
         let args: Vec<Value> = args.into_iter().map(to_sql).collect();
         let limit = q.limit;
@@ -172,7 +226,7 @@ impl SqliteRuns {
     /// beyond the newest `max_runs` or older than `max_age_ms`, in one
     /// transaction, through the time and status indexes.
     pub async fn prune(
-        self: &Arc<Self>,
+        &self,
         max_runs: Option<u64>,
         max_age_ms: Option<u64>,
         now_ms: u64,
@@ -227,7 +281,6 @@ mod tests {
     fn pages_walk_an_index_without_sorting() {
         let dir = std::env::temp_dir().join(format!("greenside-sqlite-plan-{}", crate::random_token()));
         let store = SqliteRuns::open(&dir).unwrap();
-        let conn = store.conn.lock().unwrap();
         let cursor = Some((5u64, String::from("run_00000000000000000000000000000005")));
         let filters = [
             RunFilter::default(),
@@ -246,16 +299,17 @@ mod tests {
             for cursor in [None, cursor.clone()] {
                 let q = RunsQuery { filter: filter.clone(), limit: 50, cursor };
                 let (sql, args) = page_query(&q).unwrap();
-                let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
                 let args: Vec<Value> = args.into_iter().map(to_sql).collect();
-                let plan: Vec<String> =
-                    st.query_map(params_from_iter(args), |r| r.get(3)).unwrap().map(Result::unwrap).collect();
+                let plan: Vec<String> = store.blocking(move |conn| {
+                    let mut st = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+                    st.query_map(params_from_iter(args), |r| r.get(3)).unwrap().map(Result::unwrap).collect()
+                });
                 let plan = plan.join("; ");
                 assert!(plan.contains("USING INDEX") || plan.contains("USING COVERING INDEX"), "{q:?}: {plan}");
                 assert!(!plan.contains("TEMP B-TREE"), "{q:?} sorts: {plan}");
             }
         }
-        drop(conn);
+        drop(store);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
