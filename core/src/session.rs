@@ -321,7 +321,7 @@ pub fn hole_state(rec: &SessionRecord) -> HoleState {
         evidence_log_odds: (rec.hysteresis_mode == HysteresisMode::Evidence).then_some(rec.hysteresis.evidence),
         fix_count: rec.fix_count,
         last_seq: rec.last_seq,
-        strokes: rec.shots.shots.len() as u32,
+        strokes: rec.shots.strokes(),
         shots: rec.shots.shots.clone(),
         warnings: rec.warnings.clone(),
         created_at_ms: rec.created_at_ms,

@@ -22,6 +22,10 @@
 //! A repeated fix (its `seq` already accepted) never reaches this code, so a
 //! replay never makes a second shot. A move shorter than the threshold (most
 //! putts, with phone GPS) is not seen.
+//!
+//! A session keeps its newest [`MAX_SHOTS`] shots (numbers go on counting),
+//! so a session's record, and the memory a server holds for it, is bounded
+//! whatever a client sends.
 
 use crate::classify::{Classification, Surface};
 use crate::geometry::{LatLon, LocalXY};
@@ -31,6 +35,9 @@ use serde::{Deserialize, Serialize};
 
 /// sqrt(−2 ln 0.05): the 95 % radius, in standard deviations, of a circular normal.
 pub const MOVE_SIGMAS: f64 = 2.447_746_830_680_816;
+
+/// The shots a session keeps: far beyond any hole's, a bound on a record's size.
+pub const MAX_SHOTS: usize = 100;
 
 /// One shot: the ball moved from one lie to the next.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -87,6 +94,11 @@ pub struct Shots {
 }
 
 impl Shots {
+    /// Shots so far, counting those beyond [`MAX_SHOTS`] no longer kept.
+    pub fn strokes(&self) -> u32 {
+        self.shots.last().map_or(0, |s| s.number)
+    }
+
     /// Takes one classified fix; answers the shot it confirmed, if any.
     pub fn step(&mut self, wgs84: LatLon, c: &Classification, rules: &Rules, fix: u64, now_ms: u64) -> Option<Shot> {
         let here = Spot::of(wgs84, c);
@@ -110,7 +122,7 @@ impl Shots {
             return None;
         }
         let shot = Shot {
-            number: self.shots.len() as u32 + 1,
+            number: self.strokes() + 1,
             from_wgs84: lie.wgs84,
             to_wgs84: pending.wgs84,
             length_m: lie.distance(pending.local),
@@ -119,9 +131,53 @@ impl Shots {
             at_fix: fix,
             at_ms: now_ms,
         };
+        if self.shots.len() >= MAX_SHOTS {
+            self.shots.remove(0);
+        }
         self.shots.push(shot);
         self.lie = Some(Spot { fixes: 1, ..pending });
         self.pending = None;
         Some(shot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accuracy::AccuracyKind;
+
+    fn at(x: f64) -> (LatLon, Classification) {
+        let c = Classification {
+            surface: Surface::Fairway,
+            on_green: false,
+            distance_to_green_edge_m: -50.0,
+            surface_confidence: 1.0,
+            accuracy_m: 1.0,
+            accuracy_kind: AccuracyKind::P95,
+            local: LocalXY { x, y: 0.0 },
+        };
+        (LatLon { lat: 0.0, lon: x * 1e-5 }, c)
+    }
+
+    /// A client that walks a ball forever cannot grow the record: the newest
+    /// MAX_SHOTS are kept, and the numbers and strokes go on counting.
+    #[test]
+    fn a_session_keeps_its_newest_shots_and_counts_them_all() {
+        let rules = Rules::default();
+        let mut shots = Shots::default();
+        let mut fix = 0;
+        let total = MAX_SHOTS as u32 + 25;
+        for n in 0..=total {
+            // Each position 50 m on, held for enough fixes to confirm it.
+            for _ in 0..rules.shot_confirm_fixes.max(1) + 1 {
+                fix += 1;
+                let (p, c) = at(f64::from(n) * 50.0);
+                shots.step(p, &c, &rules, fix, fix);
+            }
+        }
+        assert_eq!(shots.strokes(), total);
+        assert_eq!(shots.shots.len(), MAX_SHOTS);
+        assert_eq!(shots.shots[0].number, total - MAX_SHOTS as u32 + 1);
+        assert!(shots.shots.windows(2).all(|w| w[1].number == w[0].number + 1));
     }
 }
