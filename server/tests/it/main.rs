@@ -13,6 +13,7 @@ mod faults;
 mod health;
 mod http_vectors;
 mod import_osm;
+mod memory;
 mod multi_instance;
 mod offline;
 mod openapi;

@@ -265,6 +265,11 @@ impl Server {
         format!("{}{path}", self.base)
     }
 
+    /// The server's process id (for its /proc entries).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn stop(mut self) {
         self.kill();
     }
@@ -371,6 +376,14 @@ impl Target {
         match self {
             Target::Native(s) => s.url(path),
             Target::Worker(w) => w.url(path),
+        }
+    }
+
+    /// Every log line so far.
+    pub fn logs(&self) -> Vec<String> {
+        match self {
+            Target::Native(s) => s.logs(),
+            Target::Worker(w) => w.logs(),
         }
     }
 
