@@ -11,7 +11,8 @@ pub fn vectors_dir() -> PathBuf {
 }
 
 /// Every vector file, sorted by name, parsed. Panics (failing the test) on
-/// unreadable or unparsable files, or a name that does not match its file.
+/// unreadable or unparsable files, a name that does not match its file, or a
+/// directory that does not hold exactly the files `files.txt` lists.
 pub fn load_vectors() -> Vec<Value> {
     let dir = vectors_dir();
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -20,6 +21,13 @@ pub fn load_vectors() -> Vec<Value> {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
+    let listed = std::fs::read_to_string(dir.join("files.txt"))
+        .unwrap_or_else(|e| panic!("cannot read {}/files.txt: {e}", dir.display()));
+    let mut listed: Vec<&str> =
+        listed.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+    listed.sort_unstable();
+    let found: Vec<&str> = files.iter().filter_map(|f| f.file_name()?.to_str()).collect();
+    assert_eq!(found, listed, "{}: the vector files must be exactly those files.txt lists", dir.display());
     files
         .iter()
         .map(|f| {
