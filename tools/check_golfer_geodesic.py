@@ -105,7 +105,8 @@ def expected(hole, ball, cup, corridor):
             for r in rings(geom, outer_only=True):
                 st = clip_to_corridor([to(p) for p in r[:-1]], u, end, corridor)
                 if len(st) >= 3:
-                    hazards[(surface, i)] = (min(p[0] for p in st), max(p[0] for p in st))
+                    hazards[(surface, i)] = (min(p[0] for p in st), max(p[0] for p in st),
+                                             min(p[1] for p in st), max(p[1] for p in st))
     return mid, front, back, hazards
 
 
@@ -141,7 +142,7 @@ def main():
         else:
             sys.exit("the server did not start")
         worst = {"middle": 0.0, "front": 0.0, "back": 0.0, "points": 0.0, "hazards": 0.0}
-        checked = hazards_checked = 0
+        checked = hazards_checked = sides_checked = 0
         problems = []
         for hole in COURSE["holes"]:
             hid = hole["hole_id"]
@@ -173,7 +174,7 @@ def main():
                 # distances within 0.1 m where the hazard is well inside the corridor.
                 inner = expected(hole, ball, cup, CORRIDOR - TOL)[3]
                 outer = expected(hole, ball, cup, CORRIDOR + TOL)[3]
-                got = {(h["surface"], h["index"]): (h["reach_m"], h["carry_m"]) for h in hs["hazards"]}
+                got = {(h["surface"], h["index"]): (h["reach_m"], h["carry_m"], h["side"]) for h in hs["hazards"]}
                 if not (set(inner) <= set(got) <= set(outer)):
                     problems.append(f"{where}: hazards {sorted(got)}, GeographicLib {sorted(hz)}")
                 for k in set(inner) & set(got) & set(hz):
@@ -182,6 +183,15 @@ def main():
                     hazards_checked += 1
                     if err > TOL:
                         problems.append(f"{where}: hazard {k} {got[k]}, GeographicLib {hz[k]}")
+                    # The side, looking along the line (t > 0 is left), where
+                    # the hazard is clear of the line by more than the tolerance.
+                    t_min, t_max = hz[k][2], hz[k][3]
+                    want_side = ("LEFT" if t_min > TOL else "RIGHT" if t_max < -TOL
+                                 else "ON_LINE" if t_min < -TOL and t_max > TOL else None)
+                    if want_side is not None:
+                        sides_checked += 1
+                        if got[k][2] != want_side:
+                            problems.append(f"{where}: hazard {k} on side {got[k][2]}, GeographicLib {want_side}")
                 checked += 1
         located = 0
         for hole in COURSE["holes"]:
@@ -197,7 +207,11 @@ def main():
                 located += 1
         print(f"{checked} fixes on {len(COURSE['holes'])} holes, {hazards_checked} hazard distances; worst differences from "
               f"GeographicLib (m): " + ", ".join(f"{k} {v:.4f}" for k, v in worst.items()))
-        print(f"{located} tees and greens located")
+        print(f"{located} tees and greens located; {sides_checked} hazard sides compared")
+        # A check that compared nothing proves nothing: every kind of number must have been compared.
+        if checked < 18 * 5 or hazards_checked < 20 or sides_checked < 20 or located < 36:
+            problems.append(f"too little compared: {checked} fixes, {hazards_checked} hazard distances, "
+                            f"{sides_checked} sides, {located} located (want at least 90, 20, 20, 36)")
         if problems:
             print("\n".join(problems))
             print(f"golfer geodesic check: {len(problems)} failed")
