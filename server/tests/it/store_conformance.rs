@@ -102,6 +102,59 @@ pub async fn conformance<S: SessionStore + Clone>(store: S) {
     }
     let fin = store.load(&r.session_id).await.unwrap().unwrap();
     assert_eq!((fin.fix_count, fin.revision), (writers, r.revision + writers));
+
+    listing_walk(&store, 41).await;
+}
+
+/// The listing, randomized: 600 sessions, in blocks of 120 alternately
+/// mostly live and all dead (expired by `now` or deleted), walked with pages
+/// of 1, 7, 50 and 200; every walk equals the test's own sorted list of the
+/// live ones. On Redis the
+/// sessions spread over 16 shards, so small pages have shards return full
+/// batches and pages whose batches are mostly expired or deleted need the
+/// merge's next round. The expired ones are expired by the listing's clock,
+/// an hour on, while Redis still holds their keys (their TTL is real time):
+/// what the merge skips, not what Redis already dropped.
+pub async fn listing_walk<S: SessionStore>(store: &S, seed: u64) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+    // Sessions started at 1 s with a TTL of an hour (expired) or two (live), listed at 5,000 s.
+    let now = 5_000_000;
+    // Numbers above every session made so far: the walk starts after `base`.
+    let base = store.next_session_number().await.unwrap() + 1_000;
+    let mut live = Vec::new();
+    let mut n = base;
+    for i in 0..600 {
+        n += rng.random_range(1..4); // gaps, as numbers taken by failed starts leave
+        // Blocks of 120: every other one all dead (expired or deleted), so a
+        // page's first batches from every shard can hold nothing live and the
+        // merge has to go on to the next round; the others mostly live.
+        let dead_block = (i / 120) % 2 == 1;
+        let expired = rng.random_bool(if dead_block { 0.8 } else { 0.1 });
+        let r = record(n, 1_000, if expired { 3_600 } else { 7_200 });
+        assert!(store.create(&r).await.unwrap());
+        if !expired && (dead_block || rng.random_bool(1.0 / 6.0)) {
+            assert!(store.delete(&r.session_id).await.unwrap());
+        } else if !expired {
+            live.push(n);
+        }
+    }
+    assert!(live.len() > 150, "{} live sessions: the walk needs hundreds", live.len());
+    for limit in [1usize, 7, 50, 200] {
+        let (mut seen, mut after, mut pages) = (Vec::new(), base, 0);
+        loop {
+            let page = store.list(after, limit, now).await.unwrap();
+            pages += 1;
+            assert!(page.sessions.len() <= limit, "a page of {} for limit {limit}", page.sessions.len());
+            seen.extend(page.sessions.iter().map(|s| s.session_number));
+            match page.next_after {
+                Some(next) => after = next,
+                None => break,
+            }
+            assert!(pages <= live.len() + 2, "the walk with pages of {limit} does not end");
+        }
+        assert_eq!(seen, live, "the walk with pages of {limit}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
