@@ -99,18 +99,40 @@ async fn expiry_answers_404_on_both_stores() {
     let c = client();
     for env in [&mem_env, &redis_env] {
         let s = Server::start(&refs(env));
-        let sid = start_session(&c, &s).await;
-        // A write slides the expiry: at 1.5 s of a 2 s TTL, then alive at 3 s
-        // (1.5 s of margin each way), then polled to a deadline until it is gone.
-        tokio::time::sleep(Duration::from_millis(1500)).await;
-        // The write happens after this instant, so it expires 2 s after it at the earliest.
-        let written = Instant::now();
-        assert_eq!(post(&c, &s.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
-        tokio::time::sleep(Duration::from_millis(1000)).await;
-        let (status, _) = get(&c, &s.url(&format!("/api/session/{sid}"))).await;
-        if written.elapsed() < Duration::from_secs(2) {
-            assert_eq!(status, 200, "still alive: the write slid the TTL");
+        // A write slides the expiry. Proof: a read that starts more than the
+        // TTL after the session's start answered (so past the expiry the start
+        // gave it) finds it alive. A read that ends before the TTL after the
+        // write began must find it alive; one between the two can prove
+        // nothing, and the attempt is made again (a stalled machine), never
+        // passed: three inconclusive attempts fail the test.
+        let ttl = Duration::from_secs(2);
+        let margin = Duration::from_millis(50);
+        let mut proven = None;
+        for attempt in 1..=3 {
+            let sid = start_session(&c, &s).await;
+            let started = Instant::now(); // after the start's answer: created before this
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            let written = Instant::now(); // the write happens after this
+            assert_eq!(post(&c, &s.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
+            let unslid_expiry = started + ttl + margin;
+            tokio::time::sleep(unslid_expiry.saturating_duration_since(Instant::now())).await;
+            let read_at = Instant::now();
+            let (status, _) = get(&c, &s.url(&format!("/api/session/{sid}"))).await;
+            let read_done = Instant::now();
+            assert!(read_at >= unslid_expiry);
+            if status == 200 {
+                proven = Some((sid, written, attempt));
+                break;
+            }
+            assert!(
+                read_done + margin >= written + ttl,
+                "the session expired {:?} after its write, within its TTL: the write did not slide it",
+                read_done - written
+            );
+            eprintln!("attempt {attempt}: the read ended {:?} after the write, too late to tell", read_done - written);
         }
+        let (sid, written, attempt) = proven.expect("three attempts could not tell whether a write slides the TTL");
+        eprintln!("a write slid the TTL (attempt {attempt})");
         let (status, body) = loop {
             let (status, body) = get(&c, &s.url(&format!("/api/session/{sid}"))).await;
             if status != 200 {
