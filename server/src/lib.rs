@@ -264,7 +264,13 @@ pub fn spawn_retention(state: &Arc<AppState>) {
             let Some(state) = weak.upgrade() else { break };
             let s = &state.settings;
             let now = state.clock.now();
-            match state.runs.retain(&s.debug_bundle_dir, s.runs_prune_max_runs, s.runs_prune_max_age_days, now).await {
+            let swept =
+                state.runs.retain(&s.debug_bundle_dir, s.runs_prune_max_runs, s.runs_prune_max_age_days, now).await;
+            // Every sweep says it ran (a stalled sweeper is told from one that found nothing).
+            if let Ok((report, _)) = &swept {
+                tracing::debug!(scanned = report.scanned, deleted = report.deleted, "retention sweep");
+            }
+            match swept {
                 Ok((report, bundles)) if report.deleted > 0 => {
                     tracing::info!(
                         scanned = report.scanned,

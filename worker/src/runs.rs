@@ -363,6 +363,12 @@ impl DurableObject for RunLog {
         match prune(&self.env, s.runs_prune_max_runs, max_age_ms, now).await {
             Ok(p) => {
                 let bundles = remove_bundles(&self.env, &p.deleted_ids).await;
+                // Every sweep says it ran (a stalled sweeper is told from one that found nothing).
+                crate::runtime::log(
+                    "debug",
+                    "retention sweep",
+                    &[("scanned", json!(p.scanned)), ("deleted", json!(p.deleted))],
+                );
                 if p.deleted > 0 {
                     crate::runtime::log(
                         "info",

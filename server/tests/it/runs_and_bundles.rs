@@ -216,9 +216,19 @@ async fn retention_scenario(platform: Platform, extra: &[(&str, &str)]) {
     assert_eq!(call(&c, &s, "/api/get_hole_advice", advice, later).await.0, 200);
     let kept: Vec<u64> = std::iter::once(later).chain(times(1110)).collect();
     wait_for_times(&c, &s, &kept, "max age").await;
-    // And it stays so: later sweeps delete nothing more.
-    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
-    assert_eq!(all_run_times(&c, &s).await, kept);
+    // And it stays so: two more sweeps, each seen in the log, delete nothing
+    // more (a stalled sweeper fails here instead of passing a quiet wait).
+    let sweeps = |s: &Target| s.logs().iter().filter(|l| l.contains("\"retention sweep\"")).count();
+    let (seen, t0) = (sweeps(&s), std::time::Instant::now());
+    while sweeps(&s) < seen + 2 {
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(15),
+            "the sweeper stopped: {} sweeps in 15 s",
+            sweeps(&s) - seen
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(all_run_times(&c, &s).await, kept, "a later sweep deleted more");
 }
 
 #[tokio::test(flavor = "multi_thread")]
