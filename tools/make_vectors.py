@@ -637,4 +637,11 @@ for name, v in vectors.items():
     with open(os.path.join(OUT, name + ".json"), "w") as f:
         json.dump(v, f, indent=1)
         f.write("\n")
-print(f"wrote {len(vectors)} vector files to {OUT}")
+# The list every replay holds the directory to (tests/vectors/README.md).
+with open(os.path.join(OUT, "files.txt"), "w") as f:
+    f.write("# Every vector file, one per line, written by tools/make_vectors.py. Each\n"
+            "# replay (core, the server over HTTP on every store, the worker, the npm\n"
+            "# package) checks that the directory holds exactly these: a file dropped or\n"
+            "# added without this list fails them all.\n")
+    f.writelines(f"{name}.json\n" for name in sorted(vectors))
+print(f"wrote {len(vectors)} vector files and files.txt to {OUT}")
