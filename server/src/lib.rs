@@ -228,8 +228,33 @@ pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
     }))
 }
 
-/// Reclaims expired sessions of the memory store every `SESSION_SWEEP_INTERVAL_S`.
+/// Every `SESSION_SWEEP_INTERVAL_S`: reclaims the memory store's expired
+/// sessions, or drops the Redis index members of sessions Redis has let
+/// expire (with many instances each sweeps; removing a gone member is
+/// idempotent).
 pub fn spawn_sweeper(state: &Arc<AppState>) {
+    if let Store::Redis(redis) = &state.store {
+        let redis = redis.clone();
+        let weak = Arc::downgrade(state);
+        let every = state.settings.sweep_interval;
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if weak.strong_count() == 0 {
+                    break;
+                }
+                match redis.sweep_index().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(expired = n, "swept the index members of expired sessions"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "session index sweep: Redis did not answer; next try in one interval")
+                    }
+                }
+            }
+        });
+    }
     if let Store::Memory(mem) = &state.store {
         let mem = mem.clone();
         let weak = Arc::downgrade(state);

@@ -168,6 +168,29 @@ async fn the_memory_sweeper_reclaims_expired_sessions() {
     }
 }
 
+/// On Redis the keys expire by themselves; the sweeper drops their index
+/// members, so `/health` counts live sessions, not every session ever left
+/// to expire.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_redis_sweeper_drops_the_index_members_of_expired_sessions() {
+    let redis = RedisServer::start();
+    let mut env = redis_env(&redis);
+    env.push(("SESSION_TTL_S", "1".into()));
+    env.push(("SESSION_SWEEP_INTERVAL_S", "0.2".into()));
+    let s = Server::start(&refs(&env));
+    let c = client();
+    for _ in 0..3 {
+        start_session(&c, &s).await;
+    }
+    let active = |b: &Value| b["session_store"]["counters"]["active_sessions"].as_u64().unwrap();
+    assert_eq!(active(&get(&c, &s.url("/health")).await.1), 3);
+    let t0 = Instant::now();
+    while active(&get(&c, &s.url("/health")).await.1) != 0 {
+        assert!(t0.elapsed() < Duration::from_secs(10), "the index still counts expired sessions");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn delete_removes_everything_of_the_session() {
     let redis = RedisServer::start();

@@ -192,6 +192,29 @@ async fn redis_store_conforms() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(t0.elapsed() >= Duration::from_millis(500), "it expired by its TTL, not at once");
+
+    // The index sweep drops the members of sessions Redis let expire, and
+    // only those: without it the index (and `active_sessions`) kept them.
+    let active = || async { store.counters().await.unwrap().active_sessions };
+    // The 1 s sessions above have gone: their members go now.
+    assert!(store.sweep_index().await.unwrap() >= 1, "the 1 s session's member");
+    let before = active().await;
+    let gone: Vec<SessionRecord> = (0..40).map(|i| record(900_000 + i, 1_000, 1)).collect();
+    for r in &gone {
+        assert!(store.create(r).await.unwrap());
+    }
+    assert_eq!(active().await, before + 40);
+    let t0 = std::time::Instant::now();
+    for r in &gone {
+        while store.load(&r.session_id).await.unwrap().is_some() {
+            assert!(t0.elapsed() < Duration::from_secs(10), "the 1 s keys are still there");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    assert_eq!(active().await, before + 40, "expired keys leave their index members behind");
+    assert_eq!(store.sweep_index().await.unwrap(), 40, "the 40 expired sessions' members, no more");
+    assert_eq!(active().await, before);
+    assert_eq!(store.sweep_index().await.unwrap(), 0, "nothing more");
 }
 
 #[tokio::test(flavor = "multi_thread")]
