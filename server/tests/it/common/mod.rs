@@ -252,7 +252,15 @@ impl Server {
                 }
             }
         });
-        let addr = rx.recv_timeout(Duration::from_secs(20)).expect("greenside did not start listening");
+        let addr = match rx.recv_timeout(Duration::from_secs(20)) {
+            Ok(addr) => addr,
+            Err(e) => {
+                // Not left running behind the failed test.
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("greenside did not start listening: {e}");
+            }
+        };
         Server { base: format!("http://{addr}"), child, logs, secrets: secrets_of(env), runs_dir, reaped: false }
     }
 
