@@ -228,58 +228,12 @@ pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
     }))
 }
 
-/// Every `SESSION_SWEEP_INTERVAL_S`: reclaims the memory store's expired
-/// sessions, or drops the Redis index members of sessions Redis has let
-/// expire (with many instances each sweeps; removing a gone member is
-/// idempotent).
-pub fn spawn_sweeper(state: &Arc<AppState>) {
-    if let Store::Redis(redis) = &state.store {
-        let redis = redis.clone();
-        let weak = Arc::downgrade(state);
-        let every = state.settings.sweep_interval;
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                if weak.strong_count() == 0 {
-                    break;
-                }
-                match redis.sweep_index().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::info!(expired = n, "swept the index members of expired sessions"),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "session index sweep: Redis did not answer; next try in one interval")
-                    }
-                }
-            }
-        });
-    }
-    if let Store::Memory(mem) = &state.store {
-        let mem = mem.clone();
-        let weak = Arc::downgrade(state);
-        let every = state.settings.sweep_interval;
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                let Some(state) = weak.upgrade() else { break };
-                let n = mem.sweep(state.clock.now());
-                if n > 0 {
-                    tracing::info!(expired = n, "swept expired sessions");
-                }
-            }
-        });
-    }
-}
-
-/// Retention: every `RUNS_RETENTION_INTERVAL_S` (first at start-up), prunes
-/// the runs past `RUNS_PRUNE_MAX_RUNS` or `RUNS_PRUNE_MAX_AGE_DAYS` and their
-/// debug bundles, on whichever run store is in use. With many instances on
-/// one Redis each sweeps; a prune is idempotent, so they only repeat work.
-pub fn spawn_retention(state: &Arc<AppState>) {
-    let Some(every) = state.settings.runs_retention_interval else { return };
+/// Runs `work` every `every` (first at once) for as long as the state lives.
+fn every<F, Fut>(state: &Arc<AppState>, every: std::time::Duration, work: F)
+where
+    F: Fn(Arc<AppState>) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
     let weak = Arc::downgrade(state);
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
@@ -287,28 +241,62 @@ pub fn spawn_retention(state: &Arc<AppState>) {
         loop {
             tick.tick().await;
             let Some(state) = weak.upgrade() else { break };
-            let s = &state.settings;
-            let now = state.clock.now();
-            let swept =
-                state.runs.retain(&s.debug_bundle_dir, s.runs_prune_max_runs, s.runs_prune_max_age_days, now).await;
-            // Every sweep says it ran (a stalled sweeper is told from one that found nothing).
-            if let Ok((report, _)) = &swept {
-                tracing::debug!(scanned = report.scanned, deleted = report.deleted, "retention sweep");
+            work(state).await;
+        }
+    });
+}
+
+/// Every `SESSION_SWEEP_INTERVAL_S`: reclaims the memory store's expired
+/// sessions, or drops the Redis index members of sessions Redis has let
+/// expire (with many instances each sweeps; removing a gone member is
+/// idempotent).
+pub fn spawn_sweeper(state: &Arc<AppState>) {
+    every(state, state.settings.sweep_interval, |state| async move {
+        match &state.store {
+            Store::Memory(mem) => {
+                let n = mem.sweep(state.clock.now());
+                if n > 0 {
+                    tracing::info!(expired = n, "swept expired sessions");
+                }
             }
-            match swept {
-                Ok((report, bundles)) if report.deleted > 0 => {
-                    tracing::info!(
-                        scanned = report.scanned,
-                        deleted = report.deleted,
-                        bundles,
-                        trigger = "retention",
-                        "runs pruned"
-                    );
-                }
-                Ok(_) => {}
+            Store::Redis(redis) => match redis.sweep_index().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(expired = n, "swept the index members of expired sessions"),
                 Err(e) => {
-                    tracing::warn!(error = %e, "retention: the run store did not answer; next try in one interval")
+                    tracing::warn!(error = %e, "session index sweep: Redis did not answer; next try in one interval")
                 }
+            },
+        }
+    });
+}
+
+/// Retention: every `RUNS_RETENTION_INTERVAL_S` (first at start-up), prunes
+/// the runs past `RUNS_PRUNE_MAX_RUNS` or `RUNS_PRUNE_MAX_AGE_DAYS` and their
+/// debug bundles, on whichever run store is in use. With many instances on
+/// one Redis each sweeps; a prune is idempotent, so they only repeat work.
+pub fn spawn_retention(state: &Arc<AppState>) {
+    let Some(interval) = state.settings.runs_retention_interval else { return };
+    every(state, interval, |state| async move {
+        let s = &state.settings;
+        let now = state.clock.now();
+        let swept = state.runs.retain(&s.debug_bundle_dir, s.runs_prune_max_runs, s.runs_prune_max_age_days, now).await;
+        // Every sweep says it ran (a stalled sweeper is told from one that found nothing).
+        if let Ok((report, _)) = &swept {
+            tracing::debug!(scanned = report.scanned, deleted = report.deleted, "retention sweep");
+        }
+        match swept {
+            Ok((report, bundles)) if report.deleted > 0 => {
+                tracing::info!(
+                    scanned = report.scanned,
+                    deleted = report.deleted,
+                    bundles,
+                    trigger = "retention",
+                    "runs pruned"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "retention: the run store did not answer; next try in one interval")
             }
         }
     });

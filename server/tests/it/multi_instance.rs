@@ -150,44 +150,30 @@ async fn expiry_answers_404_on_both_stores() {
     assert_eq!(redis.command(&["KEYS", "aime:hole_session:gs_*"]).trim(), "*0");
 }
 
+/// Expired sessions leave the count without anyone asking for them: the
+/// memory store's sweeper reclaims them; on Redis the keys expire by
+/// themselves and the sweeper drops their index members, so `/health`
+/// counts live sessions, not every session ever left to expire.
 #[tokio::test(flavor = "multi_thread")]
-async fn the_memory_sweeper_reclaims_expired_sessions() {
-    let env = vec![("SESSION_TTL_S", "1".to_string()), ("SESSION_SWEEP_INTERVAL_S", "0.2".to_string())];
-    let s = Server::start(&refs(&env));
-    let c = client();
-    for _ in 0..3 {
-        start_session(&c, &s).await;
-    }
-    let active = |b: &Value| b["session_store"]["counters"]["active_sessions"].as_u64().unwrap();
-    assert_eq!(active(&get(&c, &s.url("/health")).await.1), 3);
-    // Polled to a deadline: swept without anyone asking for them.
-    let t0 = Instant::now();
-    while active(&get(&c, &s.url("/health")).await.1) != 0 {
-        assert!(t0.elapsed() < Duration::from_secs(10), "not swept");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// On Redis the keys expire by themselves; the sweeper drops their index
-/// members, so `/health` counts live sessions, not every session ever left
-/// to expire.
-#[tokio::test(flavor = "multi_thread")]
-async fn the_redis_sweeper_drops_the_index_members_of_expired_sessions() {
+async fn the_sweeper_reclaims_expired_sessions_on_both_stores() {
     let redis = RedisServer::start();
-    let mut env = redis_env(&redis);
-    env.push(("SESSION_TTL_S", "1".into()));
-    env.push(("SESSION_SWEEP_INTERVAL_S", "0.2".into()));
-    let s = Server::start(&refs(&env));
+    let sweep = [("SESSION_TTL_S", "1".to_string()), ("SESSION_SWEEP_INTERVAL_S", "0.2".to_string())];
+    let mut redis_env = redis_env(&redis);
+    redis_env.extend(sweep.iter().cloned());
     let c = client();
-    for _ in 0..3 {
-        start_session(&c, &s).await;
-    }
-    let active = |b: &Value| b["session_store"]["counters"]["active_sessions"].as_u64().unwrap();
-    assert_eq!(active(&get(&c, &s.url("/health")).await.1), 3);
-    let t0 = Instant::now();
-    while active(&get(&c, &s.url("/health")).await.1) != 0 {
-        assert!(t0.elapsed() < Duration::from_secs(10), "the index still counts expired sessions");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    for env in [sweep.to_vec(), redis_env] {
+        let s = Server::start(&refs(&env));
+        for _ in 0..3 {
+            start_session(&c, &s).await;
+        }
+        let active = |b: &Value| b["session_store"]["counters"]["active_sessions"].as_u64().unwrap();
+        assert_eq!(active(&get(&c, &s.url("/health")).await.1), 3);
+        // Polled to a deadline.
+        let t0 = Instant::now();
+        while active(&get(&c, &s.url("/health")).await.1) != 0 {
+            assert!(t0.elapsed() < Duration::from_secs(10), "expired sessions still counted");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }
 
