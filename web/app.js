@@ -1,7 +1,10 @@
 // greenside's web page: a golfer's flow on a map drawn from the course
 // geometry (no tiles), with instant in-browser classification by the npm
 // package (the same Rust core as the server), and an admin view of runs.
-import init, { Course, HoleTracker } from '/pkg/greenside.js';
+// The page loads the classification entry only (where the ball lies, the
+// golfer's numbers, which hole); the full package with the tracker and the
+// outbox comes down when the golfer starts tracking (tracker() below).
+import init, { Course } from '/pkg/greenside_classify.js';
 
 const CV = '0.5.0';
 const $ = (id) => document.getElementById(id);
@@ -13,6 +16,7 @@ const SVGNS = 'http://www.w3.org/2000/svg';
 
 const st = {
   course: null, courseJson: null, hole: 1, sessionId: null, tracker: null, cup: null, ball: null, geoWatch: null, wasm: false,
+  full: null,
   online: navigator.onLine, syncing: false, again: false,
 };
 
@@ -119,6 +123,24 @@ function drawLine() {
 }
 
 // ---------------------------------------------------------------- golfer
+// The full package (HoleTracker, the outbox), fetched and compiled on the
+// first session: a tracker runs in its own wasm, so it reads the course file
+// there too. Without it (it failed to load) the server alone answers.
+async function tracker(hole) {
+  try {
+    if (!st.full) {
+      const full = await import('/pkg/greenside.js');
+      await full.default();
+      st.full = { full, course: null, json: null };
+    }
+    if (st.full.json !== st.courseJson) st.full = { ...st.full, course: st.full.full.Course.fromJson(st.courseJson), json: st.courseJson };
+    return new st.full.full.HoleTracker(st.full.course, hole);
+  } catch (e) {
+    fail(`Offline tracking unavailable: ${e.message}`);
+    return null;
+  }
+}
+
 function showLocal(c, t) {
   dl($('local-state'), [
     ['Surface', c.surface], ['On the green', c.onGreen ? 'yes' : 'no'], ['Confidence', fmt(c.confidence, 3)],
@@ -218,7 +240,7 @@ async function startSession(ev) {
   const res = await api('/api/session/start', { method: 'POST', body: { contract_version: CV, course_id: $('course').value, hole_id: st.hole } });
   if (!res.ok) return fail(errText(res));
   st.sessionId = res.data.session_id;
-  st.tracker = st.wasm ? new HoleTracker(st.course, st.hole) : null;
+  st.tracker = st.wasm ? await tracker(st.hole) : null;
   st.ball = null;
   st.view = null;
   $('shots').replaceChildren();
@@ -472,7 +494,7 @@ async function loadCourse(id, pending) {
   const res = await (pending ?? api(`/api/courses/${encodeURIComponent(id)}`));
   if (!res.ok) return fail(errText(res));
   st.courseJson = res.data;
-  st.course = Course.fromJson(JSON.stringify(res.data));
+  st.course = Course.fromJson(res.data);
   $('hole').replaceChildren(...st.course.holeIds().map((h) => el('option', { value: String(h) }, `Hole ${h}`)));
   st.hole = Number($('hole').value);
   drawMap();

@@ -4,7 +4,10 @@
 // online page is always current), the cache when the network fails. Session
 // writes are never cached or replayed here: the page's outbox does that.
 const CACHE = 'greenside-v1';
-const SHELL = ['/', '/app/app.js', '/app/style.css', '/pkg/greenside.js', '/pkg/greenside_bg.wasm', '/api/courses'];
+// Both entries of the package: the classification one the page loads first,
+// the full one (the tracker) it loads when tracking starts, and their glue.
+const SHELL = ['/', '/app/app.js', '/app/style.css', '/pkg/greenside_classify.js', '/pkg/greenside_classify_bg.wasm',
+  '/pkg/greenside.js', '/pkg/greenside_bg.wasm', '/pkg/snippets/greenside-classify/glue.js', '/api/courses'];
 
 // The shell, then every course the registry lists (the page loads one before it can draw).
 async function precache() {

@@ -18,6 +18,21 @@ pub enum AccuracyKind {
 }
 
 impl AccuracyKind {
+    /// Every kind, in declaration order (the order of [`AccuracyKind::index`]).
+    pub const ALL: [AccuracyKind; 2] = [AccuracyKind::P95, AccuracyKind::P68];
+
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The wire name (`p95`, `p68`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AccuracyKind::P95 => "p95",
+            AccuracyKind::P68 => "p68",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<AccuracyKind> {
         match s {
             "p95" => Some(AccuracyKind::P95),

@@ -218,7 +218,7 @@ impl Course {
     /// Checks everything [`Course::from_json`] promises.
     pub fn validate(&self) -> Result<(), CourseError> {
         check_manifest(&self.manifest_contract_version)?;
-        if validate::course_id(&self.course_id).is_err() {
+        if !validate::course_id_ok(&self.course_id) {
             return Err(CourseError::InvalidField {
                 at: String::from("course_id"),
                 reason: String::from("expected 1-64 of a-z, 0-9, `_` or `-`, starting with a letter or digit"),
@@ -314,7 +314,7 @@ impl Registry {
         check_manifest(&reg.manifest_contract_version)?;
         let mut seen = BTreeSet::new();
         for (i, d) in reg.datasets.iter().enumerate() {
-            if validate::course_id(&d.course_id).is_err() {
+            if !validate::course_id_ok(&d.course_id) {
                 return Err(CourseError::InvalidField {
                     at: format!("datasets[{i}].course_id"),
                     reason: String::from("expected 1-64 of a-z, 0-9, `_` or `-`"),

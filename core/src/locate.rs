@@ -69,17 +69,19 @@ pub struct Located {
 
 /// Reads `lat` and `lon` (decimal degrees) of `GET …/locate`.
 pub fn parse_query(q: impl Fn(&str) -> Option<alloc::string::String>) -> Result<LatLon, ApiError> {
-    let axis = |name: &str, lo: f64, hi: f64| -> Result<f64, ApiError> {
-        let v = q(name).ok_or_else(|| {
-            ApiError::new(ErrorCode::InvalidQuery, format!("{name} is required (decimal degrees)")).field(name)
-        })?;
-        match v.trim().parse::<f64>() {
-            Ok(x) if x.is_finite() && (lo..=hi).contains(&x) => Ok(x),
-            _ => Err(ApiError::new(ErrorCode::InvalidCoordinates, format!("{name} must be a number in [{lo}, {hi}]"))
-                .field(name)),
-        }
-    };
-    Ok(LatLon::new(axis("lat", -90.0, 90.0)?, axis("lon", -180.0, 180.0)?))
+    // The ranges are spelled out, not formatted: no float printing on this path.
+    let axis =
+        |name: &str, lo: f64, hi: f64, range: &str| -> Result<f64, ApiError> {
+            let v = q(name).ok_or_else(|| {
+                ApiError::new(ErrorCode::InvalidQuery, format!("{name} is required (decimal degrees)")).field(name)
+            })?;
+            match v.trim().parse::<f64>() {
+                Ok(x) if x.is_finite() && (lo..=hi).contains(&x) => Ok(x),
+                _ => Err(ApiError::new(ErrorCode::InvalidCoordinates, format!("{name} must be a number in {range}"))
+                    .field(name)),
+            }
+        };
+    Ok(LatLon::new(axis("lat", -90.0, 90.0, "[-90, 90]")?, axis("lon", -180.0, 180.0, "[-180, 180]")?))
 }
 
 fn axis_distance(hole: &PreparedHole, p: Coord<f64>) -> f64 {
@@ -93,18 +95,11 @@ fn axis_distance(hole: &PreparedHole, p: Coord<f64>) -> f64 {
     libm::hypot(p.x - (tee.x + f * d.x), p.y - (tee.y + f * d.y))
 }
 
-/// The most likely hole of `holes` (one course, prepared) for `fixes`.
-pub fn locate(course_id: &str, holes: &[&PreparedHole], fixes: &[LatLon], rules: &Rules) -> Result<Located, ApiError> {
-    if fixes.is_empty() || fixes.len() > MAX_LOCATE_FIXES {
-        return Err(ApiError::new(
-            ErrorCode::InvalidRequest,
-            format!("give between 1 and {MAX_LOCATE_FIXES} positions, not {}", fixes.len()),
-        )
-        .field("fixes"));
-    }
-    for (i, f) in fixes.iter().enumerate() {
-        crate::validate::lat_lon(&format!("fixes[{i}]"), *f)?;
-    }
+/// Which holes `fixes` (checked, at least one) score on, best first, with
+/// the surface of the last fix on each and its share of the total score:
+/// [`locate`]'s ranking without its checks and errors (no formatting, no
+/// JSON: the npm package's classification entry calls this).
+pub fn rank(holes: &[&PreparedHole], fixes: &[LatLon], rules: &Rules) -> Vec<Candidate> {
     let mut scored: Vec<(u32, Surface, f64)> = Vec::new();
     for hole in holes {
         let mut score = 0.0;
@@ -122,24 +117,36 @@ pub fn locate(course_id: &str, holes: &[&PreparedHole], fixes: &[LatLon], rules:
     }
     let total: f64 = scored.iter().map(|s| s.2).sum();
     scored.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
-    let Some(&(hole_id, surface, best)) = scored.first() else {
+    scored.iter().map(|&(hole_id, surface, s)| Candidate { hole_id, surface, probability: s / total }).collect()
+}
+
+/// The most likely hole of `holes` (one course, prepared) for `fixes`.
+pub fn locate(course_id: &str, holes: &[&PreparedHole], fixes: &[LatLon], rules: &Rules) -> Result<Located, ApiError> {
+    if fixes.is_empty() || fixes.len() > MAX_LOCATE_FIXES {
+        return Err(ApiError::new(
+            ErrorCode::InvalidRequest,
+            format!("give between 1 and {MAX_LOCATE_FIXES} positions, not {}", fixes.len()),
+        )
+        .field("fixes"));
+    }
+    for (i, f) in fixes.iter().enumerate() {
+        crate::validate::lat_lon(&format!("fixes[{i}]"), *f)?;
+    }
+    let mut candidates = rank(holes, fixes, rules);
+    let Some(&best) = candidates.first() else {
         return Err(ApiError::new(
             ErrorCode::NotOnCourse,
             format!("the position is on no hole of course `{course_id}`"),
         )
         .with("course_id", course_id));
     };
-    let candidates = scored
-        .iter()
-        .take(MAX_CANDIDATES)
-        .map(|&(hole_id, surface, s)| Candidate { hole_id, surface, probability: s / total })
-        .collect();
+    candidates.truncate(MAX_CANDIDATES);
     Ok(Located {
         contract_version: crate::api::contract_version(),
         course_id: alloc::string::String::from(course_id),
-        hole_id,
-        surface,
-        confidence: best / total,
+        hole_id: best.hole_id,
+        surface: best.surface,
+        confidence: best.probability,
         candidates,
     })
 }

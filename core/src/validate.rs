@@ -17,24 +17,60 @@ pub fn lat_lon_ok(lat: f64, lon: f64) -> bool {
     lat.is_finite() && lon.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)
 }
 
-/// Checks a coordinate; `field` is its JSON path (`ball_wgs84`).
-pub fn lat_lon(field: &str, p: LatLon) -> Result<(), ApiError> {
-    for (axis, v, lo, hi) in [("lat", p.lat, -90.0, 90.0), ("lon", p.lon, -180.0, 180.0)] {
-        if !v.is_finite() || v < lo || v > hi {
-            return Err(ApiError::new(
-                ErrorCode::InvalidCoordinates,
-                format!("{field}.{axis} must be a finite number in [{lo}, {hi}]"),
-            )
-            .field(&format!("{field}.{axis}")));
+/// The axis of a position that is out of range (see [`check_lat_lon`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Axis {
+    Lat,
+    Lon,
+}
+
+impl Axis {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Axis::Lat => "lat",
+            Axis::Lon => "lon",
         }
     }
+
+    /// The valid range, as error messages spell it.
+    pub const fn range(self) -> &'static str {
+        match self {
+            Axis::Lat => "[-90, 90]",
+            Axis::Lon => "[-180, 180]",
+        }
+    }
+}
+
+/// The first axis of `p` that is not finite or out of its WGS84 range.
+pub fn check_lat_lon(p: LatLon) -> Result<(), Axis> {
+    if !(p.lat.is_finite() && (-90.0..=90.0).contains(&p.lat)) {
+        return Err(Axis::Lat);
+    }
+    if !(p.lon.is_finite() && (-180.0..=180.0).contains(&p.lon)) {
+        return Err(Axis::Lon);
+    }
     Ok(())
+}
+
+/// Checks a coordinate; `field` is its JSON path (`ball_wgs84`).
+pub fn lat_lon(field: &str, p: LatLon) -> Result<(), ApiError> {
+    // The range is a literal, not a formatted float: no float printing here.
+    check_lat_lon(p).map_err(|axis| {
+        ApiError::new(
+            ErrorCode::InvalidCoordinates,
+            format!("{field}.{} must be a finite number in {}", axis.as_str(), axis.range()),
+        )
+        .field(&format!("{field}.{}", axis.as_str()))
+    })
 }
 
 /// Whether an accuracy radius is valid (see [`accuracy`]).
 pub fn accuracy_ok(a: f64) -> bool {
     a.is_finite() && a > 0.0 && a <= MAX_ACCURACY_M
 }
+
+/// [`MAX_ACCURACY_M`] as messages spell it (a literal: no float printing).
+pub const MAX_ACCURACY_TEXT: &str = "1000";
 
 /// Checks `accuracy_m`: finite, greater than 0, at most [`MAX_ACCURACY_M`].
 pub fn accuracy(field: &str, a: f64) -> Result<(), ApiError> {
@@ -43,20 +79,24 @@ pub fn accuracy(field: &str, a: f64) -> Result<(), ApiError> {
     } else {
         Err(ApiError::new(
             ErrorCode::InvalidAccuracy,
-            format!("{field} must be metres, greater than 0 and at most {MAX_ACCURACY_M}"),
+            format!("{field} must be metres, greater than 0 and at most {MAX_ACCURACY_TEXT}"),
         )
         .field(field))
     }
 }
 
-/// Course ids: 1–64 of `a-z 0-9 _ -`, starting with a letter or digit.
-pub fn course_id(id: &str) -> Result<(), ApiError> {
+/// Whether `id` is a course id (see [`course_id`]); builds no error.
+pub fn course_id_ok(id: &str) -> bool {
     let b = id.as_bytes();
-    let ok = !b.is_empty()
+    !b.is_empty()
         && b.len() <= 64
         && b[0].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-');
-    if ok {
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
+}
+
+/// Course ids: 1–64 of `a-z 0-9 _ -`, starting with a letter or digit.
+pub fn course_id(id: &str) -> Result<(), ApiError> {
+    if course_id_ok(id) {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -104,6 +144,15 @@ pub fn session_id_from_random(bytes: [u8; 16]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spelled_out_limits_match_the_numbers() {
+        assert_eq!(alloc::format!("{MAX_ACCURACY_M}"), MAX_ACCURACY_TEXT);
+        assert_eq!(alloc::format!("[{}, {}]", -90.0, 90.0), Axis::Lat.range());
+        assert_eq!(alloc::format!("[{}, {}]", -180.0, 180.0), Axis::Lon.range());
+        assert_eq!(check_lat_lon(LatLon::new(f64::NAN, 0.0)), Err(Axis::Lat));
+        assert_eq!(check_lat_lon(LatLon::new(0.0, 180.5)), Err(Axis::Lon));
+    }
 
     #[test]
     fn coordinates_name_the_axis() {

@@ -44,6 +44,22 @@ pub enum Target {
     GreenCentre,
 }
 
+impl Target {
+    pub const ALL: [Target; 2] = [Target::Cup, Target::GreenCentre];
+
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The wire name (`CUP`, `GREEN_CENTRE`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Target::Cup => "CUP",
+            Target::GreenCentre => "GREEN_CENTRE",
+        }
+    }
+}
+
 /// Front, middle and back of the green from the ball, in metres along the line of play.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -68,6 +84,23 @@ pub enum Side {
     Left,
     Right,
     OnLine,
+}
+
+impl Side {
+    pub const ALL: [Side; 3] = [Side::Left, Side::Right, Side::OnLine];
+
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The wire name (`LEFT`, `RIGHT`, `ON_LINE`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Side::Left => "LEFT",
+            Side::Right => "RIGHT",
+            Side::OnLine => "ON_LINE",
+        }
+    }
 }
 
 /// A bunker or water area on the way to the green.
@@ -246,6 +279,26 @@ impl PreparedHole {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn enum_names_are_the_wire_names() {
+        // The npm package's classification entry names these without serde.
+        for t in Target::ALL {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str(), "{t:?}");
+            assert_eq!(Target::ALL[t.index()], t);
+        }
+        for s in Side::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str(), "{s:?}");
+            assert_eq!(Side::ALL[s.index()], s);
+        }
+        for k in crate::accuracy::AccuracyKind::ALL {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str(), "{k:?}");
+            assert_eq!(crate::accuracy::AccuracyKind::ALL[k.index()], k);
+        }
+        for s in crate::classify::Surface::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str(), "{s:?}");
+        }
+    }
 
     fn sq(x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<Coord<f64>> {
         alloc::vec![

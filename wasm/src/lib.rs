@@ -9,14 +9,17 @@
 //! tracker.addFix(fix).surfaceState;   // 'ON_GREEN' — the same hysteresis as the server
 //! ```
 //!
-//! This crate only converts: every rule is greenside-core's. Errors are JS
-//! `Error`s named `GreensideError` with the HTTP API's stable `code` and `details`.
+//! `Course` and the classification calls are the `greenside/classify`
+//! entry's (`greenside-classify`, re-exported); this crate adds the tracker,
+//! the outbox and the HTTP API's requests run locally. It only converts:
+//! every rule is greenside-core's. Errors are JS `Error`s named
+//! `GreensideError` with the HTTP API's stable `code` and `details`.
 
 use greenside_core::api::{self, AdviceRequest, BallFix, SetBallRequest, SetCupRequest, StartRequest};
 use greenside_core::classify::{AccuracyKind, PreparedHole};
-use greenside_core::course::{self, Course as CoreCourse};
+use greenside_core::course;
 use greenside_core::error::{ApiError, ErrorCode};
-use greenside_core::geometry::{LatLon, LocalXY};
+use greenside_core::geometry::LatLon;
 use greenside_core::operation::{self, Operation};
 use greenside_core::outbox::Outbox;
 use greenside_core::rules::Rules;
@@ -27,61 +30,18 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
+pub use greenside_classify::{Course, Loaded, surface_names};
+
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
-/** Detailed surface under a position. */
-export type Surface = "GREEN" | "FRINGE" | "FAIRWAY" | "BUNKER" | "WATER" | "TEE" | "ROUGH" | "OUT_OF_HOLE";
 /** The committed (or candidate) green decision. */
 export type GreenState = "UNKNOWN" | "ON_GREEN" | "OFF_GREEN";
-/** What accuracyM means: the 95 % radius (browsers, the default) or the 68 % radius (Android). */
-export type AccuracyKind = "p95" | "p68";
-export interface LatLon { lat: number; lon: number; }
-/** Metres in a local frame: x east, y north (or along a rotated frame's axes). */
-export interface LocalXY { x: number; y: number; }
 /** One ball fix. timeMs: milliseconds since the Unix epoch. */
 export interface Fix { lat: number; lon: number; accuracyM?: number; accuracyKind?: AccuracyKind; seq?: number; timeMs: number; }
-export interface Classification {
-  surface: Surface;
-  onGreen: boolean;
-  /** Probability that the true position is on the chosen side of the green's edge. */
-  confidence: number;
-  /** Signed metres to the green's edge: positive inside, negative outside. */
-  distanceToGreenEdgeM: number;
-  accuracyM: number;
-  accuracyKind: AccuracyKind;
-  /** The position in the hole's frame (x east, y north, origin at the green's centroid). */
-  local: LocalXY;
-  /** Front, middle and back of the green from here, towards the hole's default cup (or the green's centre). */
-  greenDistances: GreenDistances;
-  /** Bunkers and water within 20 m of that line, nearest first. */
-  hazards: Hazard[];
-}
-/** Metres along the line of play (ball → cup, or the green's centre): docs/golfer.md. */
-export interface GreenDistances {
-  target: "CUP" | "GREEN_CENTRE";
-  /** Where the line first enters the green; 0 on the green; null when the line misses the green. */
-  frontM: number | null;
-  middleM: number;
-  /** Where the line last leaves the green; null when it misses the green. */
-  backM: number | null;
-  frontWgs84: LatLon | null;
-  backWgs84: LatLon | null;
-}
-export interface Hazard {
-  surface: "BUNKER" | "WATER";
-  /** Its position in the hole's bunkers or water list of the course file. */
-  index: number;
-  reachM: number;
-  carryM: number;
-  side: "LEFT" | "RIGHT" | "ON_LINE";
-}
 export interface Shot {
   number: number; fromWgs84: LatLon; toWgs84: LatLon; lengthM: number;
   fromSurface: Surface; toSurface: Surface; atFix: number; atMs: number;
 }
-export interface HoleCandidate { holeId: number; surface: Surface; probability: number; }
-/** `locate`'s answer: the most likely hole for a position (or a few). */
-export interface Located { courseId: string; holeId: number; surface: Surface; confidence: number; candidates: HoleCandidate[]; }
 export interface Transition { from: GreenState; to: GreenState; atMs: number; atFix: number; streak: number; evidence: number | null; }
 export interface StateWarning { code: string; message: string; details?: Record<string, unknown>; }
 export interface TrackerState {
@@ -136,20 +96,8 @@ export interface TrackerConfig {
   /** Fixes at the new position that confirm a shot (default 2). */
   shotConfirmFixes?: number;
 }
-export interface FrameDescription {
-  kind: string; datum: string; projection: string; origin_wgs84: LatLon;
-  rotation_deg: number; rotation_convention: string; axes: string; units: string;
-}
 /** The JSON the HTTP API answers (snake_case), for exact comparisons with a server. */
 export type WireJson = { [key: string]: unknown };
-/** Thrown by every function of this package. */
-/** `classifyMany`'s answer: one entry per position; `surface` indexes `surfaceNames()`. */
-export interface BatchClassification {
-  surface: Uint8Array;
-  onGreen: Uint8Array;
-  confidence: Float64Array;
-  distanceToGreenEdgeM: Float64Array;
-}
 /** A fix as the server takes it (`set_ball_locations`), kept until the server confirms it. */
 export interface WireFix {
   ball_wgs84: LatLon;
@@ -162,7 +110,6 @@ export interface WireFix {
 export interface SyncBody { contract_version: string; session_id: string; fixes: WireFix[]; }
 /** What `sync` did. */
 export interface SyncResult { sent: number; applied: number; skippedDuplicates: number; pending: number; }
-export interface GreensideError extends Error { name: "GreensideError"; code: string; details: Record<string, unknown>; }
 "#;
 
 fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
@@ -257,20 +204,6 @@ impl JsConfig {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct JsClassification {
-    surface: greenside_core::classify::Surface,
-    on_green: bool,
-    confidence: f64,
-    distance_to_green_edge_m: f64,
-    accuracy_m: f64,
-    accuracy_kind: AccuracyKind,
-    local: LocalXY,
-    green_distances: Option<JsGreenDistances>,
-    hazards: Vec<JsHazard>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct JsGreenDistances {
     target: greenside_core::yardage::Target,
     front_m: Option<f64>,
@@ -322,246 +255,11 @@ struct JsShot {
     at_ms: u64,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsCandidate {
-    hole_id: u32,
-    surface: greenside_core::classify::Surface,
-    probability: f64,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsLocated {
-    course_id: String,
-    hole_id: u32,
-    surface: greenside_core::classify::Surface,
-    confidence: f64,
-    candidates: Vec<JsCandidate>,
-}
-
-/// A course file, parsed, validated and indexed once.
-#[wasm_bindgen]
-#[derive(Debug)]
-pub struct Course {
-    inner: Rc<(CoreCourse, BTreeMap<u32, PreparedHole>)>,
-}
-
-#[wasm_bindgen]
-impl Course {
-    /// Parses a course file (manifest contract 0.1.0); throws `GreensideError`
-    /// (`course_data_unavailable` with `details.reason` = the course data code).
-    #[wasm_bindgen(js_name = fromJson)]
-    pub fn from_json(json: &str) -> Result<Course, JsValue> {
-        console_error_panic_hook::set_once();
-        let c = CoreCourse::from_json(json).map_err(|e| {
-            js_error(ApiError::new(ErrorCode::CourseDataUnavailable, e.to_string()).with("reason", e.code()))
-        })?;
-        let holes = c.prepare_all().map_err(|e| {
-            js_error(ApiError::new(ErrorCode::CourseDataUnavailable, e.to_string()).with("reason", e.code()))
-        })?;
-        let holes = holes.into_iter().map(|h| (h.hole_id, h)).collect();
-        Ok(Course { inner: Rc::new((c, holes)) })
-    }
-
-    #[wasm_bindgen(getter, js_name = courseId)]
-    pub fn course_id(&self) -> String {
-        self.inner.0.course_id.clone()
-    }
-
-    #[wasm_bindgen(getter)]
-    pub fn name(&self) -> String {
-        self.inner.0.name.clone()
-    }
-
-    #[wasm_bindgen(getter)]
-    pub fn attribution(&self) -> Option<String> {
-        self.inner.0.attribution.clone()
-    }
-
-    /// The course's hole ids, ascending.
-    #[wasm_bindgen(js_name = holeIds, unchecked_return_type = "number[]")]
-    pub fn hole_ids(&self) -> JsValue {
-        to_js(&self.inner.1.keys().copied().collect::<Vec<u32>>())
-    }
-
-    fn hole(&self, hole_id: u32) -> Result<&PreparedHole, JsValue> {
-        self.inner.1.get(&hole_id).ok_or_else(|| {
-            js_error(
-                ApiError::new(
-                    ErrorCode::HoleNotFound,
-                    format!("course `{}` has no hole {hole_id}", self.inner.0.course_id),
-                )
-                .field("hole_id")
-                .with("hole_id", hole_id),
-            )
-        })
-    }
-
-    /// Classifies one fix on a hole (no hysteresis: see `HoleTracker`).
-    #[wasm_bindgen(unchecked_return_type = "Classification")]
-    pub fn classify(
-        &self,
-        hole_id: u32,
-        #[wasm_bindgen(unchecked_param_type = "Fix")] fix: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let f: JsFix = from_js(fix, "fix")?;
-        let (fix, _) = f.ball_fix()?;
-        let hole = self.hole(hole_id)?;
-        let rules = Rules::default();
-        let c = hole.classify(fix.ball_wgs84, fix.accuracy_m, fix.accuracy_kind, &rules);
-        let y = hole.yardage(fix.ball_wgs84, hole.default_cup, rules.hazard_corridor_m);
-        Ok(to_js(&JsClassification {
-            surface: c.surface,
-            on_green: c.on_green,
-            confidence: c.surface_confidence,
-            distance_to_green_edge_m: c.distance_to_green_edge_m,
-            accuracy_m: c.accuracy_m,
-            accuracy_kind: c.accuracy_kind,
-            local: c.local,
-            green_distances: y.green.map(JsGreenDistances::from),
-            hazards: js_hazards(&y.hazards),
-        }))
-    }
-
-    /// Which hole of this course a position (or a few positions of one
-    /// ball) is on: the most likely hole, its surface, a confidence and the
-    /// candidates (docs/golfer.md). Throws `not_on_course` far from every hole.
-    #[wasm_bindgen(unchecked_return_type = "Located")]
-    pub fn locate(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "LatLon | LatLon[]")] positions: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let fixes: Vec<LatLon> = if js_sys::Array::is_array(&positions) {
-            from_js(positions, "positions")?
-        } else {
-            vec![from_js(positions, "positions")?]
-        };
-        let holes: Vec<&PreparedHole> = self.inner.1.values().collect();
-        let l = greenside_core::locate::locate(&self.inner.0.course_id, &holes, &fixes, &Rules::default())
-            .map_err(js_error)?;
-        Ok(to_js(&JsLocated {
-            course_id: l.course_id,
-            hole_id: l.hole_id,
-            surface: l.surface,
-            confidence: l.confidence,
-            candidates: l
-                .candidates
-                .iter()
-                .map(|c| JsCandidate { hole_id: c.hole_id, surface: c.surface, probability: c.probability })
-                .collect(),
-        }))
-    }
-
-    /// Classifies many fixes in one call: `positions` holds `lat, lon` pairs
-    /// (a `Float64Array` of length 2n), all with accuracy `accuracyM` (or the
-    /// default). Answers typed arrays of length n: `surface` indexes
-    /// `SURFACES` (`"GREEN"`, `"FRINGE"`, … in that order). One call across
-    /// the JS↔wasm boundary instead of n.
-    #[wasm_bindgen(js_name = classifyMany, unchecked_return_type = "BatchClassification")]
-    pub fn classify_many(&self, hole_id: u32, positions: &[f64], accuracy_m: Option<f64>) -> Result<JsValue, JsValue> {
-        if positions.len() % 2 != 0 {
-            return Err(bad_arg("positions", "positions must hold lat, lon pairs (an even length)".into()));
-        }
-        if let Some(a) = accuracy_m {
-            greenside_core::validate::accuracy("accuracyM", a).map_err(js_error)?;
-        }
-        let hole = self.hole(hole_id)?;
-        let config = Rules::default();
-        let n = positions.len() / 2;
-        let (mut surface, mut on_green) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        let (mut confidence, mut distance) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for (i, p) in positions.chunks_exact(2).enumerate() {
-            let ll = LatLon::new(p[0], p[1]);
-            // The element's path is spelled out only for the error (not per fix).
-            greenside_core::validate::lat_lon("positions", ll)
-                .or_else(|_| greenside_core::validate::lat_lon(&format!("positions[{}]", 2 * i), ll))
-                .map_err(js_error)?;
-            let c = hole.classify(ll, accuracy_m, None, &config);
-            surface.push(surface_index(c.surface) as u8);
-            on_green.push(u8::from(c.on_green));
-            confidence.push(c.surface_confidence);
-            distance.push(c.distance_to_green_edge_m);
-        }
-        let out = js_sys::Object::new();
-        let set = |k: &str, v: &JsValue| js_sys::Reflect::set(&out, &k.into(), v);
-        set("surface", &js_sys::Uint8Array::from(surface.as_slice()).into())?;
-        set("onGreen", &js_sys::Uint8Array::from(on_green.as_slice()).into())?;
-        set("confidence", &js_sys::Float64Array::from(confidence.as_slice()).into())?;
-        set("distanceToGreenEdgeM", &js_sys::Float64Array::from(distance.as_slice()).into())?;
-        Ok(out.into())
-    }
-
-    /// The fast form of `classify` for one position: numbers in, numbers
-    /// out, no object built, nothing allocated. Writes `surface` (an index
-    /// into `surfaceNames()`), `onGreen` (1 or 0), `confidence` and
-    /// `distanceToGreenEdgeM` into `out[0..4]`: the same answers as
-    /// `classify`'s fields of those names, without the golfer's view
-    /// (yardages, hazards). `accuracyM` as `classifyMany` takes it.
-    #[wasm_bindgen(js_name = classifyInto)]
-    pub fn classify_into(
-        &self,
-        hole_id: u32,
-        lat: f64,
-        lon: f64,
-        accuracy_m: Option<f64>,
-        out: &js_sys::Float64Array,
-    ) -> Result<(), JsValue> {
-        if out.length() < 4 {
-            return Err(bad_arg("out", "out must hold at least 4 numbers".into()));
-        }
-        if let Some(a) = accuracy_m {
-            greenside_core::validate::accuracy("accuracyM", a).map_err(js_error)?;
-        }
-        let ll = LatLon::new(lat, lon);
-        greenside_core::validate::lat_lon("position", ll).map_err(js_error)?;
-        let c = self.hole(hole_id)?.classify(ll, accuracy_m, None, &Rules::default());
-        // Written in place: the caller's array is never copied in or out.
-        out.set_index(0, surface_index(c.surface) as f64);
-        out.set_index(1, f64::from(u8::from(c.on_green)));
-        out.set_index(2, c.surface_confidence);
-        out.set_index(3, c.distance_to_green_edge_m);
-        Ok(())
-    }
-
-    /// WGS84 → the hole's frame (x east, y north, metres, origin at the green's centroid).
-    #[wasm_bindgen(js_name = toLocal, unchecked_return_type = "LocalXY")]
-    pub fn to_local(
-        &self,
-        hole_id: u32,
-        #[wasm_bindgen(unchecked_param_type = "LatLon")] position: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let p: LatLon = from_js(position, "position")?;
-        greenside_core::validate::lat_lon("position", p).map_err(js_error)?;
-        Ok(to_js(&self.hole(hole_id)?.frame().to_local(p)))
-    }
-
-    /// The hole's frame → WGS84.
-    #[wasm_bindgen(js_name = toWgs84, unchecked_return_type = "LatLon")]
-    pub fn to_wgs84(
-        &self,
-        hole_id: u32,
-        #[wasm_bindgen(unchecked_param_type = "LocalXY")] local: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let p: LocalXY = from_js(local, "local")?;
-        if !(p.x.is_finite() && p.y.is_finite()) {
-            return Err(bad_arg("local", "x and y must be finite metres".into()));
-        }
-        Ok(to_js(&self.hole(hole_id)?.frame().to_wgs84(p)))
-    }
-
-    /// The green frame putt requests use (+y along the line of play), described.
-    #[wasm_bindgen(js_name = greenFrame, unchecked_return_type = "FrameDescription")]
-    pub fn green_frame(&self, hole_id: u32) -> Result<JsValue, JsValue> {
-        Ok(to_js(&self.hole(hole_id)?.green_frame().describe()))
-    }
-}
-
 /// One golfer's session on one hole, run locally with the server's rules.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct HoleTracker {
-    course: Rc<(CoreCourse, BTreeMap<u32, PreparedHole>)>,
+    course: Rc<Loaded>,
     rec: Option<SessionRecord>,
     config: Rules,
     applied: bool,
@@ -633,25 +331,22 @@ impl HoleTracker {
         let cfg: JsConfig =
             if config.is_undefined() || config.is_null() { JsConfig::default() } else { from_js(config, "config")? };
         let mut t = HoleTracker {
-            course: course.inner.clone(),
+            course: course.shared(),
             rec: None,
             config: cfg.config()?,
             applied: true,
             outbox: Rc::default(),
         };
-        let body = serde_json::json!({"contract_version": api::contract_version(), "course_id": course.inner.0.course_id, "hole_id": hole_id});
+        let body = serde_json::json!({"contract_version": api::contract_version(), "course_id": course.course_id(), "hole_id": hole_id});
         t.start_wire(&body.to_string(), js_sys::Date::now())?;
         Ok(t)
     }
 
     fn hole(&self, hole_id: u32) -> Result<&PreparedHole, ApiError> {
-        self.course.1.get(&hole_id).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::HoleNotFound,
-                format!("course `{}` has no hole {hole_id}", self.course.0.course_id),
-            )
-            .field("hole_id")
-            .with("hole_id", hole_id)
+        self.course.hole(hole_id).ok_or_else(|| {
+            ApiError::new(ErrorCode::HoleNotFound, format!("course `{}` has no hole {hole_id}", self.course.course_id))
+                .field("hole_id")
+                .with("hole_id", hole_id)
         })
     }
 
@@ -827,7 +522,7 @@ impl HoleTracker {
     pub fn start_wire(&mut self, body: &str, now_ms: f64) -> Result<JsValue, JsValue> {
         let now = now_ms.max(0.0) as u64;
         let req: StartRequest = api::decode(body.as_bytes()).map_err(js_error)?;
-        if req.course_id != self.course.0.course_id {
+        if req.course_id != self.course.course_id {
             return Err(js_error(course::course_not_found(&req.course_id)));
         }
         let hole = self.hole(req.hole_id).map_err(js_error)?;
@@ -894,20 +589,6 @@ impl HoleTracker {
 }
 
 /// The HTTP API contract this package speaks.
-/// The surfaces in the order `classifyMany` numbers them.
-/// The index of `s` in [`SURFACES`] (`surfaceNames()`).
-fn surface_index(s: greenside_core::classify::Surface) -> usize {
-    s.index()
-}
-
-const SURFACES: [greenside_core::classify::Surface; 8] = greenside_core::classify::Surface::ALL;
-
-/// Surface names, indexed as `classifyMany`'s `surface` array.
-#[wasm_bindgen(js_name = surfaceNames, unchecked_return_type = "Surface[]")]
-pub fn surface_names() -> JsValue {
-    to_js(&SURFACES.iter().map(|s| s.as_str()).collect::<Vec<_>>())
-}
-
 #[wasm_bindgen(js_name = apiContractVersion)]
 pub fn api_contract_version() -> String {
     greenside_core::API_CONTRACT_VERSION.to_string()

@@ -10,24 +10,104 @@ const course = Course.fromJson(readFileSync(new URL('../../data/courses/riversid
 const ON = { lat: 40.26824, lon: -111.65952 };
 const OFF = { lat: 40.267728069, lon: -111.659682572 };
 
-test('classify answers in JavaScript idiom', () => {
-  assert.equal(course.courseId, 'riverside');
-  assert.deepEqual(course.holeIds(), [1, 2]);
-  const c = course.classify(1, { ...ON, accuracyM: 4, timeMs: 0 });
-  assert.equal(c.surface, 'GREEN');
-  assert.equal(c.onGreen, true);
-  assert.ok(c.confidence > 0.99 && c.confidence <= 1);
-  assert.ok(c.distanceToGreenEdgeM > 10);
-  assert.deepEqual(Object.keys(c).sort(), ['accuracyKind', 'accuracyM', 'confidence', 'distanceToGreenEdgeM', 'greenDistances', 'hazards', 'local', 'onGreen', 'surface']);
-  // On the green: the front is 0; towards the course's default cup.
-  assert.equal(c.greenDistances.target, 'CUP');
-  assert.equal(c.greenDistances.frontM, 0);
-  assert.ok(c.greenDistances.middleM < c.greenDistances.backM);
-  const off = course.classify(1, { ...OFF, timeMs: 0 });
-  assert.equal(off.surface, 'FAIRWAY');
-  const g = off.greenDistances;
-  assert.ok(g.frontM > 0 && g.frontM < g.middleM && g.middleM < g.backM, JSON.stringify(g));
-  assert.ok(off.hazards.every((h) => ['BUNKER', 'WATER'].includes(h.surface) && h.reachM <= h.carryM && ['LEFT', 'RIGHT', 'ON_LINE'].includes(h.side)));
+const ENTRIES = [['greenside', require('greenside')], ['greenside/classify', require('greenside/classify')]];
+
+for (const [entry, gs] of ENTRIES) {
+  const c1 = gs.Course.fromJson(readFileSync(new URL('../../data/courses/riverside/course.json', import.meta.url), 'utf8'));
+
+  test(`${entry}: classify takes what a map has and answers in JavaScript idiom`, () => {
+    assert.equal(c1.courseId, 'riverside');
+    assert.deepEqual(c1.holeIds(), [1, 2]);
+    const c = c1.classify(1, { ...ON, accuracyM: 4 });
+    assert.equal(c.surface, 'GREEN');
+    assert.equal(c.onGreen, true);
+    assert.ok(c.confidence > 0.99 && c.confidence <= 1);
+    assert.ok(c.distanceToGreenEdgeM > 10);
+    assert.deepEqual(Object.keys(c).sort(), ['accuracyKind', 'accuracyM', 'confidence', 'distanceToGreenEdgeM', 'local', 'onGreen', 'surface']);
+    // No timestamp needed; other fields (a fix's timeMs, seq) are ignored.
+    assert.deepEqual(c1.classify(1, ON), c1.classify(1, { ...ON, timeMs: 5, seq: 2 }));
+    assert.equal(c1.classify(1, ON).accuracyKind, 'p95');
+    assert.equal(c1.classify(1, { ...ON, accuracyM: 4, accuracyKind: 'p68' }).accuracyKind, 'p68');
+    assert.equal(gs.Course.fromJson(JSON.parse(readFileSync(new URL('../../data/courses/riverside/course.json', import.meta.url), 'utf8'))).classify(1, ON).confidence, c1.classify(1, ON).confidence, 'a parsed object reads as its text');
+  });
+
+  test(`${entry}: the golfer's numbers are their own call`, () => {
+    // On the green: the front is 0; towards the course's default cup.
+    const on = c1.yardages(1, ON);
+    assert.equal(on.greenDistances.target, 'CUP');
+    assert.equal(on.greenDistances.frontM, 0);
+    assert.ok(on.greenDistances.middleM < on.greenDistances.backM);
+    const off = c1.yardages(1, OFF);
+    const g = off.greenDistances;
+    assert.ok(g.frontM > 0 && g.frontM < g.middleM && g.middleM < g.backM, JSON.stringify(g));
+    assert.ok(g.frontWgs84.lat > 40 && g.backWgs84.lon < -111, JSON.stringify(g));
+    assert.ok(off.hazards.length > 0 && off.hazards.every((h) => ['BUNKER', 'WATER'].includes(h.surface) && h.reachM <= h.carryM && ['LEFT', 'RIGHT', 'ON_LINE'].includes(h.side)), JSON.stringify(off.hazards));
+    // Towards another cup: the middle is the distance to it.
+    const cup = { lat: 40.26824, lon: -111.65952 };
+    const toCup = c1.yardages(1, OFF, cup);
+    assert.equal(toCup.greenDistances.target, 'CUP');
+    assert.ok(Math.abs(toCup.greenDistances.middleM - Math.hypot(c1.toLocal(1, OFF).x - c1.toLocal(1, cup).x, c1.toLocal(1, OFF).y - c1.toLocal(1, cup).y)) < 0.05);
+  });
+
+  test(`${entry}: every error names the exact path`, () => {
+    const field = (fn, code, path) => assert.throws(fn, (e) => e instanceof Error && e.name === 'GreensideError' && e.code === code && e.details.field === path && e.message.includes(path), `${code} at ${path}`);
+    field(() => c1.classify(1, { lat: 91, lon: 0 }), 'invalid_coordinates', 'fix.lat');
+    field(() => c1.classify(1, { lat: 40, lon: NaN }), 'invalid_coordinates', 'fix.lon');
+    field(() => c1.classify(1, { lat: '40', lon: 0 }), 'invalid_coordinates', 'fix.lat');
+    field(() => c1.classify(1, { lon: 0 }), 'invalid_request', 'fix.lat');
+    field(() => c1.classify(1, null), 'invalid_request', 'fix');
+    field(() => c1.classify(1, { ...ON, accuracyM: 0 }), 'invalid_accuracy', 'fix.accuracyM');
+    field(() => c1.classify(1, { ...ON, accuracyKind: 'p99' }), 'invalid_request', 'fix.accuracyKind');
+    field(() => c1.locate([ON, ON, ON, { lat: 40, lon: 200 }]), 'invalid_coordinates', 'positions[3].lon');
+    field(() => c1.locate([]), 'invalid_request', 'positions');
+    field(() => c1.classifyMany(1, new Float64Array([40, -111, 40, 181])), 'invalid_coordinates', 'positions[1].lon');
+    field(() => c1.classifyMany(1, new Float64Array([40, -111, 40])), 'invalid_request', 'positions');
+    field(() => c1.classifyInto(1, NaN, 0, undefined, new Float64Array(4)), 'invalid_coordinates', 'lat');
+    field(() => c1.classifyInto(1, 40, -111, undefined, new Float64Array(3)), 'invalid_request', 'out');
+    field(() => c1.yardages(1, ON, { lat: 40 }), 'invalid_request', 'cup.lon');
+    field(() => c1.toWgs84(1, { x: 1, y: Infinity }), 'invalid_request', 'local.y');
+    assert.throws(() => c1.classify(3, ON), (e) => e.code === 'hole_not_found' && e.details.hole_id === 3 && e.details.field === 'holeId');
+    assert.throws(() => c1.locate({ lat: 40.2, lon: -111.5 }), (e) => e.code === 'not_on_course' && e.details.course_id === 'riverside');
+  });
+
+  test(`${entry}: bad course files get the course data code, never a panic`, () => {
+    const base = JSON.parse(readFileSync(new URL('../../data/courses/riverside/course.json', import.meta.url), 'utf8'));
+    const reason = (v, want, at) => assert.throws(() => gs.Course.fromJson(v), (e) => e.name === 'GreensideError' && e.code === 'course_data_unavailable' && e.details.reason === want && (at === undefined || e.message.includes(at)), `${want} ${at ?? ''}`);
+    const edit = (f) => { const c = structuredClone(base); f(c); return c; };
+    reason('{', 'course_json_invalid');
+    reason('[]', 'course_json_invalid');
+    reason(edit((c) => { c.manifest_contract_version = '9.0.0'; }), 'unsupported_manifest_version');
+    reason(edit((c) => { c.holes[0].green.coordinates[0][1] = [NaN, 40]; }), 'position_invalid', 'holes[0].green.coordinates[0][1]');
+    reason(edit((c) => { c.holes[0].green.coordinates[0][1] = ['x', 40]; }), 'position_invalid', 'holes[0].green.coordinates[0][1]');
+    reason(edit((c) => { c.holes[0].green.coordinates[0].pop(); }), 'ring_not_closed');
+    reason(edit((c) => { c.holes[0].green.coordinates[0] = c.holes[0].green.coordinates[0].slice(0, 3); }), 'ring_too_short');
+    reason(edit((c) => { c.holes[1].bunkers = [{ type: 'Point', coordinates: [0, 0] }]; }), 'geometry_unsupported', 'holes[1].bunkers[0]');
+    reason(edit((c) => { c.holes[0].par = 4.5; }), 'course_json_invalid', 'holes[0].par');
+    reason(edit((c) => { c.holes[0].par = 9; }), 'course_field_invalid', 'holes[0].par');
+    reason(edit((c) => { c.holes[0].hole_id = '1'; }), 'course_json_invalid', 'holes[0].hole_id');
+    reason(edit((c) => { c.holes[1].hole_id = 1; }), 'duplicate_hole_id');
+    reason(edit((c) => { delete c.holes[0].green; }), 'hole_without_green');
+    reason(edit((c) => { c.name = 7; }), 'course_json_invalid', 'name');
+    reason(edit((c) => { delete c.course_id; }), 'course_json_invalid', 'course_id');
+    reason(edit((c) => { c.course_id = 'Not An Id'; }), 'course_field_invalid', 'course_id');
+    reason(edit((c) => { c.holes[0].tees[0].position = { lat: 40 }; }), 'course_json_invalid', 'holes[0].tees[0].position.lon');
+  });
+}
+
+test('the two entries answer the same numbers; the classification entry has no tracker', () => {
+  const [[, full], [, cl]] = ENTRIES;
+  assert.equal(cl.HoleTracker, undefined);
+  const text = readFileSync(new URL('../../data/courses/augusta_national/course.json', import.meta.url), 'utf8');
+  const [a, b] = [full.Course.fromJson(text), cl.Course.fromJson(text)];
+  assert.deepEqual(full.surfaceNames(), cl.surfaceNames());
+  for (const hole of a.holeIds()) {
+    const g = a.greenFrame(hole).origin_wgs84;
+    for (const d of [-0.002, -0.0004, 0, 0.0003, 0.001]) {
+      const p = { lat: g.lat + d, lon: g.lon - d / 2, accuracyM: 6 };
+      assert.deepEqual(a.classify(hole, p), b.classify(hole, p));
+      assert.deepEqual(a.yardages(hole, p), b.yardages(hole, p));
+    }
+  }
 });
 
 test('the tracker keeps shots and the golfer view; locate names the hole', () => {
@@ -89,10 +169,10 @@ test('errors are GreensideErrors with the HTTP codes', () => {
   const codes = errorCodes();
   assert.equal(codes.hole_not_found, 404);
   const expectCode = (fn, code) => assert.throws(fn, (e) => e instanceof Error && e.name === 'GreensideError' && e.code === code && typeof e.details === 'object');
-  expectCode(() => course.classify(7, { ...ON, timeMs: 0 }), 'hole_not_found');
-  expectCode(() => course.classify(1, { lat: 91, lon: 0, timeMs: 0 }), 'invalid_coordinates');
-  expectCode(() => course.classify(1, { ...ON, accuracyM: 0, timeMs: 0 }), 'invalid_accuracy');
-  expectCode(() => course.classify(1, { lat: '40', lon: 0, timeMs: 0 }), 'invalid_request');
+  expectCode(() => course.classify(7, ON), 'hole_not_found');
+  expectCode(() => course.classify(1, { lat: 91, lon: 0 }), 'invalid_coordinates');
+  expectCode(() => course.classify(1, { ...ON, accuracyM: 0 }), 'invalid_accuracy');
+  expectCode(() => course.classify(1, { lon: 0 }), 'invalid_request');
   expectCode(() => new HoleTracker(course, 1, { commitOnStreak: 0 }), 'invalid_request');
   expectCode(() => Course.fromJson('{'), 'course_data_unavailable');
   try { Course.fromJson('{}'); } catch (e) { assert.equal(e.details.reason, 'course_json_invalid'); }
@@ -108,7 +188,14 @@ test('the published layout: exports for node, browser and bundlers; no `any` in 
     for (const name of ['export class Course', 'export class HoleTracker', 'export interface Classification', 'export interface TrackerState']) {
       assert.match(dts, new RegExp(name), `${dir}: ${name}`);
     }
+    const cl = readFileSync(new URL(`../pkg/${dir}/greenside_classify.d.ts`, import.meta.url), 'utf8');
+    assert.doesNotMatch(cl, /\bany\b/, `classify/${dir}`);
+    for (const name of ['export class Course', 'export interface Classification', 'export interface Yardages', 'export interface Located']) {
+      assert.match(cl, new RegExp(name), `classify/${dir}: ${name}`);
+    }
+    assert.doesNotMatch(cl, /class HoleTracker/, `classify/${dir} has no tracker`);
   }
+  for (const cond of ['types', 'node', 'browser', 'default']) assert.ok(pkg.exports['./classify'][cond], `./classify ${cond}`);
 });
 
 test('classifyMany answers what classify answers, in typed arrays', () => {
@@ -120,7 +207,7 @@ test('classifyMany answers what classify answers, in typed arrays', () => {
   const many = course.classifyMany(1, flat, 4);
   assert.ok(many.surface instanceof Uint8Array && many.distanceToGreenEdgeM instanceof Float64Array);
   pts.forEach((p, i) => {
-    const one = course.classify(1, { ...p, accuracyM: 4, timeMs: 0 });
+    const one = course.classify(1, { ...p, accuracyM: 4 });
     assert.equal(names[many.surface[i]], one.surface);
     assert.equal(Boolean(many.onGreen[i]), one.onGreen);
     assert.equal(many.confidence[i], one.confidence);
@@ -128,7 +215,7 @@ test('classifyMany answers what classify answers, in typed arrays', () => {
   });
   assert.throws(() => course.classifyMany(1, new Float64Array([1])), (e) => e.code === 'invalid_request');
   let single;
-  try { course.classify(1, { lat: 91, lon: 0, timeMs: 0 }); } catch (e) { single = e.code; }
+  try { course.classify(1, { lat: 91, lon: 0 }); } catch (e) { single = e.code; }
   assert.throws(() => course.classifyMany(1, new Float64Array([91, 0])), (e) => e.code === single && e.details.field === 'positions[0].lat');
   assert.throws(() => course.classifyMany(9, flat), (e) => e.code === 'hole_not_found');
   // The fast form: the same four answers written into a scratch array.
@@ -138,7 +225,7 @@ test('classifyMany answers what classify answers, in typed arrays', () => {
     assert.deepEqual([...out], [many.surface[i], many.onGreen[i], many.confidence[i], many.distanceToGreenEdgeM[i]]);
   });
   assert.throws(() => course.classifyInto(1, 40.26, -111.6, 4, new Float64Array(3)), (e) => e.code === 'invalid_request' && e.details.field === 'out');
-  assert.throws(() => course.classifyInto(1, 91, 0, 4, out), (e) => e.code === single && e.details.field === 'position.lat');
+  assert.throws(() => course.classifyInto(1, 91, 0, 4, out), (e) => e.code === single && e.details.field === 'lat');
   assert.throws(() => course.classifyInto(9, 40.26, -111.6, 4, out), (e) => e.code === 'hole_not_found');
 });
 

@@ -15,8 +15,9 @@ import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(import.meta.url);
-const { Course, surfaceNames } = require('greenside');
-const NAMES = surfaceNames();
+// Both entries: the full package and the classification entry.
+const ENTRIES = [['greenside', require('greenside')], ['greenside/classify', require('greenside/classify')]];
+const NAMES = ENTRIES[0][1].surfaceNames();
 const bin = [process.env.GREENSIDE_BIN, join(root, 'target/release/greenside'), join(root, 'target/debug/greenside')].find((p) => p && existsSync(p));
 
 // Metres either side of the edge (negative: towards the inside of the
@@ -59,8 +60,8 @@ function native(courseFile, hole, points) {
 
 const same = (a, b) => Object.is(a, b);
 
-for (const id of ['riverside', 'augusta_national']) {
-  test(`${id}: every position near every green edge classifies to the same bits natively and in wasm`, () => {
+for (const [entry, { Course }] of ENTRIES) for (const id of ['riverside', 'augusta_national']) {
+  test(`${entry}, ${id}: every position near every green edge classifies to the same bits natively and in wasm`, () => {
     assert.ok(bin, 'build the server first (cargo build --release -p greenside-server)');
     const file = join(root, 'data/courses', id, 'course.json');
     const text = readFileSync(file, 'utf8');
@@ -76,7 +77,7 @@ for (const id of ['riverside', 'augusta_national']) {
       points.forEach((p, i) => {
         const n = rows[i];
         assert.ok(same(n.lat, p.lat) && same(n.lon, p.lon), `hole ${h.hole_id} #${i}: the position crossed intact`);
-        const w = course.classify(h.hole_id, { ...p, timeMs: 0 });
+        const w = course.classify(h.hole_id, p);
         const where = `hole ${h.hole_id} at ${p.lat},${p.lon} (accuracy ${p.accuracyM})`;
         assert.equal(w.surface, n.surface, `${where}: surface`);
         assert.equal(w.onGreen, n.on_green, `${where}: on green`);

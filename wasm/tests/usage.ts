@@ -5,7 +5,7 @@ import { Course, HoleTracker, type Classification, type TrackerState, type Green
 declare const text: string;
 const course: Course = Course.fromJson(text);
 const holes: number[] = course.holeIds();
-const c: Classification = course.classify(holes[0], { lat: 40.26824, lon: -111.65952, accuracyM: 4, timeMs: Date.now() });
+const c: Classification = course.classify(holes[0], { lat: 40.26824, lon: -111.65952, accuracyM: 4 });
 const side: boolean = c.onGreen && c.confidence > 0.9 && c.surface === "GREEN";
 const out = new Float64Array(4);
 course.classifyInto(holes[0], 40.26824, -111.65952, 4, out);
@@ -16,7 +16,7 @@ const s: TrackerState = t.addFix({ lat: 40.26824, lon: -111.65952, timeMs: 0 });
 const state: "UNKNOWN" | "ON_GREEN" | "OFF_GREEN" = s.surfaceState;
 const x: number = course.toLocal(1, { lat: 40.2, lon: -111.6 }).x;
 try {
-  course.classify(7, { lat: 0, lon: 0, timeMs: 0 });
+  course.classify(7, { lat: 0, lon: 0 });
 } catch (e) {
   const code: string = (e as GreensideError).code;
   void code;

@@ -11,6 +11,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const require = createRequire(import.meta.url);
 const gs = require('greenside'); // by name: exports["."].node
+const classifyEntry = require('greenside/classify'); // exports["./classify"].node
 const STATUS = gs.errorCodes();
 const COURSES = Object.fromEntries(['riverside', 'augusta_national'].map((id) => [id, readFileSync(join(root, 'data/courses', id, 'course.json'), 'utf8')]));
 
@@ -129,6 +130,9 @@ for (const file of files) {
           case 'locate': {
             assert.equal(step.course_id, v.course_id, `${v.name}: locate on the file's course`);
             [status, reply] = answer(() => snake(course.locate({ lat: step.query.lat, lon: step.query.lon })));
+            // The classification entry answers the same, to the bit.
+            const [s2, r2] = answer(() => snake(classifyEntry.Course.fromJson(COURSES[v.course_id]).locate({ lat: step.query.lat, lon: step.query.lon })));
+            assert.deepEqual([s2, r2], [status, reply], `${v.name}: greenside/classify's locate`);
             break;
           }
           default: assert.fail(`${v.name}: op ${step.op} has no mapping`);

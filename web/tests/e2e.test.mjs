@@ -394,14 +394,28 @@ test('the page goes compressed and by content-hashed names cached for a year: th
   const appName = html.match(/\/app\/app\.[0-9a-f]{12}\.js/)[0];
   const styleName = html.match(/\/app\/style\.[0-9a-f]{12}\.css/)[0];
   const plainPage = html.replace(appName, '/app/app.js').replace(styleName, '/app/style.css')
-    .replace(/\/pkg\/greenside\.[0-9a-f]{12}\.js/, '/pkg/greenside.js').replace(/\/pkg\/greenside_bg\.[0-9a-f]{12}\.wasm/, '/pkg/greenside_bg.wasm');
+    .replace(/\/pkg\/greenside_classify\.[0-9a-f]{12}\.js/, '/pkg/greenside_classify.js').replace(/\/pkg\/greenside_classify_bg\.[0-9a-f]{12}\.wasm/, '/pkg/greenside_classify_bg.wasm');
   assert.equal(plainPage, readFileSync(join(root, 'web/index.html'), 'utf8'));
   const immutable = 'public, max-age=31536000, immutable';
   const app = await rawGet(appName, { 'accept-encoding': 'gzip' });
   assert.equal(app.headers['cache-control'], immutable);
   const appText = gunzipSync(app.body).toString();
+  // The page loads the classification entry first and the full one for tracking.
+  const classifyGlue = appText.match(/\/pkg\/greenside_classify\.[0-9a-f]{12}\.js/)[0];
   const glueName = appText.match(/\/pkg\/greenside\.[0-9a-f]{12}\.js/)[0];
-  assert.equal(appText.replace(glueName, '/pkg/greenside.js'), readFileSync(join(root, 'web/app.js'), 'utf8'));
+  assert.equal(appText.replace(glueName, '/pkg/greenside.js').replace(classifyGlue, '/pkg/greenside_classify.js'), readFileSync(join(root, 'web/app.js'), 'utf8'));
+  // Each entry's glue names its own wasm and the shared glue module by hashed names.
+  for (const [name, wasmFile] of [[classifyGlue, 'greenside_classify_bg'], [glueName, 'greenside_bg']]) {
+    const g = await rawGet(name, { 'accept-encoding': 'br' });
+    assert.equal(g.headers['cache-control'], immutable, name);
+    const text = brotliDecompressSync(g.body).toString();
+    assert.match(text, new RegExp(`'${wasmFile}\\.[0-9a-f]{12}\\.wasm'`), name);
+    const shared = text.match(/\.\/snippets\/greenside-classify\/glue\.[0-9a-f]{12}\.js/)[0];
+    const s = await rawGet(`/pkg/${shared.slice(2)}`, { 'accept-encoding': 'gzip' });
+    assert.equal(s.status, 200, shared);
+    assert.equal(s.headers['cache-control'], immutable, shared);
+    assert.ok(gunzipSync(s.body).equals(readFileSync(join(root, 'wasm/pkg/web/snippets/greenside-classify/glue.js'))), shared);
+  }
   const glue = await rawGet(glueName, { 'accept-encoding': 'br' });
   assert.equal(glue.headers['content-encoding'], 'br');
   assert.equal(glue.headers['cache-control'], immutable);

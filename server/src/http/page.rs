@@ -62,16 +62,26 @@ struct Stamping {
 /// How many earlier sets of names keep answering after a change.
 const KEPT: usize = 4;
 
-/// The files stamped, in the order a name must be known before the file that names it.
-const SOURCES: [&str; 8] = [
+/// The files stamped, in the order a name must be known before the file that
+/// names it: the package's two entries (the classification one the page
+/// loads first, the full one it loads for tracking), the glue both import,
+/// then the page's own files.
+const SOURCES: [&str; 15] = [
     "pkg:greenside_bg.wasm",
     "pkg:greenside_bg.wasm.br",
     "pkg:greenside_bg.wasm.gz",
+    "pkg:greenside_classify_bg.wasm",
+    "pkg:greenside_classify_bg.wasm.br",
+    "pkg:greenside_classify_bg.wasm.gz",
+    "pkg:snippets/greenside-classify/glue.js",
     "pkg:greenside.js",
+    "pkg:greenside_classify.js",
     "web:style.css",
     "web:app.js",
     "web:index.html",
     "web:sw.js",
+    "pkg:snippets/greenside-classify/glue.js.br",
+    "pkg:snippets/greenside-classify/glue.js.gz",
 ];
 
 fn short_hash(bytes: &[u8]) -> String {
@@ -190,32 +200,50 @@ impl PageFiles {
             st.hashed.insert(path, Arc::new(file));
             hashed
         };
+        // What each entry's glue names relative to itself: its wasm and the
+        // shared glue module.
         let mut glue_names: Vec<(String, String)> = Vec::new();
-        if let Some(wasm) = read(SOURCES[0]) {
-            let mut file = held("application/wasm", wasm);
-            file.br = read(SOURCES[1]).map(Bytes::from);
-            file.gzip = read(SOURCES[2]).map(Bytes::from);
-            let h = add(&mut st, "pkg", "greenside_bg.wasm", file);
-            glue_names.push(("greenside_bg.wasm".into(), h.clone()));
-            names.push(("/pkg/greenside_bg.wasm".into(), format!("/pkg/{h}")));
+        for (wasm, name) in [(0, "greenside_bg.wasm"), (3, "greenside_classify_bg.wasm")] {
+            if let Some(bytes) = read(SOURCES[wasm]) {
+                let mut file = held("application/wasm", bytes);
+                file.br = read(SOURCES[wasm + 1]).map(Bytes::from);
+                file.gzip = read(SOURCES[wasm + 2]).map(Bytes::from);
+                let h = add(&mut st, "pkg", name, file);
+                glue_names.push((format!("./{name}"), format!("./{h}")));
+                glue_names.push((name.into(), h.clone()));
+                names.push((format!("/pkg/{name}"), format!("/pkg/{h}")));
+            }
         }
-        // The glue names the wasm relative to itself; the script names the
-        // glue by its path (the style names nothing).
+        if let Some(bytes) = read(SOURCES[6]) {
+            let mut file = held("text/javascript", bytes);
+            file.br = read(SOURCES[13]).map(Bytes::from);
+            file.gzip = read(SOURCES[14]).map(Bytes::from);
+            let h = add(&mut st, "pkg/snippets/greenside-classify", "glue.js", file);
+            glue_names
+                .push(("./snippets/greenside-classify/glue.js".into(), format!("./snippets/greenside-classify/{h}")));
+            names.push((
+                "/pkg/snippets/greenside-classify/glue.js".into(),
+                format!("/pkg/snippets/greenside-classify/{h}"),
+            ));
+        }
+        // The glue names the wasm and the shared glue relative to itself;
+        // the script names the glue by its path (the style names nothing).
         for (source, dir, name, content_type) in [
-            (SOURCES[3], "pkg", "greenside.js", "text/javascript"),
-            (SOURCES[4], "app", "style.css", "text/css"),
-            (SOURCES[5], "app", "app.js", "text/javascript"),
+            (SOURCES[7], "pkg", "greenside.js", "text/javascript"),
+            (SOURCES[8], "pkg", "greenside_classify.js", "text/javascript"),
+            (SOURCES[9], "app", "style.css", "text/css"),
+            (SOURCES[10], "app", "app.js", "text/javascript"),
         ] {
             let Some(bytes) = read(source) else { continue };
             let text = rename(&String::from_utf8_lossy(&bytes), if dir == "pkg" { &glue_names } else { &names });
             let h = add(&mut st, dir, name, held(content_type, text.into_bytes()));
             names.push((format!("/{dir}/{name}"), format!("/{dir}/{h}")));
         }
-        if let Some(html) = read(SOURCES[6]) {
+        if let Some(html) = read(SOURCES[11]) {
             let text = rename(&String::from_utf8_lossy(&html), &names);
             st.pages.insert("/".into(), Arc::new(held("text/html", text.into_bytes())));
         }
-        if let Some(sw) = read(SOURCES[7]) {
+        if let Some(sw) = read(SOURCES[12]) {
             // The worker's cache is named after this stamping, so a new build
             // installs into a new cache and the old one is dropped.
             let stamp = short_hash(names.iter().map(|(_, h)| h.as_str()).collect::<String>().as_bytes());

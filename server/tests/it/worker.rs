@@ -827,6 +827,9 @@ async fn the_worker_serves_the_web_page_with_its_policy() {
         ("/app/style.css", "text/css"),
         ("/pkg/greenside.js", "javascript"),
         ("/pkg/greenside_bg.wasm", "application/wasm"),
+        ("/pkg/greenside_classify.js", "javascript"),
+        ("/pkg/greenside_classify_bg.wasm", "application/wasm"),
+        ("/pkg/snippets/greenside-classify/glue.js", "javascript"),
         ("/sw.js", "javascript"),
     ] {
         let r = c.get(w.url(path)).send().await.unwrap();

@@ -1,0 +1,178 @@
+// The JavaScript half of greenside's classification entry (`greenside/classify`).
+//
+// The wasm holds every rule (core's) and hands over numbers and codes only:
+// it carries no JSON parser and no float printing. This file reads what a
+// map developer passes ({lat, lon}, course files as text or objects), builds
+// the objects the caller gets back, and words every error. scripts/build-wasm
+// turns it into CommonJS for the nodejs target (`export function` lines only).
+
+let SURFACES = [];
+let KINDS = [];
+let TARGETS = [];
+let SIDES = [];
+
+// The names of core's enums, in core's order, handed over once by the wasm.
+export function names(surfaces, kinds, targets, sides) {
+  if (SURFACES.length) return;
+  SURFACES = surfaces.split(',');
+  KINDS = kinds.split(',');
+  TARGETS = targets.split(',');
+  SIDES = sides.split(',');
+}
+
+export function surfaceList() {
+  return SURFACES.slice();
+}
+
+// A course file: JSON text is parsed here, an object is taken as it is.
+// A syntax error comes back as its message (a string), not thrown.
+export function parseCourse(v) {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v);
+  } catch (e) {
+    return String(e && e.message);
+  }
+}
+
+// One GeoJSON ring as [lon, lat, lon, lat, ...]; a position that is not an
+// array of two or three numbers becomes NaN (core names it position_invalid).
+export function ring(v) {
+  if (!Array.isArray(v)) return undefined;
+  const out = new Float64Array(v.length * 2);
+  for (let i = 0; i < v.length; i++) {
+    const p = v[i];
+    const ok = Array.isArray(p) && (p.length === 2 || p.length === 3) && typeof p[0] === 'number' && typeof p[1] === 'number';
+    out[2 * i] = ok ? p[0] : NaN;
+    out[2 * i + 1] = ok ? p[1] : NaN;
+  }
+  return out;
+}
+
+const KEYS = ['lat', 'lon', 'accuracyM', 'x', 'y'];
+
+// A numeric field: the number, undefined when absent, NaN when not a number
+// (core's range checks then name it).
+export function num(o, key) {
+  const v = o === null || typeof o !== 'object' ? undefined : o[KEYS[key]];
+  return typeof v === 'number' ? v : v === undefined || v === null ? undefined : NaN;
+}
+
+// accuracyKind: 0 absent, 1 + its index in core's list, 255 anything else.
+export function kind(o) {
+  const v = o === null || typeof o !== 'object' ? undefined : o.accuracyKind;
+  if (v === undefined || v === null) return 0;
+  const i = KINDS.indexOf(v);
+  return i < 0 ? 255 : i + 1;
+}
+
+export function isObject(o) {
+  return o !== null && typeof o === 'object';
+}
+
+const orNull = (v) => (Number.isNaN(v) ? null : v);
+const point = (lat, lon) => (Number.isNaN(lat) ? null : { lat, lon });
+
+export function latLon(lat, lon) {
+  return { lat, lon };
+}
+
+export function xy(x, y) {
+  return { x, y };
+}
+
+export function classification(surface, onGreen, confidence, distance, accuracyM, kind, x, y) {
+  return {
+    surface: SURFACES[surface],
+    onGreen,
+    confidence,
+    distanceToGreenEdgeM: distance,
+    accuracyM,
+    accuracyKind: KINDS[kind],
+    local: { x, y },
+  };
+}
+
+// classifyInto's answer, written in place: one call instead of four stores.
+export function put(out, surface, onGreen, confidence, distance) {
+  if (!(out instanceof Float64Array) || out.length < 4) return false;
+  out[0] = surface;
+  out[1] = onGreen;
+  out[2] = confidence;
+  out[3] = distance;
+  return true;
+}
+
+export function batch(surface, onGreen, confidence, distance) {
+  return { surface, onGreen, confidence, distanceToGreenEdgeM: distance };
+}
+
+// g: [target, front, middle, back, frontLat, frontLon, backLat, backLon] or
+// empty (no green); h: [surface, index, reach, carry, side] per hazard.
+export function yardages(g, h) {
+  const hazards = [];
+  for (let i = 0; i < h.length; i += 5) {
+    hazards.push({ surface: SURFACES[h[i]], index: h[i + 1], reachM: h[i + 2], carryM: h[i + 3], side: SIDES[h[i + 4]] });
+  }
+  const greenDistances = g.length
+    ? {
+        target: TARGETS[g[0]],
+        frontM: orNull(g[1]),
+        middleM: g[2],
+        backM: orNull(g[3]),
+        frontWgs84: point(g[4], g[5]),
+        backWgs84: point(g[6], g[7]),
+      }
+    : null;
+  return { greenDistances, hazards };
+}
+
+// c: [holeId, surface, probability] per candidate, best first.
+export function located(courseId, c) {
+  const candidates = [];
+  for (let i = 0; i < c.length; i += 3) candidates.push({ holeId: c[i], surface: SURFACES[c[i + 1]], probability: c[i + 2] });
+  return { courseId, holeId: candidates[0].holeId, surface: candidates[0].surface, confidence: candidates[0].probability, candidates };
+}
+
+export function frame(lat, lon, rotationDeg, kind, datum, projection, convention, axes, units) {
+  return {
+    kind,
+    datum,
+    projection,
+    origin_wgs84: { lat, lon },
+    rotation_deg: rotationDeg,
+    rotation_convention: convention,
+    axes,
+    units,
+  };
+}
+
+const MESSAGES = {
+  object: (f) => `${f} must be an object with lat and lon`,
+  required: (f) => `${f} is required`,
+  range: (f, range) => `${f} must be a finite number in ${range}`,
+  finite: (f) => `${f} must be a finite number`,
+  accuracy: (f, max) => `${f} must be metres, greater than 0 and at most ${max}`,
+  accuracyKind: (f) => `${f} must be one of ${KINDS.map((k) => `"${k}"`).join(', ')}`,
+  pairs: (f) => `${f} must hold lat, lon pairs (an even length)`,
+  out: (f) => `${f} must be a Float64Array of at least 4 numbers`,
+  count: (f, max) => `${f}: give between 1 and ${max} positions`,
+  hole: (_f, id, course) => `course \`${course}\` has no hole ${id}`,
+  notOnCourse: (_f, course) => `the position is on no hole of course \`${course}\``,
+  course: (_f, message) => message,
+};
+
+// A GreensideError: the HTTP API's stable `code`, `details.field` = the
+// exact path of what was wrong (`fix.lat`, `positions[3].lon`).
+export function fail(code, why, field, a, b) {
+  const e = new Error(MESSAGES[why](field, a, b));
+  e.name = 'GreensideError';
+  e.code = code;
+  const details = {};
+  if (field) details.field = field;
+  if (why === 'hole') details.hole_id = a;
+  if (why === 'notOnCourse') details.course_id = a;
+  if (why === 'course') details.reason = b;
+  e.details = details;
+  return e;
+}
