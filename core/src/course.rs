@@ -227,7 +227,6 @@ impl Course {
         if self.holes.is_empty() {
             return Err(CourseError::NoHoles);
         }
-        let mut seen = BTreeSet::new();
         for (h, hole) in self.holes.iter().enumerate() {
             if hole.hole_id == 0 || hole.hole_id > validate::MAX_HOLE_ID {
                 return Err(CourseError::InvalidField {
@@ -235,7 +234,8 @@ impl Course {
                     reason: format!("expected 1..={}", validate::MAX_HOLE_ID),
                 });
             }
-            if !seen.insert(hole.hole_id) {
+            // At most 99 holes: a scan, not a set (no B-tree in the wasm).
+            if self.holes[..h].iter().any(|o| o.hole_id == hole.hole_id) {
                 return Err(CourseError::DuplicateHoleId { hole_id: hole.hole_id });
             }
             if !(1..=7).contains(&hole.par) {

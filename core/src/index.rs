@@ -256,16 +256,28 @@ fn edge_box(e: &Edge) -> Aabb {
     Aabb::of_points(&[e.0, e.1])
 }
 
+/// `items` in the order of `keys` (ascending, ties as they stand): one
+/// sort instance for both axes, so the classification wasm carries one
+/// sort, not one per closure (docs/performance.md); the same order as a
+/// stable sort by the key.
+fn sorted_by_key(items: &[Node], keys: impl Fn(&Node) -> f64) -> Vec<Node> {
+    let mut order: Vec<(f64, u32)> = items.iter().zip(0u32..).map(|(n, i)| (keys(n), i)).collect();
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    order.into_iter().map(|(_, i)| items[i as usize].clone()).collect()
+}
+
 /// Sort-tile-recursive ordering of `items` by their box centres, so that
 /// consecutive runs of `FANOUT` items are spatially compact.
-fn str_sort<T>(items: &mut [T], bbox: impl Fn(&T) -> Aabb) {
+fn str_sort(items: &mut [Node]) {
     let n = items.len();
     let groups = n.div_ceil(FANOUT);
     let slices = (libm::ceil(libm::sqrt(groups as f64)) as usize).max(1);
     let per_slice = slices * FANOUT;
-    items.sort_by(|a, b| bbox(a).center().x.total_cmp(&bbox(b).center().x));
+    let by_x = sorted_by_key(items, |n| n.bbox.center().x);
+    items.clone_from_slice(&by_x);
     for chunk in items.chunks_mut(per_slice) {
-        chunk.sort_by(|a, b| bbox(a).center().y.total_cmp(&bbox(b).center().y));
+        let by_y = sorted_by_key(chunk, |n| n.bbox.center().y);
+        chunk.clone_from_slice(&by_y);
     }
 }
 
@@ -290,7 +302,7 @@ impl EdgeTree {
         let mut level = 0..nodes.len();
         while level.len() > 1 {
             let mut children: Vec<Node> = nodes[level.clone()].to_vec();
-            str_sort(&mut children, |n| n.bbox);
+            str_sort(&mut children);
             // Re-home the sorted children at the end of `nodes` so ranges stay contiguous.
             let base = nodes.len();
             nodes.extend(children);

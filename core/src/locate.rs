@@ -116,7 +116,8 @@ pub fn rank(holes: &[&PreparedHole], fixes: &[LatLon], rules: &Rules) -> Vec<Can
         }
     }
     let total: f64 = scored.iter().map(|s| s.2).sum();
-    scored.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+    // At most 99 holes: an insertion sort (stable, small code in the wasm).
+    crate::geometry::insertion_sort_by(&mut scored, |a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).is_lt());
     scored.iter().map(|&(hole_id, surface, s)| Candidate { hole_id, surface, probability: s / total }).collect()
 }
 

@@ -34,7 +34,6 @@
 
 use crate::geometry::LatLon;
 use crate::geometry::Polygon;
-use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec;
@@ -43,6 +42,9 @@ use serde::{Deserialize, Serialize};
 
 /// A closed ring of pixel corners (x = column edge, y = row edge, y south).
 type GridRing = Vec<(i64, i64)>;
+/// A pixel corner, and a directed boundary edge between two.
+type Corner = (i64, i64);
+type GridEdge = (Corner, Corner);
 
 /// Largest mask, in pixels (a green at 10 cm pixels is well under this).
 pub const MAX_PIXELS: u64 = 4_000_000;
@@ -142,50 +144,50 @@ impl RasterMask {
         // Vertices are pixel corners (x = column edge, y = row edge, y grows south).
         // Directed boundary edges with the on pixel on the left in a north-up view,
         // which in (x east, y south) grid terms means on the right.
-        let mut out_edges: BTreeMap<(i64, i64), Vec<(i64, i64)>> = BTreeMap::new();
-        let mut n_edges = 0usize;
+        let mut edges: Vec<GridEdge> = Vec::new();
         for r in 0..h {
             for c in 0..w {
                 if !on(c, r) {
                     continue;
                 }
-                // North side: off above → edge going west (north-up: inside on the left walking west? see below).
-                let mut add = |a: (i64, i64), b: (i64, i64)| {
-                    out_edges.entry(a).or_default().push(b);
-                    n_edges += 1;
-                };
                 // Counter-clockwise around the pixel as seen north-up (east, north, west, south):
                 // south side goes east, east side goes north, north side goes west, west side goes south.
                 if !on(c, r + 1) {
-                    add((c, r + 1), (c + 1, r + 1));
+                    edges.push(((c, r + 1), (c + 1, r + 1)));
                 }
                 if !on(c + 1, r) {
-                    add((c + 1, r + 1), (c + 1, r));
+                    edges.push(((c + 1, r + 1), (c + 1, r)));
                 }
                 if !on(c, r - 1) {
-                    add((c + 1, r), (c, r));
+                    edges.push(((c + 1, r), (c, r)));
                 }
                 if !on(c - 1, r) {
-                    add((c, r), (c, r + 1));
+                    edges.push(((c, r), (c, r + 1)));
                 }
             }
         }
-        if n_edges == 0 {
+        if edges.is_empty() {
             return Err(invalid(at, "the mask has no pixel on".into()));
         }
+        let mut corners = Corners::new(&edges);
         // Link edges into rings. At a vertex with two ways out (pixels touching
         // only at a corner) turn left, towards the inside: areas stay
         // 4-connected and no ring passes a vertex twice.
         let mut rings: Vec<Vec<(i64, i64)>> = Vec::new();
-        while let Some((&start, _)) = out_edges.iter().find(|(_, v)| !v.is_empty()) {
-            let first_next = out_edges.get_mut(&start).and_then(Vec::pop).ok_or_else(|| invalid(at, "trace".into()))?;
+        let mut first = 0;
+        while let Some(s) = (first..corners.keys.len()).find(|&i| !corners.outs[i].is_empty()) {
+            first = s;
+            let start = corners.keys[s];
+            let first_next = corners.outs[s].pop().ok_or_else(|| invalid(at, "trace".into()))?;
             let mut ring = vec![start, first_next];
             let mut prev = start;
             let mut cur = first_next;
             while cur != start {
                 let dir = (cur.0 - prev.0, cur.1 - prev.1);
-                let outs =
-                    out_edges.get_mut(&cur).ok_or_else(|| invalid(at, "the mask's edge does not close".into()))?;
+                let outs = corners
+                    .index(cur)
+                    .map(|i| &mut corners.outs[i])
+                    .ok_or_else(|| invalid(at, "the mask's edge does not close".into()))?;
                 let pick = if outs.len() == 1 {
                     0
                 } else {
@@ -193,12 +195,15 @@ impl RasterMask {
                     let left = (dir.1, -dir.0);
                     outs.iter().position(|n| (n.0 - cur.0, n.1 - cur.1) == left).unwrap_or(0)
                 };
+                if outs.is_empty() {
+                    return Err(invalid(at, "the mask's edge does not close".into()));
+                }
                 let next = outs.swap_remove(pick);
                 prev = cur;
                 cur = next;
                 ring.push(cur);
             }
-            split_loops(&ring, &mut rings);
+            split_loops(&ring, &corners, &mut rings);
         }
         // Pixel corners to WGS84, merging straight runs.
         let [west, south, east, north] = self.bounds;
@@ -241,24 +246,61 @@ impl RasterMask {
     }
 }
 
+/// The boundary's pixel corners in ascending order, each with the edges
+/// that leave it (in the order they were found): a sorted list searched by
+/// halves, not a map, so the classification wasm carries no B-tree.
+struct Corners {
+    keys: Vec<(i64, i64)>,
+    outs: Vec<Vec<(i64, i64)>>,
+}
+
+impl Corners {
+    fn new(edges: &[GridEdge]) -> Corners {
+        // Stable by start corner: the edges of one corner keep their order.
+        let mut order: Vec<((i64, i64), u32)> = edges.iter().zip(0u32..).map(|(e, i)| (e.0, i)).collect();
+        order.sort_unstable();
+        let mut c = Corners { keys: Vec::new(), outs: Vec::new() };
+        for (k, i) in order {
+            if c.keys.last() != Some(&k) {
+                c.keys.push(k);
+                c.outs.push(Vec::new());
+            }
+            if let Some(list) = c.outs.last_mut() {
+                list.push(edges[i as usize].1);
+            }
+        }
+        c
+    }
+
+    fn index(&self, v: (i64, i64)) -> Option<usize> {
+        self.keys.binary_search(&v).ok()
+    }
+}
+
 /// Splits a closed walk that passes a vertex more than once (where two
-/// pieces of the mask touch at a corner) into simple closed rings.
-fn split_loops(walk: &[(i64, i64)], out: &mut Vec<Vec<(i64, i64)>>) {
+/// pieces of the mask touch at a corner) into simple closed rings. Every
+/// vertex of the walk is one of `corners` (edges start at each).
+fn split_loops(walk: &[(i64, i64)], corners: &Corners, out: &mut Vec<Vec<(i64, i64)>>) {
+    const NONE: usize = usize::MAX;
     let mut stack: Vec<(i64, i64)> = Vec::with_capacity(walk.len());
-    let mut at: BTreeMap<(i64, i64), usize> = BTreeMap::new();
+    // Where on the stack each corner is (NONE: not on it).
+    let mut at: Vec<usize> = vec![NONE; corners.keys.len()];
     for &v in walk {
-        if let Some(&i) = at.get(&v) {
-            let mut ring = stack.split_off(i + 1);
+        let Some(k) = corners.index(v) else { continue };
+        if at[k] != NONE {
+            let mut ring = stack.split_off(at[k] + 1);
             ring.insert(0, v);
             ring.push(v);
             for u in &ring[1..ring.len() - 1] {
-                at.remove(u);
+                if let Some(j) = corners.index(*u) {
+                    at[j] = NONE;
+                }
             }
             if ring.len() >= 4 {
                 out.push(ring);
             }
         } else {
-            at.insert(v, stack.len());
+            at[k] = stack.len();
             stack.push(v);
         }
     }

@@ -271,7 +271,10 @@ impl PreparedHole {
         let end = last.unwrap_or(middle).max(middle);
         let mut hazards: Vec<Hazard> =
             self.hazard_areas().iter().filter_map(|h| hazard_on_line(h, b, u, end, corridor_m)).collect();
-        hazards.sort_by(|a, b| a.reach_m.total_cmp(&b.reach_m).then(a.carry_m.total_cmp(&b.carry_m)));
+        // A handful at most: an insertion sort (stable, and small code in the wasm).
+        crate::geometry::insertion_sort_by(&mut hazards, |a, b| {
+            a.reach_m.total_cmp(&b.reach_m).then(a.carry_m.total_cmp(&b.carry_m)).is_lt()
+        });
         Yardage { green: Some(green), hazards }
     }
 }

@@ -4,10 +4,11 @@
 //
 //   node wasm/bench/classify.mjs [fixes]      (default 100000; scripts/bench runs it)
 //
-// - greenside single: course.classify(hole, fix) per fix: surface with the
-//   core's precedence, signed distance to the green's edge and confidence,
-//   including the JS↔wasm call and the object it returns (with the
-//   golfer's view: yardages and hazards);
+// Each greenside row runs twice, from the full package (`greenside`) and
+// from the classification entry (`greenside/classify`).
+// - greenside single: course.classify(hole, {lat, lon, accuracyM}) per fix:
+//   surface with the core's precedence, signed distance to the green's edge
+//   and confidence, including the JS↔wasm call and the object it returns;
 // - greenside fast: course.classifyInto(hole, lat, lon, accuracy, out) per
 //   fix: surface, on-green, confidence and distance written into a
 //   Float64Array, no object built;
@@ -29,12 +30,12 @@ import { booleanPointInPolygon } from '@turf/boolean-point-in-polygon';
 import pointInPolygon from 'point-in-polygon-hao';
 
 const require = createRequire(import.meta.url);
-const { Course, surfaceNames } = require('greenside');
+const ENTRIES = [['greenside', require('greenside')], ['greenside/classify', require('greenside/classify')]];
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const N = Number(process.argv[2] || 100000);
 const courseJson = JSON.parse(readFileSync(join(root, 'data/courses/augusta_national/course.json'), 'utf8'));
-const course = Course.fromJson(JSON.stringify(courseJson));
-const names = surfaceNames();
+const course = ENTRIES[0][1].Course.fromJson(courseJson);
+const names = ENTRIES[0][1].surfaceNames();
 
 // Fixes: a random hole, then a point within 40 m (half) or 400 m (half) of its green (seeded).
 let seed = 42;
@@ -76,7 +77,7 @@ const haoClassify = (f) => {
 // Agreement first (OUT_OF_HOLE and ROUGH outside every polygon are both "no polygon" for turf).
 let disagree = 0;
 for (const f of fixes) {
-  const ours = course.classify(holes[f.h].hole_id, { lat: f.lat, lon: f.lon, accuracyM: 4, timeMs: 0 }).surface;
+  const ours = course.classify(holes[f.h].hole_id, { lat: f.lat, lon: f.lon, accuracyM: 4 }).surface;
   const theirs = turfClassify(f);
   if (haoClassify(f) !== theirs) throw new Error('point-in-polygon-hao and turf disagree');
   const same = theirs === ours || (theirs === null && (ours === 'OUT_OF_HOLE' || ours === 'ROUGH'));
@@ -101,22 +102,29 @@ function time(fn, reps) {
 }
 const reps = N >= 100000 ? 5 : 2;
 let sink = 0;
-const single = time(() => { for (const f of fixes) sink += course.classify(holes[f.h].hole_id, { lat: f.lat, lon: f.lon, accuracyM: 4, timeMs: 0 }).confidence; }, reps);
-const out = new Float64Array(4);
-const fast = time(() => { for (const f of fixes) { course.classifyInto(holes[f.h].hole_id, f.lat, f.lon, 4, out); sink += out[2]; } }, reps);
-const batch = time(() => { batches.forEach((b, i) => { sink += course.classifyMany(holes[i].hole_id, b, 4).confidence[0] || 0; }); }, reps);
 const turf = time(() => { for (const f of fixes) sink += turfClassify(f) ? 1 : 0; }, reps);
 const hao = time(() => { for (const f of fixes) sink += haoClassify(f) ? 1 : 0; }, reps);
+const rows = [];
+for (const [entry, gs] of ENTRIES) {
+  const c = gs.Course.fromJson(courseJson);
+  const ids = holes.map((h) => h.hole_id);
+  const single = time(() => { for (const f of fixes) sink += c.classify(ids[f.h], { lat: f.lat, lon: f.lon, accuracyM: 4 }).confidence; }, reps);
+  const out = new Float64Array(4);
+  const fast = time(() => { for (const f of fixes) { c.classifyInto(ids[f.h], f.lat, f.lon, 4, out); sink += out[2]; } }, reps);
+  const batch = time(() => { batches.forEach((b, i) => { sink += c.classifyMany(ids[i], b, 4).confidence[0] || 0; }); }, reps);
+  rows.push(
+    { figure: `${entry}: classify() per fix (surface + distance + confidence, an object)`, ns_per_fix: single, turf_ns_per_fix: turf, ratio: turf / single, vs_classify_into: single / fast },
+    { figure: `${entry}: classifyInto() per fix (same four answers, into a Float64Array)`, ns_per_fix: fast, turf_ns_per_fix: turf, ratio: turf / fast, vs_hao: hao / fast },
+    { figure: `${entry}: classifyMany() per hole (same answers, typed arrays)`, ns_per_fix: batch, turf_ns_per_fix: turf, ratio: turf / batch },
+  );
+}
 if (!Number.isFinite(sink)) throw new Error('unreachable');
+rows.push({ figure: 'point-in-polygon-hao per fix (containment only, rings extracted beforehand)', ns_per_fix: hao, turf_ns_per_fix: turf, ratio: turf / hao });
 
-const rows = [
-  { figure: 'greenside classify() per fix (surface + distance + confidence)', ns_per_fix: single, turf_ns_per_fix: turf, ratio: turf / single },
-  { figure: 'greenside classifyInto() per fix (same four answers, into a Float64Array)', ns_per_fix: fast, turf_ns_per_fix: turf, ratio: turf / fast },
-  { figure: 'greenside classifyMany() per hole (same answers, typed arrays)', ns_per_fix: batch, turf_ns_per_fix: turf, ratio: turf / batch },
-  { figure: 'point-in-polygon-hao per fix (containment only, rings extracted beforehand)', ns_per_fix: hao, turf_ns_per_fix: turf, ratio: turf / hao },
-];
 console.log(`\njs classify: ${N} fixes over ${holes.length} holes of ${courseJson.name}; ${disagree} edge disagreements with turf`);
 console.log('| figure | greenside ns/fix | turf ns/fix (containment only) | speed-up (turf / greenside) |\n| --- | --- | --- | --- |');
 for (const r of rows) console.log(`| ${r.figure} | ${r.ns_per_fix.toFixed(0)} | ${r.turf_ns_per_fix.toFixed(0)} | ${r.ratio.toFixed(2)}x |`);
+for (const r of rows.filter((r) => r.vs_classify_into)) console.log(`${r.figure.split(':')[0]}: classify() takes ${r.vs_classify_into.toFixed(2)}x classifyInto() (target: within 2x)`);
+for (const r of rows.filter((r) => r.vs_hao)) console.log(`${r.figure.split(':')[0]}: classifyInto() is ${r.vs_hao.toFixed(2)}x faster than point-in-polygon-hao`);
 mkdirSync(join(root, 'target/bench'), { recursive: true });
 writeFileSync(join(root, 'target/bench/js_classify.json'), JSON.stringify({ fixes: N, holes: holes.length, disagreements: disagree, rows, node: process.version, names }, null, 2));

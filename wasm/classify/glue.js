@@ -50,20 +50,29 @@ export function ring(v) {
 }
 
 const KEYS = ['lat', 'lon', 'accuracyM', 'x', 'y'];
+const number = (v) => (typeof v === 'number' ? v : NaN);
+const present = (v) => v !== undefined && v !== null;
 
 // A numeric field: the number, undefined when absent, NaN when not a number
 // (core's range checks then name it).
 export function num(o, key) {
   const v = o === null || typeof o !== 'object' ? undefined : o[KEYS[key]];
-  return typeof v === 'number' ? v : v === undefined || v === null ? undefined : NaN;
+  return present(v) ? number(v) : undefined;
 }
 
-// accuracyKind: 0 absent, 1 + its index in core's list, 255 anything else.
-export function kind(o) {
-  const v = o === null || typeof o !== 'object' ? undefined : o.accuracyKind;
-  if (v === undefined || v === null) return 0;
-  const i = KINDS.indexOf(v);
-  return i < 0 ? 255 : i + 1;
+// {lat, lon, accuracyM?, accuracyKind?} in one call: the numbers into
+// `out` (a view of the wasm's memory: NaN where not a number), and what was
+// there as bits (1 lat, 2 lon, 4 accuracyM; the kind above: 0 absent,
+// 1 + its index in core's list, 255 anything else), 0 for no object.
+export function position(o, out) {
+  if (o === null || typeof o !== 'object') return 0;
+  const { lat, lon, accuracyM, accuracyKind } = o;
+  out[0] = number(lat);
+  out[1] = number(lon);
+  out[2] = number(accuracyM);
+  const i = present(accuracyKind) ? KINDS.indexOf(accuracyKind) : -1;
+  const kind = !present(accuracyKind) ? 0 : i < 0 ? 255 : i + 1;
+  return 8 | (present(lat) ? 1 : 0) | (present(lon) ? 2 : 0) | (present(accuracyM) ? 4 : 0) | (kind << 8);
 }
 
 export function isObject(o) {

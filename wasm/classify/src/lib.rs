@@ -23,7 +23,6 @@ use greenside_core::geometry::{LatLon, LocalXY};
 use greenside_core::rules::Rules;
 use greenside_core::validate;
 use greenside_core::yardage::{Side, Target};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -36,7 +35,8 @@ extern "C" {
     fn parse_course(v: &JsValue) -> JsValue;
     fn ring(v: &JsValue) -> Option<Vec<f64>>;
     fn num(o: &JsValue, key: u32) -> Option<f64>;
-    fn kind(o: &JsValue) -> u32;
+    #[wasm_bindgen(js_name = position)]
+    fn read_position(o: &JsValue, out: &mut [f64]) -> u32;
     #[wasm_bindgen(js_name = isObject)]
     fn is_object(o: &JsValue) -> bool;
     #[wasm_bindgen(js_name = latLon)]
@@ -164,20 +164,23 @@ fn course_error(e: &CourseError) -> JsValue {
 /// A position read from `{lat, lon, accuracyM?, accuracyKind?}`; `field`
 /// names it in errors (`fix`, `positions[3]`).
 fn position(v: &JsValue, field: &dyn Fn() -> String) -> Result<(LatLon, Option<f64>, Option<AccuracyKind>), JsValue> {
-    if !is_object(v) {
+    // One call across the boundary: the glue writes the numbers here.
+    let mut n = [0.0; 3];
+    let bits = read_position(v, &mut n);
+    if bits == 0 {
         return Err(error("invalid_request", "object", &field()));
     }
-    let (Some(lat), Some(lon)) = (num(v, 0), num(v, 1)) else {
-        let axis = if num(v, 0).is_none() { "lat" } else { "lon" };
+    if bits & 3 != 3 {
+        let axis = if bits & 1 == 0 { "lat" } else { "lon" };
         return Err(error("invalid_request", "required", &format!("{}.{axis}", field())));
-    };
-    let p = LatLon::new(lat, lon);
+    }
+    let p = LatLon::new(n[0], n[1]);
     check(p, field)?;
-    let accuracy = num(v, 2);
+    let accuracy = (bits & 4 != 0).then_some(n[2]);
     if let Some(a) = accuracy {
         check_accuracy(a, &|| format!("{}.accuracyM", field()))?;
     }
-    let kind = match kind(v) {
+    let kind = match bits >> 8 {
         0 => None,
         k => Some(
             AccuracyKind::ALL
@@ -213,13 +216,14 @@ pub struct Loaded {
     pub course_id: String,
     pub name: String,
     pub attribution: Option<String>,
-    pub holes: BTreeMap<u32, PreparedHole>,
+    /// Ascending by hole id (a course has at most 99; no map needed).
+    pub holes: Vec<PreparedHole>,
 }
 
 impl Loaded {
     /// The hole, or `None` (see [`hole_not_found`]).
     pub fn hole(&self, hole_id: u32) -> Option<&PreparedHole> {
-        self.holes.get(&hole_id)
+        self.holes.iter().find(|h| h.hole_id == hole_id)
     }
 }
 
@@ -257,14 +261,10 @@ impl Course {
     ) -> Result<Course, JsValue> {
         name_enums();
         let c = read::course(course).map_err(|e| course_error(&e))?;
-        let holes = c.prepare_all().map_err(|e| course_error(&e))?;
+        let mut holes = c.prepare_all().map_err(|e| course_error(&e))?;
+        greenside_core::geometry::insertion_sort_by(&mut holes, |a, b| a.hole_id < b.hole_id);
         Ok(Course {
-            inner: Rc::new(Loaded {
-                holes: holes.into_iter().map(|h| (h.hole_id, h)).collect(),
-                course_id: c.course_id,
-                name: c.name,
-                attribution: c.attribution,
-            }),
+            inner: Rc::new(Loaded { holes, course_id: c.course_id, name: c.name, attribution: c.attribution }),
         })
     }
 
@@ -286,7 +286,7 @@ impl Course {
     /// The course's hole ids, ascending.
     #[wasm_bindgen(js_name = holeIds, unchecked_return_type = "number[]")]
     pub fn hole_ids(&self) -> js_sys::Array {
-        self.inner.holes.keys().map(|&id| JsValue::from(id)).collect()
+        self.inner.holes.iter().map(|h| JsValue::from(h.hole_id)).collect()
     }
 
     /// Where one position lies on a hole: surface, on the green or not, the
@@ -442,7 +442,7 @@ impl Course {
         } else {
             vec![self::position(positions, &|| "position".into())?.0]
         };
-        let holes: Vec<&PreparedHole> = self.inner.holes.values().collect();
+        let holes: Vec<&PreparedHole> = self.inner.holes.iter().collect();
         let ranked = greenside_core::locate::rank(&holes, &fixes, &Rules::default());
         if ranked.is_empty() {
             return Err(fail(
