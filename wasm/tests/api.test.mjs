@@ -237,3 +237,42 @@ test('the wire-level methods refuse a body that repeats a key', () => {
   assert.equal(t.state().fixCount, 0, 'nothing applied');
   assert.equal(errorCodes().duplicate_key, 400);
 });
+
+test('random damage to a course file is a GreensideError or a course, never a crash (both entries)', () => {
+  // Seeded: the same 1,500 mutants every run. A panic in the wasm would
+  // surface as a RuntimeError (unreachable), not a GreensideError.
+  const base = JSON.parse(readFileSync(new URL('../../data/courses/riverside/course.json', import.meta.url), 'utf8'));
+  let seed = 7;
+  const rand = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return Math.floor((seed / 2147483648) * n); };
+  const JUNK = [null, undefined, NaN, Infinity, -1, 0, 1.5, 1e300, '', 'x', [], {}, [[]], [1], [1, 2, 3, 4], true, { type: 'Polygon' }, { type: 'Mask', coordinates: { bounds: [0, 0, 1, 1], width: 2, height: 2, rle: '1 3' } }];
+  const paths = (v, at = []) => (v !== null && typeof v === 'object' ? [at, ...Object.keys(v).flatMap((k) => paths(v[k], [...at, k]))] : [at]);
+  const all = paths(base).filter((p) => p.length);
+  let errors = 0, loaded = 0;
+  for (let i = 0; i < 1500; i++) {
+    const c = structuredClone(base);
+    for (let m = 0; m <= rand(3); m++) {
+      const p = all[rand(all.length)];
+      let o = c;
+      for (const k of p.slice(0, -1)) { if (o === null || typeof o !== 'object') break; o = o[k]; }
+      if (o === null || typeof o !== 'object') continue;
+      const k = p[p.length - 1];
+      if (rand(4) === 0) delete o[k];
+      else if (Array.isArray(o[k]) && rand(2) === 0) o[k] = o[k].slice(0, rand(o[k].length + 1));
+      else o[k] = JUNK[rand(JUNK.length)];
+    }
+    const text = rand(5) === 0 ? JSON.stringify(c).slice(0, rand(2000)) : c;
+    for (const [, gs] of ENTRIES) {
+      try {
+        const course = gs.Course.fromJson(text);
+        for (const h of course.holeIds()) course.classify(h, { lat: 40.2682, lon: -111.6595 });
+        loaded++;
+      } catch (e) {
+        assert.equal(e.name, 'GreensideError', `mutant ${i}: ${e.stack}`);
+        assert.equal(e.code, 'course_data_unavailable');
+        assert.equal(typeof e.details.reason, 'string');
+        errors++;
+      }
+    }
+  }
+  assert.ok(errors > 1000 && loaded > 50, `${errors} refused, ${loaded} loaded`);
+});
