@@ -248,6 +248,10 @@ vectors["contract_and_validation_errors"] = {
         post("start", {"contract_version": CV, "course_id": "River Side", "hole_id": 1}, 400, err("invalid_field", field="course_id"), 0),
         post("start", {"contract_version": CV, "course_id": "riverside", "hole_id": "1"}, 400, err("invalid_request", field="hole_id"), 0),
         post("start", {"contract_version": CV, "course_id": "riverside", "hole_id": 0}, 400, err("invalid_field", field="hole_id"), 0),
+        # JSON Schema's integer (OpenAPI 3.1): a whole number, whatever its spelling (issue 40).
+        # As raw text, so every replay sends `1.0` (JavaScript's JSON.stringify would write `1`).
+        {"op": "start", "now_ms": 0, "raw_body": f'{{"contract_version": "{CV}", "course_id": "riverside", "hole_id": 1.0}}', "expect": {"status": 200}},
+        post("start", {"contract_version": CV, "course_id": "riverside", "hole_id": 1.5}, 400, err("invalid_request", field="hole_id"), 0),
         post("start", {"contract_version": CV, "course_id": "nowhere", "hole_id": 1}, 404, err("course_not_found"), 0),
         post("start", {"contract_version": CV, "course_id": "riverside", "hole_id": 3}, 404, err("hole_not_found", hole_id=3), 0),
         start(now=0),
@@ -272,12 +276,17 @@ vectors["contract_and_validation_errors"] = {
              err("invalid_field", field="accuracy_kind"), 1),
         post("set_ball_location", {"contract_version": CV, "session_id": SID, "ball_wgs84": ll(ON), "seq": -1}, 400,
              err("invalid_request", field="seq"), 1),
+        post("set_ball_location", {"contract_version": CV, "session_id": SID, "ball_wgs84": ll(ON), "seq": 7.5}, 400,
+             err("invalid_request", field="seq"), 1),
         post("set_cup_location", {"contract_version": CV, "session_id": SID, "cup_wgs84": {"lat": 40.2, "lon": 200}}, 400,
              err("invalid_coordinates", field="cup_wgs84.lon"), 1),
         post("get_hole_advice", {"contract_version": CV, "session_id": SID, "want_plot": "yes"}, 400,
              err("invalid_request", field="want_plot"), 1),
         {"op": "get_session", "session_id": "not-an-id", "now_ms": 1, "expect": {"status": 400, "body": err("invalid_session_id")}},
         {"op": "get_session", "session_id": SID, "now_ms": 2, "expect": {"status": 200, "body": hs(fix_count=0, revision=1)}},
+        {"op": "set_ball_location", "now_ms": 3,
+         "raw_body": f'{{"contract_version": "{CV}", "session_id": "$session_id", "ball_wgs84": {{"lat": {round(ON[0], 9)}, "lon": {round(ON[1], 9)}}}, "seq": 7.0}}',
+         "expect": {"status": 200, "body": hs(fix_count=1, last_seq=7)}},
     ],
 }
 

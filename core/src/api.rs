@@ -209,10 +209,24 @@ fn opt_f64(obj: &Map<String, Value>, path: FieldPath<'_>) -> Result<Option<f64>,
     }
 }
 
+/// A JSON number whose value is a whole number ≥ 0, as JSON Schema's
+/// `integer` is (2020-12, what OpenAPI 3.1 uses): `68` and `68.0` alike, so
+/// a client that writes every number as a double (`2300.0`) is understood.
+/// Above 2^53 a double no longer tells neighbouring integers apart, so only
+/// an exact integer literal is read there.
+#[allow(clippy::float_cmp, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub fn whole_number(v: &Value) -> Option<u64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    v.as_u64().or_else(|| {
+        let f = v.as_f64()?;
+        (f >= 0.0 && f < EXACT && f == libm::trunc(f)).then_some(f as u64)
+    })
+}
+
 fn opt_u64(obj: &Map<String, Value>, path: FieldPath<'_>) -> Result<Option<u64>, ApiError> {
     match present(obj, path.key) {
         None => Ok(None),
-        Some(v) => v.as_u64().map(Some).ok_or_else(|| type_error(path, "a whole number ≥ 0")),
+        Some(v) => whole_number(v).map(Some).ok_or_else(|| type_error(path, "a whole number ≥ 0")),
     }
 }
 
@@ -261,7 +275,7 @@ impl Request for StartRequest {
         validate::course_id(course_id)?;
         let hole_id = match present(obj, "hole_id") {
             None => return Err(missing("hole_id")),
-            Some(v) => v.as_u64().ok_or_else(|| type_error("hole_id", "a whole number"))?,
+            Some(v) => whole_number(v).ok_or_else(|| type_error("hole_id", "a whole number"))?,
         };
         let hole_id = u32::try_from(hole_id).unwrap_or(u32::MAX);
         validate::hole_id(hole_id)?;
@@ -671,6 +685,44 @@ mod tests {
     /// The general path alone (what `decode` does without the fast one).
     fn general<T: Request>(body: &[u8]) -> Result<T, ApiError> {
         decode_value(&parse_strict(body)?)
+    }
+
+    #[test]
+    fn whole_numbers_may_be_written_with_a_fraction() {
+        use serde_json::json;
+        for (v, want) in [
+            (json!(68), Some(68)),
+            (json!(68.0), Some(68)),
+            (json!(0.0), Some(0)),
+            (json!(-0.0), Some(0)),
+            (json!(2300.0), Some(2300)),
+            (json!(68.5), None),
+            (json!(-1), None),
+            (json!(-1.0), None),
+            (json!(9_007_199_254_740_991.0), Some(9_007_199_254_740_991)),
+            (json!(9_007_199_254_740_992.0), None),
+            (json!(u64::MAX), Some(u64::MAX)),
+            (json!("68"), None),
+        ] {
+            assert_eq!(whole_number(&v), want, "{v}");
+        }
+        let start: StartRequest =
+            decode(br#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1.0}"#).unwrap();
+        assert_eq!(start.hole_id, 1);
+        let e = decode::<StartRequest>(br#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1.5}"#)
+            .unwrap_err();
+        assert_eq!(
+            (e.code, e.details.get("field").and_then(Value::as_str)),
+            (ErrorCode::InvalidRequest, Some("hole_id"))
+        );
+        let id = "gs_0123456789abcdef0123456789abcdef";
+        let body = format!(
+            r#"{{"contract_version":"0.5.0","session_id":"{id}","ball_wgs84":{{"lat":1,"lon":2}},"seq":2300.0}}"#
+        );
+        assert_eq!(decode::<SetBallRequest>(body.as_bytes()).unwrap().fix.seq, Some(2300));
+        let body = body.replace("2300.0", "7.5");
+        let e = decode::<SetBallRequest>(body.as_bytes()).unwrap_err();
+        assert_eq!(e.details.get("field").and_then(Value::as_str), Some("seq"));
     }
 
     #[test]

@@ -97,11 +97,12 @@ pub fn substitute(v: &Value, sid: &str) -> Value {
     }
 }
 
-/// The request bytes of a session step: `raw_body`, or `body` with
+/// The request bytes of a session step: `raw_body` (its `$session_id`
+/// replaced: the text is sent as written, `1.0` stays `1.0`), or `body` with
 /// substitution, padded with spaces to `pad_to_bytes`.
 pub fn step_body(step: &Value, sid: &str) -> Vec<u8> {
     let mut body = match (step.get("raw_body"), step.get("body")) {
-        (Some(raw), _) => raw.as_str().expect("raw_body is a string").as_bytes().to_vec(),
+        (Some(raw), _) => raw.as_str().expect("raw_body is a string").replace("$session_id", sid).into_bytes(),
         (None, Some(b)) => serde_json::to_vec(&substitute(b, sid)).expect("encodable"),
         (None, None) => Vec::new(),
     };

@@ -59,7 +59,8 @@ function substitute(v, sid) {
 }
 
 function stepBody(step, sid) {
-  let body = step.raw_body !== undefined ? step.raw_body : step.body !== undefined ? JSON.stringify(substitute(step.body, sid)) : '';
+  // A raw body is sent as written (`1.0` stays `1.0`; JSON.stringify would write `1`).
+  let body = step.raw_body !== undefined ? step.raw_body.replaceAll('$session_id', sid) : step.body !== undefined ? JSON.stringify(substitute(step.body, sid)) : '';
   if (step.pad_to_bytes) body = body.padEnd(step.pad_to_bytes, ' ');
   return body;
 }
