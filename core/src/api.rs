@@ -219,7 +219,7 @@ pub fn whole_number(v: &Value) -> Option<u64> {
     const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
     v.as_u64().or_else(|| {
         let f = v.as_f64()?;
-        (f >= 0.0 && f < EXACT && f == libm::trunc(f)).then_some(f as u64)
+        ((0.0..EXACT).contains(&f) && f == libm::trunc(f)).then_some(f as u64)
     })
 }
 

@@ -36,7 +36,7 @@ pub const BINDING: &str = "DIRECTORY";
 /// The name of shard 0 (shard k is `{NAME}-{k}`).
 const NAME: &str = "directory";
 
-#[durable_object]
+#[durable_object(fetch)]
 pub struct Directory {
     state: State,
 }

@@ -9,6 +9,7 @@
 
 use crate::directory;
 use crate::guards;
+use crate::incoming::Incoming as Request;
 use crate::respond::{self, internal};
 use crate::runtime::{log, random_bytes};
 use crate::session_object::{self, What};
@@ -20,7 +21,7 @@ use greenside_core::routes::{self, Found, RouteId};
 use serde_json::json;
 use std::cell::RefCell;
 use std::rc::Rc;
-use worker::{Env, Method, Request, Response};
+use worker::{Env, Method, Response};
 
 const TEST_NOW_HEADER: &str = "x-greenside-now-ms";
 
@@ -70,8 +71,10 @@ pub async fn handle(mut req: Request, env: Env, wctx: worker::Context) -> worker
             return respond::error(&e);
         }
     };
-    let now_header = req.headers().get(TEST_NOW_HEADER).ok().flatten();
-    let origin = req.headers().get("origin").ok().flatten();
+    // Each header read crosses into JavaScript: only those in use are read.
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let now_header = if settings.test_clock { header(TEST_NOW_HEADER) } else { None };
+    let origin = if settings.cors.is_empty() { None } else { header("origin") };
     let preflight = method == Method::Options && req.headers().has("access-control-request-method").unwrap_or(false);
     if preflight && !settings.cors.is_empty() {
         // Answered before the guards, as natively: a browser sends no key with it.
@@ -211,11 +214,11 @@ fn ok<T: serde::Serialize>(v: &T) -> Result<Response, ApiError> {
 async fn write(ctx: &Ctx, op: Operation) -> Result<Response, ApiError> {
     let id = op.session_id().to_string();
     ctx.set_session(&id);
-    let (text, events) = session_object::send_counted(&ctx.env, &id, ctx.now(), What::Apply { op }).await?;
+    let (resp, events) = session_object::pass_through(&ctx.env, &id, ctx.now(), What::Apply { op }).await?;
     if let Some(e) = events {
         ctx.counts.borrow_mut().events(&e);
     }
-    respond::json_text(200, text).map_err(internal)
+    Ok(resp)
 }
 
 /// The route's handler; `param` is the path's parameter as sent.
@@ -234,11 +237,11 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
             ctx.set_session(&id);
             let delete = id_is(RouteId::DeleteSession);
             let what = if delete { What::Delete } else { What::Get };
-            let text = session_object::send(&ctx.env, &id, ctx.now(), what).await?;
+            let (resp, _) = session_object::pass_through(&ctx.env, &id, ctx.now(), what).await?;
             if delete {
                 log("info", "session deleted", &[("session_id", json!(id))]);
             }
-            respond::json_text(200, text).map_err(internal)
+            Ok(resp)
         }
         RouteId::GetHoleAdvice => {
             let r: api::AdviceRequest = read_json(req).await?;

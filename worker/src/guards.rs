@@ -2,11 +2,12 @@
 //! `/api/*`, the admin token on the admin routes, and the per-client rate
 //! limit (a `RateLimiter` object per client, core's GCRA and headers).
 
+use crate::incoming::Incoming as Request;
 use crate::settings::Settings;
 use greenside_core::error::{ApiError, ErrorCode};
 use serde_json::json;
 use subtle::ConstantTimeEq;
-use worker::{Env, Request, Response};
+use worker::{Env, Response};
 
 fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()

@@ -2,11 +2,12 @@
 //! KV, a round trip to the directory object and what this isolate has seen
 //! of the downstream services.
 
+use crate::incoming::Incoming as Request;
 use crate::respond::{internal, json_typed};
 use crate::settings::Settings;
 use greenside_core::error::{ApiError, ErrorCode};
 use serde_json::json;
-use worker::{Env, Request, Response};
+use worker::{Env, Response};
 
 /// A service as the native `/health` shows it (core's body), from what
 /// this isolate has seen.

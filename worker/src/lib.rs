@@ -30,6 +30,7 @@ mod downstream;
 mod front;
 mod guards;
 mod health;
+mod incoming;
 mod limiter;
 mod metrics;
 mod respond;
@@ -38,7 +39,8 @@ mod runtime;
 mod session_object;
 mod settings;
 
-use worker::{Context, Env, Request, Response, event};
+use worker::worker_sys::web_sys;
+use worker::{Context, Env, Response, event};
 
 pub use directory::Directory;
 pub use limiter::RateLimiter;
@@ -51,7 +53,8 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
+/// The runtime's request as it is (`incoming.rs`: no `request.cf` read).
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
-    front::handle(req, env, ctx).await
+async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<Response> {
+    front::handle(incoming::Incoming::new(req), env, ctx).await
 }

@@ -19,7 +19,7 @@ use worker::{DurableObject, Env, Request, Response, State, durable_object};
 
 pub const BINDING: &str = "RATE_LIMITER";
 
-#[durable_object]
+#[durable_object(fetch)]
 pub struct RateLimiter {
     env: Env,
     tat_us: RefCell<BTreeMap<String, u64>>,

@@ -181,7 +181,7 @@ pub enum MetricsCall {
 /// One shard of the counters: the sums of what the isolates that picked it
 /// sent, under one storage key (a few hundred series at most: the labels
 /// are route templates, methods, statuses, codes and the two services).
-#[durable_object]
+#[durable_object(fetch)]
 pub struct MetricsShard {
     state: State,
     counts: RefCell<Option<Delta>>,

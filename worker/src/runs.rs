@@ -39,7 +39,7 @@ pub const BINDING: &str = "RUNS";
 const NAME: &str = "runs";
 pub const BUCKET: &str = "BUNDLES";
 
-#[durable_object]
+#[durable_object(alarm)]
 pub struct RunLog {
     state: State,
     env: Env,

@@ -37,7 +37,7 @@ const KEY: &str = "rec";
 /// The namespace binding of the session objects.
 pub const BINDING: &str = "SESSIONS";
 
-#[durable_object]
+#[durable_object(alarm)]
 pub struct SessionObject {
     state: State,
     env: Env,
@@ -80,16 +80,17 @@ pub async fn send(env: &Env, session_id: &str, now_ms: u64, what: What) -> Resul
     calls::send(env, BINDING, session_id, &SessionCall { session_id: session_id.into(), now_ms, what }).await
 }
 
-/// [`send`], and what the write did (fixes, transitions, flickers) as the
-/// object's [`crate::metrics::EVENTS_HEADER`].
-pub async fn send_counted(
+/// [`send`] for an answer that goes to the client as it is: the object's
+/// response (its body streamed through), and what a write did (fixes,
+/// transitions, flickers) as the object's [`crate::metrics::EVENTS_HEADER`].
+pub async fn pass_through(
     env: &Env,
     session_id: &str,
     now_ms: u64,
     what: What,
-) -> Result<(Vec<u8>, Option<String>), ApiError> {
+) -> Result<(worker::Response, Option<String>), ApiError> {
     let call = SessionCall { session_id: session_id.into(), now_ms, what };
-    calls::send_with_events(env, BINDING, session_id, &call).await
+    calls::pass_through(env, BINDING, session_id, &call).await
 }
 
 /// [`send`], the answer parsed.

@@ -1,0 +1,80 @@
+//! An incoming request, read without workers-rs's `Request` conversion.
+//!
+//! `worker::Request::from(web_sys::Request)` reads `request.cf` on every
+//! request: a getter that builds the Cloudflare properties object, which
+//! nothing here uses and which was the largest single item of a request's
+//! CPU profile in workerd (`worker/bench/profile.mjs`, docs/performance.md).
+//! The front takes the runtime's request as it is and reads only what it
+//! needs: the method, the path, headers, the body and, for queries, the URL.
+
+use wasm_bindgen_futures::JsFuture;
+use worker::worker_sys::web_sys;
+use worker::{Headers, Method};
+
+pub struct Incoming {
+    raw: web_sys::Request,
+    method: Method,
+    path: String,
+    headers: Headers,
+}
+
+/// The path of an already-serialized WHATWG URL (the runtime's `request.url`):
+/// from the first `/` after the host up to `?` or `#`.
+fn path_of(url: &str) -> String {
+    let Some(host_start) = url.find("://").map(|i| i + 3) else {
+        return if url.starts_with('/') { url.to_string() } else { format!("/{url}") };
+    };
+    match url[host_start..].find('/') {
+        Some(i) => {
+            let path = &url[host_start + i..];
+            path[..path.find(['?', '#']).unwrap_or(path.len())].to_string()
+        }
+        None => "/".to_string(),
+    }
+}
+
+impl Incoming {
+    pub fn new(raw: web_sys::Request) -> Incoming {
+        let method = Method::from(raw.method());
+        let path = path_of(&raw.url());
+        let headers = Headers(raw.headers());
+        Incoming { raw, method, path, headers }
+    }
+
+    pub fn method(&self) -> Method {
+        self.method.clone()
+    }
+
+    pub fn path(&self) -> String {
+        self.path.clone()
+    }
+
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+
+    /// The whole URL, parsed (for the query).
+    pub fn url(&self) -> Result<url::Url, url::ParseError> {
+        self.raw.url().parse()
+    }
+
+    /// The body's bytes (once).
+    pub async fn bytes(&mut self) -> Result<Vec<u8>, String> {
+        let promise = self.raw.array_buffer().map_err(|e| format!("{e:?}"))?;
+        let buf =
+            JsFuture::from(promise).await.map_err(|e| e.as_string().unwrap_or_else(|| "unreadable body".into()))?;
+        Ok(js_sys::Uint8Array::new(&buf).to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_of;
+
+    #[test]
+    fn the_path_stops_at_the_query() {
+        assert_eq!(path_of("https://h.example/api/session/x?y=1#z"), "/api/session/x");
+        assert_eq!(path_of("https://h.example"), "/");
+        assert_eq!(path_of("http://localhost/a%20b"), "/a%20b");
+    }
+}
