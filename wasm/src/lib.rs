@@ -343,11 +343,18 @@ impl HoleTracker {
     }
 
     fn hole(&self, hole_id: u32) -> Result<&PreparedHole, ApiError> {
-        self.course.hole(hole_id).ok_or_else(|| {
-            ApiError::new(ErrorCode::HoleNotFound, format!("course `{}` has no hole {hole_id}", self.course.course_id))
-                .field("hole_id")
-                .with("hole_id", hole_id)
-        })
+        match self.course.hole(hole_id) {
+            Some(Ok(h)) => Ok(h),
+            Some(Err(e)) => {
+                Err(ApiError::new(ErrorCode::CourseDataUnavailable, e.to_string()).with("reason", e.code()))
+            }
+            None => Err(ApiError::new(
+                ErrorCode::HoleNotFound,
+                format!("course `{}` has no hole {hole_id}", self.course.course_id),
+            )
+            .field("hole_id")
+            .with("hole_id", hole_id)),
+        }
     }
 
     /// A write through core's `operation::apply`; the answer as the server sends it.

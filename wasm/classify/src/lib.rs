@@ -209,21 +209,36 @@ fn check_accuracy(a: f64, field: &dyn Fn() -> String) -> Result<(), JsValue> {
     }
 }
 
-/// A course, read, checked and indexed: what the full package's tracker
-/// shares with this entry's [`Course`].
+/// A course, read and checked; each hole indexed on first use: what the
+/// full package's tracker shares with this entry's [`Course`].
+///
+/// Indexing is most of a course's load (97 ms of Augusta's 103 natively,
+/// 5.4 ms a hole: the edge tree and the two grids), and a page shows one
+/// hole at a time, so a hole is prepared when it is first classified, not
+/// all eighteen while the page starts.
 #[derive(Debug)]
 pub struct Loaded {
     pub course_id: String,
     pub name: String,
     pub attribution: Option<String>,
-    /// Ascending by hole id (a course has at most 99; no map needed).
-    pub holes: Vec<PreparedHole>,
+    course: greenside_core::course::Course,
+    /// `(hole id, its index in the course file, prepared on first use)`,
+    /// ascending by hole id (a course has at most 99: no map needed).
+    holes: Vec<(u32, usize, std::cell::OnceCell<Result<PreparedHole, CourseError>>)>,
 }
 
 impl Loaded {
-    /// The hole, or `None` (see [`hole_not_found`]).
-    pub fn hole(&self, hole_id: u32) -> Option<&PreparedHole> {
-        self.holes.iter().find(|h| h.hole_id == hole_id)
+    /// The hole, prepared (once); `None` for a hole the course does not
+    /// have (see [`hole_not_found`]), `Some(Err)` for one core could not
+    /// index (a course that passed core's checks never gives it).
+    pub fn hole(&self, hole_id: u32) -> Option<Result<&PreparedHole, &CourseError>> {
+        let (_, i, cell) = self.holes.iter().find(|h| h.0 == hole_id)?;
+        Some(cell.get_or_init(|| PreparedHole::new(&self.course_id, &self.course.holes[*i])).as_ref())
+    }
+
+    /// The hole ids, ascending.
+    pub fn hole_ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.holes.iter().map(|h| h.0)
     }
 }
 
@@ -246,7 +261,10 @@ impl Course {
     }
 
     fn hole(&self, hole_id: u32) -> Result<&PreparedHole, JsValue> {
-        self.inner.hole(hole_id).ok_or_else(|| hole_not_found(&self.inner.course_id, hole_id))
+        match self.inner.hole(hole_id) {
+            Some(h) => h.map_err(course_error),
+            None => Err(hole_not_found(&self.inner.course_id, hole_id)),
+        }
     }
 }
 
@@ -261,10 +279,17 @@ impl Course {
     ) -> Result<Course, JsValue> {
         name_enums();
         let c = read::course(course).map_err(|e| course_error(&e))?;
-        let mut holes = c.prepare_all().map_err(|e| course_error(&e))?;
-        greenside_core::geometry::insertion_sort_by(&mut holes, |a, b| a.hole_id < b.hole_id);
+        let mut holes: Vec<_> =
+            c.holes.iter().enumerate().map(|(i, h)| (h.hole_id, i, std::cell::OnceCell::new())).collect();
+        greenside_core::geometry::insertion_sort_by(&mut holes, |a, b| a.0 < b.0);
         Ok(Course {
-            inner: Rc::new(Loaded { holes, course_id: c.course_id, name: c.name, attribution: c.attribution }),
+            inner: Rc::new(Loaded {
+                holes,
+                course_id: c.course_id.clone(),
+                name: c.name.clone(),
+                attribution: c.attribution.clone(),
+                course: c,
+            }),
         })
     }
 
@@ -286,7 +311,7 @@ impl Course {
     /// The course's hole ids, ascending.
     #[wasm_bindgen(js_name = holeIds, unchecked_return_type = "number[]")]
     pub fn hole_ids(&self) -> js_sys::Array {
-        self.inner.holes.iter().map(|h| JsValue::from(h.hole_id)).collect()
+        self.inner.hole_ids().map(JsValue::from).collect()
     }
 
     /// Where one position lies on a hole: surface, on the green or not, the
@@ -442,7 +467,7 @@ impl Course {
         } else {
             vec![self::position(positions, &|| "position".into())?.0]
         };
-        let holes: Vec<&PreparedHole> = self.inner.holes.iter().collect();
+        let holes: Vec<&PreparedHole> = self.inner.hole_ids().map(|id| self.hole(id)).collect::<Result<_, _>>()?;
         let ranked = greenside_core::locate::rank(&holes, &fixes, &Rules::default());
         if ranked.is_empty() {
             return Err(fail(
