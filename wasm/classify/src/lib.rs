@@ -224,8 +224,11 @@ pub struct Loaded {
     course: greenside_core::course::Course,
     /// `(hole id, its index in the course file, prepared on first use)`,
     /// ascending by hole id (a course has at most 99: no map needed).
-    holes: Vec<(u32, usize, std::cell::OnceCell<Result<PreparedHole, CourseError>>)>,
+    holes: Vec<(u32, usize, LazyHole)>,
 }
+
+/// A hole's index, made on first use (or why core could not make it).
+type LazyHole = std::cell::OnceCell<Result<PreparedHole, CourseError>>;
 
 impl Loaded {
     /// The hole, prepared (once); `None` for a hole the course does not
@@ -279,8 +282,7 @@ impl Course {
     ) -> Result<Course, JsValue> {
         name_enums();
         let c = read::course(course).map_err(|e| course_error(&e))?;
-        let mut holes: Vec<_> =
-            c.holes.iter().enumerate().map(|(i, h)| (h.hole_id, i, std::cell::OnceCell::new())).collect();
+        let mut holes: Vec<_> = c.holes.iter().enumerate().map(|(i, h)| (h.hole_id, i, LazyHole::new())).collect();
         greenside_core::geometry::insertion_sort_by(&mut holes, |a, b| a.0 < b.0);
         Ok(Course {
             inner: Rc::new(Loaded {
