@@ -198,7 +198,7 @@ fn path_param(raw: &str) -> Result<String, ApiError> {
 }
 
 fn query(req: &Request) -> Vec<(String, String)> {
-    req.url().map(|u| u.query_pairs().into_owned().collect()).unwrap_or_default()
+    req.query_pairs()
 }
 
 fn query_lookup(q: &[(String, String)]) -> impl Fn(&str) -> Option<String> + '_ {

@@ -33,6 +33,12 @@ fn path_of(url: &str) -> String {
     }
 }
 
+/// The query of a serialized URL: after the first `?`, up to `#`.
+fn query_of(url: &str) -> Option<&str> {
+    let q = &url[url.find('?')? + 1..];
+    Some(&q[..q.find('#').unwrap_or(q.len())])
+}
+
 impl Incoming {
     pub fn new(raw: web_sys::Request) -> Incoming {
         let method = Method::from(raw.method());
@@ -53,9 +59,13 @@ impl Incoming {
         &self.headers
     }
 
-    /// The whole URL, parsed (for the query).
-    pub fn url(&self) -> Result<url::Url, url::ParseError> {
-        self.raw.url().parse()
+    /// The query's pairs, decoded as `url`'s `query_pairs` decodes them
+    /// (`application/x-www-form-urlencoded`), without parsing the whole URL:
+    /// the `url` crate and its host parsing stay out of the wasm.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        query_of(&self.raw.url())
+            .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+            .unwrap_or_default()
     }
 
     /// The body's bytes (once).
@@ -69,7 +79,14 @@ impl Incoming {
 
 #[cfg(test)]
 mod tests {
-    use super::path_of;
+    use super::{path_of, query_of};
+
+    #[test]
+    fn the_query_is_between_the_mark_and_the_fragment() {
+        assert_eq!(query_of("https://h/x?a=1&b=%20+#frag"), Some("a=1&b=%20+"));
+        assert_eq!(query_of("https://h/x"), None);
+        assert_eq!(query_of("https://h/x?"), Some(""));
+    }
 
     #[test]
     fn the_path_stops_at_the_query() {
