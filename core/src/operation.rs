@@ -77,6 +77,35 @@ pub struct Events {
 }
 
 impl Events {
+    /// The header a session's Durable Object answers its events in, beside
+    /// its answer body (which the edge front passes on untouched).
+    pub const HEADER: &'static str = "x-greenside-events";
+
+    /// The header's value: `fixes,duplicate_fixes,to_on_green,to_off_green,suppressed_flickers`.
+    pub fn to_header(&self) -> alloc::string::String {
+        alloc::format!(
+            "{},{},{},{},{}",
+            self.fixes,
+            self.duplicate_fixes,
+            self.to_on_green,
+            self.to_off_green,
+            self.suppressed_flickers
+        )
+    }
+
+    /// [`Events::to_header`] read back; a missing or unreadable count is 0.
+    pub fn from_header(value: &str) -> Events {
+        let mut n = value.split(',').map(|v| v.trim().parse::<u32>().unwrap_or(0));
+        let mut next = || n.next().unwrap_or(0);
+        Events {
+            fixes: next(),
+            duplicate_fixes: next(),
+            to_on_green: next(),
+            to_off_green: next(),
+            suppressed_flickers: next(),
+        }
+    }
+
     fn fix(&mut self, out: BallOutcome, committed: GreenState) {
         match out {
             BallOutcome::Duplicate => self.duplicate_fixes += 1,
@@ -186,4 +215,17 @@ pub fn apply(
         }
     };
     Ok(Applied { answer, save, events })
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::Events;
+
+    #[test]
+    fn events_cross_a_header_and_come_back() {
+        let e = Events { fixes: 3, duplicate_fixes: 1, to_on_green: 2, to_off_green: 0, suppressed_flickers: 7 };
+        assert_eq!(e.to_header(), "3,1,2,0,7");
+        assert_eq!(Events::from_header(&e.to_header()), e);
+        assert_eq!(Events::from_header("4, x"), Events { fixes: 4, ..Events::default() });
+    }
 }

@@ -9,8 +9,8 @@
 pub mod redis;
 pub mod sqlite;
 
-use crate::store::StoreError;
-use crate::store::redis::Conn;
+use crate::store::error::StoreError;
+use crate::store::redis_conn::Conn;
 use greenside_core::listing::{RunsPageBuilder, RunsQuery, prune_due};
 use greenside_core::run::RunRecord;
 use std::collections::BTreeMap;

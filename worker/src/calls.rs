@@ -8,6 +8,7 @@
 //! ```
 
 use greenside_core::error::{ApiError, ErrorCode, OwnedErrorBody};
+use greenside_core::operation::Events;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen_futures::JsFuture;
@@ -61,19 +62,19 @@ pub async fn send<C: Serialize>(env: &Env, binding: &str, name: &str, call: &C) 
 
 /// [`send`] for an answer that goes out as it came: the object's 200
 /// answer as the response to the client (its body streamed through, never
-/// copied into this wasm), and its [`crate::metrics::EVENTS_HEADER`] (what
-/// a session write did, for the metrics).
+/// copied into this wasm), and core's events from its [`Events::HEADER`]
+/// (what a session write did, for the metrics).
 pub async fn pass_through<C: Serialize>(
     env: &Env,
     binding: &str,
     name: &str,
     call: &C,
-) -> Result<(Response, Option<String>), ApiError> {
+) -> Result<(Response, Option<Events>), ApiError> {
     let resp = post(env, binding, name, call).await?;
     if resp.status_code() != 200 {
         return Err(error_of(resp).await);
     }
-    let events = resp.headers().get(crate::metrics::EVENTS_HEADER).ok().flatten();
+    let events = resp.headers().get(Events::HEADER).ok().flatten().map(|v| Events::from_header(&v));
     // A fetched response's headers are immutable: the answer is a new
     // response over the same body, with only its content type.
     let raw: web_sys::Response = resp.into();

@@ -31,10 +31,6 @@ use worker::{DurableObject, Env, Request, Response, State, durable_object};
 pub const BINDING: &str = "METRICS";
 const KEY: &str = "counts";
 
-/// The response header a session's object answers its events in:
-/// `fixes,duplicate_fixes,to_on_green,to_off_green,suppressed_flickers`.
-pub const EVENTS_HEADER: &str = "x-greenside-events";
-
 /// Counts by series (`name{labels}`, as the exposition writes it).
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delta(pub BTreeMap<String, u64>);
@@ -70,15 +66,13 @@ impl Delta {
         }
     }
 
-    /// What a session write did, from the object's [`EVENTS_HEADER`].
-    pub fn events(&mut self, header: &str) {
-        let n: Vec<u64> = header.split(',').map(|v| v.trim().parse().unwrap_or(0)).collect();
-        let at = |i: usize| n.get(i).copied().unwrap_or(0);
-        self.add(series(f::BALL_FIXES, ""), at(0));
-        self.add(series(f::DUPLICATE_BALL_FIXES, ""), at(1));
-        self.add(series(f::SURFACE_TRANSITIONS, "{to=\"ON_GREEN\"}"), at(2));
-        self.add(series(f::SURFACE_TRANSITIONS, "{to=\"OFF_GREEN\"}"), at(3));
-        self.add(series(f::SUPPRESSED_FLICKERS, ""), at(4));
+    /// What a session write did (core's events, from the object's answer).
+    pub fn events(&mut self, e: &greenside_core::operation::Events) {
+        self.add(series(f::BALL_FIXES, ""), e.fixes.into());
+        self.add(series(f::DUPLICATE_BALL_FIXES, ""), e.duplicate_fixes.into());
+        self.add(series(f::SURFACE_TRANSITIONS, "{to=\"ON_GREEN\"}"), e.to_on_green.into());
+        self.add(series(f::SURFACE_TRANSITIONS, "{to=\"OFF_GREEN\"}"), e.to_off_green.into());
+        self.add(series(f::SUPPRESSED_FLICKERS, ""), e.suppressed_flickers.into());
     }
 
     /// An advice call's outcome at its service: `ok` or the failure's code.
@@ -101,11 +95,6 @@ impl Delta {
 /// A counter's series: `greenside_{name}_total` and its labels (core's names).
 fn series(family: Family, labels: &str) -> String {
     format!("{}_{}_total{labels}", f::PREFIX, family.name)
-}
-
-/// A session object's events as [`EVENTS_HEADER`]'s value.
-pub fn events_header(e: &greenside_core::operation::Events) -> String {
-    format!("{},{},{},{},{}", e.fixes, e.duplicate_fixes, e.to_on_green, e.to_off_green, e.suppressed_flickers)
 }
 
 /// OpenMetrics text: every family (a family with no count yet says so by

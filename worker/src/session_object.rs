@@ -82,13 +82,13 @@ pub async fn send(env: &Env, session_id: &str, now_ms: u64, what: What) -> Resul
 
 /// [`send`] for an answer that goes to the client as it is: the object's
 /// response (its body streamed through), and what a write did (fixes,
-/// transitions, flickers) as the object's [`crate::metrics::EVENTS_HEADER`].
+/// transitions, flickers), from the object's [`Events::HEADER`].
 pub async fn pass_through(
     env: &Env,
     session_id: &str,
     now_ms: u64,
     what: What,
-) -> Result<(worker::Response, Option<String>), ApiError> {
+) -> Result<(worker::Response, Option<Events>), ApiError> {
     let call = SessionCall { session_id: session_id.into(), now_ms, what };
     calls::pass_through(env, BINDING, session_id, &call).await
 }
@@ -249,7 +249,7 @@ impl DurableObject for SessionObject {
         };
         let mut resp = calls::reply(answer)?;
         if let Some(e) = events {
-            resp.headers_mut().set(crate::metrics::EVENTS_HEADER, &crate::metrics::events_header(&e))?;
+            resp.headers_mut().set(Events::HEADER, &e.to_header())?;
         }
         Ok(resp)
     }

@@ -11,18 +11,14 @@
 //! knows which runs come next, then loading just those (one MGET per shard).
 //! Only the request that created a run writes it, so a plain overwrite is safe.
 
-use crate::store::StoreError;
-use crate::store::redis::{Conn, SHARDS, each_shard, tag, tag_of};
+use crate::store::error::StoreError;
+use crate::store::redis_conn::{Conn, SHARDS, each_shard, tag, tag_of, unavailable, zscan};
 use greenside_core::listing::{RunCursor, RunsPageBuilder, RunsQuery};
 use greenside_core::run::{RunRecord, RunStatus};
 use redis::AsyncCommands;
 use std::collections::VecDeque;
 
 const STATUSES: [RunStatus; 4] = [RunStatus::Queued, RunStatus::Processing, RunStatus::Succeeded, RunStatus::Failed];
-
-fn unavailable(e: redis::RedisError) -> StoreError {
-    StoreError::Unavailable(e.to_string())
-}
 
 fn decode(text: &str) -> Result<RunRecord, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -350,7 +346,7 @@ pub async fn migrate(conn: &Conn, prefix: &str) -> Result<u64, StoreError> {
     let mut moved = 0;
     let mut cursor = 0u64;
     loop {
-        let (next, flat) = crate::store::redis::zscan(&mut c, &old_index, cursor).await?;
+        let (next, flat) = zscan(&mut c, &old_index, cursor).await?;
         let ids: Vec<&str> = flat.iter().step_by(2).map(String::as_str).collect();
         if !ids.is_empty() {
             let keys: Vec<String> = ids.iter().map(|id| format!("{prefix}:run:{id}")).collect();

@@ -11,7 +11,7 @@
 //! process loses nothing committed (a power cut may lose the last commits,
 //! never the file).
 
-use crate::store::StoreError;
+use crate::store::error::StoreError;
 use greenside_core::listing::{PruneReport, RunCursor, RunsQuery};
 use greenside_core::run::RunRecord;
 use greenside_core::runs_sql::{self, Arg, NEWEST_FIRST, page_query};

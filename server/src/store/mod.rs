@@ -8,21 +8,16 @@
 //!
 //! The futures are `Send` (axum runs handlers on a multi-threaded runtime).
 
+pub mod error;
 pub mod memory;
 pub mod redis;
+pub mod redis_conn;
 
 use greenside_core::session::SessionRecord;
 use serde::Serialize;
 use std::future::Future;
 
-/// A store that cannot serve right now (Redis down, timed out, corrupt data).
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum StoreError {
-    #[error("session store unavailable: {0}")]
-    Unavailable(String),
-    #[error("stored session record is unreadable: {0}")]
-    Corrupt(String),
-}
+pub use error::StoreError;
 
 /// What `save` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

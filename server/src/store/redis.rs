@@ -25,90 +25,15 @@
 //! failover) reconnects by itself; while Redis is away every call fails fast
 //! with `Unavailable`.
 
+pub use super::redis_conn::{Conn, SHARDS, tag_of};
+use super::redis_conn::{LAYOUT, each_shard, tag, unavailable, zscan};
 use super::{Counters, Page, SaveOutcome, SessionStore, SessionSummary, StoreError};
 use greenside_core::session::SessionRecord;
 use greenside_core::shard;
-use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
-use redis::cluster_async::ClusterConnection;
-use redis::{AsyncCommands, Cmd, Pipeline, RedisFuture, Script, Value};
+use redis::aio::ConnectionManagerConfig;
+use redis::{AsyncCommands, Script};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// Shards of the key layout (sessions and runs each). Fixed: changing it
-/// would move every key.
-pub const SHARDS: u32 = 16;
-const LAYOUT: &str = "sharded-16";
-
-/// One Redis (a connection manager) or a Redis Cluster (the cluster client).
-#[derive(Clone)]
-pub enum Conn {
-    Single(ConnectionManager),
-    Cluster(ClusterConnection),
-}
-
-impl std::fmt::Debug for Conn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Conn::Single(_) => "Conn::Single",
-            Conn::Cluster(_) => "Conn::Cluster",
-        })
-    }
-}
-
-impl ConnectionLike for Conn {
-    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        match self {
-            Conn::Single(c) => c.req_packed_command(cmd),
-            Conn::Cluster(c) => c.req_packed_command(cmd),
-        }
-    }
-
-    fn req_packed_commands<'a>(
-        &'a mut self,
-        cmd: &'a Pipeline,
-        offset: usize,
-        count: usize,
-    ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
-            Conn::Single(c) => c.req_packed_commands(cmd, offset, count),
-            Conn::Cluster(c) => c.req_packed_commands(cmd, offset, count),
-        }
-    }
-
-    fn get_db(&self) -> i64 {
-        match self {
-            Conn::Single(c) => c.get_db(),
-            Conn::Cluster(_) => 0,
-        }
-    }
-}
-
-/// The hash tag of shard `k` of a kind (`s` sessions, `r` runs).
-pub fn tag(prefix: &str, kind: char, k: u32) -> String {
-    format!("{prefix}:{{{kind}{k:02}}}")
-}
-
-/// The hash tag of the shard `id` belongs to.
-pub fn tag_of(prefix: &str, kind: char, id: &str) -> String {
-    tag(prefix, kind, shard::of(id, SHARDS))
-}
-
-/// One `ZSCAN` step over `key` from `cursor`: the next cursor (0 at the
-/// end) and the members and scores read, flat (member, score, member, …).
-/// Used by the moves out of the unsharded layout: a scan sees every member
-/// present for the whole scan, whatever is added or removed meanwhile.
-pub async fn zscan(c: &mut Conn, key: &str, cursor: u64) -> Result<(u64, Vec<String>), StoreError> {
-    redis::cmd("ZSCAN").arg(key).arg(cursor).arg("COUNT").arg(500).query_async(c).await.map_err(unavailable)
-}
-
-/// Calls `f` for every shard at once and collects the answers in shard order.
-pub async fn each_shard<T, F, Fut>(f: F) -> Result<Vec<T>, StoreError>
-where
-    F: Fn(u32) -> Fut,
-    Fut: std::future::Future<Output = Result<T, StoreError>>,
-{
-    futures_util::future::try_join_all((0..SHARDS).map(f)).await
-}
 
 // On Redis 7 and later the scripts start with `#!lua` (script flags, none
 // given): the script is then a write, so a replica answers MOVED instead of
@@ -156,10 +81,6 @@ impl std::fmt::Debug for RedisStore {
             .field("cluster", &matches!(self.conn, Conn::Cluster(_)))
             .finish_non_exhaustive()
     }
-}
-
-fn unavailable(e: redis::RedisError) -> StoreError {
-    StoreError::Unavailable(e.to_string())
 }
 
 /// The TTL to give Redis: what core set (`expires_at_ms - updated_at_ms`), at least 1 ms.
