@@ -5,7 +5,8 @@ Usage:
     python3 tools/extract_osm_shapes.py INPUT.osm OUTPUT.geojson [--keep-outer-duplicates]
 
 Standard library only (Python 3.11+).  Written to build the test fixture
-core/tests/data/augusta_shapes.geojson from ../shared/data/augusta_national.osm.
+core/tests/data/augusta_shapes.geojson from data/osm/augusta_national.osm.gz
+(a gzipped INPUT is read as such).
 
 What is extracted
 -----------------
@@ -39,6 +40,7 @@ self-intersecting rings, unmatched inner rings) go to stderr.
 
 from __future__ import annotations
 
+import gzip
 import json
 import sys
 import xml.etree.ElementTree as ET
@@ -50,7 +52,7 @@ ATTRIBUTION = (
     "extract of Augusta National Golf Club"
 )
 SOURCE = (
-    "../shared/data/augusta_national.osm "
+    "data/osm/augusta_national.osm.gz "
     "(via istvankleijn/pitchmark tests/augusta_national.osm)"
 )
 
@@ -86,7 +88,11 @@ def parse_osm(path: str):
     nodes: dict[str, tuple[float, float]] = {}
     ways: dict[str, tuple[list[str], dict[str, str]]] = {}
     relations: dict[str, tuple[list[tuple[str, str, str]], dict[str, str]]] = {}
-    root = ET.parse(path).getroot()
+    if path.endswith(".gz"):
+        with gzip.open(path, "rb") as fh:
+            root = ET.parse(fh).getroot()
+    else:
+        root = ET.parse(path).getroot()
     for el in root:
         tags = {t.get("k"): t.get("v") for t in el.findall("tag")}
         if el.tag == "node":

@@ -84,7 +84,7 @@ enum CourseCommand {
     /// exports it) into a course file and add it to a registry. Prints what
     /// could not be assigned; exit 0 when a course was written, 1 when not.
     ImportOsm {
-        /// The .osm (XML) or .geojson/.json file.
+        /// The .osm (XML) or .geojson/.json file, either of them gzipped or not.
         file: std::path::PathBuf,
         /// The new course's id (a-z, 0-9, `_`, `-`).
         #[arg(long)]
@@ -112,6 +112,20 @@ enum CourseCommand {
         #[arg(long)]
         hole: u32,
     },
+}
+
+/// A reader that counts the bytes it has read (the import's progress).
+struct Counted<R> {
+    inner: R,
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 fn import_osm(
@@ -148,13 +162,21 @@ fn import_osm(
     } else {
         None
     };
-    let is_json = matches!(file.extension().and_then(|e| e.to_str()), Some("geojson" | "json"));
+    // A gzip file (`.osm.gz`, as extracts are often kept) is read through
+    // a decoder; the bar follows the bytes read from the file either way.
+    let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut input = std::io::BufReader::new(Counted { inner: f, read: read.clone() });
+    let gzip = std::io::BufRead::fill_buf(&mut input).is_ok_and(|head| head.starts_with(&[0x1f, 0x8b]));
+    let input: Box<dyn std::io::BufRead> =
+        if gzip { Box::new(std::io::BufReader::new(flate2::bufread::MultiGzDecoder::new(input))) } else { Box::new(input) };
+    let inner_name = file.file_stem().filter(|_| gzip).map(std::path::Path::new).unwrap_or(file);
+    let is_json = matches!(inner_name.extension().and_then(|e| e.to_str()), Some("geojson" | "json"));
     let data = if is_json {
-        std::io::read_to_string(f).map_err(|e| e.to_string()).and_then(|t| imp::read_geojson(&t))
+        std::io::read_to_string(input).map_err(|e| e.to_string()).and_then(|t| imp::read_geojson(&t))
     } else {
-        imp::read_osm_xml(std::io::BufReader::new(f), |pos| {
+        imp::read_osm_xml(input, |_| {
             if let Some(b) = &bar {
-                b.set_position(pos);
+                b.set_position(read.load(std::sync::atomic::Ordering::Relaxed));
             }
         })
     };

@@ -1,5 +1,5 @@
 //! `greenside course import-osm` on real OpenStreetMap data
-//! (`../shared/data/augusta_national.osm`) and on GeoJSON as osmtogeojson
+//! (`data/osm/augusta_national.osm.gz`, read through its gzip) and on GeoJSON as osmtogeojson
 //! writes it: counts, every hole's green holding its line's end, what is
 //! reported, the registry, and the bundled import being what the importer
 //! writes today.
@@ -14,9 +14,9 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn shared_osm() -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/augusta_national.osm");
-    assert!(p.exists(), "the real OSM extract is missing: {} (CI puts ../shared beside the checkout)", p.display());
+fn augusta_osm() -> PathBuf {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/osm/augusta_national.osm.gz");
+    assert!(p.exists(), "the real OSM extract is missing: {}", p.display());
     p
 }
 
@@ -45,7 +45,7 @@ fn augusta_national_imports_with_every_hole_on_its_green() {
     let dir = tmp("augusta");
     let registry = dir.join("datasets.json");
     let (code, stdout, stderr) =
-        import(&shared_osm(), &registry, "augusta_national", &["--name", "Augusta National Golf Club (OpenStreetMap)"]);
+        import(&augusta_osm(), &registry, "augusta_national", &["--name", "Augusta National Golf Club (OpenStreetMap)"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stderr.is_empty(), "no progress bar when stderr is not a terminal: {stderr}");
     assert!(stdout.starts_with("imported 18 holes"), "{stdout}");
@@ -98,7 +98,7 @@ fn augusta_national_imports_with_every_hole_on_its_green() {
     assert_eq!(cat.counts(), (1, 18, 0));
 
     // Importing again replaces the entry instead of adding a second one.
-    let (code, _, _) = import(&shared_osm(), &registry, "augusta_national", &["--quiet"]);
+    let (code, _, _) = import(&augusta_osm(), &registry, "augusta_national", &["--quiet"]);
     assert_eq!(code, 0);
     let reg = Registry::from_json(&std::fs::read_to_string(&registry).unwrap()).unwrap();
     assert_eq!(reg.datasets.len(), 1);
@@ -110,7 +110,7 @@ fn the_bundled_import_is_what_the_importer_writes_today() {
     let dir = tmp("bundled");
     let registry = dir.join("datasets.json");
     let (code, stdout, stderr) =
-        import(&shared_osm(), &registry, "augusta_national", &["--name", "Augusta National Golf Club (OpenStreetMap)"]);
+        import(&augusta_osm(), &registry, "augusta_national", &["--name", "Augusta National Golf Club (OpenStreetMap)"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     let fresh = std::fs::read_to_string(dir.join("augusta_national/course.json")).unwrap();
     let bundled = greenside_core::example::AUGUSTA_NATIONAL_COURSE_JSON;
@@ -120,6 +120,22 @@ fn the_bundled_import_is_what_the_importer_writes_today() {
     );
     let reg: Value = serde_json::from_str(greenside_core::example::DATASETS_JSON).unwrap();
     assert!(reg["datasets"].as_array().unwrap().iter().any(|d| d["course_id"] == "augusta_national"));
+
+    // The same extract unpacked (a plain .osm) gives the same course.
+    let plain = dir.join("augusta_national.osm");
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(augusta_osm()).unwrap()),
+        &mut unpacked,
+    )
+    .unwrap();
+    assert_eq!(unpacked.len(), 3_358_453);
+    std::fs::write(&plain, unpacked).unwrap();
+    let registry2 = dir.join("plain/datasets.json");
+    let (code, stdout, stderr) =
+        import(&plain, &registry2, "augusta_national", &["--name", "Augusta National Golf Club (OpenStreetMap)"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(std::fs::read_to_string(dir.join("plain/augusta_national/course.json")).unwrap() == bundled);
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -194,7 +210,7 @@ fn bad_invocations_fail_with_a_reason() {
     let (code, _, stderr) = import(&dir.join("missing.osm"), &registry, "x", &[]);
     assert_eq!(code, 2);
     assert!(stderr.contains("cannot read"), "{stderr}");
-    let (code, _, stderr) = import(&shared_osm(), &registry, "Bad Id", &[]);
+    let (code, _, stderr) = import(&augusta_osm(), &registry, "Bad Id", &[]);
     assert_eq!(code, 2);
     assert!(stderr.contains("--course-id"), "{stderr}");
     let junk = dir.join("junk.osm");
@@ -221,7 +237,7 @@ fn a_progress_bar_on_a_terminal_and_none_with_quiet() {
         let cmd = format!(
             "{} course import-osm {} --course-id tty --registry {} {extra}",
             env!("CARGO_BIN_EXE_greenside"),
-            shared_osm().display(),
+            augusta_osm().display(),
             registry.display()
         );
         let out = Command::new("script")
@@ -232,7 +248,7 @@ fn a_progress_bar_on_a_terminal_and_none_with_quiet() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let shown = run("");
-    assert!(shown.contains("reading [") && shown.contains("MiB"), "{shown}");
+    assert!(shown.contains("reading [") && shown.contains("KiB"), "{shown}");
     let quiet = run("--quiet");
     assert!(!quiet.contains("reading ["), "{quiet}");
     assert!(quiet.contains("imported 18 holes"));
