@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes the shared test vectors in tests/vectors/ (format: tests/vectors/README.md).
 
-Expected values are written here by hand from the rules (SPEC §1-§5, §7,
-§8); positions near edges are computed here from the course file's own
+Expected values are written here by hand from the rules
+(docs/specification.md); positions near edges are computed here from the course file's own
 vertices with an independent local projection, never by greenside-core.
 
     python3 tools/make_vectors.py

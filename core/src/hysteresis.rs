@@ -1,5 +1,5 @@
 //! Commit streaks: the debounce between a fix's candidate and the committed
-//! ON_GREEN / OFF_GREEN decision (SPEC §4).
+//! ON_GREEN / OFF_GREEN decision (docs/specification.md, section 3).
 //!
 //! ```text
 //! committed UNKNOWN            → the first candidate commits at once
