@@ -47,6 +47,7 @@ pub mod example;
 pub mod frame;
 pub mod gcra;
 pub mod geometry;
+pub mod guard;
 pub mod health;
 pub mod hysteresis;
 pub mod index;

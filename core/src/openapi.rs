@@ -494,6 +494,13 @@ fn operation(r: Route) -> utoipa::openapi::path::Operation {
             op = op.security(SecurityRequirement::new("api_key", Vec::<String>::new()));
         }
         Access::Admin => op = op.security(SecurityRequirement::new("admin_token", Vec::<String>::new())),
+        Access::ApiAdmin => {
+            // The admin token, and the API key too when the server requires one.
+            op = op.security(SecurityRequirement::new("admin_token", Vec::<String>::new()));
+            op = op.security(
+                SecurityRequirement::new("admin_token", Vec::<String>::new()).add("api_key", Vec::<String>::new()),
+            );
+        }
         Access::Open => {}
     }
     op.build()

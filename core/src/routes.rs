@@ -99,6 +99,8 @@ pub enum Access {
     Api,
     /// `x-admin-token`.
     Admin,
+    /// Both: an admin route in the API's namespace (`/api/sessions`).
+    ApiAdmin,
     /// Anyone (probes, the document).
     Open,
 }
@@ -158,7 +160,7 @@ const fn route(
     Route { method, path, id, access, group, error_groups }
 }
 
-use Access::{Admin, Api, Open};
+use Access::{Admin, Api, ApiAdmin, Open};
 use Method::{Delete, Get, Post};
 
 /// Every route of the API, in the document's order.
@@ -228,9 +230,9 @@ pub const ROUTES: &[Route] = &[
         Get,
         "/api/sessions",
         RouteId::ListSessions,
-        Admin,
+        ApiAdmin,
         Some("admin"),
-        &[&[E::InvalidQuery, E::SessionStoreUnavailable], ADMIN],
+        &[&[E::InvalidQuery, E::SessionStoreUnavailable], ADMIN, API],
     ),
     route(
         Get,
@@ -296,7 +298,8 @@ pub const ROUTES: &[Route] = &[
     route(Get, "/live", RouteId::Live, Open, None, &[]),
     route(Get, "/ready", RouteId::Ready, Open, None, &[]),
     route(Get, "/startup", RouteId::Startup, Open, None, &[&[E::CourseDataUnavailable]]),
-    route(Get, "/metrics", RouteId::Metrics, Open, None, &[&[E::RouteNotFound]]),
+    // On the edge `/metrics` is off (404) without METRICS_TOKEN and asks for it as a bearer token (401).
+    route(Get, "/metrics", RouteId::Metrics, Open, None, &[&[E::RouteNotFound, E::Unauthorized]]),
     route(Get, "/openapi.json", RouteId::OpenApi, Open, None, &[]),
 ];
 
@@ -366,10 +369,17 @@ pub fn find<'p>(method: &str, path: &'p str) -> Found<'p> {
 /// The rate-limit group of a request: its route's, or `default` for any
 /// other `/api/*` path (so an unknown route still costs its client).
 pub fn rate_limit_group(method: &str, path: &str) -> Option<&'static str> {
-    match find(method, path) {
+    group_of(&find(method, path), path)
+}
+
+/// The rate-limit group of a request whose route lookup gave `found`: its
+/// route's (a route of its path with another method counts), `default` for
+/// an unknown path under `/api/`, else none.
+pub fn group_of(found: &Found<'_>, path: &str) -> Option<&'static str> {
+    match found {
         Found::Route(r, _) | Found::MethodNotAllowed(r) => r.group,
-        _ if path.starts_with("/api/") => Some("default"),
-        _ => None,
+        Found::NotFound if path.starts_with("/api/") => Some("default"),
+        Found::NotFound => None,
     }
 }
 

@@ -167,8 +167,11 @@ fn import_osm(
     let read = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let mut input = std::io::BufReader::new(Counted { inner: f, read: read.clone() });
     let gzip = std::io::BufRead::fill_buf(&mut input).is_ok_and(|head| head.starts_with(&[0x1f, 0x8b]));
-    let input: Box<dyn std::io::BufRead> =
-        if gzip { Box::new(std::io::BufReader::new(flate2::bufread::MultiGzDecoder::new(input))) } else { Box::new(input) };
+    let input: Box<dyn std::io::BufRead> = if gzip {
+        Box::new(std::io::BufReader::new(flate2::bufread::MultiGzDecoder::new(input)))
+    } else {
+        Box::new(input)
+    };
     let inner_name = file.file_stem().filter(|_| gzip).map(std::path::Path::new).unwrap_or(file);
     let is_json = matches!(inner_name.extension().and_then(|e| e.to_str()), Some("geojson" | "json"));
     let data = if is_json {

@@ -23,11 +23,6 @@ pub fn parse_limits(spec: &str) -> Result<HashMap<&'static str, Limit>, String> 
     greenside_core::ratelimit::parse_rate_limits(spec).map(|m| m.into_iter().collect())
 }
 
-/// The route group of a request path.
-pub fn group_of(method: &axum::http::Method, path: &str) -> Option<&'static str> {
-    greenside_core::routes::rate_limit_group(method.as_str(), path)
-}
-
 /// What the limiter decided, with the numbers for the headers.
 #[derive(Debug, Clone)]
 pub struct Verdict {

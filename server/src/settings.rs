@@ -167,6 +167,15 @@ fn invalid(variable: &'static str, value: &str, reason: &'static str) -> Setting
 }
 
 impl Settings {
+    /// What core's guard checks callers against.
+    pub fn keys(&self) -> greenside_core::guard::Keys<'_> {
+        greenside_core::guard::Keys {
+            require_api_key: self.require_api_key,
+            api_key: self.api_key.as_deref(),
+            admin_token: self.admin_token.as_deref(),
+        }
+    }
+
     /// The service that gives `plan`.
     pub fn downstream(&self, plan: greenside_core::advice::PlanType) -> &Downstream {
         match plan {

@@ -16,6 +16,7 @@ use crate::session_object::{self, What};
 use crate::settings::{self, Settings};
 use greenside_core::api::{self, MAX_BODY_BYTES};
 use greenside_core::error::{ApiError, ErrorCode};
+use greenside_core::guard;
 use greenside_core::operation::Operation;
 use greenside_core::routes::{self, Found, RouteId};
 use serde_json::json;
@@ -133,10 +134,16 @@ async fn dispatch(
     path: &str,
 ) -> (&'static str, Result<Response, ApiError>) {
     let s = &ctx.settings;
-    if let Err(e) = guards::api_key(s, req, path) {
+    // The guards core's route table gives the request, in the native
+    // server's order: the API key, the rate limit, the admin token.
+    let found = routes::find(method.as_ref(), path);
+    let access = guard::access_of(&found, path);
+    let keys = s.keys();
+    if let Err(e) = guard::api_key(access, &keys, guards::header(req, "x-api-key").as_deref().map(str::as_bytes)) {
         return ("<unmatched>", Err(e));
     }
-    let limit_headers = match guards::rate_limit(&ctx.env, s, req, method.as_ref(), path).await {
+    let group = routes::group_of(&found, path);
+    let limit_headers = match guards::rate_limit(&ctx.env, s, req, group).await {
         Ok(h) => h,
         Err((e, h)) => {
             ctx.refused.set(Some(e.code));
@@ -147,10 +154,13 @@ async fn dispatch(
             return ("<limited>", resp);
         }
     };
-    let (route, param) = match routes::find(method.as_ref(), path) {
+    let admin = guard::admin_token(access, &keys, guards::header(req, "x-admin-token").as_deref().map(str::as_bytes));
+    let (route, param) = match found {
         Found::Route(r, param) => (r, param),
         Found::MethodNotAllowed(r) => {
-            let e = ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}"));
+            let e = admin.err().unwrap_or_else(|| {
+                ApiError::new(ErrorCode::MethodNotAllowed, format!("{method} is not allowed on {path}"))
+            });
             return (r.path, Err(e));
         }
         Found::NotFound => {
@@ -158,6 +168,9 @@ async fn dispatch(
             return ("<unmatched>", Err(e));
         }
     };
+    if let Err(e) = admin {
+        return (route.path, Err(e));
+    }
     let mut result = route_handler(ctx, req, route.id, param.unwrap_or("")).await;
     if let Ok(resp) = &mut result {
         guards::set_limit_headers(resp, &limit_headers);
@@ -250,13 +263,11 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
             respond::json(status, &body).map_err(internal)
         }
         RouteId::ListSessions => {
-            guards::admin(s, req)?;
             let q = query(req);
             let (limit, after) = greenside_core::listing::parse_sessions_query(query_lookup(&q))?;
             sessions_page(ctx, limit, after).await
         }
         RouteId::ListRuns => {
-            guards::admin(s, req)?;
             let q = query(req);
             let query = greenside_core::listing::parse_runs_query(query_lookup(&q))?;
             let pairs = ["status", "plan_type", "course_id", "created_from_ms", "created_to_ms", "limit", "cursor"]
@@ -267,7 +278,6 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
             ok(&greenside_core::listing::runs_page_body(&runs, next.as_ref(), query.limit))
         }
         RouteId::PruneRuns => {
-            guards::admin(s, req)?;
             let r: api::PruneRequest = read_json(req).await?;
             let max_runs = r.max_runs.unwrap_or(s.runs_prune_max_runs);
             let max_age_days = r.max_age_days.unwrap_or(s.runs_prune_max_age_days);
@@ -282,14 +292,12 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
             ok(&greenside_core::listing::prune_body(&report, bundles, max_runs, max_age_days))
         }
         RouteId::GetRun => {
-            guards::admin(s, req)?;
             let id = last_param()?;
             let run =
                 crate::runs::get(&ctx.env, &id).await?.ok_or_else(|| greenside_core::listing::run_not_found(&id))?;
             ok(&run)
         }
         RouteId::GetRunBundle => {
-            guards::admin(s, req)?;
             let id = last_param()?;
             if !greenside_core::listing::is_run_id(&id) {
                 return Err(greenside_core::listing::bundle_not_found(&id));

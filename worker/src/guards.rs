@@ -1,6 +1,6 @@
-//! The front's guards, in the native server's order: the API key on
-//! `/api/*`, the admin token on the admin routes, and the per-client rate
-//! limit (a `RateLimiter` object per client, core's GCRA and headers).
+//! What the front needs beside core's `guard`: request headers, the
+//! `/metrics` bearer token, and the per-client rate limit (a `RateLimiter`
+//! object per client, core's GCRA and headers).
 
 use crate::incoming::Incoming as Request;
 use crate::settings::Settings;
@@ -9,38 +9,13 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 use worker::{Env, Response};
 
-fn header(req: &Request, name: &str) -> Option<String> {
+pub fn header(req: &Request, name: &str) -> Option<String> {
     req.headers().get(name).ok().flatten()
 }
 
 /// Constant time in the secret's content (its length may show).
 fn same(given: &str, secret: &str) -> bool {
     bool::from(given.as_bytes().ct_eq(secret.as_bytes()))
-}
-
-/// `x-api-key` on `/api/*` when `REQUIRE_API_KEY` is on.
-pub fn api_key(s: &Settings, req: &Request, path: &str) -> Result<(), ApiError> {
-    if !(s.require_api_key && path.starts_with("/api/")) {
-        return Ok(());
-    }
-    let expected = s.api_key.as_ref().map(|k| k.expose()).unwrap_or("");
-    let given = header(req, "x-api-key").unwrap_or_default();
-    if expected.is_empty() || !same(&given, expected) {
-        return Err(ApiError::new(ErrorCode::Unauthorized, "missing or wrong x-api-key"));
-    }
-    Ok(())
-}
-
-/// `x-admin-token` on the admin routes; they are off without `ADMIN_TOKEN`.
-pub fn admin(s: &Settings, req: &Request) -> Result<(), ApiError> {
-    let Some(token) = s.admin_token.as_ref() else {
-        return Err(ApiError::new(ErrorCode::Forbidden, "admin routes are disabled; set ADMIN_TOKEN to enable them"));
-    };
-    if same(&header(req, "x-admin-token").unwrap_or_default(), token.expose()) {
-        Ok(())
-    } else {
-        Err(ApiError::new(ErrorCode::Forbidden, "missing or wrong x-admin-token"))
-    }
 }
 
 /// `Authorization: Bearer <token>` (what a Prometheus scrape config sends
@@ -76,10 +51,9 @@ pub async fn rate_limit(
     env: &Env,
     s: &Settings,
     req: &Request,
-    method: &str,
-    path: &str,
+    group: Option<&'static str>,
 ) -> Result<LimitHeaders, (ApiError, LimitHeaders)> {
-    let (Some(limits), Some(group)) = (&s.rate_limits, greenside_core::routes::rate_limit_group(method, path)) else {
+    let (Some(limits), Some(group)) = (&s.rate_limits, group) else {
         return Ok(None);
     };
     let client = client_of(req, s.trusted_proxy_header.as_deref());

@@ -94,6 +94,15 @@ fn bad(e: variables::InvalidVariable) -> ApiError {
 }
 
 impl Settings {
+    /// What core's guard checks callers against.
+    pub fn keys(&self) -> greenside_core::guard::Keys<'_> {
+        greenside_core::guard::Keys {
+            require_api_key: self.require_api_key,
+            api_key: self.api_key.as_ref().map(Secret::expose),
+            admin_token: self.admin_token.as_ref().map(Secret::expose),
+        }
+    }
+
     /// The service that gives `plan`.
     pub fn downstream(&self, plan: greenside_core::advice::PlanType) -> &Downstream {
         match plan {

@@ -1,6 +1,6 @@
 //! The front of every request, one middleware layer: request id and log
-//! context, the API key guard, the rate limit; then metrics and the access
-//! line. The fallbacks answer unknown routes and methods in the error shape.
+//! context, the guards of core's route table (API key, rate limit, admin
+//! token); then metrics and the access line. The fallbacks answer unknown routes and methods in the error shape.
 
 use super::wire::{HttpError, error_response};
 use crate::AppState;
@@ -10,6 +10,7 @@ use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use greenside_core::error::{ApiError, ErrorCode};
+use greenside_core::{guard, routes};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -78,39 +79,51 @@ pub async fn front(State(state): State<Arc<AppState>>, req: Request, next: Next)
     .await
 }
 
-/// The API key guard, then the rate limit, then the route.
+/// The guards core's route table gives the request ([`guard`]): the API
+/// key, then the rate limit, then the admin token, then the route.
 async fn guarded(state: &AppState, req: Request, next: Next) -> Response {
-    if let Some(denied) = api_key_denied(state, &req) {
-        return denied;
+    let path = req.uri().path();
+    let found = routes::find(req.method().as_str(), path);
+    let access = guard::access_of(&found, path);
+    let group = routes::group_of(&found, path);
+    let keys = state.settings.keys();
+    if let Err(e) = guard::api_key(access, &keys, header(&req, "x-api-key")) {
+        return error_response(&e);
     }
-    rate_limit(state, req, next).await
+    let admin = guard::admin_token(access, &keys, header(&req, "x-admin-token"));
+    match group {
+        Some(group) => rate_limit(state, group, req, |req| async move { admitted(admin, req, next).await }).await,
+        None => admitted(admin, req, next).await,
+    }
 }
 
-/// `REQUIRE_API_KEY=1`: every `/api/*` request needs `x-api-key` equal to
-/// `API_KEY` (compared in constant time); else 401 `unauthorized`.
-fn api_key_denied(state: &AppState, req: &Request) -> Option<Response> {
-    use subtle::ConstantTimeEq;
-    if state.settings.require_api_key && req.uri().path().starts_with("/api/") {
-        let expected = state.settings.api_key.as_deref().unwrap_or("").as_bytes();
-        let given = req.headers().get("x-api-key").map(|v| v.as_bytes()).unwrap_or(b"");
-        if expected.is_empty() || !bool::from(given.ct_eq(expected)) {
-            return Some(error_response(&ApiError::new(ErrorCode::Unauthorized, "missing or wrong x-api-key")));
-        }
+/// The route, or the admin guard's refusal (after the rate limit: a guess
+/// at the token counts against the caller's limit).
+async fn admitted(admin: Result<(), ApiError>, req: Request, next: Next) -> Response {
+    match admin {
+        Ok(()) => next.run(req).await,
+        Err(e) => error_response(&e),
     }
-    None
+}
+
+fn header<'r>(req: &'r Request, name: &str) -> Option<&'r [u8]> {
+    req.headers().get(name).map(HeaderValue::as_bytes)
 }
 
 /// Per-client GCRA limits (see `ratelimit`); 429 `rate_limited` with
 /// `Retry-After`, and `RateLimit`/`RateLimit-Policy` headers on every limited route.
-async fn rate_limit(state: &AppState, req: Request, next: Next) -> Response {
-    let Some(limiter) = &state.limiter else { return next.run(req).await };
-    let Some(group) = crate::ratelimit::group_of(req.method(), req.uri().path()) else { return next.run(req).await };
+async fn rate_limit<F, Fut>(state: &AppState, group: &'static str, req: Request, then: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    let Some(limiter) = &state.limiter else { return then(req).await };
     let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
     let client = crate::ratelimit::client_of(req.headers(), state.settings.trusted_proxy_header.as_deref(), peer);
     let v = limiter.check(group, &client, crate::clock::system_now_ms());
     let (policy, ratelimit) = greenside_core::ratelimit::rate_limit_headers(&v.limit, v.remaining, v.retry_after_ms);
     let mut resp = if v.allowed {
-        next.run(req).await
+        then(req).await
     } else {
         tracing::info!(%client, group, "rate limited");
         state.metrics.rate_limited.inc();

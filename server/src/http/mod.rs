@@ -92,32 +92,37 @@ pub fn compression() -> tower_http::compression::CompressionLayer {
         .quality(tower_http::compression::CompressionLevel::Precise(5))
 }
 
-/// The handler of each route of core's table.
-fn handler(id: RouteId) -> MethodRouter<Arc<AppState>> {
-    use axum::routing::{delete, get, post};
-    match id {
-        RouteId::Start => post(session::start),
-        RouteId::SetCupLocation => post(session::set_cup),
-        RouteId::SetBallLocation => post(session::set_ball),
-        RouteId::SetBallLocations => post(session::set_balls),
-        RouteId::GetSession => get(session::get),
-        RouteId::DeleteSession => delete(session::remove),
-        RouteId::GetHoleAdvice => post(advice::get_hole_advice),
-        RouteId::ListSessions => get(admin::sessions),
-        RouteId::ListRuns => get(runs::list),
-        RouteId::PruneRuns => post(runs::prune),
-        RouteId::GetRun => get(runs::one),
-        RouteId::GetRunBundle => get(runs::bundle),
-        RouteId::ListCourses => get(courses::list),
+/// The handler of each route of core's table, on the route's method.
+fn handler(r: &routes::Route) -> MethodRouter<Arc<AppState>> {
+    use axum::routing::{MethodFilter, on};
+    let m = match r.method {
+        routes::Method::Get => MethodFilter::GET,
+        routes::Method::Post => MethodFilter::POST,
+        routes::Method::Delete => MethodFilter::DELETE,
+    };
+    match r.id {
+        RouteId::Start => on(m, session::start),
+        RouteId::SetCupLocation => on(m, session::set_cup),
+        RouteId::SetBallLocation => on(m, session::set_ball),
+        RouteId::SetBallLocations => on(m, session::set_balls),
+        RouteId::GetSession => on(m, session::get),
+        RouteId::DeleteSession => on(m, session::remove),
+        RouteId::GetHoleAdvice => on(m, advice::get_hole_advice),
+        RouteId::ListSessions => on(m, admin::sessions),
+        RouteId::ListRuns => on(m, runs::list),
+        RouteId::PruneRuns => on(m, runs::prune),
+        RouteId::GetRun => on(m, runs::one),
+        RouteId::GetRunBundle => on(m, runs::bundle),
+        RouteId::ListCourses => on(m, courses::list),
         // Course files are large (Augusta's is 289 KB of JSON): compressed.
-        RouteId::GetCourse => get(courses::one).layer(compression()),
-        RouteId::LocateHole => get(courses::locate),
-        RouteId::Health => get(health::health),
-        RouteId::Metrics => get(metrics),
-        RouteId::Live => get(health::live),
-        RouteId::Ready => get(health::ready),
-        RouteId::Startup => get(health::startup),
-        RouteId::OpenApi => get(openapi),
+        RouteId::GetCourse => on(m, courses::one).layer(compression()),
+        RouteId::LocateHole => on(m, courses::locate),
+        RouteId::Health => on(m, health::health),
+        RouteId::Metrics => on(m, metrics),
+        RouteId::Live => on(m, health::live),
+        RouteId::Ready => on(m, health::ready),
+        RouteId::Startup => on(m, health::startup),
+        RouteId::OpenApi => on(m, openapi),
     }
 }
 
@@ -126,7 +131,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let mut api = Router::new();
     for r in routes::ROUTES {
         // Routes on one path (GET and DELETE of a session) merge into one.
-        api = api.route(r.path, handler(r.id));
+        api = api.route(r.path, handler(r));
     }
     layered(Router::new().merge(web(&state)).merge(api), state)
 }

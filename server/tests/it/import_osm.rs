@@ -44,8 +44,12 @@ fn import(file: &Path, registry: &Path, course_id: &str, extra: &[&str]) -> (i32
 fn augusta_national_imports_with_every_hole_on_its_green() {
     let dir = tmp("augusta");
     let registry = dir.join("datasets.json");
-    let (code, stdout, stderr) =
-        import(&augusta_osm(), &registry, "augusta_national", &["--name", "Augusta National Golf Club (OpenStreetMap)"]);
+    let (code, stdout, stderr) = import(
+        &augusta_osm(),
+        &registry,
+        "augusta_national",
+        &["--name", "Augusta National Golf Club (OpenStreetMap)"],
+    );
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stderr.is_empty(), "no progress bar when stderr is not a terminal: {stderr}");
     assert!(stdout.starts_with("imported 18 holes"), "{stdout}");
@@ -109,8 +113,12 @@ fn augusta_national_imports_with_every_hole_on_its_green() {
 fn the_bundled_import_is_what_the_importer_writes_today() {
     let dir = tmp("bundled");
     let registry = dir.join("datasets.json");
-    let (code, stdout, stderr) =
-        import(&augusta_osm(), &registry, "augusta_national", &["--name", "Augusta National Golf Club (OpenStreetMap)"]);
+    let (code, stdout, stderr) = import(
+        &augusta_osm(),
+        &registry,
+        "augusta_national",
+        &["--name", "Augusta National Golf Club (OpenStreetMap)"],
+    );
     assert_eq!(code, 0, "{stdout}{stderr}");
     let fresh = std::fs::read_to_string(dir.join("augusta_national/course.json")).unwrap();
     let bundled = greenside_core::example::AUGUSTA_NATIONAL_COURSE_JSON;

@@ -10,6 +10,7 @@ mod bad_requests;
 mod cli;
 mod cluster;
 mod faults;
+mod guards;
 mod health;
 mod http_vectors;
 mod import_osm;
