@@ -182,6 +182,12 @@ impl ApiError {
         self
     }
 
+    /// The `Retry-After` seconds the answer carries (`details.retry_after_s`:
+    /// a rate limit, a shed request), for either platform's header.
+    pub fn retry_after_s(&self) -> Option<u64> {
+        self.details.get("retry_after_s").and_then(Value::as_u64)
+    }
+
     /// Names the offending field (`details.field`).
     #[must_use]
     pub fn field(self, field: &str) -> Self {

@@ -339,6 +339,79 @@ pub struct ProbeAnswer {
     pub status: String,
 }
 
+/// What `/ready` saw, on either platform: its required checks.
+#[derive(Debug, Clone)]
+pub struct Readiness<'a> {
+    /// The dataset registry: loaded, or why not.
+    pub registry: Result<(), &'a str>,
+    /// A round trip to the session store: made, or its error.
+    pub store: Result<(), String>,
+    /// The session store serving.
+    pub backend: &'a str,
+    /// The backend asked for, where another can serve instead (the native
+    /// server falls back to memory when the requested Redis was not there
+    /// at start): not ready then, since taking traffic would split
+    /// sessions between instances.
+    pub requested: Option<&'a str>,
+}
+
+impl Readiness<'_> {
+    /// The answer: 200 `ready` when every check passes, else 503 with the
+    /// checks and the failing code (the session store's before the course
+    /// data's).
+    pub fn answer(&self) -> (u16, Value) {
+        let mut checks = serde_json::Map::new();
+        let check = |ok: bool, rest: &[(&str, Value)]| {
+            let mut c = serde_json::Map::new();
+            c.insert("ok".into(), Value::Bool(ok));
+            for (k, v) in rest {
+                c.insert((*k).into(), v.clone());
+            }
+            Value::Object(c)
+        };
+        let text = |s: Option<&str>| s.map_or(Value::Null, |s| Value::String(s.into()));
+        checks.insert("dataset_registry".into(), check(self.registry.is_ok(), &[("error", text(self.registry.err()))]));
+        checks.insert(
+            "session_store".into(),
+            check(
+                self.store.is_ok(),
+                &[
+                    ("backend", Value::String(self.backend.into())),
+                    ("error", text(self.store.as_ref().err().map(String::as_str))),
+                ],
+            ),
+        );
+        let as_requested = self.requested.is_none_or(|r| r == self.backend);
+        if let Some(requested) = self.requested {
+            checks.insert(
+                "session_store_backend".into(),
+                check(
+                    as_requested,
+                    &[("requested", Value::String(requested.into())), ("backend", Value::String(self.backend.into()))],
+                ),
+            );
+        }
+        let failing = if self.store.is_err() || !as_requested {
+            Some(ErrorCode::SessionStoreUnavailable)
+        } else if self.registry.is_err() {
+            Some(ErrorCode::CourseDataUnavailable)
+        } else {
+            None
+        };
+        ReadyAnswer::of(Value::Object(checks), failing)
+    }
+}
+
+/// `GET /startup`: `started` once the dataset registry has loaded, else
+/// `course_data_unavailable`.
+pub fn startup(registry_loaded: bool) -> Result<ProbeAnswer, ApiError> {
+    if registry_loaded {
+        Ok(ProbeAnswer { status: "started".into() })
+    } else {
+        Err(ApiError::new(ErrorCode::CourseDataUnavailable, "the dataset registry has not loaded; see /health"))
+    }
+}
+
 /// `GET /ready`: `ready` (200) or `not_ready` (503, with the error).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -94,6 +94,64 @@ pub fn encode_sessions_cursor(after: u64) -> String {
     format!("c{after:x}")
 }
 
+/// A `GET /api/sessions` page filled session by session in session-number
+/// order: every store's one paging rule (as [`RunsPageBuilder`] is for
+/// runs). Numbers up to the cursor and expired sessions are skipped (expiry
+/// as [`crate::session::is_expired`] decides it); the next cursor is the
+/// last session returned, and only when another live session follows.
+#[derive(Debug)]
+pub struct SessionsPageBuilder {
+    after: u64,
+    limit: usize,
+    now_ms: u64,
+    sessions: Vec<SessionSummary>,
+    more: bool,
+}
+
+impl SessionsPageBuilder {
+    pub fn new(after: u64, limit: usize, now_ms: u64) -> Self {
+        SessionsPageBuilder { after, limit, now_ms, sessions: Vec::new(), more: false }
+    }
+
+    /// Takes the next session record in order; false once the page is
+    /// complete (the caller stops walking).
+    pub fn offer(&mut self, rec: &crate::session::SessionRecord) -> bool {
+        if crate::session::is_expired(rec, self.now_ms) {
+            return !self.more;
+        }
+        self.offer_summary(SessionSummary::from(rec))
+    }
+
+    /// Takes the next session, already known to be live, as its summary
+    /// (a store that asks each session for its own summary).
+    pub fn offer_summary(&mut self, s: SessionSummary) -> bool {
+        if self.more {
+            return false;
+        }
+        if s.session_number <= self.after {
+            return true;
+        }
+        if self.sessions.len() == self.limit {
+            self.more = true;
+            return false;
+        }
+        self.sessions.push(s);
+        true
+    }
+
+    /// How many more sessions can change the page (the rest of it and the
+    /// one that tells whether another follows); 0 once it is complete.
+    pub fn wanted(&self) -> usize {
+        if self.more { 0 } else { self.limit + 1 - self.sessions.len() }
+    }
+
+    /// The page and the cursor of the next one (the last session's number).
+    pub fn finish(self) -> (Vec<SessionSummary>, Option<u64>) {
+        let next = if self.more { self.sessions.last().map(|s| s.session_number) } else { None };
+        (self.sessions, next)
+    }
+}
+
 /// The body of `GET /api/sessions`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -171,6 +229,11 @@ pub fn is_run_id(id: &str) -> bool {
 
 /// Parses `status`, `plan_type`, `course_id`, `created_from_ms`,
 /// `created_to_ms`, `limit` and `cursor`.
+/// Every query parameter [`parse_runs_query`] reads (a platform that hands
+/// the query on, as the worker does to its shards, passes exactly these).
+pub const RUNS_QUERY_KEYS: &[&str] =
+    &["status", "plan_type", "course_id", "created_from_ms", "created_to_ms", "limit", "cursor"];
+
 pub fn parse_runs_query(q: impl Fn(&str) -> Option<String>) -> Result<RunsQuery, ApiError> {
     let ms = |k: &str| -> Result<Option<u64>, ApiError> {
         q(k).map(|v| {
@@ -444,22 +507,123 @@ pub struct PruneResponse {
     pub max_age_days: u64,
 }
 
-/// The body of `POST /runs/v1/prune`.
-pub fn prune_body(report: &PruneReport, bundles_deleted: usize, max_runs: u64, max_age_days: u64) -> Value {
-    crate::json::to_value(&PruneResponse {
-        scanned: report.scanned,
-        deleted: report.deleted,
-        kept: report.kept,
-        bundles_deleted: bundles_deleted as u64,
-        max_runs,
-        max_age_days,
-    })
+/// How many runs to keep and for how long: what `POST /runs/v1/prune`
+/// and the retention sweeper apply, on every run store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub max_runs: u64,
+    pub max_age_days: u64,
+}
+
+/// A day in milliseconds.
+pub const DAY_MS: u64 = 86_400_000;
+
+impl Retention {
+    /// A prune request's limits, each the platform's default (`RUNS_PRUNE_MAX_RUNS`,
+    /// `RUNS_PRUNE_MAX_AGE_DAYS`) where the body leaves it out.
+    pub fn of(req: &crate::api::PruneRequest, defaults: Retention) -> Retention {
+        Retention {
+            max_runs: req.max_runs.unwrap_or(defaults.max_runs),
+            max_age_days: req.max_age_days.unwrap_or(defaults.max_age_days),
+        }
+    }
+
+    /// The age limit in milliseconds (saturating: ten years fits many times).
+    pub const fn max_age_ms(&self) -> u64 {
+        self.max_age_days.saturating_mul(DAY_MS)
+    }
+
+    /// The body of `POST /runs/v1/prune`.
+    pub fn body(&self, report: &PruneReport, bundles_deleted: usize) -> Value {
+        crate::json::to_value(&PruneResponse {
+            scanned: report.scanned,
+            deleted: report.deleted,
+            kept: report.kept,
+            bundles_deleted: bundles_deleted as u64,
+            max_runs: self.max_runs,
+            max_age_days: self.max_age_days,
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// Sessions 1..=10, each started at `10 * n` ms; the even ones expire at 1,000.
+    fn sessions() -> alloc::vec::Vec<crate::session::SessionRecord> {
+        use crate::api::StartRequest;
+        let course = crate::course::Course::from_json(crate::example::RIVERSIDE_COURSE_JSON).unwrap();
+        let hole = course.prepare_hole(1).unwrap();
+        let rules = crate::rules::Rules::default();
+        let start = StartRequest { course_id: "riverside".into(), hole_id: 1 };
+        (1..=10u64)
+            .map(|n| {
+                let id = alloc::format!("gs_{n:032x}");
+                let mut r = crate::session::start(&start, id, n, &hole, &rules, 10 * n).unwrap();
+                if n % 2 == 0 {
+                    r.expires_at_ms = 1_000;
+                }
+                r
+            })
+            .collect()
+    }
+
+    fn walk(
+        all: &[crate::session::SessionRecord],
+        after: u64,
+        limit: usize,
+        now: u64,
+    ) -> (alloc::vec::Vec<u64>, Option<u64>, usize) {
+        let mut page = SessionsPageBuilder::new(after, limit, now);
+        let mut read = 0;
+        for r in all {
+            read += 1;
+            if !page.offer(r) {
+                break;
+            }
+        }
+        let (items, next) = page.finish();
+        (items.iter().map(|s| s.session_number).collect(), next, read)
+    }
+
+    #[test]
+    fn the_runs_query_reads_exactly_its_keys() {
+        let read = core::cell::RefCell::new(alloc::vec::Vec::new());
+        parse_runs_query(|k| {
+            read.borrow_mut().push(String::from(k));
+            None
+        })
+        .unwrap();
+        let mut read = read.into_inner();
+        read.sort();
+        read.dedup();
+        let mut keys: alloc::vec::Vec<String> = RUNS_QUERY_KEYS.iter().map(|k| String::from(*k)).collect();
+        keys.sort();
+        assert_eq!(read, keys);
+    }
+
+    #[test]
+    fn one_paging_rule_for_sessions() {
+        let all = sessions();
+        // Before 1,000 ms every session is live.
+        assert_eq!(walk(&all, 0, 3, 999), (alloc::vec![1, 2, 3], Some(3), 4));
+        // At 1,000 the even ones have expired (core's is_expired): skipped.
+        assert_eq!(walk(&all, 0, 3, 1_000), (alloc::vec![1, 3, 5], Some(5), 7));
+        assert_eq!(walk(&all, 5, 3, 1_000), (alloc::vec![7, 9], None, 10));
+        // A page that ends exactly where the live sessions end has no next cursor.
+        assert_eq!(walk(&all, 6, 2, 1_000), (alloc::vec![7, 9], None, 10));
+        assert_eq!(walk(&all, 10, 5, 0), (alloc::vec![], None, 10));
+        let mut p = SessionsPageBuilder::new(0, 2, 0);
+        assert_eq!(p.wanted(), 3);
+        assert!(p.offer_summary(SessionSummary::from(&all[0])));
+        assert_eq!(p.wanted(), 2);
+        assert!(p.offer_summary(SessionSummary::from(&all[1])));
+        assert!(!p.offer_summary(SessionSummary::from(&all[2])));
+        assert_eq!(p.wanted(), 0);
+        assert_eq!(p.finish().1, Some(2));
+    }
 
     #[test]
     fn cursors_round_trip_and_reject_strangers() {

@@ -12,6 +12,7 @@
 
 use crate::error::ErrorCode as E;
 use crate::error::ErrorCode;
+use alloc::string::String;
 use alloc::vec::Vec;
 
 /// An HTTP method of the API.
@@ -120,6 +121,21 @@ pub struct Route {
 }
 
 impl Route {
+    /// The path with its one `{parameter}` segment set to `value` (the
+    /// template itself when it has none). `value` goes in as given: a client
+    /// passes ids, which need no escaping.
+    pub fn path_with(&self, value: &str) -> String {
+        match (self.path.find('{'), self.path.find('}')) {
+            (Some(open), Some(close)) if open < close => {
+                let mut p = String::from(&self.path[..open]);
+                p.push_str(value);
+                p.push_str(&self.path[close + 1..]);
+                p
+            }
+            _ => String::from(self.path),
+        }
+    }
+
     /// Every code the route can answer, each once, in the groups' order.
     pub fn errors(&self) -> Vec<ErrorCode> {
         let mut all: Vec<ErrorCode> = Vec::new();
@@ -408,6 +424,20 @@ mod tests {
             .zip(["gs_x", "run_x", "c"])
             .find(|(t, _)| template.contains(**t))
             .map(|(_, p)| p)
+    }
+
+    #[test]
+    fn a_path_is_made_from_its_template() {
+        assert_eq!(by_id(RouteId::GetSession).path_with("gs_1"), "/api/session/gs_1");
+        assert_eq!(by_id(RouteId::GetRunBundle).path_with("run_2"), "/runs/v1/run_2/bundle");
+        assert_eq!(by_id(RouteId::Live).path_with("x"), "/live");
+        for r in ROUTES {
+            assert!(
+                matches!(find(r.method.as_str(), &r.path_with("p")), Found::Route(f, _) if f.id == r.id),
+                "{}",
+                r.path
+            );
+        }
     }
 
     #[test]

@@ -164,6 +164,19 @@ pub fn is_expired(rec: &SessionRecord, now_ms: u64) -> bool {
     now_ms >= rec.expires_at_ms
 }
 
+/// What the session has left at `now_ms`: `None` once it has expired (the
+/// rule of [`is_expired`]), the milliseconds to its expiry otherwise.
+pub fn time_left_ms(rec: &SessionRecord, now_ms: u64) -> Option<u64> {
+    (!is_expired(rec, now_ms)).then(|| rec.expires_at_ms - now_ms)
+}
+
+/// The whole idle TTL core gave the record at its last write
+/// (`expires_at_ms - updated_at_ms`, at least 1 ms): what a store that
+/// expires keys itself (Redis) is told.
+pub fn ttl_ms(rec: &SessionRecord) -> u64 {
+    rec.expires_at_ms.saturating_sub(rec.updated_at_ms).max(1)
+}
+
 /// `session_not_found` for an expired record; stores call this on every load.
 pub fn check_live(rec: &SessionRecord, now_ms: u64) -> Result<(), ApiError> {
     if is_expired(rec, now_ms) { Err(not_found(&rec.session_id)) } else { Ok(()) }

@@ -4,6 +4,8 @@
 //! bundles in a temporary folder), then runs the doctor's checks plus
 //! hysteresis switching and bundle writing against it.
 
+use greenside_core::contract::API_CONTRACT_VERSION;
+use greenside_core::routes::{self, RouteId};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -58,16 +60,20 @@ impl Doctor {
         ok
     }
 
+    /// Calls the route `id` of core's table (its method, its path with
+    /// `param`) and checks the status.
     async fn check(
         &mut self,
         name: &str,
-        method: reqwest::Method,
-        path: &str,
+        id: RouteId,
+        param: &str,
         body: Option<Value>,
         expect: &[u16],
     ) -> Option<Value> {
         let t0 = Instant::now();
-        let r = self.call(method, path, body).await;
+        let route = routes::by_id(id);
+        let method = reqwest::Method::from_bytes(route.method.as_str().as_bytes()).unwrap_or(reqwest::Method::GET);
+        let r = self.call(method, &route.path_with(param), body).await;
         let (ok, out, detail) = match r {
             Ok((s, v)) if expect.contains(&s) => (true, Some(v.clone()), format!("{s}")),
             Ok((s, v)) => (false, None, format!("{s}: {}", v["error"]["code"].as_str().unwrap_or("unexpected answer"))),
@@ -84,23 +90,21 @@ const POINT_ON: (f64, f64) = (40.268240, -111.659520);
 pub async fn run(t: Target, fixes: &[(f64, f64)], expect_plan: bool) -> Vec<CheckResult> {
     let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default();
     let mut d = Doctor { http, t, results: Vec::new() };
-    use reqwest::Method as M;
-    d.check("live", M::GET, "/live", None, &[200]).await;
-    d.check("ready", M::GET, "/ready", None, &[200]).await;
-    if let Some(h) = d.check("health", M::GET, "/health", None, &[200]).await {
+    d.check("live", RouteId::Live, "", None, &[200]).await;
+    d.check("ready", RouteId::Ready, "", None, &[200]).await;
+    if let Some(h) = d.check("health", RouteId::Health, "", None, &[200]).await {
         let t0 = Instant::now();
         let status = h["status"].as_str().unwrap_or("?").to_string();
         d.record("health status", t0, if status == "healthy" { Ok(status) } else { Err(status) });
     }
-    let start = json!({"contract_version": "0.5.0", "course_id": d.t.course_id, "hole_id": d.t.hole_id});
-    let Some(started) = d.check("start session", M::POST, "/api/session/start", Some(start), &[200]).await else {
+    let start = json!({"contract_version": API_CONTRACT_VERSION, "course_id": d.t.course_id, "hole_id": d.t.hole_id});
+    let Some(started) = d.check("start session", RouteId::Start, "", Some(start), &[200]).await else {
         return d.results;
     };
     let sid = started["session_id"].as_str().unwrap_or_default().to_string();
     for (i, p) in fixes.iter().enumerate() {
-        let body = json!({"contract_version": "0.5.0", "session_id": sid, "ball_wgs84": {"lat": p.0, "lon": p.1}, "accuracy_m": 3.0});
-        if let Some(v) =
-            d.check(&format!("ball fix {}", i + 1), M::POST, "/api/session/set_ball_location", Some(body), &[200]).await
+        let body = json!({"contract_version": API_CONTRACT_VERSION, "session_id": sid, "ball_wgs84": {"lat": p.0, "lon": p.1}, "accuracy_m": 3.0});
+        if let Some(v) = d.check(&format!("ball fix {}", i + 1), RouteId::SetBallLocation, "", Some(body), &[200]).await
         {
             let hs = &v["hole_state"];
             let last = d.results.len() - 1;
@@ -112,10 +116,10 @@ pub async fn run(t: Target, fixes: &[(f64, f64)], expect_plan: bool) -> Vec<Chec
             );
         }
     }
-    d.check("read session", M::GET, &format!("/api/session/{sid}"), None, &[200]).await;
-    let advice = json!({"contract_version": "0.5.0", "session_id": sid, "want_plot": true});
+    d.check("read session", RouteId::GetSession, &sid, None, &[200]).await;
+    let advice = json!({"contract_version": API_CONTRACT_VERSION, "session_id": sid, "want_plot": true});
     let expect: &[u16] = if expect_plan { &[200] } else { &[200, 502, 503, 504] };
-    if let Some(v) = d.check("advice", M::POST, "/api/get_hole_advice", Some(advice), expect).await {
+    if let Some(v) = d.check("advice", RouteId::GetHoleAdvice, "", Some(advice), expect).await {
         let last = d.results.len() - 1;
         d.results[last].detail = match v["error"]["code"].as_str() {
             Some(code) => format!("{} via fallback ({code})", v["plan_type"].as_str().unwrap_or("?")),
@@ -126,8 +130,8 @@ pub async fn run(t: Target, fixes: &[(f64, f64)], expect_plan: bool) -> Vec<Chec
             ),
         };
     }
-    d.check("delete session", M::DELETE, &format!("/api/session/{sid}"), None, &[200]).await;
-    d.check("deleted session is gone", M::GET, &format!("/api/session/{sid}"), None, &[404]).await;
+    d.check("delete session", RouteId::DeleteSession, &sid, None, &[200]).await;
+    d.check("deleted session is gone", RouteId::GetSession, &sid, None, &[404]).await;
     d.results
 }
 
@@ -155,7 +159,7 @@ pub async fn smoke() -> Result<(String, bool), String> {
     let key = crate::random_token();
     let expected = key.clone();
     let solver = axum::Router::new().route(
-        "/solve_putt",
+        greenside_core::plan::PlanType::Putt.path(),
         axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
             let expected = expected.clone();
             async move {

@@ -64,9 +64,8 @@ pub struct AppState {
 impl AppState {
     /// The lock stripe of a session.
     pub fn session_lock(&self, id: &str) -> &tokio::sync::Mutex<()> {
-        // FNV-1a: stable and cheap; ids are random so stripes spread evenly.
-        let h = id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-        &self.locks[(h % LOCK_STRIPES as u64) as usize]
+        // Core's shard hash: stable and cheap; ids are random so stripes spread evenly.
+        &self.locks[greenside_core::shard::of(id, LOCK_STRIPES as u32) as usize]
     }
 }
 
@@ -279,7 +278,7 @@ pub fn spawn_retention(state: &Arc<AppState>) {
     every(state, interval, |state| async move {
         let s = &state.settings;
         let now = state.clock.now();
-        let swept = state.runs.retain(&s.debug_bundle_dir, s.runs_prune_max_runs, s.runs_prune_max_age_days, now).await;
+        let swept = state.runs.retain(&s.debug_bundle_dir, s.retention(), now).await;
         // Every sweep says it ran (a stalled sweeper is told from one that found nothing).
         if let Ok((report, _)) = &swept {
             tracing::debug!(scanned = report.scanned, deleted = report.deleted, "retention sweep");

@@ -136,11 +136,10 @@ impl RunStore {
     pub async fn retain(
         &self,
         bundle_dir: &std::path::Path,
-        max_runs: u64,
-        max_age_days: u64,
+        keep: greenside_core::listing::Retention,
         now_ms: u64,
     ) -> Result<(PruneReport, usize), StoreError> {
-        let report = self.prune(Some(max_runs), Some(max_age_days.saturating_mul(86_400_000)), now_ms).await?;
+        let report = self.prune(Some(keep.max_runs), Some(keep.max_age_ms()), now_ms).await?;
         let bundles = crate::bundle::remove(bundle_dir, &report.deleted_ids).await;
         Ok((report, bundles))
     }

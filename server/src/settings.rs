@@ -167,6 +167,14 @@ fn invalid(variable: &'static str, value: &str, reason: &'static str) -> Setting
 }
 
 impl Settings {
+    /// The runs' retention without a request (the sweeper's, a prune's defaults).
+    pub fn retention(&self) -> greenside_core::listing::Retention {
+        greenside_core::listing::Retention {
+            max_runs: self.runs_prune_max_runs,
+            max_age_days: self.runs_prune_max_age_days,
+        }
+    }
+
     /// What core's guard checks callers against.
     pub fn keys(&self) -> greenside_core::guard::Keys<'_> {
         greenside_core::guard::Keys {
@@ -200,10 +208,8 @@ impl Settings {
         let path = |k: &str| text(k).map(PathBuf::from);
         let rules = Rules::from_lookup(get)?;
 
-        let port = match nonempty("PORT") {
-            Some(p) => p.trim().parse::<u16>().map_err(|_| invalid("PORT", &p, "expected a TCP port 0-65535"))?,
-            None => 8000,
-        };
+        // The table bounds it to 0..=65535 and gives the default.
+        let port = variables::count(get, "PORT")?.and_then(|p| u16::try_from(p).ok()).unwrap_or(8000);
         let course_data_root = path("COURSE_DATA_ROOT").unwrap_or_else(bundled_course_root);
         let dataset_registry_path =
             path("DATASET_REGISTRY_PATH").unwrap_or_else(|| course_data_root.join("datasets.json"));
@@ -351,14 +357,9 @@ impl Settings {
             return Ok(StoreRequest::Redis { url: urls.join(","), cluster });
         }
         let host = get("REDIS_HOST").unwrap_or_else(|| "127.0.0.1".into());
-        let port = match get("REDIS_PORT") {
-            Some(p) => p.trim().parse::<u16>().map_err(|_| invalid("REDIS_PORT", &p, "expected a TCP port"))?,
-            None => 6379,
-        };
-        let db = match get("REDIS_DB") {
-            Some(d) => d.trim().parse::<u32>().map_err(|_| invalid("REDIS_DB", &d, "expected a database number"))?,
-            None => 0,
-        };
+        // Bounded by the variable table (a port, a u32 database number).
+        let port = variables::count(get, "REDIS_PORT")?.and_then(|p| u16::try_from(p).ok()).unwrap_or(6379);
+        let db = variables::count(get, "REDIS_DB")?.and_then(|d| u32::try_from(d).ok()).unwrap_or(0);
         let mut url =
             url::Url::parse("redis://127.0.0.1/").map_err(|_| invalid("REDIS_HOST", &host, "cannot build a URL"))?;
         url.set_host(Some(host.trim())).map_err(|_| invalid("REDIS_HOST", &host, "expected a host name or address"))?;
@@ -444,6 +445,7 @@ mod tests {
     fn bad_values_name_the_variable() {
         for (k, v) in [
             ("PORT", "eighty"),
+            ("PORT", "65536"),
             ("SESSION_STORE_BACKEND", "postgres"),
             ("PUTT_SOLVER_TIMEOUT_S", "-1"),
             ("LOG_FORMAT", "xml"),

@@ -270,7 +270,7 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
         RouteId::ListRuns => {
             let q = query(req);
             let query = greenside_core::listing::parse_runs_query(query_lookup(&q))?;
-            let pairs = ["status", "plan_type", "course_id", "created_from_ms", "created_to_ms", "limit", "cursor"]
+            let pairs = greenside_core::listing::RUNS_QUERY_KEYS
                 .iter()
                 .filter_map(|k| query_lookup(&q)(k).map(|v| (k.to_string(), v)))
                 .collect();
@@ -279,17 +279,15 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
         }
         RouteId::PruneRuns => {
             let r: api::PruneRequest = read_json(req).await?;
-            let max_runs = r.max_runs.unwrap_or(s.runs_prune_max_runs);
-            let max_age_days = r.max_age_days.unwrap_or(s.runs_prune_max_age_days);
-            let report =
-                crate::runs::prune(&ctx.env, max_runs, max_age_days.saturating_mul(86_400_000), ctx.now()).await?;
+            let keep = greenside_core::listing::Retention::of(&r, s.retention());
+            let report = crate::runs::prune(&ctx.env, keep, ctx.now()).await?;
             let bundles = crate::runs::remove_bundles(&ctx.env, &report.deleted_ids).await;
             log(
                 "info",
                 "runs pruned",
                 &[("scanned", json!(report.scanned)), ("deleted", json!(report.deleted)), ("bundles", json!(bundles))],
             );
-            ok(&greenside_core::listing::prune_body(&report, bundles, max_runs, max_age_days))
+            ok(&keep.body(&report, bundles))
         }
         RouteId::GetRun => {
             let id = last_param()?;
@@ -330,14 +328,7 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
         // from core's types (CI checks both), without utoipa in this wasm.
         RouteId::OpenApi => respond::json_text(200, OPENAPI_JSON).map_err(internal),
         RouteId::Ready => crate::health::ready(&ctx.env).await,
-        RouteId::Startup => {
-            let cat = crate::catalog::get(&ctx.env).await;
-            if cat.catalog.loaded() {
-                ok(&greenside_core::health::ProbeAnswer { status: "started".into() })
-            } else {
-                Err(ApiError::new(ErrorCode::CourseDataUnavailable, "the dataset registry has not loaded; see /health"))
-            }
-        }
+        RouteId::Startup => ok(&greenside_core::health::startup(crate::catalog::get(&ctx.env).await.catalog.loaded())?),
         RouteId::Metrics => {
             let Some(token) = s.metrics_token.as_ref() else {
                 return Err(ApiError::new(
@@ -389,30 +380,26 @@ async fn start(ctx: &Ctx, req: &mut Request) -> Result<Response, ApiError> {
 /// summary from its own object; sessions that have gone are skipped.
 async fn sessions_page(ctx: &Ctx, limit: usize, after: u64) -> Result<Response, ApiError> {
     let now = ctx.now();
-    let mut sessions: Vec<greenside_core::listing::SessionSummary> = Vec::new();
+    let mut page = greenside_core::listing::SessionsPageBuilder::new(after, limit, now);
     let mut cursor = after;
     let mut more_in_index = true;
-    while sessions.len() <= limit && more_in_index {
-        let want = (limit + 1 - sessions.len()).max(1) as u64;
-        let page = directory::page(&ctx.env, cursor, want).await?;
-        more_in_index = page.more;
-        let Some(last) = page.entries.last() else { break };
+    while page.wanted() > 0 && more_in_index {
+        let index = directory::page(&ctx.env, cursor, page.wanted() as u64).await?;
+        more_in_index = index.more;
+        let Some(last) = index.entries.last() else { break };
         cursor = last.session_number;
-        let calls = page.entries.iter().map(|e| session_object::call(&ctx.env, &e.session_id, now, What::Summary));
+        let calls = index.entries.iter().map(|e| session_object::call(&ctx.env, &e.session_id, now, What::Summary));
         for r in futures_util::future::join_all(calls).await {
             match r {
-                Ok(s) => sessions.push(s),
+                Ok(s) => {
+                    page.offer_summary(s);
+                }
                 Err(e) if e.code == ErrorCode::SessionNotFound => {}
                 Err(e) => return Err(e),
             }
         }
     }
-    let next_after = if sessions.len() > limit {
-        sessions.truncate(limit);
-        sessions.last().map(|s| s.session_number)
-    } else {
-        None
-    };
+    let (sessions, next_after) = page.finish();
     let counters = directory::counters(&ctx.env).await?;
     ok(&greenside_core::listing::sessions_page_body(&sessions, next_after, limit, &counters))
 }

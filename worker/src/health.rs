@@ -5,8 +5,7 @@
 use crate::incoming::Incoming as Request;
 use crate::respond::{internal, json_typed};
 use crate::settings::Settings;
-use greenside_core::error::{ApiError, ErrorCode};
-use serde_json::json;
+use greenside_core::error::ApiError;
 use worker::{Env, Response};
 
 /// A service as the native `/health` shows it (core's body), from what
@@ -81,18 +80,13 @@ pub async fn health(env: &Env, s: &Settings, req: &Request) -> Result<Response, 
 
 pub async fn ready(env: &Env) -> Result<Response, ApiError> {
     let cat = crate::catalog::get(env).await;
-    let store_ok = store_health(env).await.connected;
-    let checks = json!({
-        "dataset_registry": {"ok": cat.catalog.loaded(), "error": cat.catalog.registry.as_ref().err().map(|e| &e.message)},
-        "session_store": {"ok": store_ok, "backend": "durable_objects"},
-    });
-    let failing = if cat.catalog.loaded() && store_ok {
-        None
-    } else if store_ok {
-        Some(ErrorCode::CourseDataUnavailable)
-    } else {
-        Some(ErrorCode::SessionStoreUnavailable)
+    let store = store_health(env).await;
+    let readiness = greenside_core::health::Readiness {
+        registry: cat.catalog.registry.as_ref().map(|_| ()).map_err(|e| e.message.as_str()),
+        store: store.error.map_or(Ok(()), Err),
+        backend: "durable_objects",
+        requested: None,
     };
-    let (status, body) = greenside_core::health::ReadyAnswer::of(checks, failing);
+    let (status, body) = readiness.answer();
     crate::respond::json(status, &body).map_err(internal)
 }

@@ -23,7 +23,7 @@ pub fn json<T: serde::Serialize>(status: u16, v: &T) -> worker::Result<Response>
 
 pub fn error(e: &ApiError) -> worker::Result<Response> {
     let mut resp = json_text(e.http_status(), e.to_json())?;
-    if let Some(secs) = e.details.get("retry_after_s").and_then(serde_json::Value::as_u64) {
+    if let Some(secs) = e.retry_after_s() {
         resp.headers_mut().set("retry-after", &secs.to_string())?;
     }
     Ok(resp)

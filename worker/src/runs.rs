@@ -26,7 +26,7 @@
 
 use crate::calls::{self, text};
 use greenside_core::error::{ApiError, ErrorCode};
-use greenside_core::listing::{PruneReport, RunCursor, RunsQuery};
+use greenside_core::listing::{PruneReport, Retention, RunCursor, RunsQuery};
 use greenside_core::run::RunRecord;
 use greenside_core::runs_sql::{self, Arg};
 use serde::{Deserialize, Serialize};
@@ -359,8 +359,7 @@ impl DurableObject for RunLog {
         } else {
             crate::runtime::system_now_ms()
         };
-        let max_age_ms = s.runs_prune_max_age_days.saturating_mul(86_400_000);
-        match prune(&self.env, s.runs_prune_max_runs, max_age_ms, now).await {
+        match prune(&self.env, s.retention(), now).await {
             Ok(p) => {
                 let bundles = remove_bundles(&self.env, &p.deleted_ids).await;
                 // Every sweep says it ran (a stalled sweeper is told from one that found nothing).
@@ -444,7 +443,8 @@ pub async fn page(
 
 /// Prunes every shard: terminal runs beyond the newest `max_runs` of them
 /// all (the boundary found by counting) or older than `max_age_ms`.
-pub async fn prune(env: &Env, max_runs: u64, max_age_ms: u64, now_ms: u64) -> Result<PruneReport, ApiError> {
+pub async fn prune(env: &Env, keep: Retention, now_ms: u64) -> Result<PruneReport, ApiError> {
+    let (max_runs, max_age_ms) = (keep.max_runs, keep.max_age_ms());
     let stats: Vec<Stats> = each(env, &RunCall::Stats).await?;
     let total: u64 = stats.iter().map(|s| s.n).sum();
     let boundary = if max_runs < total {

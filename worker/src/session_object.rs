@@ -142,7 +142,7 @@ impl SessionObject {
         let storage = self.state.storage();
         storage.put(KEY, text).await.map_err(storage_error)?;
         if test_clock || !self.alarm_set.get() {
-            let ttl_ms = rec.expires_at_ms.saturating_sub(now).max(1);
+            let ttl_ms = greenside_core::session::time_left_ms(rec, now).unwrap_or(0).max(1);
             storage.set_alarm(i64::try_from(ttl_ms).unwrap_or(i64::MAX)).await.map_err(storage_error)?;
             self.alarm_set.set(true);
         }
@@ -262,8 +262,8 @@ impl DurableObject for SessionObject {
         let test_clock = crate::settings::get(&self.env).map(|s| s.test_clock).unwrap_or(false);
         if let Some(r) = rec.as_ref().filter(|_| !test_clock) {
             let now = crate::runtime::system_now_ms();
-            if r.expires_at_ms > now {
-                let left = i64::try_from(r.expires_at_ms - now).unwrap_or(i64::MAX);
+            if let Some(left) = greenside_core::session::time_left_ms(r, now) {
+                let left = i64::try_from(left).unwrap_or(i64::MAX);
                 self.state.storage().set_alarm(left).await?;
                 self.alarm_set.set(true);
                 return Response::empty();

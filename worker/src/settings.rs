@@ -94,6 +94,14 @@ fn bad(e: variables::InvalidVariable) -> ApiError {
 }
 
 impl Settings {
+    /// The runs' retention without a request (the sweeper's, a prune's defaults).
+    pub fn retention(&self) -> greenside_core::listing::Retention {
+        greenside_core::listing::Retention {
+            max_runs: self.runs_prune_max_runs,
+            max_age_days: self.runs_prune_max_age_days,
+        }
+    }
+
     /// What core's guard checks callers against.
     pub fn keys(&self) -> greenside_core::guard::Keys<'_> {
         greenside_core::guard::Keys {

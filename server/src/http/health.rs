@@ -11,12 +11,10 @@ use crate::AppState;
 use crate::store::SessionStore;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::health::{
     BundlesInfo, DownstreamHealth, DownstreamServices, HealthParts, HealthReport, HealthStatus, ProbeAnswer,
-    ReadyAnswer, RegistryHealth, StoreHealth,
+    RegistryHealth, StoreHealth,
 };
-use serde_json::json;
 use std::time::Instant;
 
 /// A service's configuration and what this instance has seen of it: not
@@ -109,30 +107,19 @@ pub async fn live() -> Response {
 /// explains.
 pub async fn ready(state: AppStateRef) -> Response {
     let ping = state.store.ping().await;
-    let as_requested = state.store.backend() == state.store_status.requested;
-    let checks = json!({
-        "dataset_registry": {"ok": state.catalog.loaded(), "error": state.catalog.registry.as_ref().err().map(|e| &e.message)},
-        "session_store": {"ok": ping.is_ok(), "backend": state.store.backend(), "error": ping.as_ref().err().map(|e| e.to_string())},
-        "session_store_backend": {"ok": as_requested, "requested": state.store_status.requested, "backend": state.store.backend()},
-    });
-    let failing = if state.catalog.loaded() && ping.is_ok() && as_requested {
-        None
-    } else if ping.is_err() || !as_requested {
-        Some(ErrorCode::SessionStoreUnavailable)
-    } else {
-        Some(ErrorCode::CourseDataUnavailable)
+    let readiness = greenside_core::health::Readiness {
+        registry: state.catalog.registry.as_ref().map(|_| ()).map_err(|e| e.message.as_str()),
+        store: ping.map_err(|e| e.to_string()),
+        backend: state.store.backend(),
+        requested: Some(state.store_status.requested),
     };
-    let (status, body) = ReadyAnswer::of(checks, failing);
+    let (status, body) = readiness.answer();
     (StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE), axum::Json(body)).into_response()
 }
 
 pub async fn startup(state: AppStateRef) -> Response {
-    if state.catalog.loaded() {
-        ok(ProbeAnswer { status: "started".into() })
-    } else {
-        error_response(&ApiError::new(
-            ErrorCode::CourseDataUnavailable,
-            "the dataset registry has not loaded; see /health",
-        ))
+    match greenside_core::health::startup(state.catalog.loaded()) {
+        Ok(answer) => ok(answer),
+        Err(e) => error_response(&e),
     }
 }

@@ -23,12 +23,11 @@ pub async fn prune(
     ApiJson(req): ApiJson<PruneRequest>,
 ) -> HttpResult<Response> {
     let s = &state.settings;
-    let max_runs = req.max_runs.unwrap_or(s.runs_prune_max_runs);
-    let max_age_days = req.max_age_days.unwrap_or(s.runs_prune_max_age_days);
+    let keep = greenside_core::listing::Retention::of(&req, s.retention());
     let now = now_ms(&state, &headers);
-    let (report, bundles) = state.runs.retain(&s.debug_bundle_dir, max_runs, max_age_days, now).await?;
+    let (report, bundles) = state.runs.retain(&s.debug_bundle_dir, keep, now).await?;
     tracing::info!(scanned = report.scanned, deleted = report.deleted, bundles, trigger = "route", "runs pruned");
-    Ok(ok(greenside_core::listing::prune_body(&report, bundles, max_runs, max_age_days)))
+    Ok(ok(keep.body(&report, bundles)))
 }
 
 /// The run's debug bundle, when bundles are enabled and it was written.

@@ -52,7 +52,7 @@ pub fn error_response(e: &ApiError) -> Response {
     let mut resp = (status, [(header::CONTENT_TYPE, "application/json")], e.to_json()).into_response();
     // For the front's `errors_total{code}`.
     resp.extensions_mut().insert(e.code);
-    if let Some(secs) = e.details.get("retry_after_s").and_then(|v| v.as_u64()) {
+    if let Some(secs) = e.retry_after_s() {
         if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
             resp.headers_mut().insert(header::RETRY_AFTER, v);
         }

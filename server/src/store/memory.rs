@@ -1,8 +1,8 @@
 //! In-memory store: the default. Sliding TTL comes from the record's
-//! `expires_at_ms` (core slides it on every write); a background sweeper
-//! reclaims expired sessions.
+//! `expires_at_ms` (core slides it on every write and decides when it has
+//! passed); a background sweeper reclaims expired sessions.
 
-use super::{Counters, Page, SaveOutcome, SessionStore, SessionSummary, StoreError};
+use super::{Counters, Page, SaveOutcome, SessionStore, StoreError};
 use greenside_core::session::SessionRecord;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,7 +39,7 @@ impl MemoryStore {
         let expired: Vec<(String, u64)> = g
             .records
             .values()
-            .filter(|r| now_ms >= r.expires_at_ms)
+            .filter(|r| greenside_core::session::is_expired(r, now_ms))
             .map(|r| (r.session_id.clone(), r.session_number))
             .collect();
         for (id, n) in &expired {
@@ -99,22 +99,16 @@ impl SessionStore for MemoryStore {
 
     async fn list(&self, after: u64, limit: usize, now_ms: u64) -> Result<Page, StoreError> {
         let g = self.lock();
-        let mut sessions = Vec::new();
-        let mut last = None;
-        let mut more = false;
-        for (n, id) in g.by_number.range(after.saturating_add(1)..) {
-            let Some(r) = g.records.get(id) else { continue };
-            if now_ms >= r.expires_at_ms {
-                continue;
-            }
-            if sessions.len() == limit {
-                more = true;
+        let mut page = greenside_core::listing::SessionsPageBuilder::new(after, limit, now_ms);
+        for id in g.by_number.range(after.saturating_add(1)..).map(|(_, id)| id) {
+            if let Some(r) = g.records.get(id)
+                && !page.offer(r)
+            {
                 break;
             }
-            sessions.push(SessionSummary::from(r));
-            last = Some(*n);
         }
-        Ok(Page { sessions, next_after: if more { last } else { None } })
+        let (sessions, next_after) = page.finish();
+        Ok(Page { sessions, next_after })
     }
 
     async fn counters(&self) -> Result<Counters, StoreError> {

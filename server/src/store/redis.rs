@@ -27,7 +27,7 @@
 
 pub use super::redis_conn::{Conn, SHARDS, tag_of};
 use super::redis_conn::{LAYOUT, each_shard, tag, unavailable, zscan};
-use super::{Counters, Page, SaveOutcome, SessionStore, SessionSummary, StoreError};
+use super::{Counters, Page, SaveOutcome, SessionStore, StoreError};
 use greenside_core::session::SessionRecord;
 use greenside_core::shard;
 use redis::aio::ConnectionManagerConfig;
@@ -81,11 +81,6 @@ impl std::fmt::Debug for RedisStore {
             .field("cluster", &matches!(self.conn, Conn::Cluster(_)))
             .finish_non_exhaustive()
     }
-}
-
-/// The TTL to give Redis: what core set (`expires_at_ms - updated_at_ms`), at least 1 ms.
-fn ttl_ms(rec: &SessionRecord) -> u64 {
-    rec.expires_at_ms.saturating_sub(rec.updated_at_ms).max(1)
 }
 
 async fn within<T>(
@@ -329,7 +324,7 @@ impl SessionStore for RedisStore {
             .key(self.total(shard::of(id, SHARDS)))
             .arg(rec.revision)
             .arg(encode(rec)?)
-            .arg(ttl_ms(rec))
+            .arg(greenside_core::session::ttl_ms(rec))
             .arg(id)
             .arg(rec.session_number)
             .invoke_async(&mut c)
@@ -365,7 +360,7 @@ impl SessionStore for RedisStore {
             .arg(expected_revision)
             .arg(rec.revision)
             .arg(encode(rec)?)
-            .arg(ttl_ms(rec))
+            .arg(greenside_core::session::ttl_ms(rec))
             .invoke_async(&mut c)
             .await
             .map_err(unavailable)?;
@@ -405,11 +400,11 @@ impl SessionStore for RedisStore {
     /// Merges the shards' indexes in number order: each shard is read in
     /// batches from the cursor, and only entries no later than every
     /// unfinished shard's last read one are taken (a shard could still hold
-    /// an entry before anything after that). Stale entries (expired keys)
-    /// are skipped and dropped.
+    /// an entry before anything after that), in core's paging rule. Stale
+    /// entries (keys Redis expired) are skipped and dropped.
     async fn list(&self, after: u64, limit: usize, now_ms: u64) -> Result<Page, StoreError> {
         let mut c = self.conn.clone();
-        let mut sessions: Vec<SessionSummary> = Vec::new();
+        let mut page = greenside_core::listing::SessionsPageBuilder::new(after, limit, now_ms);
         let batch = limit + 1;
         let mut done = vec![false; SHARDS as usize];
         let mut cursor = after;
@@ -457,14 +452,12 @@ impl SessionStore for RedisStore {
                 }
             }
             let mut stale: Vec<&str> = Vec::new();
+            let mut complete = false;
             for (number, id, _) in &entries {
                 match text_of.remove(id.as_str()).flatten().as_deref().map(decode).transpose()? {
-                    Some(r) if now_ms < r.expires_at_ms => {
-                        if sessions.len() == limit {
-                            let next_after = sessions.last().map(|s| s.session_number);
-                            return Ok(Page { sessions, next_after });
-                        }
-                        sessions.push(SessionSummary::from(&r));
+                    Some(r) if !page.offer(&r) => {
+                        complete = true;
+                        break;
                     }
                     Some(_) => {}
                     None => stale.push(id),
@@ -474,8 +467,9 @@ impl SessionStore for RedisStore {
             for id in stale {
                 let _: u64 = c.zrem(self.index_of(id), id).await.map_err(unavailable)?;
             }
-            if done.iter().all(|d| *d) {
-                return Ok(Page { sessions, next_after: None });
+            if complete || done.iter().all(|d| *d) {
+                let (sessions, next_after) = page.finish();
+                return Ok(Page { sessions, next_after });
             }
         }
     }
