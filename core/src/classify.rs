@@ -404,19 +404,19 @@ impl PreparedHole {
         if in_hole { Surface::Rough } else { Surface::OutOfHole }
     }
 
-    /// Classifies one fix. `accuracy_m`/`kind` default to the configuration's.
+    /// Classifies one fix. `accuracy_m`/`kind` default to the rules'.
     pub fn classify(
         &self,
         fix: LatLon,
         accuracy_m: Option<f64>,
         kind: Option<AccuracyKind>,
-        config: &Rules,
+        rules: &Rules,
     ) -> Classification {
         let local = self.frame.to_local(fix);
         let p: Coord<f64> = local.into();
         let (on_green, distance) = self.signed_green_distance(p);
-        let accuracy_m = accuracy_m.unwrap_or(config.default_accuracy_m);
-        let accuracy_kind = kind.unwrap_or(config.default_accuracy_kind);
+        let accuracy_m = accuracy_m.unwrap_or(rules.default_accuracy_m);
+        let accuracy_kind = kind.unwrap_or(rules.default_accuracy_kind);
         let sigma = accuracy_kind.sigma_m(accuracy_m);
         Classification {
             surface: self.surface_at(p, on_green),

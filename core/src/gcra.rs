@@ -64,12 +64,6 @@ impl Gcra {
     pub fn burst(&self) -> u64 {
         self.tolerance_us / self.emission_us + 1
     }
-
-    /// When a stored `tat_us` no longer matters (the client is back to a full
-    /// burst) and may be forgotten, in ms.
-    pub fn idle_after_ms(&self, tat_us: u64) -> u64 {
-        tat_us.div_ceil(1000)
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! [`Events`] in their metrics, and send the [`Answer`].
 //!
 //! ```text
-//! bytes ─► api::decode ─► Operation ─► apply(record, op, hole, config, now) ─► Applied { answer, save, events }
+//! bytes ─► api::decode ─► Operation ─► apply(record, op, hole, rules, now) ─► Applied { answer, save, events }
 //!                                        │                                      │
 //!                           platform: load (live)                  platform: if save { store.save } ; metrics += events
 //! ```
@@ -173,17 +173,17 @@ pub fn apply(
     rec: &mut SessionRecord,
     op: &Operation,
     hole: &PreparedHole,
-    config: &Rules,
+    rules: &Rules,
     now_ms: u64,
 ) -> Result<Applied, ApiError> {
     let mut events = Events::default();
     let (answer, save) = match op {
         Operation::SetCupLocation(r) => {
-            session::set_cup(rec, r.cup_wgs84, hole, config, now_ms)?;
+            session::set_cup(rec, r.cup_wgs84, hole, rules, now_ms)?;
             (Answer::HoleState(HoleStateResponse { hole_state: session::hole_state(rec) }), true)
         }
         Operation::SetBallLocation(r) => {
-            let out = session::set_ball(rec, &r.fix, hole, config, now_ms)?;
+            let out = session::set_ball(rec, &r.fix, hole, rules, now_ms)?;
             events.fix(out, rec.hysteresis.committed);
             let applied = matches!(out, BallOutcome::Applied { .. });
             (Answer::SetBall(SetBallResponse { hole_state: session::hole_state(rec), applied }), applied)
@@ -192,8 +192,7 @@ pub fn apply(
             // Atomic: every fix on a copy, kept only when all of them pass.
             let mut next = rec.clone();
             for (i, fix) in r.fixes.iter().enumerate() {
-                let out =
-                    session::set_ball(&mut next, fix, hole, config, now_ms).map_err(|e| e.with("fix_index", i))?;
+                let out = session::set_ball(&mut next, fix, hole, rules, now_ms).map_err(|e| e.with("fix_index", i))?;
                 events.fix(out, next.hysteresis.committed);
             }
             let save = events.fixes > 0;
@@ -210,7 +209,7 @@ pub fn apply(
             (Answer::SetBalls(answer), save)
         }
         Operation::AdviceResult(a) => {
-            session::apply_advice_result(rec, &a.run_id, a.plan_type, a.run_status, config, now_ms)?;
+            session::apply_advice_result(rec, &a.run_id, a.plan_type, a.run_status, rules, now_ms)?;
             (Answer::HoleState(HoleStateResponse { hole_state: session::hole_state(rec) }), true)
         }
     };

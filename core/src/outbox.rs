@@ -51,12 +51,12 @@ impl Outbox {
         rec: &mut SessionRecord,
         mut fix: BallFix,
         hole: &PreparedHole,
-        config: &Rules,
+        rules: &Rules,
         now_ms: u64,
     ) -> Result<Applied, ApiError> {
         let seq = *fix.seq.get_or_insert(self.next_seq);
         let op = Operation::SetBallLocation(SetBallRequest { session_id: rec.session_id.clone(), fix });
-        let applied = operation::apply(rec, &op, hole, config, now_ms)?;
+        let applied = operation::apply(rec, &op, hole, rules, now_ms)?;
         if applied.save {
             self.next_seq = self.next_seq.max(seq.saturating_add(1));
             if let Operation::SetBallLocation(r) = op {

@@ -121,7 +121,7 @@ pub fn start(
     session_id: String,
     session_number: u64,
     hole: &PreparedHole,
-    config: &Rules,
+    rules: &Rules,
     now_ms: u64,
 ) -> Result<SessionRecord, ApiError> {
     crate::validate::session_id(&session_id)?;
@@ -142,7 +142,7 @@ pub fn start(
         cup: None,
         ball: None,
         hysteresis: Hysteresis::default(),
-        hysteresis_mode: config.hysteresis_mode,
+        hysteresis_mode: rules.hysteresis_mode,
         fix_count: 0,
         last_seq: None,
         warnings: Vec::new(),
@@ -155,7 +155,7 @@ pub fn start(
         rec.warnings.extend(cup_warning(hole, &cup));
         rec.cup = Some(cup);
     }
-    touch(&mut rec, config, now_ms);
+    touch(&mut rec, rules, now_ms);
     Ok(rec)
 }
 
@@ -188,10 +188,10 @@ pub fn not_found(session_id: &str) -> ApiError {
 }
 
 /// Records a write: bumps `revision`, slides the expiry.
-pub fn touch(rec: &mut SessionRecord, config: &Rules, now_ms: u64) {
+pub fn touch(rec: &mut SessionRecord, rules: &Rules, now_ms: u64) {
     rec.revision += 1;
     rec.updated_at_ms = now_ms;
-    rec.expires_at_ms = now_ms.saturating_add(config.ttl_ms());
+    rec.expires_at_ms = now_ms.saturating_add(rules.ttl_ms());
 }
 
 pub(crate) fn check_hole(rec: &SessionRecord, hole: &PreparedHole) -> Result<(), ApiError> {
@@ -207,7 +207,7 @@ pub fn set_cup(
     rec: &mut SessionRecord,
     cup: LatLon,
     hole: &PreparedHole,
-    config: &Rules,
+    rules: &Rules,
     now_ms: u64,
 ) -> Result<(), ApiError> {
     check_live(rec, now_ms)?;
@@ -219,9 +219,9 @@ pub fn set_cup(
     rec.cup = Some(cup);
     // The line of play now aims at the new cup.
     if let Some(b) = rec.ball {
-        rec.yardage = Some(hole.yardage(b.wgs84, Some(cup.wgs84), config.hazard_corridor_m));
+        rec.yardage = Some(hole.yardage(b.wgs84, Some(cup.wgs84), rules.hazard_corridor_m));
     }
-    touch(rec, config, now_ms);
+    touch(rec, rules, now_ms);
     Ok(())
 }
 
@@ -241,7 +241,7 @@ pub fn set_ball(
     rec: &mut SessionRecord,
     fix: &BallFix,
     hole: &PreparedHole,
-    config: &Rules,
+    rules: &Rules,
     now_ms: u64,
 ) -> Result<BallOutcome, ApiError> {
     check_live(rec, now_ms)?;
@@ -255,11 +255,11 @@ pub fn set_ball(
             return Ok(BallOutcome::Duplicate);
         }
     }
-    let classification = hole.classify(fix.ball_wgs84, fix.accuracy_m, fix.accuracy_kind, config);
+    let classification = hole.classify(fix.ball_wgs84, fix.accuracy_m, fix.accuracy_kind, rules);
     rec.fix_count += 1;
     let step = match rec.hysteresis_mode {
         HysteresisMode::Streak => {
-            let streaks = Streaks { on: config.commit_on_streak, off: config.commit_off_streak };
+            let streaks = Streaks { on: rules.commit_on_streak, off: rules.commit_off_streak };
             rec.hysteresis.step(classification.on_green, streaks, now_ms, rec.fix_count)
         }
         HysteresisMode::Evidence => {
@@ -267,13 +267,13 @@ pub fn set_ball(
             let sigma = c.accuracy_kind.sigma_m(c.accuracy_m);
             let p95 = AccuracyKind::P95.radius_in_sigmas() * sigma;
             let age = fix.client_time_ms.map_or(0, |t| now_ms.saturating_sub(t));
-            let params = config.evidence_params();
+            let params = rules.evidence_params();
             let size = crate::evidence::step_size(c.distance_to_green_edge_m, sigma, p95, age, &params);
             rec.hysteresis.step_evidence(c.on_green, size, params, now_ms, rec.fix_count)
         }
     };
-    rec.yardage = Some(hole.yardage(fix.ball_wgs84, rec.cup.map(|c| c.wgs84), config.hazard_corridor_m));
-    rec.shots.step(fix.ball_wgs84, &classification, config, rec.fix_count, now_ms);
+    rec.yardage = Some(hole.yardage(fix.ball_wgs84, rec.cup.map(|c| c.wgs84), rules.hazard_corridor_m));
+    rec.shots.step(fix.ball_wgs84, &classification, rules, rec.fix_count, now_ms);
     rec.ball = Some(Ball {
         wgs84: fix.ball_wgs84,
         classification,
@@ -283,7 +283,7 @@ pub fn set_ball(
     if fix.seq.is_some() {
         rec.last_seq = fix.seq;
     }
-    touch(rec, config, now_ms);
+    touch(rec, rules, now_ms);
     Ok(BallOutcome::Applied { classification, step })
 }
 
@@ -293,7 +293,7 @@ pub fn apply_advice_result(
     run_id: &str,
     plan_type: PlanType,
     status: RunStatus,
-    config: &Rules,
+    rules: &Rules,
     now_ms: u64,
 ) -> Result<(), ApiError> {
     check_live(rec, now_ms)?;
@@ -301,7 +301,7 @@ pub fn apply_advice_result(
         return Err(ApiError::new(ErrorCode::InternalError, "advice results are recorded once the run is terminal"));
     }
     rec.last_advice = Some(LastAdvice { run_id: String::from(run_id), plan_type, status, at_ms: now_ms });
-    touch(rec, config, now_ms);
+    touch(rec, rules, now_ms);
     Ok(())
 }
 

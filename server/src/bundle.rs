@@ -63,7 +63,7 @@ pub struct Check {
 
 /// Recomputes a bundle's classification and decision with today's core and
 /// course data; every check must match.
-pub fn replay(bundle: &Bundle, catalog: &crate::courses::Catalog) -> Result<Vec<Check>, String> {
+pub fn replay(bundle: &Bundle, catalog: &crate::courses::CourseData) -> Result<Vec<Check>, String> {
     let hole = catalog.hole(&bundle.course.course_id, bundle.course.hole_id).map_err(|e| e.message)?;
     let rec = &bundle.session_before;
     let mut checks = Vec::new();

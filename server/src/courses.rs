@@ -10,9 +10,10 @@ use std::time::Instant;
 
 pub use greenside_core::catalog::{LoadError, LoadedCourse};
 
-/// Core's catalogue plus where it came from and how long it took.
+/// The course data the server serves: core's catalogue, where it came from,
+/// how long it took to load, and each course file encoded once.
 #[derive(Debug)]
-pub struct Catalog {
+pub struct CourseData {
     /// `files` (read from `root`) or `embedded` (the example course compiled into the binary).
     pub source: &'static str,
     pub registry_path: PathBuf,
@@ -23,7 +24,7 @@ pub struct Catalog {
     json: std::collections::BTreeMap<String, (axum::body::Bytes, String)>,
 }
 
-impl std::ops::Deref for Catalog {
+impl std::ops::Deref for CourseData {
     type Target = CoreCatalog;
     fn deref(&self) -> &CoreCatalog {
         &self.inner
@@ -35,16 +36,16 @@ fn read(path: &str) -> Result<String, LoadError> {
         .map_err(|e| LoadError::new(path, "file_unreadable", format!("cannot read {path}: {e}")))
 }
 
-impl Catalog {
+impl CourseData {
     /// Loads the registry and every course it lists. Never fails: errors are kept.
-    pub fn load(root: &Path, registry_path: &Path) -> Catalog {
+    pub fn load(root: &Path, registry_path: &Path) -> CourseData {
         Self::load_with(root, registry_path, "files", read)
     }
 
     /// The bundled courses compiled into the binary: used when no
     /// `COURSE_DATA_ROOT` is set and the repository's data folder is not there
     /// (a binary moved away from its checkout).
-    pub fn embedded() -> Catalog {
+    pub fn embedded() -> CourseData {
         use greenside_core::example::{AUGUSTA_NATIONAL_COURSE_JSON, DATASETS_JSON, RIVERSIDE_COURSE_JSON};
         let root = PathBuf::from("<embedded>");
         Self::load_with(&root, &root.join("datasets.json"), "embedded", |p| {
@@ -65,7 +66,7 @@ impl Catalog {
         registry_path: &Path,
         source: &'static str,
         read: impl Fn(&str) -> Result<String, LoadError>,
-    ) -> Catalog {
+    ) -> CourseData {
         let t0 = Instant::now();
         let inner = CoreCatalog::load(&root.display().to_string(), &registry_path.display().to_string(), read);
         match &inner.registry {
@@ -88,7 +89,7 @@ impl Catalog {
                 (id, (axum::body::Bytes::from(b), tag))
             })
             .collect();
-        Catalog {
+        CourseData {
             source,
             registry_path: registry_path.to_path_buf(),
             root: root.to_path_buf(),

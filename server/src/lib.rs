@@ -22,7 +22,7 @@ pub mod store;
 pub mod track;
 
 use clock::Clock;
-use courses::Catalog;
+use courses::CourseData;
 use greenside_core::error::{ApiError, ErrorCode};
 use serde::Serialize;
 use settings::{RunBackend, Settings, StoreRequest, redact_url};
@@ -49,7 +49,7 @@ pub struct StoreStatus {
 #[derive(Debug)]
 pub struct AppState {
     pub settings: Settings,
-    pub catalog: Catalog,
+    pub catalog: CourseData,
     pub store: Store,
     pub store_status: StoreStatus,
     pub runs: runs::RunStore,
@@ -199,9 +199,9 @@ pub fn select_runs(settings: &Settings, store: &Store) -> Result<runs::RunStore,
 pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
     let catalog = if !settings.course_data_explicit && !settings.dataset_registry_path.exists() {
         tracing::info!("no course data folder found; serving the example course compiled into the binary");
-        Catalog::embedded()
+        CourseData::embedded()
     } else {
-        Catalog::load(&settings.course_data_root, &settings.dataset_registry_path)
+        CourseData::load(&settings.course_data_root, &settings.dataset_registry_path)
     };
     let (store, store_status) = select_store(&settings).await;
     let runs = select_runs(&settings, &store)?;

@@ -320,7 +320,8 @@ fn replay(path: &std::path::Path) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let catalog = greenside_server::courses::Catalog::load(&settings.course_data_root, &settings.dataset_registry_path);
+    let catalog =
+        greenside_server::courses::CourseData::load(&settings.course_data_root, &settings.dataset_registry_path);
     let checks = match greenside_server::bundle::replay(&bundle, &catalog) {
         Ok(c) => c,
         Err(e) => {

@@ -4,7 +4,7 @@
 //! object, R2).
 
 use crate::runtime::system_now_ms;
-use crate::session_object::{self, What};
+use crate::session_object::{self, SessionAsk};
 use crate::settings::Settings;
 use greenside_core::advice_call::{AdviceCall, Context, Endpoint, updated};
 use greenside_core::{ApiError, api::AdviceRequest, run::run_id_from_random, session::SessionRecord};
@@ -19,7 +19,7 @@ pub async fn get_hole_advice(
     counts: &std::cell::RefCell<crate::metrics::Delta>,
 ) -> Result<(u16, Value), ApiError> {
     let t0 = system_now_ms();
-    let rec: SessionRecord = session_object::call(env, &req.session_id, now, What::Record).await?;
+    let rec: SessionRecord = session_object::call(env, &req.session_id, now, SessionAsk::Record).await?;
     let cat = crate::catalog::get(env).await;
     let hole = cat.catalog.hole(&rec.course_id, rec.hole_id)?;
     let ctx = Context { catalog: &cat.catalog, rules: &s.rules, bundles: s.debug_bundle_enabled };
@@ -34,7 +34,8 @@ pub async fn get_hole_advice(
             let endpoint = Endpoint { url: cfg.url.as_deref(), key_set: cfg.api_key.is_some() };
             let (run, op) = call.received(outcome, endpoint, (!s.test_clock).then(system_now_ms))?;
             crate::runs::put(env, &run).await?;
-            let after = updated(session_object::call(env, &run.session_id, now, What::ApplyForRecord { op }).await)?;
+            let after =
+                updated(session_object::call(env, &run.session_id, now, SessionAsk::ApplyForRecord { op }).await)?;
             call.finish(after.as_ref(), &hole, &ctx, system_now_ms().saturating_sub(t0))?
         }
     };

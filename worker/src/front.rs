@@ -12,7 +12,7 @@ use crate::guards;
 use crate::incoming::Incoming as Request;
 use crate::respond::{self, internal};
 use crate::runtime::{log, random_bytes};
-use crate::session_object::{self, What};
+use crate::session_object::{self, SessionAsk};
 use crate::settings::{self, Settings};
 use greenside_core::api::{self, MAX_BODY_BYTES};
 use greenside_core::error::{ApiError, ErrorCode};
@@ -227,7 +227,7 @@ fn ok<T: serde::Serialize>(v: &T) -> Result<Response, ApiError> {
 async fn write(ctx: &Ctx, op: Operation) -> Result<Response, ApiError> {
     let id = op.session_id().to_string();
     ctx.set_session(&id);
-    let (resp, events) = session_object::pass_through(&ctx.env, &id, ctx.now(), What::Apply { op }).await?;
+    let (resp, events) = session_object::pass_through(&ctx.env, &id, ctx.now(), SessionAsk::Apply { op }).await?;
     if let Some(e) = events {
         ctx.counts.borrow_mut().events(&e);
     }
@@ -249,8 +249,8 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
             greenside_core::validate::session_id(&id)?;
             ctx.set_session(&id);
             let delete = id_is(RouteId::DeleteSession);
-            let what = if delete { What::Delete } else { What::Get };
-            let (resp, _) = session_object::pass_through(&ctx.env, &id, ctx.now(), what).await?;
+            let ask = if delete { SessionAsk::Delete } else { SessionAsk::Get };
+            let (resp, _) = session_object::pass_through(&ctx.env, &id, ctx.now(), ask).await?;
             if delete {
                 log("info", "session deleted", &[("session_id", json!(id))]);
             }
@@ -340,8 +340,7 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
             let counts = crate::metrics::read_all(&ctx.env, s.metrics_shards).await?;
             let totals = directory::counters(&ctx.env).await?;
             let text = crate::metrics::exposition(&counts, totals.active_sessions);
-            respond::json_typed(200, text, "application/openmetrics-text; version=1.0.0; charset=utf-8")
-                .map_err(internal)
+            respond::body_as(200, text, "application/openmetrics-text; version=1.0.0; charset=utf-8").map_err(internal)
         }
     }
 }
@@ -355,7 +354,7 @@ async fn start(ctx: &Ctx, req: &mut Request) -> Result<Response, ApiError> {
     let number = directory::allocate(&ctx.env, &id).await?;
     ctx.set_session(&id);
     let (course_id, hole_id) = (request.course_id.clone(), request.hole_id);
-    match session_object::send(&ctx.env, &id, now, What::Start { session_number: number, request }).await {
+    match session_object::send(&ctx.env, &id, now, SessionAsk::Start { session_number: number, request }).await {
         Ok(text) => {
             log(
                 "info",
@@ -388,7 +387,8 @@ async fn sessions_page(ctx: &Ctx, limit: usize, after: u64) -> Result<Response, 
         more_in_index = index.more;
         let Some(last) = index.entries.last() else { break };
         cursor = last.session_number;
-        let calls = index.entries.iter().map(|e| session_object::call(&ctx.env, &e.session_id, now, What::Summary));
+        let calls =
+            index.entries.iter().map(|e| session_object::call(&ctx.env, &e.session_id, now, SessionAsk::Summary));
         for r in futures_util::future::join_all(calls).await {
             match r {
                 Ok(s) => {

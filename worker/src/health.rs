@@ -3,7 +3,7 @@
 //! of the downstream services.
 
 use crate::incoming::Incoming as Request;
-use crate::respond::{internal, json_typed};
+use crate::respond::{body_as, internal};
 use crate::settings::Settings;
 use greenside_core::error::ApiError;
 use worker::{Env, Response};
@@ -73,7 +73,7 @@ pub async fn health(env: &Env, s: &Settings, req: &Request) -> Result<Response, 
     let accept = req.headers().get("accept").ok().flatten().unwrap_or_default();
     if accept.contains("application/health+json") {
         let text = serde_json::to_vec(&report.draft_body()).unwrap_or_default();
-        return json_typed(code, text, "application/health+json").map_err(internal);
+        return body_as(code, text, "application/health+json").map_err(internal);
     }
     crate::respond::json(code, &report.body()).map_err(internal)
 }

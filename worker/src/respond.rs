@@ -6,14 +6,15 @@ use worker::{Headers, Response};
 
 /// `text` (JSON already encoded) with `status`.
 pub fn json_text(status: u16, text: impl Into<Vec<u8>>) -> worker::Result<Response> {
-    json_typed(status, text, "application/json")
+    body_as(status, text, "application/json")
 }
 
-/// `text` with `status` and its content type.
-pub fn json_typed(status: u16, text: impl Into<Vec<u8>>, content_type: &str) -> worker::Result<Response> {
+/// `body` with `status` and its content type (JSON, `application/health+json`,
+/// OpenMetrics text).
+pub fn body_as(status: u16, body: impl Into<Vec<u8>>, content_type: &str) -> worker::Result<Response> {
     let headers = Headers::new();
     headers.set("content-type", content_type)?;
-    Ok(Response::from_bytes(text.into())?.with_status(status).with_headers(headers))
+    Ok(Response::from_bytes(body.into())?.with_status(status).with_headers(headers))
 }
 
 /// `v` as JSON with `status`.

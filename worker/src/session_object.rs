@@ -52,13 +52,13 @@ pub struct SessionObject {
 pub struct SessionCall {
     pub session_id: String,
     pub now_ms: u64,
-    pub what: What,
+    pub ask: SessionAsk,
 }
 
 /// What the front asks of a session.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "call", rename_all = "snake_case")]
-pub enum What {
+pub enum SessionAsk {
     /// Creates the session (the front has its number from the directory).
     Start { session_number: u64, request: StartRequest },
     /// Applies a write through core; answers core's answer.
@@ -76,8 +76,8 @@ pub enum What {
 }
 
 /// Calls the session's object: its answer's JSON text.
-pub async fn send(env: &Env, session_id: &str, now_ms: u64, what: What) -> Result<Vec<u8>, ApiError> {
-    calls::send(env, BINDING, session_id, &SessionCall { session_id: session_id.into(), now_ms, what }).await
+pub async fn send(env: &Env, session_id: &str, now_ms: u64, ask: SessionAsk) -> Result<Vec<u8>, ApiError> {
+    calls::send(env, BINDING, session_id, &SessionCall { session_id: session_id.into(), now_ms, ask }).await
 }
 
 /// [`send`] for an answer that goes to the client as it is: the object's
@@ -87,9 +87,9 @@ pub async fn pass_through(
     env: &Env,
     session_id: &str,
     now_ms: u64,
-    what: What,
+    ask: SessionAsk,
 ) -> Result<(worker::Response, Option<Events>), ApiError> {
-    let call = SessionCall { session_id: session_id.into(), now_ms, what };
+    let call = SessionCall { session_id: session_id.into(), now_ms, ask };
     calls::pass_through(env, BINDING, session_id, &call).await
 }
 
@@ -98,9 +98,9 @@ pub async fn call<T: serde::de::DeserializeOwned>(
     env: &Env,
     session_id: &str,
     now_ms: u64,
-    what: What,
+    ask: SessionAsk,
 ) -> Result<T, ApiError> {
-    calls::call(env, BINDING, session_id, &SessionCall { session_id: session_id.into(), now_ms, what }).await
+    calls::call(env, BINDING, session_id, &SessionCall { session_id: session_id.into(), now_ms, ask }).await
 }
 
 impl SessionObject {
@@ -178,8 +178,8 @@ impl SessionObject {
         let settings = crate::settings::get(&self.env)?;
         let (rules, delay) = (&settings.rules, settings.test_catalog_delay_ms);
         let (id, now) = (call.session_id.as_str(), call.now_ms);
-        match call.what {
-            What::Start { session_number, request } => {
+        match call.ask {
+            SessionAsk::Start { session_number, request } => {
                 let hole = self.hole(&request.course_id, request.hole_id, delay).await?;
                 if self.current().await?.is_some() {
                     return Err(ApiError::new(ErrorCode::InternalError, "session id already in use"));
@@ -190,14 +190,16 @@ impl SessionObject {
                     text(&StartResponse { session_id: rec.session_id.clone(), hole_state: session::hole_state(&rec) });
                 Ok((body?, None))
             }
-            What::Apply { op } => self.apply(&settings, id, now, &op, false).await.map(|(b, e)| (b, Some(e))),
-            What::ApplyForRecord { op } => self.apply(&settings, id, now, &op, true).await.map(|(b, e)| (b, Some(e))),
-            What::Get => {
+            SessionAsk::Apply { op } => self.apply(&settings, id, now, &op, false).await.map(|(b, e)| (b, Some(e))),
+            SessionAsk::ApplyForRecord { op } => {
+                self.apply(&settings, id, now, &op, true).await.map(|(b, e)| (b, Some(e)))
+            }
+            SessionAsk::Get => {
                 Ok((text(&HoleStateResponse { hole_state: session::hole_state(&self.live(id, now).await?) })?, None))
             }
-            What::Record => Ok((text(&self.live(id, now).await?)?, None)),
-            What::Summary => Ok((text(&SessionSummary::from(&self.live(id, now).await?))?, None)),
-            What::Delete => {
+            SessionAsk::Record => Ok((text(&self.live(id, now).await?)?, None)),
+            SessionAsk::Summary => Ok((text(&SessionSummary::from(&self.live(id, now).await?))?, None)),
+            SessionAsk::Delete => {
                 let rec = self.live(id, now).await?;
                 self.erase(&rec).await?;
                 Ok((text(&greenside_core::api::DeletedResponse::of(id))?, None))

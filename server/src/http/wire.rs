@@ -185,5 +185,5 @@ pub fn ok_encoded(body: Vec<u8>) -> Response {
     ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }
 
-/// Unused-state helper so handlers can take `State` uniformly.
+/// The server's state as every handler takes it (axum's `State` extractor).
 pub type AppStateRef = State<Arc<AppState>>;

@@ -248,7 +248,7 @@ async fn a_binary_away_from_its_checkout_serves_the_embedded_example_course() {
     // The server picks the embedded catalogue only when no course path is set
     // and the compiled-in data folder is gone; here the catalogue itself is
     // checked, and an explicit missing path must stay an error.
-    let cat = greenside_server::courses::Catalog::embedded();
+    let cat = greenside_server::courses::CourseData::embedded();
     assert!(cat.loaded());
     assert_eq!(cat.source, "embedded");
     assert!(cat.hole("riverside", 1).is_ok());
