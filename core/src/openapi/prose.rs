@@ -1,68 +1,18 @@
-//! The OpenAPI 3.1 document of the HTTP API, built from the wire types.
-//!
-//! Every request and answer schema is derived (utoipa `ToSchema`) from the
-//! types the platforms decode and encode, so the document cannot drift from
-//! the code: a type change changes the document, and CI checks the committed
-//! copy (`docs/openapi.json`) against [`document`]. The routes are listed
-//! once, below; each names the error codes it can answer, and the error
-//! responses (status, description, `ErrorBody` schema) are generated from
-//! that list through [`ErrorCode::http_status`].
-//!
-//! The native server serves [`document`] at `/openapi.json`; the edge worker
-//! serves the committed copy (utoipa stays out of its wasm), which the same
-//! CI check keeps identical.
+//! Each route's prose for the document: summary, description, parameters,
+//! bodies and answers (method, path, guard and error codes come from
+//! core's route table).
 
-use crate::error::ErrorCode;
-use crate::routes::{self, Access, RouteId, by_id};
-use alloc::collections::BTreeMap;
-use alloc::format;
-use alloc::string::{String, ToString};
+use super::{schema_ref, versioned};
+use crate::advice::*;
+use crate::api::*;
+use crate::bundle::*;
+use crate::health::*;
+use crate::listing::*;
+use crate::routes::{self, RouteId, by_id};
 use alloc::vec::Vec;
-use utoipa::ToSchema;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
-use utoipa::openapi::request_body::RequestBodyBuilder;
-use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Schema, Type};
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::tag::TagBuilder;
-use utoipa::openapi::{
-    ComponentsBuilder, ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, Paths, RefOr, Required,
-    ResponseBuilder,
-};
-
-/// The document as pretty JSON with a final newline (what `/openapi.json`
-/// serves and `docs/openapi.json` holds).
-pub fn document() -> String {
-    let mut text = openapi().to_pretty_json().unwrap_or_default();
-    text.push('\n');
-    text
-}
-
-fn schema_ref<T: ToSchema>() -> RefOr<Schema> {
-    RefOr::Ref(utoipa::openapi::Ref::from_schema_name(T::name()))
-}
-
-/// A POST body: `contract_version` and the type's fields.
-fn versioned<T: ToSchema>() -> RefOr<Schema> {
-    AllOfBuilder::new().item(utoipa::openapi::Ref::from_schema_name("ContractVersion")).item(schema_ref::<T>()).into()
-}
-
-fn contract_version_schema() -> RefOr<Schema> {
-    ObjectBuilder::new()
-        .property(
-            "contract_version",
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .description(Some(format!(
-                    "The API contract the client speaks; major.minor must be {} (the patch may differ).",
-                    crate::API_CONTRACT_VERSION
-                )))
-                .pattern(Some(r"^0\.5\.[0-9]{1,9}$"))
-                .examples([crate::API_CONTRACT_VERSION]),
-        )
-        .required("contract_version")
-        .description(Some("Every POST body carries the contract version it was written for."))
-        .into()
-}
+use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, Type};
+use utoipa::openapi::{RefOr, Required};
 
 fn string_param(
     name: &str,
@@ -120,41 +70,43 @@ const RUN_ID_PATTERN: &str = r"^run_[0-9a-fA-F]{32}$";
 const COURSE_ID_PATTERN: &str = r"^[a-z0-9][a-z0-9_-]{0,63}$";
 
 /// An answer's bodies: content type → schema.
-type Contents = Vec<(&'static str, RefOr<Schema>)>;
+pub(super) type Contents = Vec<(&'static str, RefOr<Schema>)>;
 
 /// One route: what it takes, what it answers, and the codes it can fail with.
-struct Route {
+pub(super) struct Route {
     /// Method, path, operationId, guard and error codes: core's route table.
-    route: &'static routes::Route,
-    tag: &'static str,
-    summary: &'static str,
-    description: &'static str,
-    params: Vec<ParameterBuilder>,
-    body: Option<RefOr<Schema>>,
+    pub(super) route: &'static routes::Route,
+    pub(super) tag: &'static str,
+    pub(super) summary: &'static str,
+    pub(super) description: &'static str,
+    pub(super) params: Vec<ParameterBuilder>,
+    pub(super) body: Option<RefOr<Schema>>,
     /// Status, description, content type → schema.
-    answers: Vec<(u16, &'static str, Contents)>,
+    pub(super) answers: Vec<(u16, &'static str, Contents)>,
 }
 
 fn json(schema: RefOr<Schema>) -> Contents {
     alloc::vec![("application/json", schema)]
 }
 
-fn routes() -> Vec<Route> {
-    use crate::advice::*;
-    use crate::api::*;
-    use crate::bundle::*;
-    use crate::health::*;
-    use crate::listing::*;
-    let session_param =
-        || string_param("session_id", ParameterIn::Path, true, "The session's id.", Some(SESSION_ID_PATTERN));
-    let run_param = || string_param("run_id", ParameterIn::Path, true, "The run's id.", Some(RUN_ID_PATTERN));
-    let page_params = || {
-        alloc::vec![
-            int_param("limit", "Page size (default 50).", Some(1.0), Some(MAX_PAGE_LIMIT as f64)),
-            string_param("cursor", ParameterIn::Query, false, "`next_cursor` of the previous page.", None),
-        ]
-    };
-    let session_write = |id, summary, description, body| Route {
+fn session_param() -> ParameterBuilder {
+    string_param("session_id", ParameterIn::Path, true, "The session's id.", Some(SESSION_ID_PATTERN))
+}
+
+fn run_param() -> ParameterBuilder {
+    string_param("run_id", ParameterIn::Path, true, "The run's id.", Some(RUN_ID_PATTERN))
+}
+
+fn page_params() -> Vec<ParameterBuilder> {
+    alloc::vec![
+        int_param("limit", "Page size (default 50).", Some(1.0), Some(crate::listing::MAX_PAGE_LIMIT as f64)),
+        string_param("cursor", ParameterIn::Query, false, "`next_cursor` of the previous page.", None),
+    ]
+}
+
+/// A session write: a versioned body, the `session` tag.
+fn session_write(id: RouteId, summary: &'static str, description: &'static str, body: RefOr<Schema>) -> Route {
+    Route {
         route: by_id(id),
         tag: "session",
         summary,
@@ -162,7 +114,20 @@ fn routes() -> Vec<Route> {
         params: Vec::new(),
         body: Some(body),
         answers: Vec::new(),
-    };
+    }
+}
+
+/// Every route's prose, in the document's order.
+pub(super) fn routes() -> Vec<Route> {
+    let mut all = session_routes();
+    all.extend(admin_routes());
+    all.extend(course_routes());
+    all.extend(operations_routes());
+    all
+}
+
+/// The session: start, cup, fixes, read, delete, advice.
+fn session_routes() -> Vec<Route> {
     alloc::vec![
         Route {
             answers: alloc::vec![(200, "The new session.", json(schema_ref::<StartResponse>()))],
@@ -248,6 +213,12 @@ fn routes() -> Vec<Route> {
                 ),
             ],
         },
+    ]
+}
+
+/// The admin listings and the runs.
+fn admin_routes() -> Vec<Route> {
+    alloc::vec![
         Route {
             route: by_id(RouteId::ListSessions),
             tag: "admin",
@@ -312,6 +283,12 @@ fn routes() -> Vec<Route> {
             body: None,
             answers: alloc::vec![(200, "The bundle.", json(schema_ref::<Bundle>()))],
         },
+    ]
+}
+
+/// The courses.
+fn course_routes() -> Vec<Route> {
+    alloc::vec![
         Route {
             route: by_id(RouteId::ListCourses),
             tag: "courses",
@@ -353,6 +330,12 @@ fn routes() -> Vec<Route> {
             body: None,
             answers: alloc::vec![(200, "The most likely hole.", json(schema_ref::<crate::locate::Located>()))],
         },
+    ]
+}
+
+/// Probes, health, metrics and this document.
+fn operations_routes() -> Vec<Route> {
+    alloc::vec![
         Route {
             route: by_id(RouteId::Health),
             tag: "operations",
@@ -439,205 +422,4 @@ fn routes() -> Vec<Route> {
             )],
         },
     ]
-}
-
-/// The error responses of a route: one per status, listing its codes.
-fn error_answers(errors: &[ErrorCode]) -> BTreeMap<u16, Vec<ErrorCode>> {
-    let mut by_status: BTreeMap<u16, Vec<ErrorCode>> = BTreeMap::new();
-    for c in errors {
-        by_status.entry(c.http_status()).or_default().push(*c);
-    }
-    by_status
-}
-
-fn operation(r: Route) -> utoipa::openapi::path::Operation {
-    let mut op = OperationBuilder::new()
-        .operation_id(Some(r.route.id.as_str()))
-        .tag(r.tag)
-        .summary(Some(r.summary))
-        .description(if r.description.is_empty() { None } else { Some(r.description) })
-        .parameters(Some(r.params));
-    if let Some(body) = r.body {
-        op = op.request_body(Some(
-            RequestBodyBuilder::new()
-                .required(Some(Required::True))
-                .content("application/json", ContentBuilder::new().schema(Some(body)).build())
-                .build(),
-        ));
-    }
-    let answered: Vec<u16> = r.answers.iter().map(|a| a.0).collect();
-    for (status, description, contents) in r.answers {
-        let mut resp = ResponseBuilder::new().description(description);
-        for (ct, schema) in contents {
-            resp = resp.content(ct, ContentBuilder::new().schema(Some(schema)).build());
-        }
-        op = op.response(status.to_string(), resp.build());
-    }
-    for (status, list) in error_answers(&r.route.errors()) {
-        if answered.contains(&status) {
-            continue;
-        }
-        let names: Vec<String> = list.iter().map(|c| format!("`{c}`")).collect();
-        let resp = ResponseBuilder::new()
-            .description(format!("The error shape; code one of {}.", names.join(", ")))
-            .content(
-                "application/json",
-                ContentBuilder::new().schema(Some(schema_ref::<crate::error::OwnedErrorBody>())).build(),
-            )
-            .build();
-        op = op.response(status.to_string(), resp);
-    }
-    match r.route.access {
-        Access::Api => {
-            // Open unless the server requires an API key.
-            op = op.security(SecurityRequirement::default());
-            op = op.security(SecurityRequirement::new("api_key", Vec::<String>::new()));
-        }
-        Access::Admin => op = op.security(SecurityRequirement::new("admin_token", Vec::<String>::new())),
-        Access::ApiAdmin => {
-            // The admin token, and the API key too when the server requires one.
-            op = op.security(SecurityRequirement::new("admin_token", Vec::<String>::new()));
-            op = op.security(
-                SecurityRequirement::new("admin_token", Vec::<String>::new()).add("api_key", Vec::<String>::new()),
-            );
-        }
-        Access::Open => {}
-    }
-    op.build()
-}
-
-/// Every schema the document references, with the ones they reference.
-fn schemas() -> Vec<(String, RefOr<Schema>)> {
-    let mut out: Vec<(String, RefOr<Schema>)> = Vec::new();
-    fn add<T: ToSchema>(out: &mut Vec<(String, RefOr<Schema>)>) {
-        out.push((T::name().to_string(), T::schema()));
-        T::schemas(out);
-    }
-    use crate::advice::*;
-    use crate::api::*;
-    use crate::bundle::*;
-    use crate::health::*;
-    use crate::listing::*;
-    add::<StartRequest>(&mut out);
-    add::<SetCupRequest>(&mut out);
-    add::<SetBallRequest>(&mut out);
-    add::<SetBallsRequest>(&mut out);
-    add::<AdviceRequest>(&mut out);
-    add::<PruneRequest>(&mut out);
-    add::<StartResponse>(&mut out);
-    add::<HoleStateResponse>(&mut out);
-    add::<SetBallResponse>(&mut out);
-    add::<SetBallsResponse>(&mut out);
-    add::<DeletedResponse>(&mut out);
-    add::<AdviceResponse>(&mut out);
-    add::<SessionsPage>(&mut out);
-    add::<RunsPage>(&mut out);
-    add::<PruneResponse>(&mut out);
-    add::<crate::run::RunRecord>(&mut out);
-    add::<Bundle>(&mut out);
-    add::<crate::catalog::CourseList>(&mut out);
-    add::<crate::course::Course>(&mut out);
-    add::<crate::locate::Located>(&mut out);
-    add::<HealthReport>(&mut out);
-    add::<HealthDraft>(&mut out);
-    add::<ProbeAnswer>(&mut out);
-    add::<ReadyAnswer>(&mut out);
-    add::<crate::error::OwnedErrorBody>(&mut out);
-    out.push(("ContractVersion".into(), contract_version_schema()));
-    // Sorted and unique, so the document is stable.
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out.dedup_by(|a, b| a.0 == b.0);
-    out
-}
-
-/// Links from the answers that carry a session id to the routes that take
-/// one, so a client (or Schemathesis's stateful phase) can follow a session
-/// from `start` through fixes to advice.
-fn add_session_links(paths: &mut Paths) {
-    use utoipa::openapi::link::LinkBuilder;
-    let sources = [
-        ("/api/session/start", "$response.body#/session_id"),
-        ("/api/session/set_cup_location", "$response.body#/hole_state/session_id"),
-        ("/api/session/set_ball_location", "$response.body#/hole_state/session_id"),
-        ("/api/session/set_ball_locations", "$response.body#/hole_state/session_id"),
-    ];
-    let body_targets = ["set_cup_location", "set_ball_location", "set_ball_locations", "get_hole_advice"];
-    let path_targets = ["get_session", "delete_session"];
-    for (path, pointer) in sources {
-        let Some(op) = paths.paths.get_mut(path).and_then(|item| item.post.as_mut()) else { continue };
-        let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else { continue };
-        for target in body_targets {
-            let body = serde_json::json!({ "session_id": pointer });
-            let link = LinkBuilder::new()
-                .operation_id(target)
-                .request_body(Some(body))
-                .description("The same session (the body's other fields as the target needs them).")
-                .build();
-            ok.links.insert(target.into(), RefOr::T(link));
-        }
-        for target in path_targets {
-            let link = LinkBuilder::new().operation_id(target).parameter("session_id", pointer).build();
-            ok.links.insert(target.into(), RefOr::T(link));
-        }
-    }
-}
-
-/// The whole document.
-pub fn openapi() -> OpenApi {
-    let mut paths = Paths::new();
-    for r in routes() {
-        let path = r.route.path;
-        let method = match r.route.method {
-            routes::Method::Get => HttpMethod::Get,
-            routes::Method::Post => HttpMethod::Post,
-            routes::Method::Delete => HttpMethod::Delete,
-        };
-        let op = operation(r);
-        match paths.paths.get_mut(path) {
-            Some(item) => item.merge_operations(PathItem::new(method, op)),
-            None => {
-                paths.paths.insert(path.into(), PathItem::new(method, op));
-            }
-        }
-    }
-    add_session_links(&mut paths);
-    let mut components = ComponentsBuilder::new()
-        .security_scheme(
-            "api_key",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                "x-api-key",
-                "Needed on /api/* only when the server runs with REQUIRE_API_KEY=1.",
-            ))),
-        )
-        .security_scheme(
-            "admin_token",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                "x-admin-token",
-                "The ADMIN_TOKEN; without it configured the admin routes answer 403.",
-            ))),
-        );
-    for (name, schema) in schemas() {
-        components = components.schema(name, schema);
-    }
-    let tags = [
-        ("session", "A hole session: start, cup, ball fixes, read, end."),
-        ("advice", "Advice routed by the committed surface state."),
-        ("courses", "Course data."),
-        ("admin", "Listings, runs and debug bundles (x-admin-token)."),
-        ("operations", "Health, probes, metrics, this document."),
-    ];
-    OpenApiBuilder::new()
-        .info(
-            InfoBuilder::new()
-                .title("greenside")
-                .version(crate::API_CONTRACT_VERSION)
-                .description(Some(
-                    "Hole sessions for a golf app: ball fixes classified on the course, a debounced on-green decision, and advice routed to a putt solver or a tee-to-green planner. Every error is `{\"error\": {\"code\", \"message\", \"details\"}}` with a stable code (docs/error-codes.md).",
-                ))
-                .build(),
-        )
-        .paths(paths)
-        .components(Some(components.build()))
-        .tags(Some(tags.iter().map(|(n, d)| TagBuilder::new().name(*n).description(Some(*d)).build())))
-        .build()
 }
