@@ -18,7 +18,7 @@ use crate::rules::Rules;
 use crate::session::SessionRecord;
 use alloc::string::String;
 use alloc::vec::Vec;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A `set_ball_locations` body, as `sync` sends it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,6 +26,25 @@ pub struct SyncBody {
     pub contract_version: String,
     pub session_id: String,
     pub fixes: Vec<BallFix>,
+}
+
+/// What `sync` reads of a `set_ball_locations` answer
+/// ([`api::SetBallsResponse`]): the counts and the `last_seq` that confirms
+/// fixes; every other field is ignored (a client in the browser then reads
+/// three numbers, not the whole `hole_state`: 1 KB of the package's wasm
+/// instead of 14). The test below holds it to the response type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct SyncAck {
+    pub applied: u32,
+    pub skipped_duplicates: u32,
+    pub hole_state: AckedState,
+}
+
+/// The part of `hole_state` a sync needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub struct AckedState {
+    /// The highest `seq` the session has accepted (`None` before any).
+    pub last_seq: Option<u64>,
 }
 
 /// Applied fixes the server has not confirmed, oldest first.
@@ -92,5 +111,27 @@ impl Outbox {
         let before = self.fixes.len();
         self.fixes.retain(|f| f.seq.is_some_and(|s| s > last_seq));
         before - self.fixes.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_sync_ack_reads_the_batch_answer() {
+        let course = crate::course::Course::from_json(crate::example::RIVERSIDE_COURSE_JSON).unwrap();
+        let hole = course.prepare_hole(1).unwrap();
+        let rules = Rules::default();
+        let start = api::StartRequest { course_id: "riverside".into(), hole_id: 1 };
+        let mut rec =
+            crate::session::start(&start, "gs_0123456789abcdef0123456789abcdef".into(), 1, &hole, &rules, 0).unwrap();
+        rec.last_seq = Some(41);
+        let answer =
+            api::SetBallsResponse { hole_state: crate::session::hole_state(&rec), applied: 3, skipped_duplicates: 2 };
+        let text = serde_json::to_string(&answer).unwrap();
+        let ack: SyncAck = serde_json::from_str(&text).unwrap();
+        assert_eq!(ack, SyncAck { applied: 3, skipped_duplicates: 2, hole_state: AckedState { last_seq: Some(41) } });
     }
 }

@@ -276,3 +276,69 @@ test('random damage to a course file is a GreensideError or a course, never a cr
   }
   assert.ok(errors > 1000 && loaded > 50, `${errors} refused, ${loaded} loaded`);
 });
+
+test('the tracker reads its config through core\'s parser: its defaults, bounds and words', () => {
+  const refused = (config, message) => assert.throws(() => new HoleTracker(course, 1, config),
+    (e) => e.name === 'GreensideError' && e.code === 'invalid_request' && e.details.field === 'config' && message.test(e.message), JSON.stringify(config));
+  // Each key is its server variable: the same bounds and the same sentence.
+  refused({ hazardCorridorM: 0 }, /^HAZARD_CORRIDOR_M="0" is invalid: expected metres, greater than 0 and at most 100$/);
+  refused({ commitOnStreak: 2.5 }, /^SURFACE_COMMIT_ON_STREAK="2.5" is invalid/);
+  refused({ sessionTtlS: 30 * 86400 + 1 }, /^SESSION_TTL_S="2592001" is invalid/);
+  refused({ defaultAccuracyKind: 'p99' }, /^DEFAULT_ACCURACY_KIND="p99" is invalid/);
+  refused({ hysteresisMode: 'vibes' }, /^SURFACE_HYSTERESIS_MODE="vibes" is invalid/);
+  // Every key is read as its own variable (camelCase of the variable, SURFACE_ aside).
+  const keys = ['commitOnStreak', 'commitOffStreak', 'sessionTtlS', 'defaultAccuracyM', 'defaultAccuracyKind', 'hysteresisMode', 'evidenceFalseSwitchRate', 'evidenceMaxWaitFixes', 'hazardCorridorM', 'shotMinDistanceM', 'shotConfirmFixes'];
+  const variables = keys.map((k) => {
+    const bad = ['defaultAccuracyKind', 'hysteresisMode'].includes(k) ? 'x' : 0;
+    let message = '';
+    try { new HoleTracker(course, 1, { [k]: bad }); } catch (e) { message = e.message; }
+    const variable = message.split('=')[0];
+    assert.ok(variable.replace(/^SURFACE_/, '') === k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase(), `${k}: ${message}`);
+    return variable;
+  });
+  assert.equal(new Set(variables).size, keys.length);
+  // JavaScript types stay checked: a number is not its text.
+  refused({ commitOnStreak: '2' }, /config\.commitOnStreak must be a number/);
+  refused({ hysteresisMode: 1 }, /config\.hysteresisMode must be a string/);
+  refused(5, /config must be an object/);
+  // null and undefined keep the default; other keys are ignored.
+  const s = (config) => { const t = new HoleTracker(course, 1, config); t.addFix({ ...ON, timeMs: 1 }); return t.addFix({ ...OFF, timeMs: 2 }); };
+  assert.equal(s({ commitOffStreak: null, hazardCorridorM: undefined, other: 1 }).surfaceState, 'ON_GREEN');
+  assert.equal(s({ commitOffStreak: 1 }).surfaceState, 'OFF_GREEN');
+  const ttl = (config) => { const t = new HoleTracker(course, 1, config); return t.addFix({ ...ON, timeMs: 1000 }).expiresAtMs; };
+  assert.deepEqual([ttl(undefined), ttl({ sessionTtlS: 60 })], [1000 + 7200 * 1000, 1000 + 60 * 1000]);
+});
+
+test('the tracker\'s golfer numbers are the classification entry\'s', () => {
+  const t = new HoleTracker(course, 1);
+  const s = t.addFix({ ...OFF, timeMs: 1 });
+  const y = course.yardages(1, OFF);
+  assert.ok(y.hazards.length > 0);
+  assert.equal(JSON.stringify(s.greenDistances), JSON.stringify(y.greenDistances), 'same keys, order and numbers');
+  assert.equal(JSON.stringify(s.hazards), JSON.stringify(y.hazards));
+});
+
+test('sync refuses what is not the set_ball_locations answer, and a send that returns nothing', async () => {
+  const t = new HoleTracker(course, 1);
+  t.addFix({ ...ON, timeMs: 1 });
+  const sid = t.state().sessionId;
+  const notAnswer = (e) => e.name === 'GreensideError' && e.code === 'invalid_request' && e.details.field === 'send';
+  await assert.rejects(t.sync(() => undefined, sid), (e) => notAnswer(e) && /not JSON/.test(e.message));
+  await assert.rejects(t.sync(() => ({ hole_state: { last_seq: 1 } }), sid), (e) => notAnswer(e) && /hole_state\.last_seq/.test(e.message));
+  await assert.rejects(t.sync(() => ({ error: { code: 'nope' } }), sid), (e) => notAnswer(e) && /not greenside's/.test(e.message));
+  assert.equal(t.pendingFixes().length, 1, 'nothing confirmed');
+  // The tracker's own wire answer is the server's.
+  const other = new HoleTracker(course, 1);
+  const osid = other.state().sessionId;
+  const r = await t.sync((body) => other.setBallLocationsWire(JSON.stringify({ ...body, session_id: osid }), 2), sid);
+  assert.deepEqual(Object.entries(r), [['applied', 1], ['pending', 0], ['sent', 1], ['skippedDuplicates', 0]]);
+});
+
+test('gcraCheck and deleteSessionWire answer their shapes, keys in order', () => {
+  const { gcraCheck } = require('greenside');
+  assert.deepEqual(Object.entries(gcraCheck(10, 1000, 2, undefined, 0)), [['allow', true], ['newTatUs', 100000]]);
+  assert.deepEqual(Object.entries(gcraCheck(1, 1000, 1, 2000000, 0)), [['allow', false], ['retryAfterMs', 2000]]);
+  const t = new HoleTracker(course, 1);
+  const sid = t.state().sessionId;
+  assert.deepEqual(Object.entries(t.deleteSessionWire(sid, 1)), [['deleted', true], ['session_id', sid]]);
+});
