@@ -1,0 +1,42 @@
+//! The request a task is serving: its request id and session id, which every
+//! line it logs carries (see the module docs of [`crate::logging`]).
+
+use std::cell::RefCell;
+
+tokio::task_local! {
+    static REQUEST: RequestContext;
+}
+
+/// The request a task is serving (see the module docs).
+#[derive(Debug)]
+pub struct RequestContext {
+    pub(super) request_id: String,
+    pub(super) session_id: RefCell<Option<String>>,
+}
+
+impl RequestContext {
+    pub fn new(request_id: String) -> RequestContext {
+        RequestContext { request_id, session_id: RefCell::new(None) }
+    }
+}
+
+/// Runs `fut` as the request `ctx`: every line it logs carries the ids.
+pub async fn in_request<F: std::future::Future>(ctx: RequestContext, fut: F) -> F::Output {
+    REQUEST.scope(ctx, fut).await
+}
+
+/// Notes the session the current request touches; its later lines carry
+/// it. Does nothing outside a request.
+pub fn record_session_id(id: &str) {
+    let _ = REQUEST.try_with(|c| {
+        let mut s = c.session_id.borrow_mut();
+        if s.as_deref() != Some(id) {
+            *s = Some(id.to_string());
+        }
+    });
+}
+
+/// `f` on the current request's context, if the caller is serving one.
+pub(super) fn with_request<R>(f: impl FnOnce(&RequestContext) -> R) -> Option<R> {
+    REQUEST.try_with(f).ok()
+}
