@@ -64,6 +64,7 @@ pub mod plan;
 pub mod plot;
 pub mod ratelimit;
 pub mod redact;
+pub mod rings;
 pub mod routes;
 pub mod rules;
 pub mod run;

@@ -1,0 +1,118 @@
+//! `greenside course import-osm`: OpenStreetMap golf data (OSM XML, or
+//! GeoJSON as osmtogeojson/overpass-turbo export it) into a course file of
+//! manifest contract 0.1.0.
+//!
+//! - Holes are `golf=hole` ways (`ref` → `hole_id`, `par`, `handicap`,
+//!   `name`). A hole's green is the `golf=green` area its line ends in, its
+//!   tee boxes the `golf=tee` areas its line starts in (or within
+//!   [`TEE_REACH_M`] of its start); the line's end is the default cup and its
+//!   start the tee position.
+//! - Fairways, bunkers, water (`natural=water`, `golf=water_hazard`,
+//!   `golf=lateral_water_hazard`) and rough go to the hole whose line passes
+//!   nearest, when that is within [`CORRIDOR_M`] (the hole's corridor); so
+//!   do tee areas no line starts in (forward tees).
+//! - Multipolygon relations are assembled from their member ways (joined end
+//!   to end), inner rings become holes of the outer ring that holds them; a
+//!   closed way that is also an outer member of a relation with the same
+//!   surface is that relation's area and is not imported twice.
+//! - Nothing is dropped silently: the [`Report`] lists every green without a
+//!   hole line, every hole line that ends on no green, every area outside
+//!   every corridor, every ring that cannot be closed or crosses itself.
+//!
+//! This module is glue: the geometry is core's. Rings are cleaned, oriented,
+//! joined and nested by `greenside_core::rings`; containment, areas and
+//! distances are `greenside_core::geometry`'s, in a local metric frame of
+//! the course (core's `LocalFrame`).
+//!
+//! - `read`: OSM XML and GeoJSON into [`OsmData`].
+//! - `build`: areas to holes, and the course.
+//! - `write`: the course file and its registry entry.
+
+mod build;
+mod read;
+mod write;
+
+pub use build::build_course;
+pub use read::{read_geojson, read_osm_xml};
+pub use write::write_course;
+
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+
+/// How far from a hole line an area may lie and still belong to that hole.
+pub const CORRIDOR_M: f64 = 80.0;
+/// How far from a hole line's start a tee area may lie.
+pub const TEE_REACH_M: f64 = 15.0;
+/// A `golf=tee` area larger than this is a mapping mistake (tees are a few
+/// hundred m²); it is reported, not imported as a tee.
+pub const MAX_TEE_AREA_M2: f64 = 5_000.0;
+/// The attribution OpenStreetMap data carries.
+pub const OSM_ATTRIBUTION: &str = "© OpenStreetMap contributors, ODbL 1.0 (https://www.openstreetmap.org/copyright)";
+
+/// Which surface an OSM element is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Green,
+    Tee,
+    Fairway,
+    Bunker,
+    Water,
+    Rough,
+}
+
+type Tags = HashMap<String, String>;
+
+fn kind_of(tags: &Tags) -> Option<Kind> {
+    match tags.get("golf").map(String::as_str) {
+        Some("green") => Some(Kind::Green),
+        Some("tee") => Some(Kind::Tee),
+        Some("fairway") => Some(Kind::Fairway),
+        Some("bunker") => Some(Kind::Bunker),
+        Some("rough") => Some(Kind::Rough),
+        Some("water_hazard" | "lateral_water_hazard") => Some(Kind::Water),
+        _ if tags.get("natural").map(String::as_str) == Some("water") => Some(Kind::Water),
+        _ => None,
+    }
+}
+
+/// An area: rings in (lon, lat), exterior first.
+#[derive(Debug, Clone)]
+pub struct Area {
+    pub kind: Kind,
+    pub osm_id: String,
+    pub polygons: Vec<Vec<Vec<[f64; 2]>>>,
+}
+
+/// A hole line.
+#[derive(Debug, Clone)]
+pub struct HoleLine {
+    pub osm_id: String,
+    pub tags: HashMap<String, String>,
+    pub points: Vec<[f64; 2]>,
+}
+
+/// What was read from the file.
+#[derive(Debug, Default)]
+pub struct OsmData {
+    pub holes: Vec<HoleLine>,
+    pub areas: Vec<Area>,
+    /// Problems met while reading (unclosable relations, degenerate rings).
+    pub problems: Vec<Problem>,
+}
+
+/// One thing the importer could not place, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    pub osm_id: String,
+    pub what: String,
+}
+
+/// What the import did.
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub holes: usize,
+    pub greens: usize,
+    pub assigned: BTreeMap<Kind, usize>,
+    pub unassigned: Vec<Problem>,
+}
