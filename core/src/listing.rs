@@ -84,11 +84,26 @@ pub fn parse_sessions_query(q: impl Fn(&str) -> Option<String>) -> Result<(usize
         None | Some("") => 0,
         Some(c) => c
             .strip_prefix('c')
-            .and_then(|h| u64::from_str_radix(h, 16).ok())
+            .and_then(hex_u64)
             .ok_or_else(|| invalid_query("cursor", "cursor is not one this service issued".into()))?,
     };
     Ok((limit, after))
 }
+
+/// A cursor's number: 1 to 16 lowercase hex digits, as the encoders write
+/// them (nothing else: `+1`, `A`, 17 digits are not this service's).
+fn hex_u64(h: &str) -> Option<u64> {
+    let ok = (1..=16).contains(&h.len()) && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if ok { u64::from_str_radix(h, 16).ok() } else { None }
+}
+
+/// The `cursor` of `GET /api/sessions` as the document gives it: empty (the
+/// first page) or what [`encode_sessions_cursor`] writes.
+pub const SESSIONS_CURSOR_PATTERN: &str = r"^(c[0-9a-f]{1,16})?$";
+
+/// The `cursor` of `GET /runs/v1` as the document gives it: empty or what
+/// [`encode_run_cursor`] writes.
+pub const RUNS_CURSOR_PATTERN: &str = r"^(r[0-9a-f]{1,16}\.run_[0-9a-fA-F]{32})?$";
 
 pub fn encode_sessions_cursor(after: u64) -> String {
     format!("c{after:x}")
@@ -218,7 +233,7 @@ pub fn encode_run_cursor(c: &RunCursor) -> String {
 
 pub fn decode_run_cursor(s: &str) -> Option<RunCursor> {
     let (t, id) = s.strip_prefix('r')?.split_once('.')?;
-    let t = u64::from_str_radix(t, 16).ok()?;
+    let t = hex_u64(t)?;
     is_run_id(id).then(|| (t, id.to_string()))
 }
 
@@ -229,6 +244,11 @@ pub fn is_run_id(id: &str) -> bool {
 
 /// Parses `status`, `plan_type`, `course_id`, `created_from_ms`,
 /// `created_to_ms`, `limit` and `cursor`.
+/// The largest time a runs query takes, in ms: the largest integer JSON
+/// numbers hold exactly (2^53 - 1, JavaScript's `Number.MAX_SAFE_INTEGER`;
+/// the year 287,396), so every client can write it.
+pub const MAX_QUERY_MS: u64 = (1 << 53) - 1;
+
 /// Every query parameter [`parse_runs_query`] reads (a platform that hands
 /// the query on, as the worker does to its shards, passes exactly these).
 pub const RUNS_QUERY_KEYS: &[&str] =
@@ -237,7 +257,9 @@ pub const RUNS_QUERY_KEYS: &[&str] =
 pub fn parse_runs_query(q: impl Fn(&str) -> Option<String>) -> Result<RunsQuery, ApiError> {
     let ms = |k: &str| -> Result<Option<u64>, ApiError> {
         q(k).map(|v| {
-            v.parse::<u64>().map_err(|_| invalid_query(k, format!("{k} must be milliseconds since the epoch")))
+            v.parse::<u64>().ok().filter(|t| *t <= MAX_QUERY_MS).ok_or_else(|| {
+                invalid_query(k, format!("{k} must be milliseconds since the epoch, at most {MAX_QUERY_MS}"))
+            })
         })
         .transpose()
     };
@@ -636,5 +658,54 @@ mod tests {
         assert_eq!(parse_sessions_query(q).unwrap(), (DEFAULT_PAGE_LIMIT, 77));
         let bad = |k: &str| (k == "limit").then(|| String::from("0"));
         assert_eq!(parse_sessions_query(bad).unwrap_err().code, ErrorCode::InvalidQuery);
+    }
+
+    /// The cursor patterns the document gives and the parsers agree: every
+    /// string a pattern matches is taken, and the near misses (what
+    /// `from_str_radix` alone would take) are refused as `invalid_query`.
+    #[test]
+    fn cursor_patterns_are_what_the_parsers_take() {
+        use proptest::strategy::{Strategy, ValueTree};
+        use proptest::test_runner::TestRunner;
+        let sessions = |c: &str| {
+            let c = String::from(c);
+            parse_sessions_query(move |k| (k == "cursor").then(|| c.clone()))
+        };
+        let runs = |c: &str| {
+            let c = String::from(c);
+            parse_runs_query(move |k| (k == "cursor").then(|| c.clone()))
+        };
+        let mut runner = TestRunner::deterministic();
+        for (pattern, sessions_side) in [(SESSIONS_CURSOR_PATTERN, true), (RUNS_CURSOR_PATTERN, false)] {
+            let parses = |c: &str| if sessions_side { sessions(c).is_ok() } else { runs(c).is_ok() };
+            // Strings the pattern matches (proptest generates without the anchors)...
+            let unanchored = pattern.trim_start_matches('^').trim_end_matches('$');
+            let strategy = proptest::string::string_regex(unanchored).unwrap();
+            for _ in 0..500 {
+                let c = strategy.new_tree(&mut runner).unwrap().current();
+                assert!(parses(&c), "{pattern} matches {c:?}, which the parser refuses");
+            }
+            // ...and strings near them: the parser takes exactly what the pattern matches.
+            let re = regex::Regex::new(pattern).unwrap();
+            let near = proptest::string::string_regex("[cr][0-9a-fA-F+ .]{0,18}(run_[0-9a-fA-Fx]{31,33})?").unwrap();
+            for _ in 0..3000 {
+                let c = near.new_tree(&mut runner).unwrap().current();
+                assert_eq!(parses(&c), re.is_match(&c), "{pattern} and the parser disagree on {c:?}");
+            }
+        }
+        let run = "run_0123456789abcdef0123456789abcdef";
+        for bad in ["c", "c+1", "cA", "C1", "c00000000000000001", " c1", "c1 ", "zzz"] {
+            assert_eq!(sessions(bad).unwrap_err().code, ErrorCode::InvalidQuery, "{bad}");
+        }
+        for bad in [
+            alloc::format!("r+1.{run}"),
+            alloc::format!("rA.{run}"),
+            alloc::format!("r.{run}"),
+            alloc::format!("r00000000000000001.{run}"),
+            String::from("r1.run_x"),
+        ] {
+            assert_eq!(runs(&bad).unwrap_err().code, ErrorCode::InvalidQuery, "{bad}");
+        }
+        assert!(sessions("").is_ok() && runs("").is_ok(), "an empty cursor is the first page");
     }
 }

@@ -76,9 +76,24 @@ pub const FAMILIES: &[Family] = &[
     STORE_ERRORS,
 ];
 
+/// The `method` label of a request: the method's name for the nine of RFC
+/// 9110 and PATCH, `OTHER` for anything else (the label set stays bounded
+/// whatever a client sends).
+pub fn method_label(method: &str) -> &'static str {
+    const KNOWN: [&str; 9] = ["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE", "CONNECT"];
+    KNOWN.iter().find(|m| **m == method).copied().unwrap_or("OTHER")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn method_labels_are_bounded() {
+        assert_eq!(method_label("GET"), "GET");
+        assert_eq!(method_label("QUERY"), "OTHER");
+        assert_eq!(method_label("get"), "OTHER", "methods are case-sensitive (RFC 9110)");
+    }
 
     #[test]
     fn names_are_unique_and_well_formed() {

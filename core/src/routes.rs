@@ -365,14 +365,10 @@ fn matches<'p>(template: &str, path: &'p str) -> Option<Option<&'p str>> {
 /// The route of a request. A path that matches a template without
 /// parameters is that route's (`/runs/v1/prune` is never a run id, and
 /// `GET /api/session/start` is a 405, not a session), as in axum's router.
+/// `HEAD` is `GET` without the body (RFC 9110): routed as `GET`, as axum does.
 pub fn find<'p>(method: &str, path: &'p str) -> Found<'p> {
-    let method = Method::parse(method);
-    let matching = |literal: bool| {
-        ROUTES.iter().filter_map(move |r| matches(r.path, path).filter(|p| p.is_none() == literal).map(|p| (r, p)))
-    };
-    let mut candidates = matching(true).peekable();
-    let all: Vec<(&'static Route, Option<&'p str>)> =
-        if candidates.peek().is_some() { candidates.collect() } else { matching(false).collect() };
+    let method = if method.eq_ignore_ascii_case("HEAD") { Some(Method::Get) } else { Method::parse(method) };
+    let all = of_path(path);
     match all.iter().find(|(r, _)| Some(r.method) == method) {
         Some((r, param)) => Found::Route(r, *param),
         None => match all.first() {
@@ -380,6 +376,33 @@ pub fn find<'p>(method: &str, path: &'p str) -> Found<'p> {
             None => Found::NotFound,
         },
     }
+}
+
+/// The routes of a path, each with the path's parameter as sent: those of
+/// the literal template that matches it, else those of the templates with
+/// a parameter that do.
+fn of_path(path: &str) -> Vec<(&'static Route, Option<&str>)> {
+    let matching = |literal: bool| {
+        ROUTES.iter().filter_map(move |r| matches(r.path, path).filter(|p| p.is_none() == literal).map(|p| (r, p)))
+    };
+    let mut candidates = matching(true).peekable();
+    if candidates.peek().is_some() { candidates.collect() } else { matching(false).collect() }
+}
+
+/// The `Allow` header of a 405 on `path` (RFC 9110): its routes' methods in
+/// the table's order, `HEAD` after `GET` (as axum writes it).
+pub fn allow(path: &str) -> String {
+    let mut out = String::new();
+    for (r, _) in of_path(path) {
+        if !out.is_empty() {
+            out.push(',');
+        }
+        out.push_str(r.method.as_str());
+        if r.method == Method::Get {
+            out.push_str(",HEAD");
+        }
+    }
+    out
 }
 
 /// The rate-limit group of a request: its route's, or `default` for any
@@ -424,6 +447,16 @@ mod tests {
             .zip(["gs_x", "run_x", "c"])
             .find(|(t, _)| template.contains(**t))
             .map(|(_, p)| p)
+    }
+
+    #[test]
+    fn head_is_get_and_a_405_names_what_is_allowed() {
+        assert!(matches!(find("HEAD", "/live"), Found::Route(r, _) if r.id == RouteId::Live));
+        assert!(matches!(find("HEAD", "/api/session/start"), Found::MethodNotAllowed(_)));
+        assert_eq!(allow("/live"), "GET,HEAD");
+        assert_eq!(allow("/api/session/start"), "POST");
+        assert_eq!(allow("/api/session/gs_1"), "GET,HEAD,DELETE");
+        assert_eq!(allow("/nothing"), "");
     }
 
     #[test]

@@ -87,19 +87,7 @@ pub fn route_label(template: Option<&str>) -> &'static str {
 /// The method as a label: the standard ones by name, anything else `OTHER`
 /// (a client cannot grow the label set by inventing methods).
 pub fn method_label(m: &axum::http::Method) -> &'static str {
-    use axum::http::Method;
-    match *m {
-        Method::GET => "GET",
-        Method::POST => "POST",
-        Method::PUT => "PUT",
-        Method::DELETE => "DELETE",
-        Method::HEAD => "HEAD",
-        Method::OPTIONS => "OPTIONS",
-        Method::PATCH => "PATCH",
-        Method::TRACE => "TRACE",
-        Method::CONNECT => "CONNECT",
-        _ => "OTHER",
-    }
+    greenside_core::metrics::method_label(m.as_str())
 }
 
 fn latency_histogram() -> Histogram {

@@ -22,7 +22,7 @@ use greenside_core::routes::{self, Found, RouteId};
 use serde_json::json;
 use std::cell::RefCell;
 use std::rc::Rc;
-use worker::{Env, Method, Response};
+use worker::{Env, Response};
 
 const TEST_NOW_HEADER: &str = "x-greenside-now-ms";
 
@@ -76,7 +76,7 @@ pub async fn handle(mut req: Request, env: Env, wctx: worker::Context) -> worker
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let now_header = if settings.test_clock { header(TEST_NOW_HEADER) } else { None };
     let origin = if settings.cors.is_empty() { None } else { header("origin") };
-    let preflight = method == Method::Options && req.headers().has("access-control-request-method").unwrap_or(false);
+    let preflight = method == "OPTIONS" && req.headers().has("access-control-request-method").unwrap_or(false);
     if preflight && !settings.cors.is_empty() {
         // Answered before the guards, as natively: a browser sends no key with it.
         let mut resp = Response::empty()?.with_status(200);
@@ -99,6 +99,10 @@ pub async fn handle(mut req: Request, env: Env, wctx: worker::Context) -> worker
         Ok(r) => (r, ctx.refused.get()),
         Err(e) => (respond::error(&e)?, Some(e.code)),
     };
+    if code == Some(ErrorCode::MethodNotAllowed) {
+        // RFC 9110: a 405 says what is allowed (core's table, as axum writes it natively).
+        resp.headers_mut().set("allow", &routes::allow(&path))?;
+    }
     for (k, v) in cors {
         resp.headers_mut().set(k, &v)?;
     }
@@ -111,7 +115,7 @@ pub async fn handle(mut req: Request, env: Env, wctx: worker::Context) -> worker
         &[
             ("request_id", json!(request_id)),
             ("session_id", json!(session_id)),
-            ("method", json!(method.to_string())),
+            ("method", json!(method)),
             ("route", json!(route)),
             ("status", json!(status)),
             ("latency_ms", json!(crate::runtime::system_now_ms().saturating_sub(t0))),
@@ -121,7 +125,7 @@ pub async fn handle(mut req: Request, env: Env, wctx: worker::Context) -> worker
         // After the answer is made, off its path: the count goes to this
         // isolate's shard while the response is sent.
         let mut counts = ctx.counts.take();
-        counts.request(route, method.as_ref(), status, code);
+        counts.request(route, greenside_core::metrics::method_label(&method), status, code);
         wctx.wait_until(crate::metrics::record(ctx.env.clone(), ctx.settings.metrics_shards, counts));
     }
     Ok(resp)
@@ -130,13 +134,13 @@ pub async fn handle(mut req: Request, env: Env, wctx: worker::Context) -> worker
 async fn dispatch(
     ctx: &Ctx,
     req: &mut Request,
-    method: &Method,
+    method: &str,
     path: &str,
 ) -> (&'static str, Result<Response, ApiError>) {
     let s = &ctx.settings;
     // The guards core's route table gives the request, in the native
     // server's order: the API key, the rate limit, the admin token.
-    let found = routes::find(method.as_ref(), path);
+    let found = routes::find(method, path);
     let access = guard::access_of(&found, path);
     let keys = s.keys();
     if let Err(e) = guard::api_key(access, &keys, guards::header(req, "x-api-key").as_deref().map(str::as_bytes)) {

@@ -8,12 +8,14 @@
 //! needs: the method, the path, headers, the body and, for queries, the URL.
 
 use wasm_bindgen_futures::JsFuture;
+use worker::Headers;
 use worker::worker_sys::web_sys;
-use worker::{Headers, Method};
 
 pub struct Incoming {
     raw: web_sys::Request,
-    method: Method,
+    /// As the client sent it (workers-rs's `Method` reads any method it
+    /// does not know, `QUERY` say, as `GET`).
+    method: String,
     path: String,
     headers: Headers,
 }
@@ -41,13 +43,13 @@ fn query_of(url: &str) -> Option<&str> {
 
 impl Incoming {
     pub fn new(raw: web_sys::Request) -> Incoming {
-        let method = Method::from(raw.method());
+        let method = raw.method();
         let path = path_of(&raw.url());
         let headers = Headers(raw.headers());
         Incoming { raw, method, path, headers }
     }
 
-    pub fn method(&self) -> Method {
+    pub fn method(&self) -> String {
         self.method.clone()
     }
 

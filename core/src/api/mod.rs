@@ -20,6 +20,7 @@ pub use responses::*;
 
 use crate::error::{ApiError, ErrorCode};
 use alloc::format;
+use alloc::string::String;
 use serde_json::{Map, Value};
 
 /// Largest request body accepted, in bytes (platforms enforce it before decoding).

@@ -15,7 +15,7 @@
 mod prose;
 
 use crate::error::ErrorCode;
-use crate::routes::{self, Access};
+use crate::routes::{self, Access, RouteId};
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -178,7 +178,8 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
 
 /// Links from the answers that carry a session id to the routes that take
 /// one, so a client (or Schemathesis's stateful phase) can follow a session
-/// from `start` through fixes to advice.
+/// from `start` through fixes to advice, its run and the run's bundle, and
+/// the admin listings to what they list.
 fn add_session_links(paths: &mut Paths) {
     use utoipa::openapi::link::LinkBuilder;
     let sources = [
@@ -204,6 +205,31 @@ fn add_session_links(paths: &mut Paths) {
         for target in path_targets {
             let link = LinkBuilder::new().operation_id(target).parameter("session_id", pointer).build();
             ok.links.insert(target.into(), RefOr::T(link));
+        }
+    }
+    // A session's advice to its run, the admin listings to their items.
+    let path_links = [
+        (
+            RouteId::GetHoleAdvice,
+            "$response.body#/run_id",
+            "run_id",
+            [RouteId::GetRun, RouteId::GetRunBundle].as_slice(),
+        ),
+        (RouteId::ListRuns, "$response.body#/runs/0/run_id", "run_id", &[RouteId::GetRun, RouteId::GetRunBundle]),
+        (RouteId::ListSessions, "$response.body#/sessions/0/session_id", "session_id", &[RouteId::GetSession]),
+    ];
+    for (source, pointer, param, targets) in path_links {
+        let route = routes::by_id(source);
+        let Some(item) = paths.paths.get_mut(route.path) else { continue };
+        let op = match route.method {
+            routes::Method::Get => item.get.as_mut(),
+            routes::Method::Post => item.post.as_mut(),
+            routes::Method::Delete => item.delete.as_mut(),
+        };
+        let Some(RefOr::T(ok)) = op.and_then(|op| op.responses.responses.get_mut("200")) else { continue };
+        for target in targets {
+            let link = LinkBuilder::new().operation_id(target.as_str()).parameter(param, pointer).build();
+            ok.links.insert(target.as_str().into(), RefOr::T(link));
         }
     }
 }

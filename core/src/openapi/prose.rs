@@ -97,10 +97,17 @@ fn run_param() -> ParameterBuilder {
     string_param("run_id", ParameterIn::Path, true, "The run's id.", Some(RUN_ID_PATTERN))
 }
 
-fn page_params() -> Vec<ParameterBuilder> {
+/// `limit` and `cursor`; `cursor_pattern` is what the listing's parser takes.
+fn page_params(cursor_pattern: &str) -> Vec<ParameterBuilder> {
     alloc::vec![
         int_param("limit", "Page size (default 50).", Some(1.0), Some(crate::listing::MAX_PAGE_LIMIT as f64)),
-        string_param("cursor", ParameterIn::Query, false, "`next_cursor` of the previous page.", None),
+        string_param(
+            "cursor",
+            ParameterIn::Query,
+            false,
+            "`next_cursor` of the previous page (opaque; empty or absent for the first page). A cursor this service did not issue is 400 `invalid_query`.",
+            Some(cursor_pattern),
+        ),
     ]
 }
 
@@ -224,7 +231,7 @@ fn admin_routes() -> Vec<Route> {
             tag: "admin",
             summary: "List sessions (admin)",
             description: "Oldest first, by session number; cursors are opaque.",
-            params: page_params(),
+            params: page_params(SESSIONS_CURSOR_PATTERN),
             body: None,
             answers: alloc::vec![(200, "One page.", json(schema_ref::<SessionsPage>()))],
         },
@@ -246,11 +253,16 @@ fn admin_routes() -> Vec<Route> {
                         "created_from_ms",
                         "Only runs created at or after (ms since the epoch).",
                         Some(0.0),
-                        None
+                        Some(MAX_QUERY_MS as f64),
                     ),
-                    int_param("created_to_ms", "Only runs created at or before (ms since the epoch).", Some(0.0), None),
+                    int_param(
+                        "created_to_ms",
+                        "Only runs created at or before (ms since the epoch).",
+                        Some(0.0),
+                        Some(MAX_QUERY_MS as f64),
+                    ),
                 ];
-                p.extend(page_params());
+                p.extend(page_params(RUNS_CURSOR_PATTERN));
                 p
             },
             body: None,
@@ -328,7 +340,14 @@ fn course_routes() -> Vec<Route> {
                 degrees_param("lon", "Longitude, decimal degrees (WGS84).", 180.0),
             ],
             body: None,
-            answers: alloc::vec![(200, "The most likely hole.", json(schema_ref::<crate::locate::Located>()))],
+            answers: alloc::vec![
+                (200, "The most likely hole.", json(schema_ref::<crate::locate::Located>())),
+                (
+                    422,
+                    "`not_on_course`: the position is on no hole of the course. An answer about a valid position (the golfer is off the course), not a rejection of the request.",
+                    json(schema_ref::<crate::error::OwnedErrorBody>()),
+                ),
+            ],
         },
     ]
 }
@@ -395,8 +414,8 @@ fn operations_routes() -> Vec<Route> {
         Route {
             route: by_id(RouteId::Metrics),
             tag: "operations",
-            summary: "Prometheus metrics (native server only)",
-            description: "OpenMetrics text. The edge worker answers `route_not_found`.",
+            summary: "Prometheus metrics",
+            description: "OpenMetrics text. On the edge only with `METRICS_TOKEN` set (else `route_not_found`), and then with `Authorization: Bearer <METRICS_TOKEN>` (else `unauthorized`).",
             params: Vec::new(),
             body: None,
             answers: alloc::vec![(

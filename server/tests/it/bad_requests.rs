@@ -350,6 +350,9 @@ fn catalogue(sid: &str) -> Vec<Case> {
             ..case("GET", "/api/courses/riverside/locate?lat=40.268&lon=-111.5", "", 422, "not_on_course")
         },
         Case { content_type: None, ..case("POST", "/api/courses/riverside/locate", "{}", 405, "method_not_allowed") },
+        // A method neither platform knows (workers-rs reads it as GET) and one it does not route.
+        Case { content_type: None, ..case("QUERY", "/live", "", 405, "method_not_allowed") },
+        Case { content_type: None, ..case("TRACE", "/api/courses", "", 405, "method_not_allowed") },
         // Admin.
         Case { content_type: None, ..case("GET", "/api/sessions", "", 403, "forbidden") },
         Case {
@@ -371,6 +374,19 @@ fn catalogue(sid: &str) -> Vec<Case> {
             content_type: None,
             headers: vec![("x-admin-token", "adm1n")],
             ..case("GET", "/api/sessions?cursor=zzz", "", 400, "invalid_query")
+        },
+        // A cursor outside the documented pattern (what from_str_radix alone would take).
+        Case {
+            content_type: None,
+            headers: vec![("x-admin-token", "adm1n")],
+            field: Some("cursor"),
+            ..case("GET", "/api/sessions?cursor=c%2B1", "", 400, "invalid_query")
+        },
+        Case {
+            content_type: None,
+            headers: vec![("x-admin-token", "adm1n")],
+            field: Some("cursor"),
+            ..case("GET", "/runs/v1?cursor=rA.run_0123456789abcdef0123456789abcdef", "", 400, "invalid_query")
         },
     ];
     v.retain(|c| !c.code.is_empty());

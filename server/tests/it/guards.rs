@@ -42,6 +42,14 @@ async fn send(
     (status, body["error"]["code"].as_str().unwrap_or("").to_string())
 }
 
+fn headers(creds: &[(&str, &str)]) -> reqwest::header::HeaderMap {
+    let mut h = reqwest::header::HeaderMap::new();
+    for (k, v) in creds {
+        h.insert(reqwest::header::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+    }
+    h
+}
+
 /// What the guards answer: `Some(code)` for a refusal, `None` when the
 /// request reaches its handler (whatever that then answers).
 fn refusal(status: u16, code: &str) -> Option<String> {
@@ -87,6 +95,18 @@ async fn every_route_on(platform: Platform) {
     // only for those allowed to know.
     assert_eq!(send(&c, &t, "DELETE", "/runs/v1", &[]).await, (403, "forbidden".into()));
     assert_eq!(send(&c, &t, "DELETE", "/runs/v1", &admin_only).await, (405, "method_not_allowed".into()));
+    // A 405 says what is allowed (RFC 9110), the same on both platforms; HEAD is GET.
+    for (method, path, allow) in [
+        ("DELETE", "/runs/v1", "GET,HEAD"),
+        ("PUT", "/api/session/gs_00000000000000000000000000000000", "GET,HEAD,DELETE"),
+        ("QUERY", "/live", "GET,HEAD"),
+    ] {
+        let r = c.request(method.parse().unwrap(), t.url(path)).headers(headers(&both)).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 405, "{method} {path}");
+        assert_eq!(r.headers().get("allow").and_then(|v| v.to_str().ok()), Some(allow), "{method} {path}");
+    }
+    let head = c.head(t.url("/live")).send().await.unwrap();
+    assert_eq!(head.status().as_u16(), 200);
     // Elsewhere, nothing is guarded.
     assert_eq!(send(&c, &t, "GET", "/nothing-here", &[]).await, (404, "route_not_found".into()));
     t.stop();

@@ -35,6 +35,40 @@ fn committed_document_is_what_the_code_generates() {
     );
 }
 
+/// What a schema-driven client needs to know is in the document (issue
+/// 40): the cursors' patterns are the parsers' (core's test holds the
+/// patterns to the parsers; `bad_requests` sends one outside them to both
+/// platforms), a position off every hole is a documented 422 answer, and
+/// links lead from a session to its run and bundle and from the listings
+/// to their items.
+#[test]
+fn cursors_locate_and_links_are_documented() {
+    use greenside_core::listing::{RUNS_CURSOR_PATTERN, SESSIONS_CURSOR_PATTERN};
+    let doc: Value = serde_json::from_str(&committed()).unwrap();
+    let op = |path: &str, method: &str| doc["paths"][path][method].clone();
+    for (path, pattern) in [("/api/sessions", SESSIONS_CURSOR_PATTERN), ("/runs/v1", RUNS_CURSOR_PATTERN)] {
+        let params = op(path, "get")["parameters"].as_array().unwrap().clone();
+        let cursor = params.iter().find(|p| p["name"] == "cursor").unwrap();
+        assert_eq!(cursor["schema"]["pattern"], pattern, "{path}");
+        assert!(cursor["description"].as_str().unwrap().contains("invalid_query"), "{path}");
+        assert!(op(path, "get")["responses"]["400"]["description"].as_str().unwrap().contains("invalid_query"));
+    }
+    let locate = op("/api/courses/{course_id}/locate", "get");
+    assert!(locate["responses"]["422"]["description"].as_str().unwrap().contains("not_on_course"));
+    let links = |path: &str, method: &str| -> Vec<String> {
+        op(path, method)["responses"]["200"]["links"]
+            .as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    assert_eq!(links("/api/get_hole_advice", "post"), ["get_run", "get_run_bundle"]);
+    assert_eq!(links("/runs/v1", "get"), ["get_run", "get_run_bundle"]);
+    assert_eq!(links("/api/sessions", "get"), ["get_session"]);
+    for from in ["/api/session/start", "/api/session/set_ball_location"] {
+        assert!(links(from, "post").contains(&"set_ball_locations".to_string()), "{from}");
+    }
+}
+
 #[test]
 fn document_is_openapi_3_1_and_lists_every_route() {
     let doc: Value = serde_json::from_str(&committed()).unwrap();

@@ -226,9 +226,18 @@ impl Server {
         if !env.iter().any(|(k, _)| k.starts_with("RATE_LIMIT")) {
             cmd.env("RATE_LIMIT_ENABLED", "false");
         }
-        let runs_dir = (cwd.is_none() && !env.iter().any(|(k, _)| *k == "RUN_STORE_DIR")).then(|| temp_dir("runs"));
+        // Nothing a test server writes lands in the checkout: the run store
+        // and debug bundles go to a temporary folder unless the test names one.
+        let given = |name: &str| env.iter().any(|(k, _)| *k == name);
+        let runs_dir =
+            (cwd.is_none() && !(given("RUN_STORE_DIR") && given("DEBUG_BUNDLE_DIR"))).then(|| temp_dir("runs"));
         if let Some(d) = &runs_dir {
-            cmd.env("RUN_STORE_DIR", d);
+            if !given("RUN_STORE_DIR") {
+                cmd.env("RUN_STORE_DIR", d);
+            }
+            if !given("DEBUG_BUNDLE_DIR") {
+                cmd.env("DEBUG_BUNDLE_DIR", d.join("bundles"));
+            }
         }
         for (k, v) in env {
             cmd.env(k, v);
