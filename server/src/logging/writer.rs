@@ -13,6 +13,9 @@ pub const FLUSH_INTERVAL: Duration = Duration::from_millis(20);
 const WAKE_AT: usize = 256 * 1024;
 /// Buffered bytes at which logging waits for the writer (nothing is dropped).
 pub const MAX_BUFFERED: usize = 8 * 1024 * 1024;
+/// The room a buffer keeps once written out: a burst's buffer (up to
+/// [`MAX_BUFFERED`], when stderr was slow) is given back, not held for good.
+const KEEP: usize = 2 * WAKE_AT;
 
 #[derive(Debug, Default)]
 struct State {
@@ -106,6 +109,7 @@ fn write_loop(shared: &Shared, mut out: impl std::io::Write) {
             let _ = out.write_all(&spare);
             let _ = out.flush();
             spare.clear();
+            spare.shrink_to(KEEP);
         }
         if closed && shared.lock().buf.is_empty() {
             return;
