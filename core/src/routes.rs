@@ -367,15 +367,38 @@ fn matches<'p>(template: &str, path: &'p str) -> Option<Option<&'p str>> {
 /// `GET /api/session/start` is a 405, not a session), as in axum's router.
 /// `HEAD` is `GET` without the body (RFC 9110): routed as `GET`, as axum does.
 pub fn find<'p>(method: &str, path: &'p str) -> Found<'p> {
-    let method = if method.eq_ignore_ascii_case("HEAD") { Some(Method::Get) } else { Method::parse(method) };
-    let all = of_path(path);
-    match all.iter().find(|(r, _)| Some(r.method) == method) {
-        Some((r, param)) => Found::Route(r, *param),
-        None => match all.first() {
-            Some((r, _)) => Found::MethodNotAllowed(r),
-            None => Found::NotFound,
-        },
+    let method = routing_method(method);
+    // No allocation: the access guard runs this on every request.
+    let literal = ROUTES.iter().any(|r| matches(r.path, path) == Some(None));
+    let mut first = None;
+    for r in ROUTES {
+        let Some(param) = matches(r.path, path).filter(|p| p.is_none() == literal) else { continue };
+        if Some(r.method) == method {
+            return Found::Route(r, param);
+        }
+        first = first.or(Some(r));
     }
+    first.map_or(Found::NotFound, Found::MethodNotAllowed)
+}
+
+/// The route of a request whose path a router has already matched to the
+/// template `template` (axum's `MatchedPath`): [`find`] without reading
+/// the path again. The parameter is not kept.
+pub fn find_template(method: &str, template: &str) -> Found<'static> {
+    let method = routing_method(method);
+    let mut first = None;
+    for r in ROUTES.iter().filter(|r| r.path == template) {
+        if Some(r.method) == method {
+            return Found::Route(r, None);
+        }
+        first = first.or(Some(r));
+    }
+    first.map_or(Found::NotFound, Found::MethodNotAllowed)
+}
+
+/// `HEAD` is `GET` without the body (RFC 9110).
+fn routing_method(method: &str) -> Option<Method> {
+    if method.eq_ignore_ascii_case("HEAD") { Some(Method::Get) } else { Method::parse(method) }
 }
 
 /// The routes of a path, each with the path's parameter as sent: those of
@@ -447,6 +470,27 @@ mod tests {
             .zip(["gs_x", "run_x", "c"])
             .find(|(t, _)| template.contains(**t))
             .map(|(_, p)| p)
+    }
+
+    #[test]
+    fn a_matched_template_finds_what_the_path_finds() {
+        for r in ROUTES {
+            let path = r.path_with("p");
+            for m in ["GET", "POST", "DELETE", "HEAD", "PUT"] {
+                let by_path = match find(m, &path) {
+                    Found::Route(f, _) => Some((f.id, true)),
+                    Found::MethodNotAllowed(f) => Some((f.id, false)),
+                    Found::NotFound => None,
+                };
+                let by_template = match find_template(m, r.path) {
+                    Found::Route(f, _) => Some((f.id, true)),
+                    Found::MethodNotAllowed(f) => Some((f.id, false)),
+                    Found::NotFound => None,
+                };
+                assert_eq!(by_path, by_template, "{m} {}", r.path);
+            }
+        }
+        assert!(matches!(find_template("GET", "/app/{*path}"), Found::NotFound));
     }
 
     #[test]

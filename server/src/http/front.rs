@@ -83,7 +83,12 @@ pub async fn front(State(state): State<Arc<AppState>>, req: Request, next: Next)
 /// key, then the rate limit, then the admin token, then the route.
 async fn guarded(state: &AppState, req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let found = routes::find(req.method().as_str(), path);
+    // The router has matched the path already: its template finds the
+    // route without reading the path again (a path no route matched is read).
+    let found = match req.extensions().get::<axum::extract::MatchedPath>() {
+        Some(template) => routes::find_template(req.method().as_str(), template.as_str()),
+        None => routes::find(req.method().as_str(), path),
+    };
     let access = guard::access_of(&found, path);
     let group = routes::group_of(&found, path);
     let keys = state.settings.keys();
