@@ -32,7 +32,7 @@ give resolves in this repository (nothing is run, nothing is built):
   such as <x>, `…` or `$VAR`, not a git-ignored build output) exists.
 
 It then reads every tracked text file (git ls-files) for what a clone would
-not have: a `../shared` reference, and in the Markdown files every relative
+not have: a reference to the `shared` folder beside the checkout, and in the Markdown files every relative
 link `[..](path)` must reach a tracked file or directory inside the
 checkout (http(s):, mailto: and #anchors are left alone, #fragments
 stripped); one that climbs above the repository root fails.

@@ -278,7 +278,7 @@ pub fn spawn_retention(state: &Arc<AppState>) {
     every(state, interval, |state| async move {
         let s = &state.settings;
         let now = state.clock.now();
-        let swept = state.runs.retain(&s.debug_bundle_dir, s.retention(), now).await;
+        let swept = state.runs.retain(&s.debug_bundle_dir, s.retention, now).await;
         // Every sweep says it ran (a stalled sweeper is told from one that found nothing).
         if let Ok((report, _)) = &swept {
             tracing::debug!(scanned = report.scanned, deleted = report.deleted, "retention sweep");

@@ -98,10 +98,10 @@ pub struct Settings {
     pub test_clock: bool,
     /// Seconds between memory-store sweeps.
     pub sweep_interval: Duration,
-    /// `RUNS_PRUNE_MAX_RUNS` (default 10000): runs kept by a prune without limits.
-    pub runs_prune_max_runs: u64,
-    /// `RUNS_PRUNE_MAX_AGE_DAYS` (default 30): older terminal runs are pruned.
-    pub runs_prune_max_age_days: u64,
+    /// `RUNS_PRUNE_MAX_RUNS` (default 10000: runs kept by a prune without
+    /// limits) and `RUNS_PRUNE_MAX_AGE_DAYS` (default 30: older terminal
+    /// runs are pruned): the sweeper's limits and a prune's defaults.
+    pub retention: greenside_core::listing::Retention,
     /// `RUNS_RETENTION_INTERVAL_S` (default 3600; 0: off): how often the
     /// retention sweeper prunes with the two limits above.
     pub runs_retention_interval: Option<Duration>,
@@ -167,14 +167,6 @@ fn invalid(variable: &'static str, value: &str, reason: &'static str) -> Setting
 }
 
 impl Settings {
-    /// The runs' retention without a request (the sweeper's, a prune's defaults).
-    pub fn retention(&self) -> greenside_core::listing::Retention {
-        greenside_core::listing::Retention {
-            max_runs: self.runs_prune_max_runs,
-            max_age_days: self.runs_prune_max_age_days,
-        }
-    }
-
     /// What core's guard checks callers against.
     pub fn keys(&self) -> greenside_core::guard::Keys<'_> {
         greenside_core::guard::Keys {
@@ -267,8 +259,7 @@ impl Settings {
             sweep_interval: Duration::from_millis(
                 variables::millis(get, "SESSION_SWEEP_INTERVAL_S")?.unwrap_or_default(),
             ),
-            runs_prune_max_runs: count("RUNS_PRUNE_MAX_RUNS")?,
-            runs_prune_max_age_days: count("RUNS_PRUNE_MAX_AGE_DAYS")?,
+            retention: greenside_core::listing::Retention::from_lookup(get)?,
             runs_retention_interval: Some(count("RUNS_RETENTION_INTERVAL_S")?)
                 .filter(|s| *s > 0)
                 .map(Duration::from_secs),

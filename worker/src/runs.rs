@@ -359,7 +359,7 @@ impl DurableObject for RunLog {
         } else {
             crate::runtime::system_now_ms()
         };
-        match prune(&self.env, s.retention(), now).await {
+        match prune(&self.env, s.retention, now).await {
             Ok(p) => {
                 let bundles = remove_bundles(&self.env, &p.deleted_ids).await;
                 // Every sweep says it ran (a stalled sweeper is told from one that found nothing).

@@ -65,8 +65,8 @@ pub struct Settings {
     pub run_log_shards: u32,
     pub debug_bundle_enabled: bool,
     pub test_clock: bool,
-    pub runs_prune_max_runs: u64,
-    pub runs_prune_max_age_days: u64,
+    /// `RUNS_PRUNE_MAX_RUNS`, `RUNS_PRUNE_MAX_AGE_DAYS`: the sweeper's limits and a prune's defaults.
+    pub retention: greenside_core::listing::Retention,
     /// `RUNS_RETENTION_INTERVAL_S` (default 3600; 0: off): the run log's alarm.
     pub runs_retention_interval_s: u64,
     pub rate_limits: Option<BTreeMap<&'static str, Limit>>,
@@ -94,14 +94,6 @@ fn bad(e: variables::InvalidVariable) -> ApiError {
 }
 
 impl Settings {
-    /// The runs' retention without a request (the sweeper's, a prune's defaults).
-    pub fn retention(&self) -> greenside_core::listing::Retention {
-        greenside_core::listing::Retention {
-            max_runs: self.runs_prune_max_runs,
-            max_age_days: self.runs_prune_max_age_days,
-        }
-    }
-
     /// What core's guard checks callers against.
     pub fn keys(&self) -> greenside_core::guard::Keys<'_> {
         greenside_core::guard::Keys {
@@ -160,8 +152,7 @@ impl Settings {
             run_log_shards: u32::try_from(count("RUN_LOG_SHARDS")?).unwrap_or(u32::MAX),
             debug_bundle_enabled: flag("DEBUG_BUNDLE_ENABLED")?,
             test_clock,
-            runs_prune_max_runs: count("RUNS_PRUNE_MAX_RUNS")?,
-            runs_prune_max_age_days: count("RUNS_PRUNE_MAX_AGE_DAYS")?,
+            retention: greenside_core::listing::Retention::from_lookup(get).map_err(bad)?,
             runs_retention_interval_s: count("RUNS_RETENTION_INTERVAL_S")?,
             rate_limits,
             trusted_proxy_header: variables::text(get, "TRUSTED_PROXY_HEADER").map(|h| h.trim().to_ascii_lowercase()),

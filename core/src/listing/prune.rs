@@ -143,6 +143,13 @@ pub struct Retention {
 pub const DAY_MS: u64 = 86_400_000;
 
 impl Retention {
+    /// The platform's defaults, `RUNS_PRUNE_MAX_RUNS` and
+    /// `RUNS_PRUNE_MAX_AGE_DAYS`, from the variable table.
+    pub fn from_lookup(get: crate::variables::Lookup<'_>) -> Result<Retention, crate::variables::InvalidVariable> {
+        let count = |k: &str| crate::variables::count(get, k).map(Option::unwrap_or_default);
+        Ok(Retention { max_runs: count("RUNS_PRUNE_MAX_RUNS")?, max_age_days: count("RUNS_PRUNE_MAX_AGE_DAYS")? })
+    }
+
     /// A prune request's limits, each the platform's default (`RUNS_PRUNE_MAX_RUNS`,
     /// `RUNS_PRUNE_MAX_AGE_DAYS`) where the body leaves it out.
     pub fn of(req: &crate::api::PruneRequest, defaults: Retention) -> Retention {

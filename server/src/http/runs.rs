@@ -23,7 +23,7 @@ pub async fn prune(
     ApiJson(req): ApiJson<PruneRequest>,
 ) -> HttpResult<Response> {
     let s = &state.settings;
-    let keep = greenside_core::listing::Retention::of(&req, s.retention());
+    let keep = greenside_core::listing::Retention::of(&req, s.retention);
     let now = now_ms(&state, &headers);
     let (report, bundles) = state.runs.retain(&s.debug_bundle_dir, keep, now).await?;
     tracing::info!(scanned = report.scanned, deleted = report.deleted, bundles, trigger = "route", "runs pruned");
