@@ -3,7 +3,7 @@
 //! to answer. A platform keeps only the HTTP call and the writes.
 //!
 //! ```text
-//! let (call, run) = AdviceCall::begin(req, session, run_id, now)   platform: runs.put(run)
+//! let (call, run) = AdviceCall::begin(req, session, run_id, trace_id, now)   platform: runs.put(run)
 //! match call.route(&hole) {
 //!     Err(done)  => platform: runs.put(done.run), bundle, answer done      (no ball, no cup, …)
 //!     Ok(send)   => platform: runs.put(call.run()), outcome = POST send.body to the service (+ key, timeout)
@@ -68,6 +68,8 @@ pub struct Send {
 pub struct Endpoint<'a> {
     pub url: Option<&'a str>,
     pub key_set: bool,
+    /// The `traceparent` header sent with the call (kept in the bundle).
+    pub traceparent: Option<&'a str>,
 }
 
 /// What the platform knows that the answer and the bundle need.
@@ -93,14 +95,18 @@ pub struct Done {
 }
 
 impl AdviceCall {
-    /// Starts the flow on a live session: the run is created queued.
+    /// Starts the flow on a live session: the run is created queued, in
+    /// the request's trace (`trace_id`, 32 hex digits, when the platform traces).
     pub fn begin(
         request: AdviceRequest,
         before: SessionRecord,
         run_id: String,
+        trace_id: Option<String>,
         now_ms: u64,
     ) -> (AdviceCall, RunRecord) {
-        let run = RunRecord::new(run_id, before.session_id.clone(), before.course_id.clone(), before.hole_id, now_ms);
+        let mut run =
+            RunRecord::new(run_id, before.session_id.clone(), before.course_id.clone(), before.hole_id, now_ms);
+        run.trace_id = trace_id;
         (AdviceCall { request, before, run: run.clone(), now_ms, decision: None, call: None }, run)
     }
 
@@ -160,7 +166,7 @@ impl AdviceCall {
             Ok(a) => self.run.succeed(Some(a.latency_ms), false, finished),
             Err(f) => self.run.fail(f.error.code, f.error.message.clone(), f.latency_ms, true, finished),
         }?;
-        let downstream = BundleDownstream::of(decision, endpoint.url, endpoint.key_set, &outcome);
+        let downstream = BundleDownstream::of(decision, endpoint, &outcome);
         self.call = Some((downstream, outcome));
         let op = Operation::AdviceResult(AdviceResult {
             session_id: self.before.session_id.clone(),

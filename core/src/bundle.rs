@@ -34,11 +34,15 @@ pub struct BundleDownstream {
 
 impl BundleDownstream {
     /// The record of a call to `base_url` (with or without a key) and its outcome.
-    pub fn of(decision: &AdviceDecision, base_url: Option<&str>, key_sent: bool, outcome: &CallOutcome) -> Self {
+    pub fn of(decision: &AdviceDecision, sent: crate::advice_call::Endpoint<'_>, outcome: &CallOutcome) -> Self {
+        let base_url = sent.url;
         let mut request_headers = serde_json::Map::new();
         request_headers.insert("content-type".into(), "application/json".into());
-        if key_sent {
+        if sent.key_set {
             request_headers.insert("X-API-Key".into(), REDACTED.into());
+        }
+        if let Some(tp) = sent.traceparent {
+            request_headers.insert("traceparent".into(), tp.into());
         }
         let (response_status, response_body, error, latency_ms) = match outcome {
             Ok(a) => (Some(a.status), Some(a.plan.clone()), None, Some(a.latency_ms)),

@@ -72,6 +72,7 @@ pub mod runs_sql;
 pub mod session;
 pub mod shard;
 pub mod shots;
+pub mod trace;
 pub mod validate;
 pub mod variables;
 pub mod yardage;

@@ -59,6 +59,17 @@ impl Operation {
             Operation::AdviceResult(r) => &r.session_id,
         }
     }
+
+    /// What the operation does, as a trace span names it: `classify` for a
+    /// fix (classification and hysteresis), `classify_batch` for a batch.
+    pub fn span_name(&self) -> &'static str {
+        match self {
+            Operation::SetCupLocation(_) => "set_cup",
+            Operation::SetBallLocation(_) => "classify",
+            Operation::SetBallLocations(_) => "classify_batch",
+            Operation::AdviceResult(_) => "record_advice",
+        }
+    }
 }
 
 /// Metric events of one operation: what the platforms count.

@@ -93,6 +93,10 @@ pub struct RunRecord {
     pub fallback_used: bool,
     pub error_code: Option<String>,
     pub error_message: Option<String>,
+    /// The W3C trace the advice call ran in (32 hex digits): the trace id
+    /// of its log lines and of the `traceparent` sent to the service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
 }
 
 impl RunRecord {
@@ -114,6 +118,7 @@ impl RunRecord {
             fallback_used: false,
             error_code: None,
             error_message: None,
+            trace_id: None,
         }
     }
 

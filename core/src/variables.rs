@@ -137,6 +137,15 @@ pub const VARIABLES: &[Variable] = &[
     var("RUN_LOG_SHARDS", Some("8"), Count { min: 1, max: 64 }, Edge),
     var("LOG_LEVEL", Some("info"), Text, Native),
     var("LOG_FORMAT", Some("json"), Text, Native),
+    // Traces, by OpenTelemetry's names (export is off until an endpoint is
+    // set); the SDK reads the other OTEL_* variables itself (docs/operations.md).
+    var("OTEL_SDK_DISABLED", Some("false"), Flag, Native),
+    var("OTEL_TRACES_EXPORTER", Some("otlp"), Text, Native),
+    var("OTEL_EXPORTER_OTLP_ENDPOINT", None, Text, Native),
+    var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", None, Text, Native),
+    var("OTEL_EXPORTER_OTLP_PROTOCOL", Some("http/protobuf"), Text, Native),
+    var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", None, Text, Native),
+    var("OTEL_SERVICE_NAME", Some("greenside"), Text, Native),
     test_only("GREENSIDE_TEST_CLOCK", "false", Flag, Both),
     test_only("GREENSIDE_TEST_CATALOG_DELAY_MS", "0", Count { min: 0, max: 10_000 }, Edge),
 ];

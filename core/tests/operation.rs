@@ -48,6 +48,8 @@ fn one(p: (f64, f64), seq: Option<u64>) -> Operation {
     Operation::SetBallLocation(SetBallRequest { session_id: SID.into(), fix: fix(p, seq) })
 }
 
+const TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
 #[test]
 fn a_fix_says_whether_to_save_and_what_to_count() {
     let (_, hole, mut rec, cfg) = setup();
@@ -145,8 +147,8 @@ fn the_advice_machine_sends_core_s_request_and_answers_the_plan() {
     advised(&mut rec, &hole, &cfg);
     let ctx = Context { catalog: &cat, rules: &cfg, bundles: true };
     let req = AdviceRequest { session_id: SID.into(), want_plot: true };
-    let (mut call, run) = AdviceCall::begin(req, rec.clone(), "run_00000000000000000000000000000001".into(), 2_000);
-    assert_eq!(run.status, RunStatus::Queued);
+    let (mut call, run) = AdviceCall::begin(req, rec.clone(), "run_00000000000000000000000000000001".into(), Some(TRACE.into()), 2_000);
+    assert_eq!((run.status, run.trace_id.as_deref()), (RunStatus::Queued, Some(TRACE)));
     let send = call.route(&hole, &ctx).unwrap();
     assert_eq!((send.plan, send.service, send.path), (PlanType::Putt, "putt_solver", "/solve_putt"));
     assert_eq!(call.run().status, RunStatus::Processing);
@@ -155,7 +157,8 @@ fn the_advice_machine_sends_core_s_request_and_answers_the_plan() {
 
     let plan = serde_json::json!({"aim": "left lip"});
     let outcome = Ok(greenside_core::downstream::CallAnswer { plan: plan.clone(), status: 200, latency_ms: 40 });
-    let endpoint = Endpoint { url: Some("http://solver"), key_set: true };
+    let traceparent = format!("00-{TRACE}-00f067aa0ba902b7-01");
+    let endpoint = Endpoint { url: Some("http://solver"), key_set: true, traceparent: Some(&traceparent) };
     // The test clock: the run ends at now + the call's latency.
     let (run, op) = call.received(outcome, endpoint, None).unwrap();
     assert_eq!((run.status, run.finished_at_ms), (RunStatus::Succeeded, Some(2_040)));
@@ -171,6 +174,8 @@ fn the_advice_machine_sends_core_s_request_and_answers_the_plan() {
     assert_eq!(bundle.total_ms, 55);
     let headers = &bundle.downstream.as_ref().unwrap().request_headers;
     assert_eq!(headers["X-API-Key"], greenside_core::bundle::REDACTED);
+    // The bundle names the trace twice: the run's id and the header the service got.
+    assert_eq!((bundle.run.trace_id.as_deref(), headers["traceparent"].as_str()), (Some(TRACE), Some(&*traceparent)));
     assert_eq!((done.service, done.latency_ms, done.error), (Some("putt_solver"), Some(40), None));
 }
 
@@ -181,7 +186,7 @@ fn the_advice_machine_on_a_failed_call_and_on_a_session_it_cannot_advise() {
     let req = AdviceRequest { session_id: SID.into(), want_plot: false };
     // No ball yet: no call, the run fails and the error names it.
     let (mut call, _) =
-        AdviceCall::begin(req.clone(), rec.clone(), "run_00000000000000000000000000000002".into(), 2_000);
+        AdviceCall::begin(req.clone(), rec.clone(), "run_00000000000000000000000000000002".into(), None, 2_000);
     let done = call.route(&hole, &ctx).unwrap_err();
     let e = done.answer.unwrap_err();
     assert_eq!(e.code, ErrorCode::BallLocationMissing);
@@ -189,12 +194,12 @@ fn the_advice_machine_on_a_failed_call_and_on_a_session_it_cannot_advise() {
     assert_eq!((done.run.status, done.service), (RunStatus::Failed, None));
 
     advised(&mut rec, &hole, &cfg);
-    let (mut call, _) = AdviceCall::begin(req, rec.clone(), "run_00000000000000000000000000000003".into(), 2_000);
+    let (mut call, _) = AdviceCall::begin(req, rec.clone(), "run_00000000000000000000000000000003".into(), None, 2_000);
     let send = call.route(&hole, &ctx).unwrap();
     let failure =
         call_failure(send.plan, CallProblem::Timeout { timeout_ms: 100, after_headers: false }, None, Some(100));
     let (run, _) =
-        call.received(Err(failure), Endpoint { url: Some("http://solver"), key_set: false }, Some(9_999)).unwrap();
+        call.received(Err(failure), Endpoint { url: Some("http://solver"), key_set: false, traceparent: None }, Some(9_999)).unwrap();
     assert_eq!((run.status, run.finished_at_ms, run.fallback_used), (RunStatus::Failed, Some(9_999), true));
     // The session was deleted meanwhile: the answer has no hole_state, and is still the fallback.
     let done = call.finish(None, &hole, &ctx, 1).unwrap();

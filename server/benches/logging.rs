@@ -35,6 +35,14 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// A request id as the server makes them (16 characters).
 const ID: &str = "3f9a0c1d2e4b5a69";
 const SID: &str = "s_9c1f3e6a2b7d4e8f0a1b2c3d4e5f6a7b";
+const TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+/// The request's trace as `http::front` makes it (export off), from a
+/// caller's `traceparent` naming [`TRACE_ID`].
+fn traced() -> greenside_server::trace::RequestTrace {
+    let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    greenside_server::trace::Tracing::off().request(Some(tp), None, "POST", "/api/set_ball_location")
+}
 
 /// The access line of `http::front`.
 fn access_line(id: &str) {
@@ -107,12 +115,12 @@ fn access_in_request(d: Dispatch, ours: bool) -> Run {
     Box::new(move |n| {
         tracing::dispatcher::with_default(&d, || {
             if ours {
-                rt.block_on(in_request(RequestContext::new(ID.into()), async {
+                rt.block_on(in_request(RequestContext::new(ID.into(), traced()), async {
                     record_session_id(SID);
                     ns_per(n, || access_line(ID))
                 }))
             } else {
-                let span = tracing::info_span!("request", request_id = ID, session_id = Empty);
+                let span = tracing::info_span!("request", request_id = ID, session_id = Empty, trace_id = TRACE_ID);
                 span.record("session_id", SID);
                 span.in_scope(|| ns_per(n, || access_line(ID)))
             }
@@ -132,13 +140,13 @@ fn whole_request(d: Dispatch, ours: bool) -> Run {
                 for _ in 0..n {
                     if ours {
                         // As `http::front` and the session handlers do.
-                        in_request(RequestContext::new(id.clone()), async {
+                        in_request(RequestContext::new(id.clone(), traced()), async {
                             record_session_id(SID);
                             access_line(&id);
                         })
                         .await;
                     } else {
-                        let span = tracing::info_span!("request", request_id = id.as_str(), session_id = Empty);
+                        let span = tracing::info_span!("request", request_id = id.as_str(), session_id = Empty, trace_id = TRACE_ID);
                         async {
                             tracing::Span::current().record("session_id", SID);
                             access_line(&id);
@@ -185,13 +193,13 @@ fn main() {
 
     // What each formatter writes for the same events, the timestamp's value cut out.
     let request = || {
-        let span = tracing::info_span!("request", request_id = ID, session_id = Empty);
+        let span = tracing::info_span!("request", request_id = ID, session_id = Empty, trace_id = TRACE_ID);
         span.record("session_id", SID);
         span.in_scope(|| access_line(ID));
     };
     let ours = one_line(greenside, || {
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap_or_else(|e| panic!("runtime: {e}"));
-        rt.block_on(in_request(RequestContext::new(ID.into()), async {
+        rt.block_on(in_request(RequestContext::new(ID.into(), traced()), async {
             record_session_id(SID);
             access_line(ID);
         }));

@@ -36,30 +36,55 @@ impl Clients {
         self.seen.lock().unwrap_or_else(|p| p.into_inner()).get(service).cloned()
     }
 
-    /// POSTs core's request to the service it names, and remembers the outcome
-    /// for `/health` (a service that is not configured is not counted).
-    pub async fn call(&self, cfg: &Downstream, send: &Send) -> Result<CallAnswer, Failure> {
-        let out = self.call_once(cfg, send).await;
-        if cfg.url.is_some() {
-            let now = crate::clock::system_now_ms();
-            let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-            seen.entry(send.service).or_default().record(&out, now);
-        }
-        out
-    }
-
-    async fn call_once(&self, cfg: &Downstream, send: &Send) -> Result<CallAnswer, Failure> {
-        let plan = send.plan;
+    /// POSTs core's request to the service it names, in a CLIENT span of
+    /// the request's trace, and remembers the outcome for `/health` (a
+    /// service that is not configured is neither called nor counted).
+    /// Also answers the `traceparent` sent, for the debug bundle.
+    pub async fn call(&self, cfg: &Downstream, send: &Send) -> (Result<CallAnswer, Failure>, Option<String>) {
         let Some(base) = cfg.url.as_deref() else {
-            return Err(call_failure(plan, CallProblem::NotConfigured, None, None));
+            return (Err(call_failure(send.plan, CallProblem::NotConfigured, None, None)), None);
         };
         let url = format!("{base}{}", send.path);
+        let (mut span, traceparent, tracestate) = crate::trace::client(send.service);
+        span.attr("http.request.method", "POST");
+        span.attr("url.full", greenside_core::redact::url(&url));
+        span.attr("greenside.service", send.service);
+        let out = self.call_once(cfg, send, &url, &traceparent, tracestate.as_deref()).await;
+        match &out {
+            Ok(a) => span.attr("http.response.status_code", i64::from(a.status)),
+            Err(f) => {
+                if let Some(s) = f.status {
+                    span.attr("http.response.status_code", i64::from(s));
+                }
+                span.fail(f.error.code.as_str());
+            }
+        }
+        drop(span);
+        let now = crate::clock::system_now_ms();
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.entry(send.service).or_default().record(&out, now);
+        (out, Some(traceparent))
+    }
+
+    async fn call_once(
+        &self,
+        cfg: &Downstream,
+        send: &Send,
+        url: &str,
+        traceparent: &str,
+        tracestate: Option<&str>,
+    ) -> Result<CallAnswer, Failure> {
+        let plan = send.plan;
         let mut req = self
             .http
-            .post(&url)
+            .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("traceparent", traceparent)
             .body(send.body.clone())
             .timeout(cfg.timeout);
+        if let Some(state) = tracestate {
+            req = req.header("tracestate", state);
+        }
         if let Some(key) = &cfg.api_key {
             req = req.header("X-API-Key", key);
         }

@@ -19,6 +19,7 @@ pub mod ratelimit;
 pub mod runs;
 pub mod settings;
 pub mod store;
+pub mod trace;
 pub mod track;
 
 use clock::Clock;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub store_status: StoreStatus,
     pub runs: runs::RunStore,
     pub clients: downstream::Clients,
+    /// Span export (OTLP), when configured; traces propagate either way.
+    pub tracing: trace::Tracing,
     pub limiter: Option<ratelimit::Limiter>,
     pub metrics: metrics::Metrics,
     pub clock: Clock,
@@ -212,6 +215,7 @@ pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
         );
     }
     let limiter = settings.rate_limits.clone().map(|l| ratelimit::Limiter::new(l, settings.rate_limit_max_clients));
+    let tracing = trace::Tracing::start(settings.otlp.as_ref())?;
     Ok(Arc::new(AppState {
         clock: Clock::new(settings.test_clock),
         settings,
@@ -220,6 +224,7 @@ pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
         store_status,
         runs,
         clients,
+        tracing,
         limiter,
         metrics: metrics::Metrics::new(),
         started: Instant::now(),

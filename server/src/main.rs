@@ -447,6 +447,9 @@ async fn main() -> ExitCode {
         header_timeout: state.settings.header_timeout,
         max_connections: state.settings.max_connections,
     };
+    let tracing = std::sync::Arc::clone(&state);
     greenside_server::listen::serve(listener, http::router(state), limits, shutdown_signal()).await;
+    // The spans of the last requests go out before the process ends.
+    tracing.tracing.shutdown();
     ExitCode::SUCCESS
 }

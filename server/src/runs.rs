@@ -52,6 +52,21 @@ impl RunStore {
 
     /// Creates or overwrites a run.
     pub async fn put(&self, run: &RunRecord) -> Result<(), StoreError> {
+        let mut span = crate::trace::child("run_store.put");
+        span.attr("db.system.name", self.backend());
+        let r = self.put_untraced(run).await;
+        if let Err(e) = &r {
+            use greenside_core::ErrorCode;
+            let code = match e {
+                StoreError::Unavailable(_) => ErrorCode::SessionStoreUnavailable,
+                StoreError::Corrupt(_) => ErrorCode::InternalError,
+            };
+            span.fail(code.as_str());
+        }
+        r
+    }
+
+    async fn put_untraced(&self, run: &RunRecord) -> Result<(), StoreError> {
         match self {
             RunStore::Memory(m) => {
                 let mut g = m.lock().unwrap_or_else(|p| p.into_inner());

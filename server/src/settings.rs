@@ -123,6 +123,9 @@ pub struct Settings {
     pub header_timeout: Duration,
     /// Connections served at once (`HTTP_MAX_CONNECTIONS`); more wait to be accepted.
     pub max_connections: usize,
+    /// Where spans are exported (`OTEL_EXPORTER_OTLP_ENDPOINT` and the
+    /// other `OTEL_*` settings); `None`: no export (traces still propagate).
+    pub otlp: Option<crate::trace::Otlp>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -287,7 +290,44 @@ impl Settings {
             },
             header_timeout: Duration::from_millis(variables::millis(get, "HTTP_HEADER_TIMEOUT_S")?.unwrap_or_default()),
             max_connections: count("HTTP_MAX_CONNECTIONS")? as usize,
+            otlp: Self::otlp(get)?,
         })
+    }
+
+    /// OpenTelemetry's variables: export when an endpoint is set, unless
+    /// `OTEL_SDK_DISABLED` or `OTEL_TRACES_EXPORTER=none`. The traces
+    /// endpoint is used as it is; the general one gets `/v1/traces`.
+    fn otlp(get: variables::Lookup<'_>) -> Result<Option<crate::trace::Otlp>, SettingsError> {
+        let text = |k: &str| variables::text(get, k).map(|v| v.trim().to_string());
+        if variables::flag(get, "OTEL_SDK_DISABLED")? {
+            return Ok(None);
+        }
+        match text("OTEL_TRACES_EXPORTER").unwrap_or_default().to_ascii_lowercase().as_str() {
+            "otlp" => {}
+            "none" => return Ok(None),
+            other => return Err(invalid("OTEL_TRACES_EXPORTER", other, "expected otlp or none")),
+        }
+        for var in ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"] {
+            match text(var).as_deref() {
+                None => continue,
+                Some("http/protobuf") => break,
+                Some(other) => {
+                    return Err(invalid(var, other, "only http/protobuf is built in (not grpc or http/json)"));
+                }
+            }
+        }
+        let endpoint = match (text("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"), text("OTEL_EXPORTER_OTLP_ENDPOINT")) {
+            (Some(full), _) => ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", full),
+            (None, Some(base)) => ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("{}/v1/traces", base.trim_end_matches('/'))),
+            (None, None) => return Ok(None),
+        };
+        let (var, url) = endpoint;
+        match url::Url::parse(&url) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
+            _ => return Err(invalid(var, &url, "expected an http:// or https:// URL")),
+        }
+        let service_name = text("OTEL_SERVICE_NAME").unwrap_or_else(|| "greenside".into());
+        Ok(Some(crate::trace::Otlp { endpoint: url, service_name }))
     }
 
     /// `RUN_STORE_BACKEND`: `memory`, `sqlite` (seed 001's `file`) or

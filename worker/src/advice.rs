@@ -17,21 +17,24 @@ pub async fn get_hole_advice(
     req: AdviceRequest,
     now: u64,
     counts: &std::cell::RefCell<crate::metrics::Delta>,
+    trace: &greenside_core::trace::TraceIds,
 ) -> Result<(u16, Value), ApiError> {
     let t0 = system_now_ms();
     let rec: SessionRecord = session_object::call(env, &req.session_id, now, SessionAsk::Record).await?;
     let cat = crate::catalog::get(env).await;
     let hole = cat.catalog.hole(&rec.course_id, rec.hole_id)?;
     let ctx = Context { catalog: &cat.catalog, rules: &s.rules, bundles: s.debug_bundle_enabled };
-    let (mut call, run) = AdviceCall::begin(req, rec, run_id_from_random(crate::runtime::random_bytes()), now);
+    let run_id = run_id_from_random(crate::runtime::random_bytes());
+    let (mut call, run) = AdviceCall::begin(req, rec, run_id, Some(trace.trace_id_hex()), now);
     crate::runs::put(env, &run).await?;
     let done = match call.route(&hole, &ctx) {
         Err(done) => *done,
         Ok(send) => {
             crate::runs::put(env, call.run()).await?;
             let cfg = s.downstream(send.plan);
-            let outcome = crate::downstream::call(cfg, &send).await;
-            let endpoint = Endpoint { url: cfg.url.as_deref(), key_set: cfg.api_key.is_some() };
+            let (outcome, traceparent) = crate::downstream::call(cfg, &send, trace).await;
+            let endpoint =
+                Endpoint { url: cfg.url.as_deref(), key_set: cfg.api_key.is_some(), traceparent: traceparent.as_deref() };
             let (run, op) = call.received(outcome, endpoint, (!s.test_clock).then(system_now_ms))?;
             crate::runs::put(env, &run).await?;
             let after =

@@ -5,23 +5,32 @@ use crate::settings::Downstream;
 use futures_util::future::{Either, select};
 use greenside_core::advice_call::Send;
 use greenside_core::downstream::{CallOutcome, CallProblem, call_failure, parse_answer};
+use greenside_core::trace::TraceIds;
 use std::time::Duration;
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
 
-/// Sends core's request and remembers the outcome (a service that is not
-/// configured is not counted).
-pub async fn call(cfg: &Downstream, send: &Send) -> CallOutcome {
-    let outcome = call_once(cfg, send).await;
-    if cfg.url.is_some() {
-        remember(send.service, &outcome);
+/// Sends core's request in the request's trace (a `traceparent` naming a
+/// new span id of this call, and the caller's `tracestate`) and remembers
+/// the outcome (a service that is not configured is neither called nor
+/// counted). Also answers the `traceparent` sent, for the debug bundle.
+pub async fn call(cfg: &Downstream, send: &Send, trace: &TraceIds) -> (CallOutcome, Option<String>) {
+    if cfg.url.is_none() {
+        return (call_once(cfg, send, "", None).await, None);
     }
-    outcome
+    let b = crate::runtime::random_bytes();
+    let mut span_id = [0u8; 8];
+    span_id.copy_from_slice(&b[..8]);
+    span_id[0] |= 1; // never all zero
+    let traceparent = trace.traceparent_from(span_id);
+    let outcome = call_once(cfg, send, &traceparent, trace.tracestate.as_deref()).await;
+    remember(send.service, &outcome);
+    (outcome, Some(traceparent))
 }
 
 /// POSTs core's request to its service, with `X-API-Key` and a timeout (an
 /// `AbortController` fired by a timer); what went wrong goes through core's
 /// failure table.
-async fn call_once(cfg: &Downstream, send: &Send) -> CallOutcome {
+async fn call_once(cfg: &Downstream, send: &Send, traceparent: &str, tracestate: Option<&str>) -> CallOutcome {
     let plan = send.plan;
     let Some(base) = cfg.url.as_deref() else {
         return Err(call_failure(plan, CallProblem::NotConfigured, None, None));
@@ -31,6 +40,10 @@ async fn call_once(cfg: &Downstream, send: &Send) -> CallOutcome {
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/json");
     let _ = headers.set("user-agent", concat!("greenside/", env!("CARGO_PKG_VERSION")));
+    let _ = headers.set("traceparent", traceparent);
+    if let Some(state) = tracestate {
+        let _ = headers.set("tracestate", state);
+    }
     if let Some(key) = &cfg.api_key {
         let _ = headers.set("X-API-Key", key.expose());
     }
@@ -103,8 +116,12 @@ pub fn seen(service: &str) -> Option<Seen> {
 pub fn observed(done: &greenside_core::advice_call::Done) {
     use serde_json::json;
     let (run, Some(service)) = (&done.run, done.service) else { return };
-    let mut fields =
-        vec![("run_id", json!(run.run_id)), ("session_id", json!(run.session_id)), ("service", json!(service))];
+    let mut fields = vec![
+        ("run_id", json!(run.run_id)),
+        ("session_id", json!(run.session_id)),
+        ("trace_id", json!(run.trace_id)),
+        ("service", json!(service)),
+    ];
     match done.error {
         None => {
             fields.push(("latency_ms", json!(done.latency_ms)));

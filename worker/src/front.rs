@@ -20,6 +20,7 @@ use greenside_core::guard;
 use greenside_core::operation::Operation;
 use greenside_core::routes::{self, Found, RouteId};
 use serde_json::json;
+use greenside_core::trace::TraceIds;
 use std::cell::RefCell;
 use std::rc::Rc;
 use worker::{Env, Response};
@@ -42,6 +43,9 @@ struct Ctx {
     /// The error code of an error answer made before the handler (a refused
     /// rate limit answers with headers, so as a response).
     refused: std::cell::Cell<Option<ErrorCode>>,
+    /// The caller's W3C trace (`traceparent`), or a new one: its id is in
+    /// the request's log lines and the run record, and goes downstream.
+    trace: TraceIds,
 }
 
 impl Ctx {
@@ -86,7 +90,9 @@ pub async fn handle(mut req: Request, env: Env, wctx: worker::Context) -> worker
         return Ok(resp);
     }
     let cors = settings.cors.answer_headers(origin.as_deref());
+    let trace = TraceIds::incoming(header("traceparent").as_deref(), header("tracestate").as_deref(), random_bytes());
     let ctx = Ctx {
+        trace,
         env,
         settings,
         session_id: RefCell::new(None),
@@ -114,6 +120,7 @@ pub async fn handle(mut req: Request, env: Env, wctx: worker::Context) -> worker
         "request",
         &[
             ("request_id", json!(request_id)),
+            ("trace_id", json!(ctx.trace.trace_id_hex())),
             ("session_id", json!(session_id)),
             ("method", json!(method)),
             ("route", json!(route)),
@@ -263,7 +270,7 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
         RouteId::GetHoleAdvice => {
             let r: api::AdviceRequest = read_json(req).await?;
             ctx.set_session(&r.session_id);
-            let (status, body) = crate::advice::get_hole_advice(&ctx.env, s, r, ctx.now(), &ctx.counts).await?;
+            let (status, body) = crate::advice::get_hole_advice(&ctx.env, s, r, ctx.now(), &ctx.counts, &ctx.trace).await?;
             respond::json(status, &body).map_err(internal)
         }
         RouteId::ListSessions => {

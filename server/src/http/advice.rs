@@ -12,15 +12,17 @@ pub async fn get_hole_advice(state: AppStateRef, Now(now): Now, ApiJson(req): Ap
     let rec = load_live(&state, &req.session_id, now).await?;
     let hole = state.catalog.hole(&rec.course_id, rec.hole_id)?;
     let ctx = Context { catalog: &state.catalog, rules: &s.rules, bundles: s.debug_bundle_enabled };
-    let (mut call, run) = AdviceCall::begin(req, rec, run_id_from_random(crate::random_bytes()), now);
+    let trace_id = crate::logging::with_trace(|t| t.trace_id.clone());
+    let (mut call, run) = AdviceCall::begin(req, rec, run_id_from_random(crate::random_bytes()), trace_id, now);
     state.runs.put(&run).await?;
     let done = match call.route(&hole, &ctx) {
         Err(done) => *done,
         Ok(send) => {
             state.runs.put(call.run()).await?;
             let cfg = s.downstream(send.plan);
-            let outcome = state.clients.call(cfg, &send).await;
-            let endpoint = Endpoint { url: cfg.url.as_deref(), key_set: cfg.api_key.is_some() };
+            let (outcome, traceparent) = state.clients.call(cfg, &send).await;
+            let endpoint =
+                Endpoint { url: cfg.url.as_deref(), key_set: cfg.api_key.is_some(), traceparent: traceparent.as_deref() };
             let after_call = (!state.clock.is_test()).then(crate::clock::system_now_ms);
             let (run, op) = call.received(outcome, endpoint, after_call)?;
             state.runs.put(&run).await?;

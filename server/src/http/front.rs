@@ -51,9 +51,11 @@ pub async fn front(State(state): State<Arc<AppState>>, req: Request, next: Next)
         .unwrap_or_else(crate::request_id);
     let method = crate::metrics::method_label(req.method());
     let route = crate::metrics::route_label(req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str()));
+    // The caller's trace or a new one (with export on, the request's span starts here).
+    let trace = state.tracing.request(header_str(&req, "traceparent"), header_str(&req, "tracestate"), method, route);
     // Every line of the request (the access line included) carries the
-    // request id, and the session id once a handler records it.
-    let ctx = crate::logging::RequestContext::new(id.clone());
+    // request id and the trace id, and the session id once a handler records it.
+    let ctx = crate::logging::RequestContext::new(id.clone(), trace);
     crate::logging::in_request(ctx, async move {
         let mut resp = guarded(&state, req, next).await;
         let status = resp.status().as_u16();
@@ -61,9 +63,11 @@ pub async fn front(State(state): State<Arc<AppState>>, req: Request, next: Next)
         let latency_ms = took.as_secs_f64() * 1000.0;
         let m = &state.metrics;
         m.requests.get_or_create(&crate::metrics::HttpLabels { route, method, status }).inc();
-        if let Some(code) = resp.extensions().get::<ErrorCode>() {
-            m.errors.get_or_create(&crate::metrics::CodeLabels { code: code.as_str() }).inc();
+        let code = resp.extensions().get::<ErrorCode>().map(|c| c.as_str());
+        if let Some(code) = code {
+            m.errors.get_or_create(&crate::metrics::CodeLabels { code }).inc();
         }
+        crate::logging::with_trace(|t| t.end(status, code));
         m.request_seconds.get_or_create(&crate::metrics::RouteLabels { route }).observe(took.as_secs_f64());
         // Fields as plain strings, not `%` Display values: they are copied, not formatted.
         if status >= 500 {
@@ -113,6 +117,10 @@ async fn admitted(admin: Result<(), ApiError>, req: Request, next: Next) -> Resp
 
 fn header<'r>(req: &'r Request, name: &str) -> Option<&'r [u8]> {
     req.headers().get(name).map(HeaderValue::as_bytes)
+}
+
+fn header_str<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
 }
 
 /// Per-client GCRA limits (see `ratelimit`); 429 `rate_limited` with

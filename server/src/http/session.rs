@@ -38,10 +38,28 @@ pub async fn timed<T>(
     op: &'static str,
     fut: impl std::future::Future<Output = Result<T, crate::store::StoreError>>,
 ) -> Result<T, ApiError> {
+    let mut span = crate::trace::child(store_span_name(op));
+    span.attr("db.system.name", state.store.backend());
+    span.attr("db.operation.name", op);
     let t0 = std::time::Instant::now();
     let r = fut.await;
     state.metrics.observe_store(op, t0.elapsed(), r.is_ok());
-    r.map_err(crate::store_error)
+    let r = r.map_err(crate::store_error);
+    if let Err(e) = &r {
+        span.fail(e.code.as_str());
+    }
+    r
+}
+
+/// A store call's span name (low cardinality, as OpenTelemetry asks).
+fn store_span_name(op: &'static str) -> &'static str {
+    match op {
+        "load" => "session_store.load",
+        "save" => "session_store.save",
+        "delete" => "session_store.delete",
+        "create" => "session_store.create",
+        _ => "session_store",
+    }
 }
 
 /// Loads a live session: 404 when missing; an expired one is deleted and 404.
@@ -87,7 +105,10 @@ pub async fn apply(state: &AppState, now: u64, op: &Operation) -> Result<(Sessio
         };
         let hole = state.catalog.hole(&rec.course_id, rec.hole_id)?;
         let expected = rec.revision;
-        let applied = operation::apply(&mut rec, op, &hole, &state.settings.rules, now)?;
+        let applied = {
+            let mut span = crate::trace::child(op.span_name());
+            operation::apply(&mut rec, op, &hole, &state.settings.rules, now).inspect_err(|e| span.fail(e.code.as_str()))?
+        };
         if !applied.save {
             state.metrics.count(&applied.events);
             return Ok((rec, applied));

@@ -1,5 +1,5 @@
-//! The request a task is serving: its request id and session id, which every
-//! line it logs carries (see the module docs of [`crate::logging`]).
+//! The request a task is serving: its request id, trace and session id,
+//! which every line it logs carries (see the module docs of [`crate::logging`]).
 
 use std::cell::RefCell;
 
@@ -11,12 +11,13 @@ tokio::task_local! {
 #[derive(Debug)]
 pub struct RequestContext {
     pub(super) request_id: String,
+    pub(super) trace: crate::trace::RequestTrace,
     pub(super) session_id: RefCell<Option<String>>,
 }
 
 impl RequestContext {
-    pub fn new(request_id: String) -> RequestContext {
-        RequestContext { request_id, session_id: RefCell::new(None) }
+    pub fn new(request_id: String, trace: crate::trace::RequestTrace) -> RequestContext {
+        RequestContext { request_id, trace, session_id: RefCell::new(None) }
     }
 }
 
@@ -34,6 +35,11 @@ pub fn record_session_id(id: &str) {
             *s = Some(id.to_string());
         }
     });
+}
+
+/// `f` on the current request's trace, if the caller is serving one.
+pub fn with_trace<R>(f: impl FnOnce(&crate::trace::RequestTrace) -> R) -> Option<R> {
+    REQUEST.try_with(|c| f(&c.trace)).ok()
 }
 
 /// `f` on the current request's context, if the caller is serving one.

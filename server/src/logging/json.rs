@@ -39,7 +39,10 @@ where
                 w.write_str(",\"session_id\":")?;
                 write_json_str(&mut w, s)?;
             }
-            w.write_str(",\"name\":\"request\"}")
+            // 32 hex digits: nothing to escape.
+            w.write_str(",\"trace_id\":\"")?;
+            w.write_str(&c.trace.trace_id)?;
+            w.write_str("\",\"name\":\"request\"}")
         }) {
             r?;
         } else if let Some(span) = ctx.lookup_current() {
@@ -262,13 +265,16 @@ mod tests {
         assert!(raw[2].ends_with(r#","span":{"name":"empty"}}"#), "{}", raw[2]);
     }
 
+    const TP: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
     #[test]
     fn lines_of_a_request_carry_its_ids() {
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         let out = logged(|| {
             rt.block_on(async {
                 let other = tokio::spawn(async { tracing::info!("another task") });
-                in_request(RequestContext::new("r\"1".into()), async {
+                let trace = crate::trace::Tracing::off().request(Some(TP), None, "POST", "/t");
+                in_request(RequestContext::new("r\"1".into(), trace), async {
                     tracing::info!("before");
                     record_session_id("s1");
                     tokio::task::yield_now().await;
@@ -287,10 +293,14 @@ mod tests {
             .map(|v| (v["message"].as_str().unwrap().to_string(), v))
             .collect();
         assert_eq!(lines.len(), 4);
-        assert_eq!(lines["before"]["span"], serde_json::json!({"request_id": "r\"1", "name": "request"}));
+        let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+        assert_eq!(
+            lines["before"]["span"],
+            serde_json::json!({"request_id": "r\"1", "trace_id": trace_id, "name": "request"})
+        );
         assert_eq!(
             lines["after"]["span"],
-            serde_json::json!({"request_id": "r\"1", "session_id": "s2", "name": "request"})
+            serde_json::json!({"request_id": "r\"1", "session_id": "s2", "trace_id": trace_id, "name": "request"})
         );
         assert!(lines["another task"].get("span").is_none());
         assert!(lines["outside"].get("span").is_none());

@@ -14,7 +14,7 @@
 //!   and the current span: `timestamp` (RFC 3339, UTC, microseconds, by
 //!   humantime), `level`, the event's fields (`message` first), `target`,
 //!   and `span`: inside a request `{"request_id", "session_id" (once known),
-//!   "name": "request"}`, else the innermost tracing span's fields (in name
+//!   "trace_id", "name": "request"}`, else the innermost tracing span's fields (in name
 //!   order) and `name`. These are the bytes tracing-subscriber's formatter
 //!   writes for the same event (the request's ids in a `request` span; only
 //!   backspace, form feed and DEL are escaped differently, as `\u00XX`), at
@@ -37,7 +37,7 @@ mod context;
 mod json;
 mod writer;
 
-pub use context::{RequestContext, in_request, record_session_id};
+pub use context::{RequestContext, in_request, record_session_id, with_trace};
 pub use json::JsonFormat;
 pub use writer::{BatchWriter, FLUSH_INTERVAL, LineWriter, LogGuard, MAX_BUFFERED};
 
@@ -84,7 +84,7 @@ where
             if let Some(s) = c.session_id.borrow().as_deref() {
                 write!(w, " session_id={s}")?;
             }
-            w.write_str("}: ")
+            write!(w, " trace_id={}}}: ", c.trace.trace_id)
         }) {
             r?;
         }

@@ -22,4 +22,5 @@ mod page;
 mod run_stores;
 mod runs_and_bundles;
 mod store_conformance;
+mod traces;
 mod worker;

@@ -1,6 +1,7 @@
 //! A real HTTP test double for the putt solver and the tee-to-green planner:
 //! it listens on 127.0.0.1, checks what it receives (the `X-API-Key` header,
-//! the body core built) and answers according to its mode.
+//! a well-formed W3C `traceparent`, the body core built) and answers
+//! according to its mode.
 
 #![allow(dead_code, clippy::unwrap_used)]
 
@@ -33,6 +34,8 @@ pub enum Mode {
 pub struct Received {
     pub path: String,
     pub api_key: Option<String>,
+    pub traceparent: Option<String>,
+    pub tracestate: Option<String>,
     pub body: Value,
 }
 
@@ -84,8 +87,14 @@ fn check_body(path: &str, b: &Value) -> Result<(), String> {
 async fn handle(State(inner): State<Arc<Inner>>, uri: axum::http::Uri, headers: HeaderMap, body: Bytes) -> Response {
     let path = uri.path().to_string();
     let api_key = headers.get("x-api-key").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let (traceparent, tracestate) = (text("traceparent"), text("tracestate"));
+    if traceparent.as_deref().and_then(greenside_core::trace::parse_traceparent).is_none() {
+        inner.problems.lock().unwrap().push(format!("no valid traceparent: {traceparent:?}"));
+    }
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    inner.received.lock().unwrap().push(Received { path: path.clone(), api_key: api_key.clone(), body: body.clone() });
+    let got = Received { path: path.clone(), api_key: api_key.clone(), traceparent, tracestate, body: body.clone() };
+    inner.received.lock().unwrap().push(got);
     if let Some(k) = &inner.key {
         if api_key.as_deref() != Some(k.as_str()) {
             return (StatusCode::UNAUTHORIZED, "bad key").into_response();
