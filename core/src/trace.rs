@@ -214,16 +214,16 @@ mod tests {
     fn headers_that_break_the_rules_are_ignored() {
         let bad = [
             "",
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",    // no flags
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", // no flags
             "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-", // version 00 with more
-            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  // uppercase
-            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  // zero trace id
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",  // zero parent id
-            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  // version ff
-            "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  // separator
-            "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",  // not hex
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", // uppercase
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01", // zero trace id
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", // zero parent id
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", // version ff
+            "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", // separator
+            "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01", // not hex
             "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x", // later version, no dash after
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0é",  // not ASCII
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0é", // not ASCII
         ];
         for b in bad {
             assert_eq!(parse_traceparent(b), None, "{b:?}");
@@ -252,7 +252,8 @@ mod tests {
         }
         let too_many = (0..33).map(|i| format!("k{i}=v")).collect::<alloc::vec::Vec<_>>().join(",");
         let too_long = format!("k={}", "v".repeat(MAX_TRACESTATE));
-        for bad in ["Congo=1", "congo", "congo=", "congo=a=b", "=v", "a@=1", "k=v\u{7f}", too_many.as_str(), &too_long] {
+        for bad in ["Congo=1", "congo", "congo=", "congo=a=b", "=v", "a@=1", "k=v\u{7f}", too_many.as_str(), &too_long]
+        {
             assert!(!valid_tracestate(bad), "{bad:?}");
         }
     }

@@ -147,7 +147,8 @@ fn the_advice_machine_sends_core_s_request_and_answers_the_plan() {
     advised(&mut rec, &hole, &cfg);
     let ctx = Context { catalog: &cat, rules: &cfg, bundles: true };
     let req = AdviceRequest { session_id: SID.into(), want_plot: true };
-    let (mut call, run) = AdviceCall::begin(req, rec.clone(), "run_00000000000000000000000000000001".into(), Some(TRACE.into()), 2_000);
+    let (mut call, run) =
+        AdviceCall::begin(req, rec.clone(), "run_00000000000000000000000000000001".into(), Some(TRACE.into()), 2_000);
     assert_eq!((run.status, run.trace_id.as_deref()), (RunStatus::Queued, Some(TRACE)));
     let send = call.route(&hole, &ctx).unwrap();
     assert_eq!((send.plan, send.service, send.path), (PlanType::Putt, "putt_solver", "/solve_putt"));
@@ -198,8 +199,9 @@ fn the_advice_machine_on_a_failed_call_and_on_a_session_it_cannot_advise() {
     let send = call.route(&hole, &ctx).unwrap();
     let failure =
         call_failure(send.plan, CallProblem::Timeout { timeout_ms: 100, after_headers: false }, None, Some(100));
-    let (run, _) =
-        call.received(Err(failure), Endpoint { url: Some("http://solver"), key_set: false, traceparent: None }, Some(9_999)).unwrap();
+    let (run, _) = call
+        .received(Err(failure), Endpoint { url: Some("http://solver"), key_set: false, traceparent: None }, Some(9_999))
+        .unwrap();
     assert_eq!((run.status, run.finished_at_ms, run.fallback_used), (RunStatus::Failed, Some(9_999), true));
     // The session was deleted meanwhile: the answer has no hole_state, and is still the fallback.
     let done = call.finish(None, &hole, &ctx, 1).unwrap();

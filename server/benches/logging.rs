@@ -146,7 +146,12 @@ fn whole_request(d: Dispatch, ours: bool) -> Run {
                         })
                         .await;
                     } else {
-                        let span = tracing::info_span!("request", request_id = id.as_str(), session_id = Empty, trace_id = TRACE_ID);
+                        let span = tracing::info_span!(
+                            "request",
+                            request_id = id.as_str(),
+                            session_id = Empty,
+                            trace_id = TRACE_ID
+                        );
                         async {
                             tracing::Span::current().record("session_id", SID);
                             access_line(&id);

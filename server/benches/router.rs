@@ -14,6 +14,14 @@
 //! load generator and VM noise. Each side's best round counts; the ratio
 //! is echo / greenside (1.0 = as cheap as the echo). Writes
 //! `target/bench/router.json`.
+//!
+//! A third router is greenside with span export on (issue 38): the same
+//! requests, each a trace of four spans, exported over OTLP/HTTP to a
+//! receiver in this process that answers 200. The requests run on the
+//! bench's thread; the export (the SDK's batch thread and the HTTP posts,
+//! on the runtime's one worker) runs beside it, as in the server. The
+//! ratio traced / untraced is the cost of export; export off is the
+//! greenside column (its trace id and header lookup are always there).
 
 #![allow(clippy::print_stdout)]
 
@@ -54,7 +62,20 @@ fn target_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"))
 }
 
-#[tokio::main(flavor = "current_thread")]
+/// An OTLP/HTTP receiver that takes every export and answers 200 (the
+/// empty `ExportTraceServiceResponse`); answers its URL.
+async fn otlp_sink() -> String {
+    let app = axum::Router::new().route("/v1/traces", axum::routing::post(|| async { "" }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
+    let url = format!("http://{}/v1/traces", listener.local_addr().unwrap_or_else(|e| panic!("addr: {e}")));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+// One worker thread for what is spawned (the export's HTTP posts, the
+// receiver); the requests themselves run on the bench's own thread, as
+// `block_on` polls the main future there.
+#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
     let smoke = std::env::args().any(|a| a == "--test");
     let (n, rounds) = if smoke { (200, 1) } else { (100_000, 7) };
@@ -68,46 +89,72 @@ async fn main() {
     settings.rate_limits = None; // as the wrk benchmark (RATE_LIMIT_ENABLED=false)
     // Nothing written into the working directory; the run store is not what this measures.
     settings.run_store = greenside_server::settings::RunBackend::Memory;
+    let mut traced_settings = settings.clone();
+    traced_settings.otlp =
+        Some(greenside_server::trace::Otlp { endpoint: otlp_sink().await, service_name: "greenside-bench".into() });
     let state = greenside_server::build_state(settings).await.unwrap_or_else(|e| panic!("state: {e}"));
     let app = greenside_server::http::router(state);
+    let traced_state = greenside_server::build_state(traced_settings).await.unwrap_or_else(|e| panic!("state: {e}"));
+    assert!(traced_state.tracing.exporting());
+    let traced = greenside_server::http::router(traced_state.clone());
     let echo = greenside_server::http::echo_router();
 
     // 64 sessions (as the wrk benchmark), each fix alternating on and off the green.
-    let mut bodies = Vec::new();
+    let (mut bodies, mut ids) = (Vec::new(), Vec::new());
     for _ in 0..64 {
         let start = r#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1}"#;
         let bytes = post(&app, "/api/session/start", start.into()).await;
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("start answer: {e}"));
         let id = v["session_id"].as_str().unwrap_or_else(|| panic!("no session_id in {v}")).to_string();
+        ids.push(id.clone());
         for (lat, lon) in [(40.268240, -111.659520), (40.267728069, -111.659682572)] {
             bodies.push(format!(
                 r#"{{"contract_version":"0.5.0","session_id":"{id}","ball_wgs84":{{"lat":{lat},"lon":{lon}}},"accuracy_m":4.0}}"#
             ));
         }
     }
+    // The traced server's own sessions (the same ids would be unknown to it).
+    let mut traced_bodies = Vec::new();
+    for (pair, old_id) in bodies.chunks(2).zip(&ids) {
+        let start = r#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1}"#;
+        let bytes = post(&traced, "/api/session/start", start.into()).await;
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("start answer: {e}"));
+        let id = v["session_id"].as_str().unwrap_or_else(|| panic!("no session_id in {v}"));
+        traced_bodies.extend(pair.iter().map(|b| b.replace(old_id.as_str(), id)));
+    }
     let answer = post(&app, "/api/session/set_ball_location", bodies[0].clone()).await.len();
     let echoed = post(&echo, "/api/session/set_ball_location", bodies[0].clone()).await.len();
 
-    let (mut best_g, mut best_e) = (f64::MAX, f64::MAX);
+    let (mut best_g, mut best_e, mut best_t) = (f64::MAX, f64::MAX, f64::MAX);
     for round in 1..=rounds {
         let g = per_request(&app, &bodies, n).await;
         let e = per_request(&echo, &bodies, n).await;
+        let t = per_request(&traced, &traced_bodies, n).await;
         best_g = best_g.min(g);
         best_e = best_e.min(e);
-        eprintln!("round {round}: greenside {g:.0} ns, echo {e:.0} ns, ratio {:.3}", e / g);
+        best_t = best_t.min(t);
+        eprintln!("round {round}: greenside {g:.0} ns, echo {e:.0} ns, ratio {:.3}; export on {t:.0} ns", e / g);
     }
     let ratio = best_e / best_g;
+    let export_cost = best_t / best_g;
     println!("| in process, one thread | greenside ns/request | echo ns/request | echo / greenside |");
     println!("|---|---|---|---|");
     println!(
         "| set_ball_location ({answer}-byte answer; echo {echoed} bytes) | {best_g:.0} | {best_e:.0} | {ratio:.2} |"
     );
+    println!();
+    println!("| span export (OTLP/HTTP) | ns/request | traced / untraced |");
+    println!("|---|---|---|");
+    println!("| off (the default: trace id and headers only) | {best_g:.0} | 1.00 |");
+    println!("| on (4 spans a request, batch processor, a local receiver) | {best_t:.0} | {export_cost:.2} |");
+    traced_state.tracing.shutdown();
     let dir = target_dir().join("bench");
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     let json = serde_json::json!({
         "smoke": smoke, "requests_per_round": n, "rounds": rounds,
         "greenside_ns_per_request": best_g, "echo_ns_per_request": best_e, "ratio": ratio,
         "answer_bytes": answer, "echo_bytes": echoed,
+        "traced_ns_per_request": best_t, "export_on_over_off": export_cost,
     });
     std::fs::write(dir.join("router.json"), serde_json::to_string_pretty(&json).unwrap_or_default())
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));

@@ -33,8 +33,11 @@ pub async fn get_hole_advice(
             crate::runs::put(env, call.run()).await?;
             let cfg = s.downstream(send.plan);
             let (outcome, traceparent) = crate::downstream::call(cfg, &send, trace).await;
-            let endpoint =
-                Endpoint { url: cfg.url.as_deref(), key_set: cfg.api_key.is_some(), traceparent: traceparent.as_deref() };
+            let endpoint = Endpoint {
+                url: cfg.url.as_deref(),
+                key_set: cfg.api_key.is_some(),
+                traceparent: traceparent.as_deref(),
+            };
             let (run, op) = call.received(outcome, endpoint, (!s.test_clock).then(system_now_ms))?;
             crate::runs::put(env, &run).await?;
             let after =

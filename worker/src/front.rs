@@ -19,8 +19,8 @@ use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::guard;
 use greenside_core::operation::Operation;
 use greenside_core::routes::{self, Found, RouteId};
-use serde_json::json;
 use greenside_core::trace::TraceIds;
+use serde_json::json;
 use std::cell::RefCell;
 use std::rc::Rc;
 use worker::{Env, Response};
@@ -270,7 +270,8 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
         RouteId::GetHoleAdvice => {
             let r: api::AdviceRequest = read_json(req).await?;
             ctx.set_session(&r.session_id);
-            let (status, body) = crate::advice::get_hole_advice(&ctx.env, s, r, ctx.now(), &ctx.counts, &ctx.trace).await?;
+            let (status, body) =
+                crate::advice::get_hole_advice(&ctx.env, s, r, ctx.now(), &ctx.counts, &ctx.trace).await?;
             respond::json(status, &body).map_err(internal)
         }
         RouteId::ListSessions => {

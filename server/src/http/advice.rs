@@ -21,8 +21,11 @@ pub async fn get_hole_advice(state: AppStateRef, Now(now): Now, ApiJson(req): Ap
             state.runs.put(call.run()).await?;
             let cfg = s.downstream(send.plan);
             let (outcome, traceparent) = state.clients.call(cfg, &send).await;
-            let endpoint =
-                Endpoint { url: cfg.url.as_deref(), key_set: cfg.api_key.is_some(), traceparent: traceparent.as_deref() };
+            let endpoint = Endpoint {
+                url: cfg.url.as_deref(),
+                key_set: cfg.api_key.is_some(),
+                traceparent: traceparent.as_deref(),
+            };
             let after_call = (!state.clock.is_test()).then(crate::clock::system_now_ms);
             let (run, op) = call.received(outcome, endpoint, after_call)?;
             state.runs.put(&run).await?;

@@ -107,7 +107,8 @@ pub async fn apply(state: &AppState, now: u64, op: &Operation) -> Result<(Sessio
         let expected = rec.revision;
         let applied = {
             let mut span = crate::trace::child(op.span_name());
-            operation::apply(&mut rec, op, &hole, &state.settings.rules, now).inspect_err(|e| span.fail(e.code.as_str()))?
+            operation::apply(&mut rec, op, &hole, &state.settings.rules, now)
+                .inspect_err(|e| span.fail(e.code.as_str()))?
         };
         if !applied.save {
             state.metrics.count(&applied.events);

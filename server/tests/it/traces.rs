@@ -223,8 +223,7 @@ async fn an_advice_call_is_one_trace_from_the_caller_to_the_solver() {
 
     // 2. A fix is classified inside the request's trace, in a new trace
     // when the caller sent none.
-    let resp =
-        c.post(s.url("/api/session/set_ball_location")).json(&ball(&sid, OFF)).send().await.unwrap();
+    let resp = c.post(s.url("/api/session/set_ball_location")).json(&ball(&sid, OFF)).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     let rid = resp.headers()["x-request-id"].to_str().unwrap().to_string();
     let line = log_line(&s, |l| l["message"] == "request" && l["span"]["request_id"] == rid.as_str()).await;
@@ -262,32 +261,69 @@ async fn an_advice_call_is_one_trace_from_the_caller_to_the_solver() {
     receiver.abort();
 }
 
+/// Both platforms, export off: the caller's trace reaches the solver (a
+/// span id of the call's own, the tracestate as sent), the run record, the
+/// bundle and the access line; a malformed traceparent starts a new trace.
 #[tokio::test(flavor = "multi_thread")]
-async fn without_an_endpoint_nothing_is_exported_and_traces_still_propagate() {
-    let solver = TestSolver::start(Mode::Ok, None).await;
-    let s = Server::start(&[("PUTT_SOLVER_URL", &solver.base), ("ADMIN_TOKEN", ADMIN)]);
-    let c = client();
-    let sid = start_session(&c, &s).await;
-    assert_eq!(post(&c, &s.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
-    let (status, body) = advise(&c, &s, &sid, Some(&format!("00-{TRACE}-{CALLER_SPAN}-01"))).await;
-    assert_eq!(status, 200, "{body}");
-    let tp = solver.received()[0].traceparent.clone().unwrap();
-    let parsed = greenside_core::trace::parse_traceparent(&tp).unwrap();
-    assert_eq!(greenside_core::trace::hex(&parsed.trace_id), TRACE);
-    assert_ne!(greenside_core::trace::hex(&parsed.parent_id), CALLER_SPAN, "the call is a span of its own");
-    let run = admin_get(&c, &s, &format!("/runs/v1/{}", body["run_id"].as_str().unwrap())).await;
-    assert_eq!(run["trace_id"], TRACE);
-    // A malformed traceparent starts a new trace (never an error).
-    let resp = c
-        .post(s.url("/api/get_hole_advice"))
-        .header("traceparent", "00-zz-nope-01")
-        .json(&json!({"contract_version": "0.5.0", "session_id": sid, "want_plot": false}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let second = solver.received()[1].traceparent.clone().unwrap();
-    assert!(!second.contains(TRACE) && greenside_core::trace::parse_traceparent(&second).is_some());
-    assert!(s.logs().iter().all(|l| !l.contains("exporting traces")), "no exporter without an endpoint");
-    s.stop();
+async fn the_callers_trace_reaches_the_solver_on_both_platforms() {
+    for platform in [common::Platform::Native, common::Platform::Worker] {
+        let solver = TestSolver::start(Mode::Ok, None).await;
+        let t = platform.start(&[
+            ("PUTT_SOLVER_URL", &solver.base),
+            ("ADMIN_TOKEN", ADMIN),
+            ("DEBUG_BUNDLE_ENABLED", "true"),
+        ]);
+        let p = platform.name();
+        let c = client();
+        let start = json!({"contract_version": "0.5.0", "course_id": "riverside", "hole_id": 1});
+        let (_, started) = post(&c, &t.url("/api/session/start"), &start).await;
+        let sid = started["session_id"].as_str().unwrap().to_string();
+        for _ in 0..2 {
+            assert_eq!(post(&c, &t.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
+        }
+        let ask = json!({"contract_version": "0.5.0", "session_id": sid, "want_plot": false});
+        let resp = c
+            .post(t.url("/api/get_hole_advice"))
+            .header("traceparent", format!("00-{TRACE}-{CALLER_SPAN}-01"))
+            .header("tracestate", "congo=t61rcWkgMzE")
+            .json(&ask)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{p}");
+        let body: Value = resp.json().await.unwrap();
+        let got = solver.received();
+        assert!(solver.problems().is_empty(), "{p}: {:?}", solver.problems());
+        let tp = got[0].traceparent.clone().unwrap();
+        let parsed = greenside_core::trace::parse_traceparent(&tp).unwrap();
+        assert_eq!((greenside_core::trace::hex(&parsed.trace_id), parsed.flags), (TRACE.to_string(), 1), "{p}");
+        assert_ne!(greenside_core::trace::hex(&parsed.parent_id), CALLER_SPAN, "{p}: the call is a span of its own");
+        assert_eq!(got[0].tracestate.as_deref(), Some("congo=t61rcWkgMzE"), "{p}");
+
+        let run_id = body["run_id"].as_str().unwrap();
+        let admin = |path: String| {
+            let req = c.get(t.url(&path)).header("x-admin-token", ADMIN);
+            async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+        };
+        assert_eq!(admin(format!("/runs/v1/{run_id}")).await["trace_id"], TRACE, "{p}");
+        let bundle = admin(format!("/runs/v1/{run_id}/bundle")).await;
+        assert_eq!(bundle["run"]["trace_id"], TRACE, "{p}");
+        assert_eq!(bundle["downstream"]["request_headers"]["traceparent"], tp.as_str(), "{p}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !t.logs().iter().any(|l| l.contains(TRACE) && l.contains("/api/get_hole_advice")) {
+            assert!(Instant::now() < deadline, "{p}: no access line with the trace id: {:#?}", t.logs());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+
+        // A malformed traceparent starts a new trace (never an error).
+        let resp = c.post(t.url("/api/get_hole_advice")).header("traceparent", "00-zz-nope-01").json(&ask);
+        assert_eq!(resp.send().await.unwrap().status(), 200, "{p}");
+        let second = solver.received()[1].traceparent.clone().unwrap();
+        let parsed = greenside_core::trace::parse_traceparent(&second).unwrap();
+        assert_ne!(greenside_core::trace::hex(&parsed.trace_id), TRACE, "{p}");
+        if platform == common::Platform::Native {
+            assert!(t.logs().iter().all(|l| !l.contains("exporting traces")), "no exporter without an endpoint");
+        }
+        t.stop();
+    }
 }
