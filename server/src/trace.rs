@@ -90,6 +90,14 @@ impl Tracing {
         self.otel.is_some()
     }
 
+    /// Sends what is buffered now and waits for it (the benchmark, between rounds).
+    pub fn flush(&self) {
+        if let Some((provider, _)) = &self.otel {
+            let provider = provider.clone();
+            let _ = std::thread::spawn(move || provider.force_flush()).join();
+        }
+    }
+
     /// Sends what is buffered and stops the exporter (at shutdown).
     pub fn shutdown(&self) {
         if let Some((provider, _)) = &self.otel {
