@@ -159,6 +159,23 @@ pub struct BundlesInfo {
     pub dir: String,
 }
 
+/// Span export (OTLP) in `/health`, native only and only when configured.
+/// Not part of the overall status: a collector that is down loses spans,
+/// never a golfer's answer.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TracesHealth {
+    /// `healthy`, or `degraded` while the last export failed.
+    pub status: HealthStatus,
+    /// Where spans go (credentials redacted).
+    pub endpoint: String,
+    /// Exports answered 2xx, and those that failed, since start.
+    pub exports: u64,
+    pub failures: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
 /// The downstream services in `/health`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -198,6 +215,9 @@ pub struct HealthReport {
     /// True when the test clock (`x-test-now-ms`) is enabled.
     pub test_clock: bool,
     pub admin: AdminInfo,
+    /// Span export, when configured (native server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traces: Option<TracesHealth>,
 }
 
 /// What a platform knows about itself for `/health`.
@@ -211,6 +231,7 @@ pub struct HealthParts {
     pub downstream: DownstreamServices,
     pub test_clock: bool,
     pub admin_enabled: bool,
+    pub traces: Option<TracesHealth>,
 }
 
 impl HealthReport {
@@ -235,6 +256,7 @@ impl HealthReport {
             downstream: p.downstream,
             test_clock: p.test_clock,
             admin: AdminInfo { enabled: p.admin_enabled },
+            traces: p.traces,
         }
     }
 

@@ -456,6 +456,37 @@ mod tests {
     }
 
     #[test]
+    fn trace_export_follows_opentelemetrys_variables() {
+        let otlp = |pairs: &[(&str, &str)]| with(pairs).map(|s| s.otlp.map(|o| (o.endpoint, o.service_name)));
+        assert_eq!(otlp(&[]).unwrap(), None, "off without an endpoint");
+        let base = ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/");
+        assert_eq!(
+            otlp(&[base]).unwrap(),
+            Some(("http://collector:4318/v1/traces".into(), "greenside".into())),
+            "the general endpoint gets the signal's path"
+        );
+        let full = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "https://ingest.example/otlp/spans");
+        assert_eq!(
+            otlp(&[base, full, ("OTEL_SERVICE_NAME", "gs-eu")]).unwrap(),
+            Some(("https://ingest.example/otlp/spans".into(), "gs-eu".into())),
+            "the traces endpoint is used as it is, and wins"
+        );
+        assert_eq!(otlp(&[base, ("OTEL_TRACES_EXPORTER", "none")]).unwrap(), None);
+        assert_eq!(otlp(&[base, ("OTEL_SDK_DISABLED", "true")]).unwrap(), None);
+        assert!(otlp(&[base, ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")]).unwrap().is_some());
+        for (bad, var) in [
+            (("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), "OTEL_EXPORTER_OTLP_PROTOCOL"),
+            (("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/json"), "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"),
+            (("OTEL_TRACES_EXPORTER", "zipkin"), "OTEL_TRACES_EXPORTER"),
+            (("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"), "OTEL_EXPORTER_OTLP_ENDPOINT"),
+            (("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "ftp://x/v1/traces"), "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"),
+        ] {
+            let e = otlp(&[base, bad]).unwrap_err().to_string();
+            assert!(e.starts_with(var), "{e}");
+        }
+    }
+
+    #[test]
     fn both_redis_spellings() {
         let s = with(&[("SESSION_STORE_BACKEND", "redis"), ("REDIS_URL", "redis://localhost:6390/2")]).unwrap();
         assert_eq!(s.store, StoreRequest::Redis { url: "redis://localhost:6390/2".into(), cluster: false });

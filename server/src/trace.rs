@@ -31,9 +31,9 @@ use opentelemetry::trace::{
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use std::borrow::Cow;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// Where and how spans go (`OTEL_*` settings the server itself reads; the
 /// SDK reads `OTEL_EXPORTER_OTLP_HEADERS`, `…_TIMEOUT`, `OTEL_RESOURCE_ATTRIBUTES`,
@@ -50,12 +50,59 @@ pub struct Otlp {
 #[derive(Debug, Default)]
 pub struct Tracing {
     otel: Option<(SdkTracerProvider, SdkTracer)>,
+    seen: Option<Arc<ExportSeen>>,
+}
+
+/// What the exporter has seen of the collector, for `/health` and the log.
+#[derive(Debug)]
+struct ExportSeen {
+    endpoint: String,
+    exports: AtomicU64,
+    failures: AtomicU64,
+    /// The last failure (cleared by a success), and when it was last logged.
+    last_error: Mutex<(Option<String>, Option<Instant>)>,
+}
+
+impl ExportSeen {
+    fn record(&self, outcome: Result<u16, String>) {
+        let mut last = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
+        let error = match outcome {
+            Ok(status) if (200..300).contains(&status) => {
+                self.exports.fetch_add(1, Ordering::Relaxed);
+                last.0 = None;
+                return;
+            }
+            Ok(status) => format!("the collector answered HTTP {status}"),
+            Err(e) => e,
+        };
+        let failures = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
+        // One line a minute at most: a collector that is down must not flood the log.
+        if last.1.is_none_or(|t| t.elapsed() >= Duration::from_secs(60)) {
+            tracing::warn!(endpoint = %self.endpoint, error = %error, failures, "trace export failed; spans dropped");
+            last.1 = Some(Instant::now());
+        }
+        last.0 = Some(error);
+    }
 }
 
 impl Tracing {
     /// No export: ids and headers only.
     pub fn off() -> Tracing {
-        Tracing { otel: None }
+        Tracing { otel: None, seen: None }
+    }
+
+    /// The export's state for `/health` (`None` when not exporting).
+    pub fn health(&self) -> Option<greenside_core::health::TracesHealth> {
+        use greenside_core::health::HealthStatus;
+        let seen = self.seen.as_ref()?;
+        let last_error = seen.last_error.lock().unwrap_or_else(|p| p.into_inner()).0.clone();
+        Some(greenside_core::health::TracesHealth {
+            status: if last_error.is_some() { HealthStatus::Degraded } else { HealthStatus::Healthy },
+            endpoint: seen.endpoint.clone(),
+            exports: seen.exports.load(Ordering::Relaxed),
+            failures: seen.failures.load(Ordering::Relaxed),
+            last_error,
+        })
     }
 
     /// Starts the exporter (inside the server's runtime: its HTTP calls run there).
@@ -69,9 +116,15 @@ impl Tracing {
             .user_agent(concat!("greenside/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot build the trace exporter's HTTP client: {e}"))?;
+        let seen = Arc::new(ExportSeen {
+            endpoint: greenside_core::redact::url(&cfg.endpoint),
+            exports: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+            last_error: Mutex::new((None, None)),
+        });
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_http()
-            .with_http_client(ExportClient { http, rt })
+            .with_http_client(ExportClient { http, rt, seen: seen.clone() })
             .with_protocol(Protocol::HttpBinary)
             .with_endpoint(cfg.endpoint.clone())
             .build()
@@ -82,8 +135,8 @@ impl Tracing {
             .build();
         let provider = SdkTracerProvider::builder().with_batch_exporter(exporter).with_resource(resource).build();
         let tracer = provider.tracer("greenside");
-        tracing::info!(endpoint = %greenside_core::redact::url(&cfg.endpoint), service = %cfg.service_name, "exporting traces over OTLP/HTTP");
-        Ok(Tracing { otel: Some((provider, tracer)) })
+        tracing::info!(endpoint = %seen.endpoint, service = %cfg.service_name, "exporting traces over OTLP/HTTP");
+        Ok(Tracing { otel: Some((provider, tracer)), seen: Some(seen) })
     }
 
     pub fn exporting(&self) -> bool {
@@ -260,6 +313,18 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// An error and its causes, one line (`connection refused` is a cause).
+fn why(e: reqwest::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
 /// The exporter's HTTP client: reqwest on the server's runtime. The SDK's
 /// batch processor exports from its own thread with a blocking executor, so
 /// the request runs as a task of the runtime and the thread waits for it.
@@ -267,6 +332,7 @@ fn mix(mut z: u64) -> u64 {
 struct ExportClient {
     http: reqwest::Client,
     rt: tokio::runtime::Handle,
+    seen: Arc<ExportSeen>,
 }
 
 #[async_trait::async_trait]
@@ -275,10 +341,18 @@ impl opentelemetry_http::HttpClient for ExportClient {
         &self,
         request: opentelemetry_http::Request<bytes::Bytes>,
     ) -> Result<opentelemetry_http::Response<bytes::Bytes>, opentelemetry_http::HttpError> {
-        let http = self.http.clone();
+        let (http, seen) = (self.http.clone(), self.seen.clone());
         let task = self.rt.spawn(async move {
             let request: reqwest::Request = request.try_into()?;
-            let resp = http.execute(request).await?;
+            let resp = match http.execute(request).await {
+                Ok(r) => r,
+                Err(e) => {
+                    // The error names the URL at most, never the headers (the ingest key).
+                    seen.record(Err(why(e.without_url())));
+                    return Err("the collector could not be reached".into());
+                }
+            };
+            seen.record(Ok(resp.status().as_u16()));
             let mut out = opentelemetry_http::Response::builder().status(resp.status());
             if let Some(h) = out.headers_mut() {
                 *h = resp.headers().clone();

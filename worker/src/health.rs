@@ -63,6 +63,7 @@ pub async fn health(env: &Env, s: &Settings, req: &Request) -> Result<Response, 
         },
         test_clock: s.test_clock,
         admin_enabled: s.admin_token.is_some(),
+        traces: None,
     });
     // Where data lives is shown to the admin only, as on native.
     let token = crate::guards::header(req, "x-admin-token");

@@ -74,6 +74,7 @@ pub async fn report(state: &AppState) -> HealthReport {
         },
         test_clock: state.clock.is_test(),
         admin_enabled: s.admin_token.is_some(),
+        traces: state.tracing.health(),
     })
 }
 

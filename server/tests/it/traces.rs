@@ -256,6 +256,10 @@ async fn an_advice_call_is_one_trace_from_the_caller_to_the_solver() {
     assert_eq!(server.status_message, "HTTP 502");
 
     assert!(got.problems.lock().unwrap().is_empty(), "{:?}", got.problems.lock().unwrap());
+    let (_, health) = common::get(&c, &s.url("/health")).await;
+    let traces = &health["traces"];
+    assert_eq!((traces["status"].as_str(), traces["failures"].as_u64()), (Some("healthy"), Some(0)), "{health}");
+    assert!(traces["exports"].as_u64().unwrap() > 0 && traces.get("last_error").is_none(), "{health}");
     assert!(s.logs().iter().all(|l| !l.contains(OTLP_KEY)), "the exporter's header is a secret");
     s.stop();
     receiver.abort();
@@ -326,4 +330,32 @@ async fn the_callers_trace_reaches_the_solver_on_both_platforms() {
         }
         t.stop();
     }
+}
+
+/// A collector that cannot be reached: requests are answered as ever, the
+/// log says so once, and `/health` shows the failures without degrading
+/// the service (a lost span is not a lost answer).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_collector_that_is_down_is_reported_not_fatal() {
+    let closed = format!("http://127.0.0.1:{}", common::free_port());
+    let s = Server::start(&[("OTEL_EXPORTER_OTLP_ENDPOINT", &closed), ("OTEL_BSP_SCHEDULE_DELAY", "20")]);
+    let c = client();
+    let sid = start_session(&c, &s).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let health = loop {
+        assert_eq!(post(&c, &s.url("/api/session/set_ball_location"), &ball(&sid, ON_GREEN)).await.0, 200);
+        let (status, h) = common::get(&c, &s.url("/health")).await;
+        if h["traces"]["failures"].as_u64().unwrap_or(0) > 0 {
+            assert_eq!(status, 200);
+            break h;
+        }
+        assert!(Instant::now() < deadline, "no export failure reported: {h}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let traces = &health["traces"];
+    assert_eq!((traces["status"].as_str(), health["status"].as_str()), (Some("degraded"), Some("healthy")), "{health}");
+    assert_eq!(traces["endpoint"], format!("{closed}/v1/traces"));
+    assert!(traces["last_error"].as_str().is_some_and(|e| e.contains("onnect")), "{traces}");
+    log_line(&s, |l| l["message"] == "trace export failed; spans dropped").await;
+    s.stop();
 }
