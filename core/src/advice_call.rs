@@ -166,7 +166,7 @@ impl AdviceCall {
             Ok(a) => self.run.succeed(Some(a.latency_ms), false, finished),
             Err(f) => self.run.fail(f.error.code, f.error.message.clone(), f.latency_ms, true, finished),
         }?;
-        let downstream = BundleDownstream::of(decision, endpoint, &outcome);
+        let downstream = BundleDownstream::of(decision, endpoint.url, endpoint.key_set, endpoint.traceparent, &outcome);
         self.call = Some((downstream, outcome));
         let op = Operation::AdviceResult(AdviceResult {
             session_id: self.before.session_id.clone(),

@@ -33,15 +33,21 @@ pub struct BundleDownstream {
 }
 
 impl BundleDownstream {
-    /// The record of a call to `base_url` (with or without a key) and its outcome.
-    pub fn of(decision: &AdviceDecision, sent: crate::advice_call::Endpoint<'_>, outcome: &CallOutcome) -> Self {
-        let base_url = sent.url;
+    /// The record of a call to `base_url` (with or without a key, with the
+    /// `traceparent` sent) and its outcome.
+    pub fn of(
+        decision: &AdviceDecision,
+        base_url: Option<&str>,
+        key_sent: bool,
+        traceparent: Option<&str>,
+        outcome: &CallOutcome,
+    ) -> Self {
         let mut request_headers = serde_json::Map::new();
         request_headers.insert("content-type".into(), "application/json".into());
-        if sent.key_set {
+        if key_sent {
             request_headers.insert("X-API-Key".into(), REDACTED.into());
         }
-        if let Some(tp) = sent.traceparent {
+        if let Some(tp) = traceparent {
             request_headers.insert("traceparent".into(), tp.into());
         }
         let (response_status, response_body, error, latency_ms) = match outcome {

@@ -102,7 +102,7 @@ async fn main() {
     settings.run_store = greenside_server::settings::RunBackend::Memory;
     let mut traced_settings = settings.clone();
     traced_settings.otlp =
-        Some(greenside_server::trace::Otlp { endpoint: otlp_sink().await, service_name: "greenside-bench".into() });
+        Some(greenside_server::settings::Otlp { endpoint: otlp_sink().await, service_name: "greenside-bench".into() });
     let state = greenside_server::build_state(settings).await.unwrap_or_else(|e| panic!("state: {e}"));
     let app = greenside_server::http::router(state);
     let traced_state = greenside_server::build_state(traced_settings).await.unwrap_or_else(|e| panic!("state: {e}"));

@@ -45,7 +45,7 @@ impl Clients {
             return (Err(call_failure(send.plan, CallProblem::NotConfigured, None, None)), None);
         };
         let url = format!("{base}{}", send.path);
-        let (mut span, traceparent, tracestate) = crate::trace::client(send.service);
+        let (mut span, traceparent, tracestate) = crate::logging::client_span(send.service);
         span.attr("http.request.method", "POST");
         span.attr("url.full", greenside_core::redact::url(&url));
         span.attr("greenside.service", send.service);

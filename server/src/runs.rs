@@ -52,7 +52,7 @@ impl RunStore {
 
     /// Creates or overwrites a run.
     pub async fn put(&self, run: &RunRecord) -> Result<(), StoreError> {
-        let mut span = crate::trace::child("run_store.put");
+        let mut span = crate::logging::span("run_store.put");
         span.attr("db.system.name", self.backend());
         let r = self.put_untraced(run).await;
         if let Err(e) = &r {

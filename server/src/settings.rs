@@ -125,7 +125,7 @@ pub struct Settings {
     pub max_connections: usize,
     /// Where spans are exported (`OTEL_EXPORTER_OTLP_ENDPOINT` and the
     /// other `OTEL_*` settings); `None`: no export (traces still propagate).
-    pub otlp: Option<crate::trace::Otlp>,
+    pub otlp: Option<Otlp>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -147,6 +147,17 @@ impl std::fmt::Debug for Settings {
 pub enum LogFormat {
     Json,
     Pretty,
+}
+
+/// Where and how spans go (`OTEL_*` settings the server itself reads; the
+/// SDK reads `OTEL_EXPORTER_OTLP_HEADERS`, `…_TIMEOUT`, `OTEL_RESOURCE_ATTRIBUTES`,
+/// `OTEL_TRACES_SAMPLER[_ARG]` and `OTEL_BSP_*` itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Otlp {
+    /// The full URL spans are posted to (`…/v1/traces`).
+    pub endpoint: String,
+    /// `OTEL_SERVICE_NAME` (default `greenside`).
+    pub service_name: String,
 }
 
 /// A variable with a value the server cannot use.
@@ -297,7 +308,7 @@ impl Settings {
     /// OpenTelemetry's variables: export when an endpoint is set, unless
     /// `OTEL_SDK_DISABLED` or `OTEL_TRACES_EXPORTER=none`. The traces
     /// endpoint is used as it is; the general one gets `/v1/traces`.
-    fn otlp(get: variables::Lookup<'_>) -> Result<Option<crate::trace::Otlp>, SettingsError> {
+    fn otlp(get: variables::Lookup<'_>) -> Result<Option<Otlp>, SettingsError> {
         let text = |k: &str| variables::text(get, k).map(|v| v.trim().to_string());
         if variables::flag(get, "OTEL_SDK_DISABLED")? {
             return Ok(None);
@@ -327,7 +338,7 @@ impl Settings {
             _ => return Err(invalid(var, &url, "expected an http:// or https:// URL")),
         }
         let service_name = text("OTEL_SERVICE_NAME").unwrap_or_else(|| "greenside".into());
-        Ok(Some(crate::trace::Otlp { endpoint: url, service_name }))
+        Ok(Some(Otlp { endpoint: url, service_name }))
     }
 
     /// `RUN_STORE_BACKEND`: `memory`, `sqlite` (seed 001's `file`) or

@@ -35,17 +35,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// Where and how spans go (`OTEL_*` settings the server itself reads; the
-/// SDK reads `OTEL_EXPORTER_OTLP_HEADERS`, `…_TIMEOUT`, `OTEL_RESOURCE_ATTRIBUTES`,
-/// `OTEL_TRACES_SAMPLER[_ARG]` and `OTEL_BSP_*` itself).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Otlp {
-    /// The full URL spans are posted to (`…/v1/traces`).
-    pub endpoint: String,
-    /// `OTEL_SERVICE_NAME` (default `greenside`).
-    pub service_name: String,
-}
-
 /// The process's tracer: a span exporter when configured, else nothing.
 #[derive(Debug, Default)]
 pub struct Tracing {
@@ -106,7 +95,7 @@ impl Tracing {
     }
 
     /// Starts the exporter (inside the server's runtime: its HTTP calls run there).
-    pub fn start(cfg: Option<&Otlp>) -> Result<Tracing, String> {
+    pub fn start(cfg: Option<&crate::settings::Otlp>) -> Result<Tracing, String> {
         let Some(cfg) = cfg else { return Ok(Tracing::off()) };
         use opentelemetry_otlp::{Protocol, WithExportConfig, WithHttpConfig};
         let rt = tokio::runtime::Handle::try_current().map_err(|e| format!("trace export needs a runtime: {e}"))?;
@@ -226,8 +215,31 @@ impl RequestTrace {
     }
 
     fn child(&self, name: Cow<'static, str>, kind: SpanKind) -> Span {
-        let Some((tracer, cx)) = &self.otel else { return Span { otel: None } };
+        let Some((tracer, cx)) = &self.otel else { return Span::none() };
         Span { otel: Some(tracer.span_builder(name).with_kind(kind).start_with_context(tracer, cx)) }
+    }
+
+    /// A span for work inside the request (store calls, the operation).
+    pub fn span(&self, name: impl Into<Cow<'static, str>>) -> Span {
+        self.child(name.into(), SpanKind::Internal)
+    }
+
+    /// A call to another service: its span, and the `traceparent` (and
+    /// `tracestate`) to send with it, naming that span as the parent.
+    pub fn client(&self, name: impl Into<Cow<'static, str>>) -> (Span, String, Option<String>) {
+        let span = self.child(name.into(), SpanKind::Client);
+        let traceparent = match &span.otel {
+            Some(s) => {
+                let sc = s.span_context();
+                greenside_core::trace::traceparent(
+                    &sc.trace_id().to_bytes(),
+                    &sc.span_id().to_bytes(),
+                    sc.trace_flags().to_u8(),
+                )
+            }
+            None => self.ids.traceparent_from(fresh_ids().1),
+        };
+        (span, traceparent, self.ids.tracestate.clone())
     }
 }
 
@@ -239,6 +251,11 @@ pub struct Span {
 }
 
 impl Span {
+    /// No span (export off, or outside a request).
+    pub fn none() -> Span {
+        Span { otel: None }
+    }
+
     pub fn attr(&mut self, key: &'static str, value: impl Into<opentelemetry::Value>) {
         if let Some(s) = &mut self.otel {
             s.set_attribute(KeyValue::new(key, value));
@@ -254,35 +271,10 @@ impl Span {
     }
 }
 
-/// A span for work inside the current request (store calls, the operation).
-pub fn child(name: impl Into<Cow<'static, str>>) -> Span {
-    crate::logging::with_trace(|t| t.child(name.into(), SpanKind::Internal)).unwrap_or(Span { otel: None })
-}
-
-/// A call to another service: its span, and the `traceparent` (and
-/// `tracestate`) to send with it, naming that span as the parent. Outside
-/// a request: a new trace.
-pub fn client(name: impl Into<Cow<'static, str>>) -> (Span, String, Option<String>) {
-    let name = name.into();
-    crate::logging::with_trace(|t| {
-        let span = t.child(name.clone(), SpanKind::Client);
-        let traceparent = match &span.otel {
-            Some(s) => {
-                let sc = s.span_context();
-                greenside_core::trace::traceparent(
-                    &sc.trace_id().to_bytes(),
-                    &sc.span_id().to_bytes(),
-                    sc.trace_flags().to_u8(),
-                )
-            }
-            None => t.ids.traceparent_from(fresh_ids().1),
-        };
-        (span, traceparent, t.ids.tracestate.clone())
-    })
-    .unwrap_or_else(|| {
-        let (trace_id, span_id) = fresh_ids();
-        (Span { otel: None }, greenside_core::trace::traceparent(&trace_id, &span_id, 0), None)
-    })
+/// A call to another service outside any request: a new trace, no span.
+pub fn untraced_client() -> (Span, String, Option<String>) {
+    let (trace_id, span_id) = fresh_ids();
+    (Span::none(), greenside_core::trace::traceparent(&trace_id, &span_id, 0), None)
 }
 
 /// A trace id and a span id, neither zero, without a system call: two

@@ -38,7 +38,7 @@ pub async fn timed<T>(
     op: &'static str,
     fut: impl std::future::Future<Output = Result<T, crate::store::StoreError>>,
 ) -> Result<T, ApiError> {
-    let mut span = crate::trace::child(store_span_name(op));
+    let mut span = crate::logging::span(store_span_name(op));
     span.attr("db.system.name", state.store.backend());
     span.attr("db.operation.name", op);
     let t0 = std::time::Instant::now();
@@ -106,7 +106,7 @@ pub async fn apply(state: &AppState, now: u64, op: &Operation) -> Result<(Sessio
         let hole = state.catalog.hole(&rec.course_id, rec.hole_id)?;
         let expected = rec.revision;
         let applied = {
-            let mut span = crate::trace::child(op.span_name());
+            let mut span = crate::logging::span(op.span_name());
             operation::apply(&mut rec, op, &hole, &state.settings.rules, now)
                 .inspect_err(|e| span.fail(e.code.as_str()))?
         };

@@ -42,6 +42,18 @@ pub fn with_trace<R>(f: impl FnOnce(&crate::trace::RequestTrace) -> R) -> Option
     REQUEST.try_with(|c| f(&c.trace)).ok()
 }
 
+/// A span of the current request's trace (a store call, the operation);
+/// none outside a request or with export off.
+pub fn span(name: impl Into<std::borrow::Cow<'static, str>>) -> crate::trace::Span {
+    with_trace(|t| t.span(name)).unwrap_or_else(crate::trace::Span::none)
+}
+
+/// A call to another service in the current request's trace: its span
+/// and the `traceparent`/`tracestate` to send (outside a request, a new trace).
+pub fn client_span(name: &'static str) -> (crate::trace::Span, String, Option<String>) {
+    with_trace(|t| t.client(name)).unwrap_or_else(crate::trace::untraced_client)
+}
+
 /// `f` on the current request's context, if the caller is serving one.
 pub(super) fn with_request<R>(f: impl FnOnce(&RequestContext) -> R) -> Option<R> {
     REQUEST.try_with(f).ok()

@@ -37,7 +37,7 @@ mod context;
 mod json;
 mod writer;
 
-pub use context::{RequestContext, in_request, record_session_id, with_trace};
+pub use context::{RequestContext, client_span, in_request, record_session_id, span, with_trace};
 pub use json::JsonFormat;
 pub use writer::{BatchWriter, FLUSH_INTERVAL, LineWriter, LogGuard, MAX_BUFFERED};
 
