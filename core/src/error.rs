@@ -112,6 +112,9 @@ error_codes! {
     PuttSolverNotConfigured = ("putt_solver_not_configured", 503),
     /// `TEE_TO_GREEN_URL` is not set.
     TeeToGreenNotConfigured = ("tee_to_green_not_configured", 503),
+    /// The server is at its bound of requests in flight (`HTTP_MAX_IN_FLIGHT`,
+    /// or the client's share of it); nothing was done: retry after `Retry-After`.
+    Overloaded = ("overloaded", 503),
     /// The session store (Redis) cannot be reached; nothing was written.
     SessionStoreUnavailable = ("session_store_unavailable", 503),
     /// The dataset registry or the course file failed to load; `/health` has the reason.

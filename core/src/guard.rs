@@ -52,6 +52,20 @@ fn same(given: &[u8], secret: &str) -> bool {
     bool::from(given.ct_eq(secret.as_bytes()))
 }
 
+/// Seconds a shed request is told to wait (`Retry-After`): requests in
+/// flight finish in milliseconds, or within a downstream timeout.
+pub const OVERLOADED_RETRY_AFTER_S: u64 = 1;
+
+/// The answer to a request beyond the bound in flight (503 `overloaded`,
+/// `Retry-After: 1`): nothing was done.
+pub fn overloaded() -> ApiError {
+    ApiError::new(
+        ErrorCode::Overloaded,
+        "the server is at its limit of requests in flight; nothing was done, retry shortly",
+    )
+    .with("retry_after_s", OVERLOADED_RETRY_AFTER_S)
+}
+
 /// The API key guard: `given` is the request's `x-api-key`.
 pub fn api_key(access: Access, keys: &Keys<'_>, given: Option<&[u8]>) -> Result<(), ApiError> {
     if !(keys.require_api_key && wants_api_key(access)) {

@@ -58,6 +58,19 @@ pub const STORE_DURATION: Family =
     family("store_duration_seconds", "Session store latency by operation", Histogram, false);
 pub const STORE_ERRORS: Family = family("store_errors", "Session store failures by operation", Counter, false);
 
+pub const SHED_REQUESTS: Family =
+    family("shed_requests", "API requests refused with 503 overloaded (bound in flight reached)", Counter, false);
+pub const CONNECTIONS_OPEN: Family =
+    family("connections_open", "Client connections being served (scraped)", Gauge, false);
+pub const CONNECTIONS_EVICTED: Family = family(
+    "connections_evicted",
+    "Connections without a request in progress closed under pressure (shrunk timeouts, a client waiting at the cap)",
+    Counter,
+    false,
+);
+pub const CONNECTIONS_REFUSED: Family =
+    family("connections_refused", "Connections closed at once: the client held its share", Counter, false);
+
 /// Every family, in the order the edge worker writes its own.
 pub const FAMILIES: &[Family] = &[
     HTTP_REQUESTS,
@@ -74,6 +87,10 @@ pub const FAMILIES: &[Family] = &[
     DOWNSTREAM_DURATION,
     STORE_DURATION,
     STORE_ERRORS,
+    SHED_REQUESTS,
+    CONNECTIONS_OPEN,
+    CONNECTIONS_EVICTED,
+    CONNECTIONS_REFUSED,
 ];
 
 /// The `method` label of a request: the method's name for the nine of RFC

@@ -161,9 +161,9 @@ pub const BODY: &[ErrorCode] = &[
 pub const SESSION: &[ErrorCode] =
     &[E::InvalidSessionId, E::SessionNotFound, E::SessionStoreUnavailable, E::CourseDataUnavailable];
 /// Codes any `/api/*` route can answer.
-pub const API: &[ErrorCode] = &[E::Unauthorized, E::RateLimited, E::InternalError];
+pub const API: &[ErrorCode] = &[E::Unauthorized, E::RateLimited, E::Overloaded, E::InternalError];
 /// Codes any admin route can answer.
-pub const ADMIN: &[ErrorCode] = &[E::Forbidden, E::RateLimited, E::InternalError];
+pub const ADMIN: &[ErrorCode] = &[E::Forbidden, E::RateLimited, E::Overloaded, E::InternalError];
 
 const fn route(
     method: Method,

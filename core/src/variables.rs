@@ -128,6 +128,9 @@ pub const VARIABLES: &[Variable] = &[
     var("CORS_ALLOWED_ORIGINS", None, Text, Both),
     var("HTTP_HEADER_TIMEOUT_S", Some("10"), SECONDS, Native),
     var("HTTP_MAX_CONNECTIONS", Some("1024"), Count { min: 1, max: 1_000_000 }, Native),
+    // 0: no cap per client (the default: phones behind one carrier NAT share an address).
+    var("HTTP_MAX_CONNECTIONS_PER_CLIENT", Some("0"), Count { min: 0, max: 1_000_000 }, Native),
+    var("HTTP_MAX_IN_FLIGHT", Some("512"), Count { min: 1, max: 1_000_000 }, Native),
     var("REQUIRE_API_KEY", Some("false"), Flag, Both),
     secret("API_KEY", Both),
     secret("ADMIN_TOKEN", Both),

@@ -57,6 +57,11 @@ pub struct AppState {
     pub clients: downstream::Clients,
     /// Span export (OTLP), when configured; traces propagate either way.
     pub tracing: trace::Tracing,
+    /// What the descriptor limit allows (`listen::budget`), the connections
+    /// being served and the API requests in flight.
+    pub budget: listen::Budget,
+    pub conns: Arc<listen::conns::Conns>,
+    pub in_flight: listen::InFlight,
     pub limiter: Option<ratelimit::Limiter>,
     pub metrics: metrics::Metrics,
     pub clock: Clock,
@@ -216,6 +221,30 @@ pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
     }
     let limiter = settings.rate_limits.clone().map(|l| ratelimit::Limiter::new(l, settings.rate_limit_max_clients));
     let tracing = trace::Tracing::start(settings.otlp.as_ref())?;
+    let budget = listen::Budget::new(
+        listen::budget::descriptor_limit(),
+        settings.max_connections,
+        settings.max_in_flight,
+        settings.max_connections_per_client,
+    );
+    tracing::info!(
+        descriptors = budget.descriptors,
+        reserve = listen::budget::RESERVE,
+        connections = budget.connections,
+        in_flight = budget.in_flight,
+        per_client = budget.per_client,
+        "descriptor budget"
+    );
+    let metrics = metrics::Metrics::new();
+    let conns = Arc::new(listen::conns::Conns::new(
+        budget.connections,
+        settings.header_timeout,
+        metrics.connections_evicted.clone(),
+        metrics.connections_refused.clone(),
+    ));
+    // Behind a trusted proxy a client's share is of requests (its connections are the proxy's).
+    let shares = if settings.trusted_proxy_header.is_some() { budget.per_client } else { 0 };
+    let in_flight = listen::InFlight::new(budget.in_flight, shares);
     Ok(Arc::new(AppState {
         clock: Clock::new(settings.test_clock),
         settings,
@@ -225,8 +254,11 @@ pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
         runs,
         clients,
         tracing,
+        budget,
+        conns,
+        in_flight,
         limiter,
-        metrics: metrics::Metrics::new(),
+        metrics,
         started: Instant::now(),
         locks: (0..LOCK_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
     }))

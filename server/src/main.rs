@@ -445,10 +445,12 @@ async fn main() -> ExitCode {
     }
     let limits = greenside_server::listen::Limits {
         header_timeout: state.settings.header_timeout,
-        max_connections: state.settings.max_connections,
+        max_connections: state.budget.connections,
+        // Behind a trusted proxy every connection is the proxy's: the share is of requests (http::front).
+        per_client: if state.settings.trusted_proxy_header.is_some() { 0 } else { state.budget.per_client },
     };
-    let tracing = std::sync::Arc::clone(&state);
-    greenside_server::listen::serve(listener, http::router(state), limits, shutdown_signal()).await;
+    let (tracing, conns) = (std::sync::Arc::clone(&state), state.conns.clone());
+    greenside_server::listen::serve(listener, http::router(state), limits, conns, shutdown_signal()).await;
     // The spans of the last requests go out before the process ends.
     tracing.tracing.shutdown();
     ExitCode::SUCCESS

@@ -112,6 +112,11 @@ pub struct Metrics {
     pub store_seconds: Family<OpLabels, Histogram, fn() -> Histogram>,
     pub store_errors: Family<OpLabels, Counter>,
     pub rate_limited: Counter,
+    pub shed: Counter,
+    pub connections_open: Gauge,
+    /// Counted by the accept loop (`listen::conns::Conns` holds clones).
+    pub connections_evicted: Counter,
+    pub connections_refused: Counter,
 }
 
 impl Metrics {
@@ -132,6 +137,10 @@ impl Metrics {
             store_seconds: Family::new_with_constructor(latency_histogram),
             store_errors: Family::default(),
             rate_limited: Counter::default(),
+            shed: Counter::default(),
+            connections_open: Gauge::default(),
+            connections_evicted: Counter::default(),
+            connections_refused: Counter::default(),
             registry: Registry::default(),
         };
         // Names and help from core's table, as the edge worker writes them.
@@ -150,6 +159,10 @@ impl Metrics {
         registry.register(f::STORE_DURATION.name, f::STORE_DURATION.help, m.store_seconds.clone());
         registry.register(f::STORE_ERRORS.name, f::STORE_ERRORS.help, m.store_errors.clone());
         registry.register(f::RATE_LIMITED_REQUESTS.name, f::RATE_LIMITED_REQUESTS.help, m.rate_limited.clone());
+        registry.register(f::SHED_REQUESTS.name, f::SHED_REQUESTS.help, m.shed.clone());
+        registry.register(f::CONNECTIONS_OPEN.name, f::CONNECTIONS_OPEN.help, m.connections_open.clone());
+        registry.register(f::CONNECTIONS_EVICTED.name, f::CONNECTIONS_EVICTED.help, m.connections_evicted.clone());
+        registry.register(f::CONNECTIONS_REFUSED.name, f::CONNECTIONS_REFUSED.help, m.connections_refused.clone());
         Metrics { registry, ..m }
     }
 

@@ -121,8 +121,14 @@ pub struct Settings {
     /// connection opens or the previous answer went out: also the idle
     /// keep-alive timeout (`HTTP_HEADER_TIMEOUT_S`).
     pub header_timeout: Duration,
-    /// Connections served at once (`HTTP_MAX_CONNECTIONS`); more wait to be accepted.
+    /// Connections served at once (`HTTP_MAX_CONNECTIONS`); more wait to be
+    /// accepted. The descriptor budget may lower it (`listen::budget`).
     pub max_connections: usize,
+    /// `HTTP_MAX_CONNECTIONS_PER_CLIENT` (0: none): connections per client
+    /// address, or API requests in flight per client behind a trusted proxy.
+    pub max_connections_per_client: usize,
+    /// `HTTP_MAX_IN_FLIGHT`: API requests in flight before new ones are shed.
+    pub max_in_flight: usize,
     /// Where spans are exported (`OTEL_EXPORTER_OTLP_ENDPOINT` and the
     /// other `OTEL_*` settings); `None`: no export (traces still propagate).
     pub otlp: Option<Otlp>,
@@ -301,6 +307,8 @@ impl Settings {
             },
             header_timeout: Duration::from_millis(variables::millis(get, "HTTP_HEADER_TIMEOUT_S")?.unwrap_or_default()),
             max_connections: count("HTTP_MAX_CONNECTIONS")? as usize,
+            max_connections_per_client: count("HTTP_MAX_CONNECTIONS_PER_CLIENT")? as usize,
+            max_in_flight: count("HTTP_MAX_IN_FLIGHT")? as usize,
             otlp: Self::otlp(get)?,
         })
     }

@@ -100,10 +100,24 @@ async fn guarded(state: &AppState, req: Request, next: Next) -> Response {
         return error_response(&e);
     }
     let admin = guard::admin_token(access, &keys, header(&req, "x-admin-token"));
-    match group {
-        Some(group) => rate_limit(state, group, req, |req| async move { admitted(admin, req, next).await }).await,
-        None => admitted(admin, req, next).await,
-    }
+    let Some(group) = group else {
+        // The probes, /metrics and the page: never limited, never shed.
+        return admitted(admin, req, next).await;
+    };
+    // Beyond the bound in flight (or the client's share behind a proxy):
+    // refused at once, before the rate limiter counts it.
+    let client = state.in_flight.shares().then(|| client_of(state, &req));
+    let Some(_entered) = state.in_flight.enter(client) else {
+        state.metrics.shed.inc();
+        return error_response(&guard::overloaded());
+    };
+    rate_limit(state, group, req, |req| async move { admitted(admin, req, next).await }).await
+}
+
+/// The client a request comes from, as the trusted proxy configuration decides it.
+fn client_of(state: &AppState, req: &Request) -> String {
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
+    crate::ratelimit::client_of(req.headers(), state.settings.trusted_proxy_header.as_deref(), peer)
 }
 
 /// The route, or the admin guard's refusal (after the rate limit: a guess
@@ -131,8 +145,7 @@ where
     Fut: std::future::Future<Output = Response>,
 {
     let Some(limiter) = &state.limiter else { return then(req).await };
-    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
-    let client = crate::ratelimit::client_of(req.headers(), state.settings.trusted_proxy_header.as_deref(), peer);
+    let client = client_of(state, &req);
     let v = limiter.check(group, &client, crate::clock::system_now_ms());
     let (policy, ratelimit) = greenside_core::ratelimit::rate_limit_headers(&v.limit, v.remaining, v.retry_after_ms);
     let mut resp = if v.allowed {

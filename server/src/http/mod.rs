@@ -34,6 +34,7 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     if let Ok(c) = state.store.counters().await {
         state.metrics.active_sessions.set(i64::try_from(c.active_sessions).unwrap_or(i64::MAX));
     }
+    state.metrics.connections_open.set(i64::try_from(state.conns.len()).unwrap_or(i64::MAX));
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.encode())
         .into_response()
 }

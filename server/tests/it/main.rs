@@ -18,6 +18,7 @@ mod memory;
 mod multi_instance;
 mod offline;
 mod openapi;
+mod overload;
 mod page;
 mod run_stores;
 mod runs_and_bundles;

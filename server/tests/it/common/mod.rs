@@ -202,17 +202,31 @@ impl Server {
     /// waits until it listens. Without `RUN_STORE_DIR` in `env`, runs go to
     /// a temporary directory of this server's (never into the repository).
     pub fn start(env: &[(&str, &str)]) -> Server {
-        Self::spawn(env, None)
+        Self::spawn(env, None, None)
+    }
+
+    /// Starts it under `ulimit -n nofile` (the shell lowers the limit, then
+    /// becomes the server).
+    pub fn start_with_nofile(nofile: u64, env: &[(&str, &str)]) -> Server {
+        Self::spawn(env, None, Some(nofile))
     }
 
     /// Starts it in `cwd` with exactly `env`: the run store is wherever
     /// `env` (or the default, relative to `cwd`) puts it.
     pub fn start_in(cwd: &std::path::Path, env: &[(&str, &str)]) -> Server {
-        Self::spawn(env, Some(cwd))
+        Self::spawn(env, Some(cwd), None)
     }
 
-    fn spawn(env: &[(&str, &str)], cwd: Option<&std::path::Path>) -> Server {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_greenside"));
+    fn spawn(env: &[(&str, &str)], cwd: Option<&std::path::Path>, nofile: Option<u64>) -> Server {
+        let bin = env!("CARGO_BIN_EXE_greenside");
+        let mut cmd = match nofile {
+            None => Command::new(bin),
+            Some(n) => {
+                let mut sh = Command::new("/bin/sh");
+                sh.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\""), bin]);
+                sh
+            }
+        };
         if let Some(d) = cwd {
             cmd.current_dir(d);
         }
