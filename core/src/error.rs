@@ -115,6 +115,9 @@ error_codes! {
     /// The server is at its bound of requests in flight (`HTTP_MAX_IN_FLIGHT`,
     /// or the client's share of it); nothing was done: retry after `Retry-After`.
     Overloaded = ("overloaded", 503),
+    /// The run store could not write the advice call's run (a full or broken
+    /// disk, SQLite or Redis failing); `/health` says why. The advice was not given.
+    RunStoreUnavailable = ("run_store_unavailable", 503),
     /// The session store (Redis) cannot be reached; nothing was written.
     SessionStoreUnavailable = ("session_store_unavailable", 503),
     /// The dataset registry or the course file failed to load; `/health` has the reason.

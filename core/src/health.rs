@@ -151,12 +151,32 @@ pub struct StoreHealth {
     pub response_time_ms: f64,
 }
 
-/// Where debug bundles go.
+/// Where debug bundles go, and whether writing them fails.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BundlesInfo {
     pub enabled: bool,
     pub dir: String,
+    /// Writes that failed since start (native; the answers went out regardless).
+    #[serde(default)]
+    pub failures: u64,
+    /// The last write's failure (`debug_bundle_write_failed: …`), until a write succeeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+}
+
+/// The native run store in `/health`: its writes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunStoreHealth {
+    /// `sqlite`, `memory` or `redis`.
+    pub backend: String,
+    /// `degraded` while the last write failed.
+    pub status: HealthStatus,
+    /// Writes that failed since start (each answered 503 `run_store_unavailable`).
+    pub failures: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 /// Span export (OTLP) in `/health`, native only and only when configured.
@@ -218,6 +238,9 @@ pub struct HealthReport {
     /// Span export, when configured (native server).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traces: Option<TracesHealth>,
+    /// The run store's writes (native server).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_store: Option<RunStoreHealth>,
 }
 
 /// What a platform knows about itself for `/health`.
@@ -232,6 +255,7 @@ pub struct HealthParts {
     pub test_clock: bool,
     pub admin_enabled: bool,
     pub traces: Option<TracesHealth>,
+    pub run_store: Option<RunStoreHealth>,
 }
 
 impl HealthReport {
@@ -241,6 +265,8 @@ impl HealthReport {
             p.session_store.status,
             p.downstream.putt_solver.status,
             p.downstream.tee_to_green.status,
+            p.run_store.as_ref().map_or(HealthStatus::Healthy, |r| r.status),
+            if p.debug_bundles.last_error.is_some() { HealthStatus::Degraded } else { HealthStatus::Healthy },
         ]);
         HealthReport {
             status,
@@ -257,6 +283,7 @@ impl HealthReport {
             test_clock: p.test_clock,
             admin: AdminInfo { enabled: p.admin_enabled },
             traces: p.traces,
+            run_store: p.run_store,
         }
     }
 
@@ -280,7 +307,12 @@ impl HealthReport {
         for e in &mut r.course_errors {
             strip(&mut e.message);
         }
-        self.debug_bundles.dir = HIDDEN.into();
+        let dir = core::mem::replace(&mut self.debug_bundles.dir, HIDDEN.into());
+        if let Some(e) = self.debug_bundles.last_error.as_mut() {
+            if !dir.is_empty() && e.contains(dir.as_str()) {
+                *e = e.replace(dir.as_str(), "${DEBUG_BUNDLE_DIR}");
+            }
+        }
     }
 
     /// The HTTP status: 503 when unhealthy, else 200.

@@ -32,13 +32,20 @@ pub async fn write(dir: &Path, bundle: &Bundle) -> Result<PathBuf, String> {
     Ok(path)
 }
 
-/// [`write`] when there is a bundle, its outcome logged (the advice answer
-/// does not depend on it).
-pub async fn write_logged(dir: &Path, bundle: Option<&Bundle>) {
+/// [`write`] when there is a bundle, its outcome logged and noted for
+/// `/health` (`debug_bundle_write_failed`); the advice answer goes out
+/// either way (a bundle is optional).
+pub async fn write_logged(dir: &Path, bundle: Option<&Bundle>, writes: &crate::runs::Writes) {
     let Some(bundle) = bundle else { return };
     match write(dir, bundle).await {
-        Ok(path) => tracing::debug!(run_id = %bundle.run.run_id, path = %path.display(), "debug bundle written"),
-        Err(e) => tracing::warn!(run_id = %bundle.run.run_id, error = %e, "debug bundle not written"),
+        Ok(path) => {
+            writes.record(Ok(()));
+            tracing::debug!(run_id = %bundle.run.run_id, path = %path.display(), "debug bundle written");
+        }
+        Err(e) => {
+            tracing::warn!(code = "debug_bundle_write_failed", run_id = %bundle.run.run_id, error = %e, "debug bundle not written");
+            writes.record(Err(format!("debug_bundle_write_failed: {e}")));
+        }
     }
 }
 

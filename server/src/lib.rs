@@ -60,6 +60,9 @@ pub struct AppState {
     /// What the descriptor limit allows (`listen::budget`), the connections
     /// being served and the API requests in flight.
     pub budget: listen::Budget,
+    /// Whether run and debug bundle writes are failing (`/health`).
+    pub run_writes: runs::Writes,
+    pub bundle_writes: runs::Writes,
     pub conns: Arc<listen::conns::Conns>,
     pub in_flight: listen::InFlight,
     pub limiter: Option<ratelimit::Limiter>,
@@ -255,6 +258,8 @@ pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
         clients,
         tracing,
         budget,
+        run_writes: runs::Writes::default(),
+        bundle_writes: runs::Writes::default(),
         conns,
         in_flight,
         limiter,

@@ -56,6 +56,8 @@ pub async fn health(env: &Env, s: &Settings, req: &Request) -> Result<Response, 
         debug_bundles: greenside_core::health::BundlesInfo {
             enabled: s.debug_bundle_enabled,
             dir: format!("r2:{}", crate::runs::BUCKET),
+            failures: 0,
+            last_error: None,
         },
         downstream: greenside_core::health::DownstreamServices {
             putt_solver: downstream_health(&s.putt_solver, "putt_solver"),
@@ -64,6 +66,7 @@ pub async fn health(env: &Env, s: &Settings, req: &Request) -> Result<Response, 
         test_clock: s.test_clock,
         admin_enabled: s.admin_token.is_some(),
         traces: None,
+        run_store: None,
     });
     // Where data lives is shown to the admin only, as on native.
     let token = crate::guards::header(req, "x-admin-token");

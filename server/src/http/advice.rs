@@ -3,6 +3,7 @@
 
 use super::session::{apply, load_live};
 use super::wire::{ApiJson, AppStateRef, HttpResult, Now, ok_status};
+use crate::runs::put_noted;
 use greenside_core::{advice_call::*, api::AdviceRequest, run::run_id_from_random};
 
 type Answer = HttpResult<axum::response::Response>;
@@ -14,11 +15,11 @@ pub async fn get_hole_advice(state: AppStateRef, Now(now): Now, ApiJson(req): Ap
     let ctx = Context { catalog: &state.catalog, rules: &s.rules, bundles: s.debug_bundle_enabled };
     let trace_id = crate::logging::with_trace(|t| t.trace_id.clone());
     let (mut call, run) = AdviceCall::begin(req, rec, run_id_from_random(crate::random_bytes()), trace_id, now);
-    state.runs.put(&run).await?;
+    put_noted(&state.runs, &state.run_writes, &run).await?;
     let done = match call.route(&hole, &ctx) {
         Err(done) => *done,
         Ok(send) => {
-            state.runs.put(call.run()).await?;
+            put_noted(&state.runs, &state.run_writes, call.run()).await?;
             let cfg = s.downstream(send.plan);
             let (outcome, traceparent) = state.clients.call(cfg, &send).await;
             let endpoint = Endpoint {
@@ -28,13 +29,13 @@ pub async fn get_hole_advice(state: AppStateRef, Now(now): Now, ApiJson(req): Ap
             };
             let after_call = (!state.clock.is_test()).then(crate::clock::system_now_ms);
             let (run, op) = call.received(outcome, endpoint, after_call)?;
-            state.runs.put(&run).await?;
+            put_noted(&state.runs, &state.run_writes, &run).await?;
             let after = updated(apply(&state, now, &op).await.map(|(after, _)| after))?;
             call.finish(after.as_ref(), &hole, &ctx, t0.elapsed().as_millis() as u64)?
         }
     };
-    state.runs.put(&done.run).await?;
-    crate::bundle::write_logged(&s.debug_bundle_dir, done.bundle.as_ref()).await;
+    put_noted(&state.runs, &state.run_writes, &done.run).await?;
+    crate::bundle::write_logged(&s.debug_bundle_dir, done.bundle.as_ref(), &state.bundle_writes).await;
     crate::downstream::observed(&state.metrics, &done);
     let (status, body) = done.answer?;
     Ok(ok_status(status, body))

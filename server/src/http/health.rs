@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use greenside_core::health::{
     BundlesInfo, DownstreamHealth, DownstreamServices, HealthParts, HealthReport, HealthStatus, ProbeAnswer,
-    RegistryHealth, StoreHealth,
+    RegistryHealth, RunStoreHealth, StoreHealth,
 };
 use std::time::Instant;
 
@@ -67,7 +67,12 @@ pub async fn report(state: &AppState) -> HealthReport {
         uptime_s: Some(state.started.elapsed().as_secs()),
         dataset_registry: registry,
         session_store: store,
-        debug_bundles: BundlesInfo { enabled: s.debug_bundle_enabled, dir: s.debug_bundle_dir.display().to_string() },
+        debug_bundles: BundlesInfo {
+            enabled: s.debug_bundle_enabled,
+            dir: s.debug_bundle_dir.display().to_string(),
+            failures: state.bundle_writes.failures(),
+            last_error: state.bundle_writes.last_error(),
+        },
         downstream: DownstreamServices {
             putt_solver: downstream(&s.putt_solver, state.clients.seen("putt_solver")),
             tee_to_green: downstream(&s.tee_to_green, state.clients.seen("tee_to_green")),
@@ -75,6 +80,15 @@ pub async fn report(state: &AppState) -> HealthReport {
         test_clock: state.clock.is_test(),
         admin_enabled: s.admin_token.is_some(),
         traces: state.tracing.health(),
+        run_store: Some({
+            let last_error = state.run_writes.last_error();
+            RunStoreHealth {
+                backend: state.runs.backend().into(),
+                status: if last_error.is_some() { HealthStatus::Degraded } else { HealthStatus::Healthy },
+                failures: state.run_writes.failures(),
+                last_error,
+            }
+        }),
     })
 }
 

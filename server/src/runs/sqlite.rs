@@ -97,11 +97,26 @@ impl SqliteRuns {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create the run store directory {}: {e}", dir.display()))?;
         let path = dir.join(SQLITE_FILE);
-        let fail = |e: rusqlite::Error| format!("cannot open the run store {}: {e}", path.display());
+        let fail = |e: rusqlite::Error| {
+            format!(
+                "cannot open the run store {}: {e} (the file is left as it is: restore it, or move it aside to start a new one)",
+                path.display()
+            )
+        };
         let conn = Connection::open(&path).map_err(fail)?;
         // Another instance on the same file holds the write lock for a
         // statement at a time: wait for it rather than fail.
         conn.busy_timeout(Duration::from_secs(5)).map_err(fail)?;
+        // A file damaged inside (a torn copy, a bad disk) is refused here
+        // (before anything is written, the journal mode included),
+        // named, rather than failing on some later page or being replaced.
+        let check: String = conn.query_row("PRAGMA quick_check(1)", [], |r| r.get(0)).map_err(fail)?;
+        if check != "ok" {
+            return Err(format!(
+                "the run store {} is damaged ({check}); the file is left as it is: restore it, or move it aside to start a new one",
+                path.display()
+            ));
+        }
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(fail)?;
         if !mode.eq_ignore_ascii_case("wal") {
             return Err(format!(

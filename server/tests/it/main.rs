@@ -5,6 +5,8 @@
 
 mod common;
 
+mod crashes;
+
 mod advice;
 mod bad_requests;
 mod cli;

@@ -208,7 +208,20 @@ impl Server {
     /// Starts it under `ulimit -n nofile` (the shell lowers the limit, then
     /// becomes the server).
     pub fn start_with_nofile(nofile: u64, env: &[(&str, &str)]) -> Server {
-        Self::spawn(env, None, Some(nofile))
+        Self::start_under(&format!("ulimit -n {nofile}"), env)
+    }
+
+    /// Starts it after `shell` (`ulimit`, `trap`) has set up the process
+    /// it becomes.
+    pub fn start_under(shell: &str, env: &[(&str, &str)]) -> Server {
+        Self::spawn(env, None, Some(shell))
+    }
+
+    /// SIGKILL, as a crash: no shutdown, nothing flushed, nothing removed.
+    pub fn crash(mut self) {
+        self.reaped = true;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Starts it in `cwd` with exactly `env`: the run store is wherever
@@ -217,13 +230,13 @@ impl Server {
         Self::spawn(env, Some(cwd), None)
     }
 
-    fn spawn(env: &[(&str, &str)], cwd: Option<&std::path::Path>, nofile: Option<u64>) -> Server {
+    fn spawn(env: &[(&str, &str)], cwd: Option<&std::path::Path>, shell: Option<&str>) -> Server {
         let bin = env!("CARGO_BIN_EXE_greenside");
-        let mut cmd = match nofile {
+        let mut cmd = match shell {
             None => Command::new(bin),
-            Some(n) => {
+            Some(setup) => {
                 let mut sh = Command::new("/bin/sh");
-                sh.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\""), bin]);
+                sh.args(["-c", &format!("{setup} && exec \"$0\" \"$@\""), bin]);
                 sh
             }
         };
