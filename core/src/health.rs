@@ -177,6 +177,11 @@ pub struct RunStoreHealth {
     pub failures: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// Runs kept by an earlier version that could not be read when moved
+    /// into the current store: set aside, not deleted (edge: under
+    /// `unreadable:r:…` in their run-log shard). `degraded` while any are.
+    #[serde(default)]
+    pub set_aside: u64,
 }
 
 /// Span export (OTLP) in `/health`, native only and only when configured.

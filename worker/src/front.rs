@@ -27,6 +27,12 @@ use worker::{Env, Response};
 
 const TEST_NOW_HEADER: &str = "x-greenside-now-ms";
 
+/// Under the test clock only: writes run entries in the key-value form of
+/// earlier versions into a run-log shard (`{"shard": 0, "entries": [[key,
+/// value], …]}`), to test their move into SQL. No route of the table: it
+/// answers 404 whenever the test clock is off.
+const TEST_LEGACY_RUNS: &str = "/__test/run_log/legacy";
+
 /// `docs/openapi.json`, served at `/openapi.json`.
 const OPENAPI_JSON: &str = include_str!("../../docs/openapi.json");
 
@@ -100,7 +106,11 @@ pub async fn handle(mut req: Request, env: Env, wctx: worker::Context) -> worker
         counts: RefCell::default(),
         refused: std::cell::Cell::new(None),
     };
-    let (route, result) = dispatch(&ctx, &mut req, &method, &path).await;
+    let (route, result) = if ctx.settings.test_clock && method == "POST" && path == TEST_LEGACY_RUNS {
+        ("<test>", test_legacy_runs(&ctx, &mut req).await)
+    } else {
+        dispatch(&ctx, &mut req, &method, &path).await
+    };
     let (mut resp, code) = match result {
         Ok(r) => (r, ctx.refused.get()),
         Err(e) => (respond::error(&e)?, Some(e.code)),
@@ -228,6 +238,20 @@ fn query(req: &Request) -> Vec<(String, String)> {
 fn query_lookup(q: &[(String, String)]) -> impl Fn(&str) -> Option<String> + '_ {
     // Last one wins, as native.
     move |k| q.iter().rev().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+}
+
+/// [`TEST_LEGACY_RUNS`].
+async fn test_legacy_runs(ctx: &Ctx, req: &mut Request) -> Result<Response, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Legacy {
+        shard: u32,
+        entries: Vec<(String, String)>,
+    }
+    let bytes = req.bytes().await.map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e.to_string()))?;
+    let legacy: Legacy =
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::new(ErrorCode::InvalidRequest, e.to_string()))?;
+    crate::runs::test_legacy(&ctx.env, legacy.shard, legacy.entries).await?;
+    ok(&())
 }
 
 fn ok<T: serde::Serialize>(v: &T) -> Result<Response, ApiError> {

@@ -66,7 +66,7 @@ pub async fn health(env: &Env, s: &Settings, req: &Request) -> Result<Response, 
         test_clock: s.test_clock,
         admin_enabled: s.admin_token.is_some(),
         traces: None,
-        run_store: None,
+        run_store: Some(run_log_health(env).await),
     });
     // Where data lives is shown to the admin only, as on native.
     let token = crate::guards::header(req, "x-admin-token");
@@ -93,4 +93,23 @@ pub async fn ready(env: &Env) -> Result<Response, ApiError> {
     };
     let (status, body) = readiness.answer();
     crate::respond::json(status, &body).map_err(internal)
+}
+
+/// The run log in `/health`: entries of earlier versions set aside as
+/// unreadable (kept for someone to look at) make it `degraded`.
+async fn run_log_health(env: &Env) -> greenside_core::health::RunStoreHealth {
+    use greenside_core::health::{HealthStatus, RunStoreHealth};
+    let (set_aside, last_error) = match crate::runs::set_aside(env).await {
+        Ok(0) => (0, None),
+        Ok(n) => (
+            n,
+            Some(format!(
+                "{n} run entries of an earlier version could not be read; kept under `{}` in their run-log shard",
+                crate::runs::SET_ASIDE_PREFIX
+            )),
+        ),
+        Err(e) => (0, Some(format!("run_store_unavailable: {}", e.message))),
+    };
+    let status = if last_error.is_some() { HealthStatus::Degraded } else { HealthStatus::Healthy };
+    RunStoreHealth { backend: "durable-object-sql".into(), status, failures: 0, last_error, set_aside }
 }

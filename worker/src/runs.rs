@@ -92,7 +92,20 @@ pub enum RunCall {
     Arm {
         t: Option<u64>,
     },
+    /// How many entries of earlier versions could not be read and were set
+    /// aside (under [`SET_ASIDE_PREFIX`]) instead of moved.
+    SetAside,
+    /// Under the test clock only (the front refuses it otherwise): writes
+    /// key-value entries as earlier versions kept runs, and has the next
+    /// call move them again.
+    TestLegacy {
+        entries: Vec<(String, String)>,
+    },
 }
+
+/// Where an entry of an earlier version that cannot be read is kept (its
+/// key after the prefix, its value as it was), for someone to look at.
+pub const SET_ASIDE_PREFIX: &str = "unreadable:";
 
 /// One shard's counts.
 #[derive(Debug, Serialize, Deserialize)]
@@ -181,16 +194,27 @@ impl RunLog {
                 storage.list_with_options(ListOptions::new().prefix("r:").limit(128)).await.map_err(storage_error)?;
             let mut keys = Vec::new();
             let mut runs = Vec::new();
+            let mut unreadable = Vec::new();
             map.for_each(&mut |value, key| {
-                if let Some(k) = key.as_string() {
-                    keys.push(k);
+                let Some(k) = key.as_string() else { return };
+                let text = value.as_string().or_else(|| js_sys::JSON::stringify(&value).ok().map(String::from));
+                match text.as_deref().map(serde_json::from_str::<RunRecord>) {
+                    Some(Ok(r)) => runs.push(r),
+                    // Kept, not lost: set aside under its own prefix.
+                    _ => unreadable.push((k.clone(), text.unwrap_or_default())),
                 }
-                if let Some(r) = value.as_string().and_then(|t| serde_json::from_str::<RunRecord>(&t).ok()) {
-                    runs.push(r);
-                }
+                keys.push(k);
             });
             if keys.is_empty() {
                 break;
+            }
+            for (k, text) in &unreadable {
+                storage.put(&format!("{SET_ASIDE_PREFIX}{k}"), text).await.map_err(storage_error)?;
+                crate::runtime::log(
+                    "warn",
+                    "a run entry of an earlier version is unreadable: set aside",
+                    &[("key", json!(k)), ("set_aside_as", json!(format!("{SET_ASIDE_PREFIX}{k}")))],
+                );
             }
             for r in &runs {
                 self.put_sql(r)?;
@@ -325,6 +349,18 @@ impl RunLog {
             }
             RunCall::Arm { t } => {
                 self.arm(t).await?;
+                text(&())
+            }
+            RunCall::SetAside => {
+                let opts = ListOptions::new().prefix(SET_ASIDE_PREFIX).limit(10_000);
+                let map = self.state.storage().list_with_options(opts).await.map_err(storage_error)?;
+                text(&(map.size() as u64))
+            }
+            RunCall::TestLegacy { entries } => {
+                for (k, v) in entries {
+                    self.state.storage().put(&k, v).await.map_err(storage_error)?;
+                }
+                self.ready.set(false);
                 text(&())
             }
         }
@@ -519,4 +555,14 @@ pub async fn remove_bundles(env: &Env, run_ids: &[String]) -> usize {
         }
     }
     n
+}
+
+/// Entries of earlier versions set aside as unreadable, over every shard.
+pub async fn set_aside(env: &Env) -> Result<u64, ApiError> {
+    Ok(each::<u64>(env, &RunCall::SetAside).await?.into_iter().sum())
+}
+
+/// Under the test clock: writes earlier versions' entries into shard `shard`.
+pub async fn test_legacy(env: &Env, shard: u32, entries: Vec<(String, String)>) -> Result<(), ApiError> {
+    call(env, shard, &RunCall::TestLegacy { entries }).await
 }

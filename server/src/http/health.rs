@@ -87,6 +87,7 @@ pub async fn report(state: &AppState) -> HealthReport {
                 status: if last_error.is_some() { HealthStatus::Degraded } else { HealthStatus::Healthy },
                 failures: state.run_writes.failures(),
                 last_error,
+                set_aside: 0,
             }
         }),
     })
