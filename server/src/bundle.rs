@@ -35,7 +35,7 @@ pub async fn write(dir: &Path, bundle: &Bundle) -> Result<PathBuf, String> {
 /// [`write`] when there is a bundle, its outcome logged and noted for
 /// `/health` (`debug_bundle_write_failed`); the advice answer goes out
 /// either way (a bundle is optional).
-pub async fn write_logged(dir: &Path, bundle: Option<&Bundle>, writes: &crate::runs::Writes) {
+pub async fn write_logged(dir: &Path, bundle: Option<&Bundle>, writes: &crate::writes::Writes) {
     let Some(bundle) = bundle else { return };
     match write(dir, bundle).await {
         Ok(path) => {

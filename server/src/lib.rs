@@ -21,6 +21,7 @@ pub mod settings;
 pub mod store;
 pub mod trace;
 pub mod track;
+pub mod writes;
 
 use clock::Clock;
 use courses::CourseData;
@@ -61,8 +62,8 @@ pub struct AppState {
     /// being served and the API requests in flight.
     pub budget: listen::Budget,
     /// Whether run and debug bundle writes are failing (`/health`).
-    pub run_writes: runs::Writes,
-    pub bundle_writes: runs::Writes,
+    pub run_writes: writes::Writes,
+    pub bundle_writes: writes::Writes,
     pub conns: Arc<listen::conns::Conns>,
     pub in_flight: listen::InFlight,
     pub limiter: Option<ratelimit::Limiter>,
@@ -258,8 +259,8 @@ pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
         clients,
         tracing,
         budget,
-        run_writes: runs::Writes::default(),
-        bundle_writes: runs::Writes::default(),
+        run_writes: writes::Writes::default(),
+        bundle_writes: writes::Writes::default(),
         conns,
         in_flight,
         limiter,

@@ -160,6 +160,29 @@ impl RunStore {
     }
 }
 
+/// Writes `run`, noting the outcome for `/health`; a failure is 503
+/// `run_store_unavailable` (the advice is not given: its run would be lost).
+pub async fn put_noted(runs: &RunStore, writes: &crate::writes::Writes, run: &RunRecord) -> Result<(), ApiError> {
+    match runs.put(run).await {
+        Ok(()) => {
+            writes.record(Ok(()));
+            Ok(())
+        }
+        Err(e) => {
+            let why = match &e {
+                StoreError::Unavailable(m) | StoreError::Corrupt(m) => m.clone(),
+            };
+            tracing::warn!(code = "run_store_unavailable", run_id = %run.run_id, error = %why, "run not written");
+            writes.record(Err(format!("run_store_unavailable: {why}")));
+            Err(ApiError::new(
+                ErrorCode::RunStoreUnavailable,
+                "the run store could not write this advice call's run; the advice was not given, retry shortly",
+            )
+            .with("run_id", run.run_id.as_str()))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,58 +227,5 @@ mod tests {
         let doomed = prune_plan(&all, None, Some(5_500), 10_000);
         let ids: Vec<u64> = doomed.iter().map(|id| u64::from_str_radix(&id[4..], 16).unwrap()).collect();
         assert_eq!(ids, vec![4, 2, 1, 0], "older than 5.5 s at t=10 s, in flight kept");
-    }
-}
-
-/// Whether writes of one kind (runs, debug bundles) are failing: counted
-/// since start, the last failure kept until a write succeeds (`/health`).
-#[derive(Debug, Default)]
-pub struct Writes {
-    failures: std::sync::atomic::AtomicU64,
-    last_error: std::sync::Mutex<Option<String>>,
-}
-
-impl Writes {
-    /// Notes a write's outcome (`Err`: its code and why).
-    pub fn record(&self, outcome: Result<(), String>) {
-        let mut last = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
-        match outcome {
-            Ok(()) => *last = None,
-            Err(e) => {
-                self.failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                *last = Some(e);
-            }
-        }
-    }
-
-    pub fn failures(&self) -> u64 {
-        self.failures.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    pub fn last_error(&self) -> Option<String> {
-        self.last_error.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-}
-
-/// Writes `run`, noting the outcome for `/health`; a failure is 503
-/// `run_store_unavailable` (the advice is not given: its run would be lost).
-pub async fn put_noted(runs: &RunStore, writes: &Writes, run: &RunRecord) -> Result<(), ApiError> {
-    match runs.put(run).await {
-        Ok(()) => {
-            writes.record(Ok(()));
-            Ok(())
-        }
-        Err(e) => {
-            let why = match &e {
-                StoreError::Unavailable(m) | StoreError::Corrupt(m) => m.clone(),
-            };
-            tracing::warn!(code = "run_store_unavailable", run_id = %run.run_id, error = %why, "run not written");
-            writes.record(Err(format!("run_store_unavailable: {why}")));
-            Err(ApiError::new(
-                ErrorCode::RunStoreUnavailable,
-                "the run store could not write this advice call's run; the advice was not given, retry shortly",
-            )
-            .with("run_id", run.run_id.as_str()))
-        }
     }
 }
