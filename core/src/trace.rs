@@ -51,9 +51,13 @@ pub struct TraceIds {
 }
 
 impl TraceIds {
-    /// The incoming headers' trace, or a new one with `fresh_trace_id`
-    /// (not sampled: nothing upstream asked for it).
-    pub fn incoming(traceparent: Option<&str>, tracestate: Option<&str>, fresh_trace_id: [u8; 16]) -> TraceIds {
+    /// The incoming headers' trace, or a new one with `fresh_trace_id()`
+    /// (drawn only then; not sampled: nothing upstream asked for it).
+    pub fn incoming(
+        traceparent: Option<&str>,
+        tracestate: Option<&str>,
+        fresh_trace_id: impl FnOnce() -> [u8; 16],
+    ) -> TraceIds {
         match traceparent.and_then(parse_traceparent) {
             Some(p) => TraceIds {
                 trace_id: p.trace_id,
@@ -62,7 +66,7 @@ impl TraceIds {
                 // Without a valid traceparent, tracestate is dropped too (§3.3.1).
                 tracestate: tracestate.filter(|s| valid_tracestate(s)).map(String::from),
             },
-            None => TraceIds { trace_id: fresh_trace_id, parent: None, flags: 0, tracestate: None },
+            None => TraceIds { trace_id: fresh_trace_id(), parent: None, flags: 0, tracestate: None },
         }
     }
 
@@ -260,15 +264,17 @@ mod tests {
 
     #[test]
     fn incoming_keeps_the_callers_trace_or_starts_one() {
-        let t = TraceIds::incoming(Some(EXAMPLE), Some("congo=t61rcWkgMzE"), FRESH);
+        let t = TraceIds::incoming(Some(EXAMPLE), Some("congo=t61rcWkgMzE"), || {
+            unreachable!("a caller's trace draws no id")
+        });
         assert_eq!(t.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
         assert_eq!(t.parent.map(|p| hex(&p)), Some("00f067aa0ba902b7".into()));
         assert_eq!(t.tracestate.as_deref(), Some("congo=t61rcWkgMzE"));
         assert_eq!(t.traceparent_from([0xab; 8]), "00-4bf92f3577b34da6a3ce929d0e0e4736-abababababababab-01");
 
-        let fresh = TraceIds::incoming(Some("garbage"), Some("congo=t61rcWkgMzE"), FRESH);
+        let fresh = TraceIds::incoming(Some("garbage"), Some("congo=t61rcWkgMzE"), || FRESH);
         assert_eq!(fresh, TraceIds { trace_id: FRESH, parent: None, flags: 0, tracestate: None });
-        let bad_state = TraceIds::incoming(Some(EXAMPLE), Some("Not Valid"), FRESH);
+        let bad_state = TraceIds::incoming(Some(EXAMPLE), Some("Not Valid"), || FRESH);
         assert_eq!(bad_state.tracestate, None);
     }
 }

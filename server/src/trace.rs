@@ -158,7 +158,7 @@ impl Tracing {
         method: &'static str,
         route: &'static str,
     ) -> RequestTrace {
-        let mut ids = TraceIds::incoming(traceparent, tracestate, fresh_ids().0);
+        let mut ids = TraceIds::incoming(traceparent, tracestate, || fresh_ids().0);
         let Some((_, tracer)) = &self.otel else {
             return RequestTrace { trace_id: ids.trace_id_hex(), ids, otel: None };
         };

@@ -15,7 +15,7 @@ use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestIni
 /// counted). Also answers the `traceparent` sent, for the debug bundle.
 pub async fn call(cfg: &Downstream, send: &Send, trace: &TraceIds) -> (CallOutcome, Option<String>) {
     if cfg.url.is_none() {
-        return (call_once(cfg, send, "", None).await, None);
+        return (Err(call_failure(send.plan, CallProblem::NotConfigured, None, None)), None);
     }
     let b = crate::runtime::random_bytes();
     let mut span_id = [0u8; 8];

@@ -96,7 +96,7 @@ pub async fn handle(mut req: Request, env: Env, wctx: worker::Context) -> worker
         return Ok(resp);
     }
     let cors = settings.cors.answer_headers(origin.as_deref());
-    let trace = TraceIds::incoming(header("traceparent").as_deref(), header("tracestate").as_deref(), random_bytes());
+    let trace = TraceIds::incoming(header("traceparent").as_deref(), header("tracestate").as_deref(), random_bytes);
     let ctx = Ctx {
         trace,
         env,

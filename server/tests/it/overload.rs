@@ -57,6 +57,15 @@ async fn closed_within(c: &mut TcpStream, within: Duration) -> bool {
     }
 }
 
+/// Waits until `n` calls are at the solver (they are in flight there).
+async fn reached(solver: &TestSolver, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while solver.received().len() < n {
+        assert!(Instant::now() < deadline, "the calls did not reach the solver");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 async fn metrics(s: &Server) -> String {
     client().get(s.url("/metrics")).send().await.unwrap().text().await.unwrap()
 }
@@ -152,11 +161,7 @@ async fn beyond_the_bound_in_flight_requests_are_shed_fast_and_nothing_accepted_
             tokio::spawn(async move { post(&c, &url, &body).await })
         })
         .collect();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while solver.received().len() < 4 {
-        assert!(Instant::now() < deadline, "the calls did not reach the solver");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    reached(&solver, 4).await;
     // ...so new API requests are refused at once, with Retry-After; the probes still answer.
     for sid in &sessions {
         let t0 = Instant::now();
@@ -208,11 +213,7 @@ async fn behind_a_proxy_each_client_has_its_share_of_requests_in_flight() {
         async move { c.post(url).header("x-client-ip", who).json(&body).send().await.unwrap() }
     };
     let calls: Vec<_> = (0..2).map(|_| tokio::spawn(ask("10.0.0.1"))).collect();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while solver.received().len() < 2 {
-        assert!(Instant::now() < deadline, "the calls did not reach the solver");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    reached(&solver, 2).await;
     // The first client is at its share; another client is served.
     let r = ask("10.0.0.1").await;
     assert_eq!(r.status(), 503);
