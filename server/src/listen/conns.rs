@@ -5,7 +5,10 @@
 //! `HTTP_HEADER_TIMEOUT_S` down to [`MIN_TIMEOUT`] at 100 %, and when a new
 //! client waits at the cap the oldest such connection is closed for it.
 //! A connection with a request in progress (its answer being written
-//! included) is never closed by either.
+//! included) is never closed by either. Pressure is remembered for 5 s
+//! after its peak, and a connection accepted under pressure keeps the
+//! short timeout it was accepted with: a flood that arrives slower than the
+//! sweep closes it does not win the full timeout back.
 
 use prometheus_client::metrics::counter::Counter;
 use std::collections::HashMap;
@@ -20,6 +23,9 @@ pub const MIN_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// Pressure from which the timeouts shrink (per cent of the budget).
 pub const PRESSURE_PCT: usize = 80;
+
+/// How long pressure is remembered after its peak.
+pub const PRESSURE_MEMORY: Duration = Duration::from_secs(5);
 
 /// How often the timeouts are applied under pressure.
 pub const SWEEP_EVERY: Duration = Duration::from_millis(100);
@@ -39,6 +45,10 @@ pub struct Conn {
     busy: AtomicUsize,
     /// Milliseconds after `Conns::epoch` since which no request has been in progress.
     quiet_since_ms: AtomicU64,
+    /// The timeout when it was accepted (ms): a connection accepted under
+    /// pressure keeps its short leash after the pressure has passed, so a
+    /// flood's last connections do not get the full timeout back.
+    leash_ms: u64,
     /// Fired to close the connection.
     pub close: Notify,
 }
@@ -69,6 +79,12 @@ pub struct Conns {
     base_timeout: Duration,
     next_id: AtomicU64,
     open: Mutex<HashMap<u64, Arc<Conn>>>,
+    /// Open connections accepted under pressure (with a short leash).
+    leashed: AtomicUsize,
+    /// The most connections open lately, and when (ms): pressure is
+    /// remembered for [`PRESSURE_MEMORY`] after its peak, so a flood that
+    /// arrives slower than the sweep closes it still meets short timeouts.
+    peak: Mutex<(usize, u64)>,
     /// Closed by pressure (the sweep or a waiting client), for `/metrics`.
     pub evicted: Counter,
     /// Closed at once because the client held its share, for `/metrics`.
@@ -85,6 +101,8 @@ impl Conns {
             base_timeout,
             next_id: AtomicU64::new(0),
             open: Mutex::new(HashMap::new()),
+            leashed: AtomicUsize::new(0),
+            peak: Mutex::new((0, 0)),
             evicted,
             refused,
         }
@@ -110,14 +128,33 @@ impl Conns {
     /// Registers a new connection; it leaves when the returned handle drops.
     pub fn open(self: &Arc<Self>, peer: IpAddr) -> Registered {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut open = self.lock();
+        let leash = self.timeout_at(self.pressure(open.len() + 1));
         let conn = Arc::new(Conn {
             peer,
             busy: AtomicUsize::new(0),
             quiet_since_ms: AtomicU64::new(ms_since(self.epoch)),
+            leash_ms: u64::try_from(leash.as_millis()).unwrap_or(u64::MAX),
             close: Notify::new(),
         });
-        self.lock().insert(id, conn.clone());
+        if leash < self.base_timeout {
+            self.leashed.fetch_add(1, Ordering::Relaxed);
+        }
+        open.insert(id, conn.clone());
+        drop(open);
         Registered { conns: self.clone(), id, conn }
+    }
+
+    /// The connections pressure is judged by: `open` now, or the peak of
+    /// the last [`PRESSURE_MEMORY`] when higher.
+    fn pressure(&self, open: usize) -> usize {
+        let now = ms_since(self.epoch);
+        let mut peak = self.peak.lock().unwrap_or_else(|p| p.into_inner());
+        let memory = u64::try_from(PRESSURE_MEMORY.as_millis()).unwrap_or(u64::MAX);
+        if open >= peak.0 || now.saturating_sub(peak.1) > memory {
+            *peak = (open, now);
+        }
+        peak.0
     }
 
     /// The header and idle timeout at `open` connections: the configured one
@@ -133,12 +170,13 @@ impl Conns {
         Duration::from_secs_f64(base - (base - MIN_TIMEOUT.as_secs_f64()) * past)
     }
 
-    /// Under pressure, closes every connection quiet for longer than the
-    /// shrunk timeout; answers how many.
+    /// Closes every connection quiet for longer than the shrunk timeout
+    /// (now, or when it was accepted); answers how many. Nothing to do
+    /// without pressure, now or at any open connection's accept.
     pub fn sweep(&self) -> usize {
         let open = self.lock();
-        let timeout = self.timeout_at(open.len());
-        if timeout >= self.base_timeout {
+        let timeout = self.timeout_at(self.pressure(open.len()));
+        if timeout >= self.base_timeout && self.leashed.load(Ordering::Relaxed) == 0 {
             return 0;
         }
         let now = ms_since(self.epoch);
@@ -146,7 +184,7 @@ impl Conns {
         let mut closed = 0;
         for c in open.values() {
             if c.busy.load(Ordering::Acquire) == 0
-                && now.saturating_sub(c.quiet_since_ms.load(Ordering::Relaxed)) >= limit
+                && now.saturating_sub(c.quiet_since_ms.load(Ordering::Relaxed)) >= limit.min(c.leash_ms)
             {
                 c.close.notify_one();
                 closed += 1;
@@ -194,6 +232,9 @@ impl Registered {
 impl Drop for Registered {
     fn drop(&mut self) {
         self.conns.lock().remove(&self.id);
+        if u128::from(self.conn.leash_ms) < self.conns.base_timeout.as_millis() {
+            self.conns.leashed.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }
 
@@ -230,6 +271,19 @@ mod tests {
         assert_eq!((conns.len(), conns.of(PEER)), (1, 1));
         drop(first);
         assert_eq!(conns.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_connection_accepted_under_pressure_keeps_its_short_leash() {
+        let conns = Arc::new(Conns::new(2, Duration::from_secs(10), Counter::default(), Counter::default()));
+        let calm = conns.open(PEER);
+        let pressed = conns.open(PEER); // at 100 %: a 1 s leash
+        drop(calm); // fewer connections (the pressure is remembered a while)
+        tokio::time::sleep(MIN_TIMEOUT + Duration::from_millis(20)).await;
+        assert_eq!(conns.sweep(), 1, "the connection accepted under pressure still goes after 1 s");
+        tokio::time::timeout(Duration::from_millis(100), pressed.conn.close.notified()).await.unwrap();
+        drop(pressed);
+        assert_eq!(conns.leashed.load(Ordering::Relaxed), 0);
     }
 
     #[tokio::test]
