@@ -154,6 +154,8 @@ pub struct PreparedHole {
     hazards: Vec<HazardArea>,
     /// The tees' positions, in the frame (for finding the hole a ball is on).
     tees: Vec<Coord<f64>>,
+    /// The hole's line of play, tee to green (empty without one): aim points and layups.
+    line: crate::aim::PreparedLine,
     /// Non-green surfaces in precedence order.
     surfaces: Vec<(Surface, PreparedArea)>,
     boundary: Option<PreparedArea>,
@@ -237,6 +239,10 @@ impl PreparedHole {
             }
         }
         let tees = hole.tees.iter().map(|t| frame.to_local(t.position).into()).collect();
+        let line = match &hole.line {
+            Some(l) => crate::aim::PreparedLine::new(&frame, &l.positions("line")?),
+            None => crate::aim::PreparedLine::default(),
+        };
         let mut envelope = green.bbox().unwrap_or(Aabb::EMPTY);
 
         let fringe: Vec<&Geometry> = hole.fringe.iter().collect();
@@ -300,6 +306,7 @@ impl PreparedHole {
             green_rings,
             hazards,
             tees,
+            line,
             surfaces,
             boundary,
             envelope,
@@ -350,6 +357,11 @@ impl PreparedHole {
     /// Each bunker and water polygon's outer ring in the hole's frame.
     pub fn hazard_areas(&self) -> &[HazardArea] {
         &self.hazards
+    }
+
+    /// The hole's line of play in the hole's frame (empty when the course file has none).
+    pub fn line(&self) -> &crate::aim::PreparedLine {
+        &self.line
     }
 
     /// The tees' positions in the hole's frame.

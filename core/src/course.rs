@@ -5,7 +5,15 @@
 //! <path>          {"manifest_contract_version":"0.1.0","course_id","name","attribution","license",
 //!                  "illustrative"?, "holes":[{hole_id, par, handicap?, tees:[{name?,position}],
 //!                  default_cup?, green, fringe?, fairways[], bunkers[], water[], tee_boxes[],
-//!                  rough[], boundary?}]}
+//!                  rough[], boundary?, line?}]}
+//! ```
+//!
+//! `line` is the hole's line of play as OpenStreetMap's `golf=hole` way
+//! draws it, a GeoJSON `LineString` from the tee to the green: its inner
+//! positions are the hole's aim points (dogleg corners, landing spots;
+//! `crate::aim`). At least two positions, no two in a row the same.
+//!
+//! ```text
 //! ```
 //!
 //! Geometry is GeoJSON `Polygon` or `MultiPolygon` in (lon, lat) order; rings
@@ -141,6 +149,44 @@ fn polygon(rings: &[Vec<Vec<f64>>], at: &str) -> Result<Polygon, CourseError> {
     Ok(Polygon { rings: out })
 }
 
+/// The hole's line of play (`{"type": "LineString", "coordinates": [[lon, lat], …]}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", content = "coordinates")]
+pub enum Line {
+    LineString(Vec<Vec<f64>>),
+}
+
+impl Line {
+    /// Checks the line and returns its positions: at least two, each a
+    /// finite WGS84 (lon, lat), no two in a row the same.
+    pub fn positions(&self, at: &str) -> Result<Vec<LatLon>, CourseError> {
+        let Line::LineString(coords) = self;
+        if coords.len() < 2 {
+            return Err(CourseError::InvalidField {
+                at: format!("{at}.coordinates"),
+                reason: String::from("a line has at least 2 positions"),
+            });
+        }
+        let mut out: Vec<LatLon> = Vec::with_capacity(coords.len());
+        for (i, pos) in coords.iter().enumerate() {
+            let ok = (pos.len() == 2 || pos.len() == 3) && validate::lat_lon_ok(pos[1], pos[0]);
+            if !ok {
+                return Err(CourseError::InvalidPosition { at: format!("{at}.coordinates[{i}]") });
+            }
+            let p = LatLon::new(pos[1], pos[0]);
+            if out.last() == Some(&p) {
+                return Err(CourseError::InvalidField {
+                    at: format!("{at}.coordinates[{i}]"),
+                    reason: String::from("repeats the position before it"),
+                });
+            }
+            out.push(p);
+        }
+        Ok(out)
+    }
+}
+
 /// A tee position.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -180,6 +226,9 @@ pub struct Hole {
     /// surfaces' bounding box grown by [`crate::classify::DEFAULT_ROUGH_MARGIN_M`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boundary: Option<Geometry>,
+    /// The line of play, tee to green; its inner positions are the aim points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<Line>,
 }
 
 /// A course file.
@@ -263,6 +312,9 @@ impl Course {
                 for (i, g) in list.iter().enumerate() {
                     g.polygons(&format!("holes[{h}].{name}[{i}]"))?;
                 }
+            }
+            if let Some(line) = &hole.line {
+                line.positions(&format!("holes[{h}].line"))?;
             }
             let points =
                 hole.tees.iter().map(|t| ("tees", t.position)).chain(hole.default_cup.map(|c| ("default_cup", c)));

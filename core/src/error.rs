@@ -90,8 +90,12 @@ error_codes! {
     UnsupportedMediaType = ("unsupported_media_type", 415),
     /// Well-formed but impossible (for example a batch larger than allowed).
     UnprocessableRequest = ("unprocessable_request", 422),
-    /// The position is on no hole of the course (`locate`).
+    /// The position is on no hole of the course (`locate`, `measure`); `details.field` names it.
     NotOnCourse = ("not_on_course", 422),
+    /// `measure`'s `from` and `to` are the same point (within 1 cm).
+    PointsEqual = ("points_equal", 422),
+    /// The hole has no line of play in the course file, so no aim points (`measure`'s `to=aim:N`).
+    HoleWithoutLine = ("hole_without_line", 422),
     /// Too many requests from this client; `Retry-After` says when to retry.
     RateLimited = ("rate_limited", 429),
     /// A bug: the service failed in a way it did not expect.

@@ -10,6 +10,7 @@
 //! real session states, so a field added to [`HoleState`] and not here
 //! fails them.
 
+use crate::aim::{AimPoint, Layup};
 use crate::api::{CupSource, HoleState, SetBallResponse, SetBallsResponse, Warning};
 use crate::geometry::LatLon;
 use crate::hysteresis::Transition;
@@ -176,6 +177,44 @@ impl Out {
         self.0.push(b']');
     }
 
+    fn aim_points(&mut self, ps: &[AimPoint]) {
+        self.0.push(b'[');
+        for (i, p) in ps.iter().enumerate() {
+            if i > 0 {
+                self.0.push(b',');
+            }
+            self.raw("{\"number\":");
+            self.u64(u64::from(p.number));
+            self.raw(",\"wgs84\":");
+            self.lat_lon(p.wgs84);
+            self.raw(",\"distance_m\":");
+            self.f64(p.distance_m);
+            self.raw(",\"green\":");
+            self.green_distances(p.green);
+            self.raw(",\"hazards\":");
+            self.hazards(&p.hazards);
+            self.0.push(b'}');
+        }
+        self.0.push(b']');
+    }
+
+    fn layups(&mut self, ls: &[Layup]) {
+        self.0.push(b'[');
+        for (i, l) in ls.iter().enumerate() {
+            if i > 0 {
+                self.0.push(b',');
+            }
+            self.raw("{\"mark\":");
+            self.u64(u64::from(l.mark));
+            self.raw(",\"wgs84\":");
+            self.lat_lon(l.wgs84);
+            self.raw(",\"distance_m\":");
+            self.f64(l.distance_m);
+            self.0.push(b'}');
+        }
+        self.0.push(b']');
+    }
+
     fn shots(&mut self, ss: &[Shot]) {
         self.0.push(b'[');
         for (i, s) in ss.iter().enumerate() {
@@ -269,6 +308,12 @@ impl Out {
         self.opt(h.green_distances, Out::green_distances);
         self.key("hazards", false);
         self.hazards(&h.hazards);
+        self.key("units", false);
+        self.str(h.units.as_str());
+        self.key("aim_points", false);
+        self.aim_points(&h.aim_points);
+        self.key("layups", false);
+        self.layups(&h.layups);
         self.key("last_transition", false);
         self.opt(h.last_transition, Out::transition);
         self.key("transitions", false);
@@ -376,7 +421,7 @@ mod tests {
         let mut states = 0;
         for mode in [HysteresisMode::Streak, HysteresisMode::Evidence] {
             let config = Rules { hysteresis_mode: mode, ..Rules::default() };
-            let start = StartRequest { course_id: "riverside".into(), hole_id: 1 };
+            let start = StartRequest { course_id: "riverside".into(), hole_id: 1, units: Default::default() };
             let mut rec =
                 session::start(&start, "gs_0123456789abcdef0123456789abcdef".into(), 42, &hole, &config, 1_000)
                     .unwrap();
@@ -409,7 +454,7 @@ mod tests {
         let course = Course::from_json(crate::example::RIVERSIDE_COURSE_JSON).unwrap();
         let hole = course.prepare_hole(1).unwrap();
         let config = Rules::default();
-        let start = StartRequest { course_id: "riverside".into(), hole_id: 1 };
+        let start = StartRequest { course_id: "riverside".into(), hole_id: 1, units: Default::default() };
         let rec =
             session::start(&start, "gs_0123456789abcdef0123456789abcdef".into(), u64::MAX, &hole, &config, 0).unwrap();
         let mut h = session::hole_state(&rec);

@@ -33,6 +33,7 @@ extern crate alloc;
 pub mod accuracy;
 pub mod advice;
 pub mod advice_call;
+pub mod aim;
 pub mod api;
 pub mod bundle;
 pub mod catalog;
@@ -55,6 +56,7 @@ pub mod json;
 pub mod listing;
 pub mod locate;
 pub mod mask;
+pub mod measure;
 pub mod metrics;
 #[cfg(feature = "openapi")]
 pub mod openapi;

@@ -124,7 +124,7 @@ mod tests {
         let course = crate::course::Course::from_json(crate::example::RIVERSIDE_COURSE_JSON).unwrap();
         let hole = course.prepare_hole(1).unwrap();
         let rules = Rules::default();
-        let start = api::StartRequest { course_id: "riverside".into(), hole_id: 1 };
+        let start = api::StartRequest { course_id: "riverside".into(), hole_id: 1, units: Default::default() };
         let mut rec =
             crate::session::start(&start, "gs_0123456789abcdef0123456789abcdef".into(), 1, &hole, &rules, 0).unwrap();
         rec.last_seq = Some(41);

@@ -56,6 +56,7 @@ pub enum RouteId {
     ListCourses,
     GetCourse,
     LocateHole,
+    MeasureHole,
     Health,
     Live,
     Ready,
@@ -83,6 +84,7 @@ impl RouteId {
             RouteId::ListCourses => "list_courses",
             RouteId::GetCourse => "get_course",
             RouteId::LocateHole => "locate_hole",
+            RouteId::MeasureHole => "measure",
             RouteId::Health => "health",
             RouteId::Live => "live",
             RouteId::Ready => "ready",
@@ -310,6 +312,28 @@ pub const ROUTES: &[Route] = &[
             API,
         ],
     ),
+    route(
+        Get,
+        "/api/courses/{course_id}/holes/{hole_id}/measure",
+        RouteId::MeasureHole,
+        Api,
+        Some("default"),
+        &[
+            &[
+                E::InvalidRequest,
+                E::InvalidField,
+                E::InvalidQuery,
+                E::InvalidCoordinates,
+                E::CourseNotFound,
+                E::HoleNotFound,
+                E::NotOnCourse,
+                E::PointsEqual,
+                E::HoleWithoutLine,
+                E::CourseDataUnavailable,
+            ],
+            API,
+        ],
+    ),
     route(Get, "/health", RouteId::Health, Open, None, &[]),
     route(Get, "/live", RouteId::Live, Open, None, &[]),
     route(Get, "/ready", RouteId::Ready, Open, None, &[]),
@@ -360,6 +384,15 @@ fn matches<'p>(template: &str, path: &'p str) -> Option<Option<&'p str>> {
             _ => return None,
         }
     }
+}
+
+/// Every `{parameter}` of `template` in `path`, in order (empty when the
+/// path does not match): the measure route has two (`{course_id}`, `{hole_id}`).
+pub fn path_params<'p>(template: &str, path: &'p str) -> Vec<&'p str> {
+    if matches(template, path).is_none() {
+        return Vec::new();
+    }
+    template.split('/').zip(path.split('/')).filter(|(t, _)| t.starts_with('{')).map(|(_, p)| p).collect()
 }
 
 /// The route of a request. A path that matches a template without
@@ -457,19 +490,32 @@ mod tests {
             assert_eq!(
                 find(
                     r.method.as_str(),
-                    &r.path.replace("{session_id}", "gs_x").replace("{run_id}", "run_x").replace("{course_id}", "c")
+                    &r.path
+                        .replace("{session_id}", "gs_x")
+                        .replace("{run_id}", "run_x")
+                        .replace("{course_id}", "c")
+                        .replace("{hole_id}", "1")
                 ),
                 Found::Route(r, find_param(r.path))
             );
         }
     }
 
+    /// The path's last parameter, as `find` keeps it.
     fn find_param(template: &str) -> Option<&'static str> {
-        ["{session_id}", "{run_id}", "{course_id}"]
+        ["{hole_id}", "{session_id}", "{run_id}", "{course_id}"]
             .iter()
-            .zip(["gs_x", "run_x", "c"])
+            .zip(["1", "gs_x", "run_x", "c"])
             .find(|(t, _)| template.contains(**t))
             .map(|(_, p)| p)
+    }
+
+    #[test]
+    fn every_parameter_of_a_path_is_read() {
+        let r = by_id(RouteId::MeasureHole);
+        assert_eq!(path_params(r.path, "/api/courses/augusta/holes/13/measure"), ["augusta", "13"]);
+        assert!(path_params(r.path, "/api/courses/augusta/holes/13").is_empty());
+        assert_eq!(path_params(by_id(RouteId::GetSession).path, "/api/session/gs_x"), ["gs_x"]);
     }
 
     #[test]

@@ -90,6 +90,9 @@ pub struct SessionRecord {
     /// The ball's lie and the shots so far.
     #[serde(default)]
     pub shots: Shots,
+    /// The units the golfer reads (layup marks are placed in them).
+    #[serde(default)]
+    pub units: crate::aim::Units,
 }
 
 fn cup_warning(hole: &PreparedHole, cup: &Cup) -> Option<Warning> {
@@ -149,6 +152,7 @@ pub fn start(
         last_advice: None,
         yardage: None,
         shots: Shots::default(),
+        units: req.units,
     };
     if let Some(c) = hole.default_cup {
         let cup = make_cup(hole, c, CupSource::CourseDefault);
@@ -219,7 +223,7 @@ pub fn set_cup(
     rec.cup = Some(cup);
     // The line of play now aims at the new cup.
     if let Some(b) = rec.ball {
-        rec.yardage = Some(hole.yardage(b.wgs84, Some(cup.wgs84), rules.hazard_corridor_m));
+        rec.yardage = Some(hole.view(b.wgs84, Some(cup.wgs84), rules.hazard_corridor_m, rec.units));
     }
     touch(rec, rules, now_ms);
     Ok(())
@@ -272,7 +276,7 @@ pub fn set_ball(
             rec.hysteresis.step_evidence(c.on_green, size, params, now_ms, rec.fix_count)
         }
     };
-    rec.yardage = Some(hole.yardage(fix.ball_wgs84, rec.cup.map(|c| c.wgs84), rules.hazard_corridor_m));
+    rec.yardage = Some(hole.view(fix.ball_wgs84, rec.cup.map(|c| c.wgs84), rules.hazard_corridor_m, rec.units));
     rec.shots.step(fix.ball_wgs84, &classification, rules, rec.fix_count, now_ms);
     rec.ball = Some(Ball {
         wgs84: fix.ball_wgs84,
@@ -327,6 +331,9 @@ pub fn hole_state(rec: &SessionRecord) -> HoleState {
         distance_to_green_edge_m: c.map(|c| c.distance_to_green_edge_m),
         green_distances: rec.yardage.as_ref().and_then(|y| y.green),
         hazards: rec.yardage.as_ref().map(|y| y.hazards.clone()).unwrap_or_default(),
+        units: rec.units,
+        aim_points: rec.yardage.as_ref().map(|y| y.aim_points.clone()).unwrap_or_default(),
+        layups: rec.yardage.as_ref().map(|y| y.layups.clone()).unwrap_or_default(),
         last_transition: rec.hysteresis.last_transition,
         transitions: rec.hysteresis.transitions,
         suppressed_flickers: rec.hysteresis.suppressed_flickers,

@@ -124,6 +124,12 @@ pub struct Hazard {
 pub struct Yardage {
     pub green: Option<GreenDistances>,
     pub hazards: Vec<Hazard>,
+    /// The hole's aim points still ahead of the ball (`crate::aim`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aim_points: Vec<crate::aim::AimPoint>,
+    /// The layup marks ahead of the ball (`crate::aim`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layups: Vec<crate::aim::Layup>,
 }
 
 /// Below this distance (metres) from the target the line has no direction.
@@ -233,14 +239,46 @@ fn hazard_on_line(area: &HazardArea, b: Coord<f64>, u: Coord<f64>, end: f64, hal
 }
 
 impl PreparedHole {
-    /// The golfer's view from `ball` towards `cup` (or the green's centroid).
+    /// The golfer's view from `ball` towards `cup` (or the green's centroid):
+    /// front / middle / back and the hazards on the way (no aim points: [`PreparedHole::view`]).
     pub fn yardage(&self, ball: LatLon, cup: Option<LatLon>, corridor_m: f64) -> Yardage {
-        let frame = self.frame();
-        let b: Coord<f64> = frame.to_local(ball).into();
-        let (target, t): (Target, Coord<f64>) = match cup {
-            Some(c) => (Target::Cup, frame.to_local(c).into()),
-            None => (Target::GreenCentre, Coord { x: 0.0, y: 0.0 }),
+        let b: Coord<f64> = self.frame().to_local(ball).into();
+        let (target, t) = self.target(cup);
+        let (green, line) = self.green_from(b, target, t);
+        let hazards = match line {
+            Some((u, end)) => self.hazards_along(b, u, end, corridor_m),
+            None => Vec::new(),
         };
+        Yardage { green: Some(green), hazards, ..Yardage::default() }
+    }
+
+    /// The golfer's whole view: [`PreparedHole::yardage`] and, from the
+    /// hole's line, the aim points ahead and the layup marks in `units`.
+    pub fn view(&self, ball: LatLon, cup: Option<LatLon>, corridor_m: f64, units: crate::aim::Units) -> Yardage {
+        let mut y = self.yardage(ball, cup, corridor_m);
+        let ahead = self.ahead(ball, cup, corridor_m, units);
+        y.aim_points = ahead.aim_points;
+        y.layups = ahead.layups;
+        y
+    }
+
+    /// What the line of play aims at, in the hole's frame.
+    pub(crate) fn target(&self, cup: Option<LatLon>) -> (Target, Coord<f64>) {
+        match cup {
+            Some(c) => (Target::Cup, self.frame().to_local(c).into()),
+            None => (Target::GreenCentre, Coord { x: 0.0, y: 0.0 }),
+        }
+    }
+
+    /// Front / middle / back from the local point `b` towards `t`, and the
+    /// line's direction and the hazard corridor's end (none when `b` is on
+    /// the target).
+    pub(crate) fn green_from(
+        &self,
+        b: Coord<f64>,
+        target: Target,
+        t: Coord<f64>,
+    ) -> (GreenDistances, Option<(Coord<f64>, f64)>) {
         let v = t - b;
         let middle = libm::hypot(v.x, v.y);
         if middle < AT_TARGET_M {
@@ -252,8 +290,9 @@ impl PreparedHole {
                 front_wgs84: None,
                 back_wgs84: None,
             };
-            return Yardage { green: Some(green), hazards: Vec::new() };
+            return (green, None);
         }
+        let frame = self.frame();
         let u = Coord { x: v.x / middle, y: v.y / middle };
         let s = crossings(b, u, self.green_rings().iter().map(|r| r.as_slice()));
         let first = s.iter().copied().reduce(f64::min);
@@ -269,13 +308,20 @@ impl PreparedHole {
             back_wgs84: last.map(at),
         };
         let end = last.unwrap_or(middle).max(middle);
+        (green, Some((u, end)))
+    }
+
+    /// Bunkers and water reaching the corridor `corridor_m` either side of
+    /// the line from `b` along the unit vector `u`, up to `end` metres;
+    /// nearest first.
+    pub(crate) fn hazards_along(&self, b: Coord<f64>, u: Coord<f64>, end: f64, corridor_m: f64) -> Vec<Hazard> {
         let mut hazards: Vec<Hazard> =
             self.hazard_areas().iter().filter_map(|h| hazard_on_line(h, b, u, end, corridor_m)).collect();
         // A handful at most: an insertion sort (stable, and small code in the wasm).
         crate::geometry::insertion_sort_by(&mut hazards, |a, b| {
             a.reach_m.total_cmp(&b.reach_m).then(a.carry_m.total_cmp(&b.carry_m)).is_lt()
         });
-        Yardage { green: Some(green), hazards }
+        hazards
     }
 }
 

@@ -92,7 +92,7 @@ struct Run<'a> {
 
 impl<'a> Run<'a> {
     fn new(scene: &'a Scene, mode: &'a Mode) -> Self {
-        let req = StartRequest { course_id: "riverside".into(), hole_id: 1 };
+        let req = StartRequest { course_id: "riverside".into(), hole_id: 1, units: Default::default() };
         let rec = session::start(&req, "gs_00000000000000000000000000000000".into(), 1, &scene.hole, &mode.config, 0)
             .unwrap();
         Run { scene, mode, rec, now: 0, raw_state: GreenState::Unknown }

@@ -70,7 +70,7 @@ fn a_record_and_a_hole_that_do_not_match_are_refused() {
     let course = Course::from_json(RIVERSIDE_COURSE_JSON).unwrap();
     let (h1, h2) = (course.prepare_hole(1).unwrap(), course.prepare_hole(2).unwrap());
     let cfg = Rules::default();
-    let req = StartRequest { course_id: "riverside".into(), hole_id: 1 };
+    let req = StartRequest { course_id: "riverside".into(), hole_id: 1, units: Default::default() };
     assert_eq!(session::start(&req, SID.into(), 1, &h2, &cfg, 0).unwrap_err().code, ErrorCode::InternalError);
     assert_eq!(session::start(&req, "nope".into(), 1, &h1, &cfg, 0).unwrap_err().code, ErrorCode::InvalidSessionId);
     let mut rec = session::start(&req, SID.into(), 1, &h1, &cfg, 0).unwrap();

@@ -56,7 +56,7 @@ fuzz_target!(|input: Input| {
     let hole = hole();
     let c = hole.green_centroid_wgs84();
     let at = |dx: i16, dy: i16| LatLon::new(c.lat + f64::from(dy) * 1e-6, c.lon + f64::from(dx) * 1e-6);
-    let start = StartRequest { course_id: "riverside".into(), hole_id: 1 };
+    let start = StartRequest { course_id: "riverside".into(), hole_id: 1, units: Default::default() };
     let mut now = 1_000u64;
     let mut rec = session::start(&start, "gs_00000000000000000000000000000001".into(), 1, hole, &config, now).unwrap();
     let mut run = RunRecord::new("run_00000000000000000000000000000001".into(), rec.session_id.clone(), "riverside".into(), 1, now);

@@ -358,6 +358,18 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
             let cat = crate::catalog::get(&ctx.env).await;
             ok(&greenside_core::locate::answer(&cat.catalog, &id, query_lookup(&q), &s.rules)?)
         }
+        RouteId::MeasureHole => {
+            let path = req.path();
+            let route = greenside_core::routes::by_id(RouteId::MeasureHole);
+            let ids = greenside_core::routes::path_params(route.path, &path);
+            let (course, hole) = match ids.as_slice() {
+                [c, h] => (path_param(c)?, path_param(h)?),
+                _ => return Err(ApiError::new(ErrorCode::InvalidRequest, "bad path parameters")),
+            };
+            let q = query(req);
+            let cat = crate::catalog::get(&ctx.env).await;
+            ok(&greenside_core::measure::answer(&cat.catalog, &course, &hole, query_lookup(&q), &s.rules)?)
+        }
         RouteId::Health => crate::health::health(&ctx.env, s, req).await,
         RouteId::Live => ok(&greenside_core::health::ProbeAnswer { status: "alive".into() }),
         // The committed document: the native server generates the same text

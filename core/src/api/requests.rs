@@ -22,6 +22,10 @@ pub struct StartRequest {
     pub course_id: String,
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 99, example = 1))]
     pub hole_id: u32,
+    /// The units the golfer reads (`METRES`, the default, or `YARDS`): the
+    /// layup marks are placed at 100, 150 and 200 of them. Distances stay in metres.
+    #[serde(default)]
+    pub units: crate::aim::Units,
 }
 
 impl Request for StartRequest {
@@ -34,7 +38,13 @@ impl Request for StartRequest {
         };
         let hole_id = u32::try_from(hole_id).unwrap_or(u32::MAX);
         validate::hole_id(hole_id)?;
-        Ok(StartRequest { course_id: String::from(course_id), hole_id })
+        let units = match present(obj, "units") {
+            None => crate::aim::Units::default(),
+            Some(v) => v.as_str().and_then(crate::aim::Units::from_wire).ok_or_else(|| {
+                ApiError::new(ErrorCode::InvalidField, "units must be \"METRES\" or \"YARDS\"").field("units")
+            })?,
+        };
+        Ok(StartRequest { course_id: String::from(course_id), hole_id, units })
     }
 }
 

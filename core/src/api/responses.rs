@@ -60,6 +60,12 @@ pub struct HoleState {
     pub green_distances: Option<crate::yardage::GreenDistances>,
     /// Bunkers and water within the corridor of the line of play, nearest first.
     pub hazards: Vec<crate::yardage::Hazard>,
+    /// The units the session was started with (layup marks are in them).
+    pub units: crate::aim::Units,
+    /// The hole's aim points ahead of the ball, from its line of play: `crate::aim`.
+    pub aim_points: Vec<crate::aim::AimPoint>,
+    /// The layup marks (100, 150, 200 `units` from the target) ahead of the ball.
+    pub layups: Vec<crate::aim::Layup>,
     pub last_transition: Option<Transition>,
     pub transitions: u32,
     pub suppressed_flickers: u32,

@@ -70,7 +70,7 @@ mod tests {
         let course = crate::course::Course::from_json(crate::example::RIVERSIDE_COURSE_JSON).unwrap();
         let hole = course.prepare_hole(1).unwrap();
         let rules = crate::rules::Rules::default();
-        let start = StartRequest { course_id: "riverside".into(), hole_id: 1 };
+        let start = StartRequest { course_id: "riverside".into(), hole_id: 1, units: Default::default() };
         (1..=10u64)
             .map(|n| {
                 let id = alloc::format!("gs_{n:032x}");

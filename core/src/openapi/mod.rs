@@ -164,6 +164,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<crate::catalog::CourseList>(&mut out);
     add::<crate::course::Course>(&mut out);
     add::<crate::locate::Located>(&mut out);
+    add::<crate::measure::Measured>(&mut out);
     add::<HealthReport>(&mut out);
     add::<HealthDraft>(&mut out);
     add::<ProbeAnswer>(&mut out);

@@ -14,6 +14,9 @@ use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::{RefOr, Required};
 
+/// `lat,lon` in decimal degrees (the measure route's points).
+const LAT_LON_PATTERN: &str = r"^[-+]?[0-9.]+(e[-+]?[0-9]+)?, ?[-+]?[0-9.]+(e[-+]?[0-9]+)?$";
+
 fn string_param(
     name: &str,
     at: ParameterIn,
@@ -345,6 +348,39 @@ fn course_routes() -> Vec<Route> {
                 (
                     422,
                     "`not_on_course`: the position is on no hole of the course. An answer about a valid position (the golfer is off the course), not a rejection of the request.",
+                    json(schema_ref::<crate::error::OwnedErrorBody>()),
+                ),
+            ],
+        },
+        Route {
+            route: by_id(RouteId::MeasureHole),
+            tag: "courses",
+            summary: "Measure any point: a tap on the map, or an aim point",
+            description: "From `from` (the ball) to `to` (a point, or `aim:N`, the hole's N-th aim point from the tee): the distance, the surface at `to` on this hole, front / middle / back of the green from `to` (towards the green's centre), and the bunkers and water within `HAZARD_CORRIDOR_M` of the line between (docs/golfer.md). `not_on_course` when a point is on no hole of the course, `points_equal` when `from` and `to` are the same point, `hole_without_line` for `aim:N` on a hole whose course file has no line of play.",
+            params: alloc::vec![
+                string_param("course_id", ParameterIn::Path, true, "The course's id.", Some(COURSE_ID_PATTERN)),
+                string_param("hole_id", ParameterIn::Path, true, "The hole's number (1-99).", Some(r"^[1-9][0-9]?$")),
+                string_param(
+                    "from",
+                    ParameterIn::Query,
+                    true,
+                    "Where to measure from (the ball): `lat,lon` in decimal degrees (WGS84).",
+                    Some(LAT_LON_PATTERN),
+                ),
+                string_param(
+                    "to",
+                    ParameterIn::Query,
+                    true,
+                    "Where to measure to: `lat,lon` in decimal degrees (WGS84), or `aim:N` (the hole's N-th aim point, from 1).",
+                    Some(r"^(aim:[1-9][0-9]*|[-+]?[0-9.]+(e[-+]?[0-9]+)?, ?[-+]?[0-9.]+(e[-+]?[0-9]+)?)$"),
+                ),
+            ],
+            body: None,
+            answers: alloc::vec![
+                (200, "The measurement.", json(schema_ref::<crate::measure::Measured>())),
+                (
+                    422,
+                    "`not_on_course`, `points_equal` or `hole_without_line`: the points or the hole cannot be measured as asked.",
                     json(schema_ref::<crate::error::OwnedErrorBody>()),
                 ),
             ],

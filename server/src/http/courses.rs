@@ -1,6 +1,6 @@
 //! Course routes: the registry and one course's geometry (for maps).
 
-use super::wire::{AppStateRef, HttpResult, PathParam, QueryParams, ok};
+use super::wire::{AppStateRef, HttpResult, PathParam, PathParams, QueryParams, ok};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use greenside_core::error::{ApiError, ErrorCode};
@@ -32,4 +32,23 @@ pub async fn locate(
     let located =
         greenside_core::locate::answer(&state.catalog, &course_id, |k| q.get(k).cloned(), &state.settings.rules)?;
     Ok(ok(&located))
+}
+
+/// `GET /api/courses/{course_id}/holes/{hole_id}/measure?from=&to=`: core's measure route.
+pub async fn measure(
+    state: AppStateRef,
+    PathParams(ids): PathParams,
+    QueryParams(q): QueryParams,
+) -> HttpResult<Response> {
+    let [course_id, hole_id] = ids.as_slice() else {
+        return Err(ApiError::new(ErrorCode::InvalidRequest, "bad path parameters").into());
+    };
+    let measured = greenside_core::measure::answer(
+        &state.catalog,
+        course_id,
+        hole_id,
+        |k| q.get(k).cloned(),
+        &state.settings.rules,
+    )?;
+    Ok(ok(&measured))
 }

@@ -118,6 +118,7 @@ fn handler(r: &routes::Route) -> MethodRouter<Arc<AppState>> {
         // Course files are large (Augusta's is 289 KB of JSON): compressed.
         RouteId::GetCourse => on(m, courses::one).layer(compression()),
         RouteId::LocateHole => on(m, courses::locate),
+        RouteId::MeasureHole => on(m, courses::measure),
         RouteId::Health => on(m, health::health),
         RouteId::Metrics => on(m, metrics),
         RouteId::Live => on(m, health::live),

@@ -102,6 +102,20 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathParam {
     }
 }
 
+/// Every path parameter, in order (a route with more than one).
+pub struct PathParams(pub Vec<String>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathParams {
+    type Rejection = HttpError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<Vec<String>>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(v)) => Ok(PathParams(v)),
+            Err(e) => Err(ApiError::new(ErrorCode::InvalidRequest, format!("bad path parameter: {e}")).into()),
+        }
+    }
+}
+
 /// The query string as name → value (last one wins); never rejects.
 #[derive(Debug, Default)]
 pub struct QueryParams(pub std::collections::HashMap<String, String>);

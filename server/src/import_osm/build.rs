@@ -6,7 +6,7 @@
 use super::{
     Area, CORRIDOR_M, HoleLine, Kind, MAX_TEE_AREA_M2, OSM_ATTRIBUTION, OsmData, Problem, Report, TEE_REACH_M,
 };
-use greenside_core::course::{Course, Geometry, Hole, Tee};
+use greenside_core::course::{Course, Geometry, Hole, Line, Tee};
 use greenside_core::frame::LocalFrame;
 use greenside_core::geometry::{
     Coord, LatLon, polygon_area, polygon_contains, polygon_distance, polyline_polygon_distance,
@@ -146,6 +146,30 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
             used[i] = true;
             tee_boxes.push(geometry_of(usable[i]));
         }
+        // The cup: the pin on this green nearest the line's end, else the line's end.
+        let pin = data
+            .pins
+            .iter()
+            .map(|p| (p, local(&frame, p.point)))
+            .filter(|(_, q)| contains(&shapes[green], *q))
+            .min_by(|a, b| {
+                let d = |q: Coord<f64>| (q.x - end.x).powi(2) + (q.y - end.y).powi(2);
+                d(a.1).total_cmp(&d(b.1))
+            })
+            .map(|(p, _)| p.point);
+        let cup = pin.unwrap_or(*last);
+        // The line as the course file keeps it: rounded as every position, repeats dropped.
+        let mut kept: Vec<Vec<f64>> = h.points.iter().map(|p| vec![round7(p[0]), round7(p[1])]).collect();
+        kept.dedup();
+        let line = if kept.len() >= 2 {
+            Some(Line::LineString(kept))
+        } else {
+            report.unassigned.push(Problem {
+                osm_id: h.osm_id.clone(),
+                what: format!("hole {hole_id}: its line has one position; imported without aim points"),
+            });
+            None
+        };
         let par = tag_num("par").filter(|p| (1..=7).contains(p));
         if par.is_none() {
             report.unassigned.push(Problem {
@@ -159,7 +183,7 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
                 par: par.unwrap_or(4) as u8,
                 handicap: tag_num("handicap").and_then(|x| u8::try_from(x).ok()),
                 tees: vec![Tee { name: h.tags.get("name").cloned(), position: LatLon::new(first[1], first[0]) }],
-                default_cup: Some(LatLon::new(round7(last[1]), round7(last[0]))),
+                default_cup: Some(LatLon::new(round7(cup[1]), round7(cup[0]))),
                 green: Some(geometry_of(usable[green])),
                 fringe: None,
                 fairways: Vec::new(),
@@ -168,6 +192,7 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
                 tee_boxes,
                 rough: Vec::new(),
                 boundary: None,
+                line,
             },
             line: local_line(&frame, &h.points),
             osm_id: h.osm_id.clone(),

@@ -5,8 +5,10 @@
 //! - Holes are `golf=hole` ways (`ref` → `hole_id`, `par`, `handicap`,
 //!   `name`). A hole's green is the `golf=green` area its line ends in, its
 //!   tee boxes the `golf=tee` areas its line starts in (or within
-//!   [`TEE_REACH_M`] of its start); the line's end is the default cup and its
-//!   start the tee position.
+//!   [`TEE_REACH_M`] of its start); its start is the tee position and the
+//!   line itself is kept (its inner nodes are the hole's aim points). The
+//!   default cup is the `golf=pin` node on the green (the one nearest the
+//!   line's end when a green has several), else the line's end.
 //! - Fairways, bunkers, water (`natural=water`, `golf=water_hazard`,
 //!   `golf=lateral_water_hazard`) and rough go to the hole whose line passes
 //!   nearest, when that is within [`CORRIDOR_M`] (the hole's corridor); so
@@ -92,10 +94,18 @@ pub struct HoleLine {
     pub points: Vec<[f64; 2]>,
 }
 
+/// A `golf=pin` node: where the cup is.
+#[derive(Debug, Clone)]
+pub struct Pin {
+    pub osm_id: String,
+    pub point: [f64; 2],
+}
+
 /// What was read from the file.
 #[derive(Debug, Default)]
 pub struct OsmData {
     pub holes: Vec<HoleLine>,
+    pub pins: Vec<Pin>,
     pub areas: Vec<Area>,
     /// Problems met while reading (unclosable relations, degenerate rings).
     pub problems: Vec<Problem>,

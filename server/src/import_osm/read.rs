@@ -3,7 +3,7 @@
 //! cleaned, oriented, joined and nested by core (`greenside_core::rings`);
 //! here they are only collected and their problems worded.
 
-use super::{Area, HoleLine, Kind, OsmData, Problem, Tags, kind_of};
+use super::{Area, HoleLine, Kind, OsmData, Pin, Problem, Tags, kind_of};
 use greenside_core::geometry::Coord;
 use greenside_core::rings::{JoinError, clean_ring, join_rings, nest_rings, oriented};
 use std::collections::{HashMap, HashSet};
@@ -38,8 +38,9 @@ pub fn read_osm_xml(input: impl BufRead, mut progress: impl FnMut(u64)) -> Resul
         None,
         Way(i64, Vec<i64>, Tags),
         Rel(i64, Vec<Member>, Tags),
-        Node,
+        Node(i64, Coord<f64>, Tags),
     }
+    let mut pins: Vec<Pin> = Vec::new();
     let mut cur = Cur::None;
     let attrs = |e: &quick_xml::events::BytesStart<'_>| -> Result<HashMap<String, String>, String> {
         let mut m = HashMap::new();
@@ -75,6 +76,11 @@ pub fn read_osm_xml(input: impl BufRead, mut progress: impl FnMut(u64)) -> Resul
                         ways.insert(id, (nds, tags));
                     }
                     (b"relation", Cur::Rel(id, members, tags)) => relations.push((id, members, tags)),
+                    (b"node", Cur::Node(id, p, tags)) => {
+                        if tags.get("golf").map(String::as_str) == Some("pin") {
+                            pins.push(Pin { osm_id: format!("node/{id}"), point: [p.x, p.y] });
+                        }
+                    }
                     (_, other) => cur = other,
                 }
                 (None, false)
@@ -91,7 +97,7 @@ pub fn read_osm_xml(input: impl BufRead, mut progress: impl FnMut(u64)) -> Resul
                 let lon: f64 = m.get("lon").and_then(|v| v.parse().ok()).ok_or(format!("node {id} without lon"))?;
                 nodes.insert(id, Coord { x: lon, y: lat });
                 if !empty {
-                    cur = Cur::Node;
+                    cur = Cur::Node(id, Coord { x: lon, y: lat }, HashMap::new());
                 }
             }
             b"way" => {
@@ -123,7 +129,7 @@ pub fn read_osm_xml(input: impl BufRead, mut progress: impl FnMut(u64)) -> Resul
             b"tag" => {
                 let (Some(k), Some(v)) = (m.get("k"), m.get("v")) else { continue };
                 match &mut cur {
-                    Cur::Way(_, _, tags) | Cur::Rel(_, _, tags) => {
+                    Cur::Way(_, _, tags) | Cur::Rel(_, _, tags) | Cur::Node(_, _, tags) => {
                         tags.insert(k.clone(), v.clone());
                     }
                     _ => {}
@@ -135,7 +141,7 @@ pub fn read_osm_xml(input: impl BufRead, mut progress: impl FnMut(u64)) -> Resul
     }
     progress(reader.buffer_position());
 
-    let mut data = OsmData::default();
+    let mut data = OsmData { pins, ..OsmData::default() };
     let coords = |nds: &[i64]| -> Option<Vec<Coord<f64>>> { nds.iter().map(|n| nodes.get(n).copied()).collect() };
     // Relations first: their outer ways are not imported twice.
     let mut outer_of_relation: HashSet<(i64, Kind)> = HashSet::new();
@@ -241,6 +247,17 @@ pub fn read_geojson(text: &str) -> Result<OsmData, String> {
         };
         let Some(geom) = f.geometry else { continue };
         let pos = |p: &geojson::Position| Coord { x: p[0], y: p[1] };
+        if tags.get("golf").map(String::as_str) == Some("pin") {
+            match &geom.value {
+                GeometryValue::Point { coordinates } => {
+                    data.pins.push(Pin { osm_id, point: [coordinates[0], coordinates[1]] });
+                }
+                other => data
+                    .problems
+                    .push(Problem { osm_id, what: format!("golf=pin is a {}, expected a Point", other.type_name()) }),
+            }
+            continue;
+        }
         if tags.get("golf").map(String::as_str) == Some("hole") {
             match &geom.value {
                 GeometryValue::LineString { coordinates } => data.holes.push(HoleLine {

@@ -4,7 +4,7 @@
 //! names it; core then checks the course (`Course::validate`).
 
 use crate::glue;
-use greenside_core::course::{Course, CourseError, Geometry, Hole, Tee};
+use greenside_core::course::{Course, CourseError, Geometry, Hole, Line, Tee};
 use greenside_core::geometry::LatLon;
 use greenside_core::mask::RasterMask;
 use js_sys::{Array, Reflect};
@@ -126,6 +126,22 @@ fn geometry(v: &JsValue, at: &str) -> Read<Geometry> {
     }
 }
 
+/// The hole's line (`{"type": "LineString", "coordinates": [[lon, lat], …]}`).
+fn opt_line(o: &JsValue, at: &str) -> Read<Option<Line>> {
+    let v = get(o, "line");
+    if absent(&v) {
+        return Ok(None);
+    }
+    let at = join(at, "line");
+    object(&v, &at)?;
+    if get(&v, "type").as_string().as_deref() != Some("LineString") {
+        return Err(invalid(&join(&at, "type"), "expected \"LineString\""));
+    }
+    let flat = glue::ring(&get(&v, "coordinates"))
+        .ok_or_else(|| invalid(&join(&at, "coordinates"), "expected an array of positions"))?;
+    Ok(Some(Line::LineString(flat.chunks_exact(2).map(|p| vec![p[0], p[1]]).collect())))
+}
+
 fn opt_geometry(o: &JsValue, key: &str, at: &str) -> Read<Option<Geometry>> {
     let v = get(o, key);
     if absent(&v) { Ok(None) } else { geometry(&v, &join(at, key)).map(Some) }
@@ -171,6 +187,7 @@ fn hole(v: &JsValue, at: &str) -> Read<Hole> {
         tee_boxes: geometries(v, "tee_boxes", at)?,
         rough: geometries(v, "rough", at)?,
         boundary: opt_geometry(v, "boundary", at)?,
+        line: opt_line(v, at)?,
     })
 }
 

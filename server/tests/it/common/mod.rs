@@ -21,7 +21,7 @@ pub fn session_record(n: u64, now: u64, ttl_s: u64) -> greenside_core::session::
     b[..8].copy_from_slice(&n.to_be_bytes());
     b[8] = 0x5a;
     greenside_core::session::start(
-        &greenside_core::api::StartRequest { course_id: "riverside".into(), hole_id: 1 },
+        &greenside_core::api::StartRequest { course_id: "riverside".into(), hole_id: 1, units: Default::default() },
         greenside_core::validate::session_id_from_random(b),
         n,
         &hole,
