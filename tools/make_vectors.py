@@ -618,6 +618,213 @@ vectors["golfer_augusta"] = {
     ],
 }
 
+# ---- Aim points, layup marks and measure (core/src/aim.rs, core/src/measure.rs) ----
+# The hole's line from the course file; stations, projections, marks and
+# leg corridors computed here in this script's own tangent planes.
+
+YARD = 0.9144
+
+
+def line_pts(h):
+    return [(c[1], c[0]) for c in h["line"]["coordinates"]]
+
+
+def station_of(h, ball):
+    """Distance along the line (from the tee) of the line's point nearest ball, in a plane about the ball."""
+    to = enu(ball)
+    pts = [to(p) for p in line_pts(h)]
+    best, station, acc = float("inf"), 0.0, 0.0
+    for (ax, ay), (bx, by) in zip(pts, pts[1:]):
+        dx, dy = bx - ax, by - ay
+        ln = math.hypot(dx, dy)
+        f = max(0.0, min(1.0, (-ax * dx - ay * dy) / (ln * ln)))
+        d = math.hypot(ax + f * dx, ay + f * dy)
+        if d < best:
+            best, station = d, acc + f * ln
+        acc += ln
+    return station
+
+
+def stations(h):
+    pts = line_pts(h)
+    to = enu(pts[-1])
+    q = [to(p) for p in pts]
+    out, acc = [0.0], 0.0
+    for a, b in zip(q, q[1:]):
+        acc += math.hypot(b[0] - a[0], b[1] - a[1])
+        out.append(acc)
+    return out
+
+
+def leg_hazards(h, ball, aim, corridor=20.0):
+    to = enu(ball)
+    ax, ay = to(aim)
+    d = math.hypot(ax, ay)
+    u = (ax / d, ay / d)
+    out = []
+    for surface, key in (("BUNKER", "bunkers"), ("WATER", "water")):
+        for i, g in enumerate(h.get(key, [])):
+            for r in outer_rings(g):
+                st = clip_to_corridor([to(p) for p in r[:-1]], u, d, corridor)
+                if len(st) >= 3:
+                    lo_t, hi_t = min(p[1] for p in st), max(p[1] for p in st)
+                    side = "LEFT" if lo_t > 0 else "RIGHT" if hi_t < 0 else "ON_LINE"
+                    out.append({"surface": surface, "index": i, "reach_m": min(p[0] for p in st),
+                                "carry_m": max(p[0] for p in st), "side": side})
+    out.sort(key=lambda x: (x["reach_m"], x["carry_m"]))
+    return [dict(x, reach_m=approx(x["reach_m"], 0.05), carry_m=approx(x["carry_m"], 0.05)) for x in out]
+
+
+def aim_expect(h, ball, cup):
+    """The aim points ahead of ball (more than 1 m on along the line)."""
+    at = station_of(h, ball)
+    pts, st = line_pts(h), stations(h)
+    out = []
+    for k in range(1, len(pts) - 1):
+        if st[k] - at <= 1.0:
+            continue
+        front, mid, back, _ = line_of_play(h, pts[k], cup)
+        out.append({"number": k, "wgs84": ll(pts[k]), "distance_m": approx(dist(ball, pts[k]), 0.05),
+                    "green": {"target": "CUP", "front_m": approx(front, 0.05), "middle_m": approx(mid, 0.05),
+                              "back_m": approx(back, 0.05)},
+                    "hazards": leg_hazards(h, ball, pts[k])})
+    return out
+
+
+def mark_point(h, target, d):
+    """The line's point d metres from target nearest the green along the line, and its station."""
+    pts = line_pts(h)
+    to = enu(target)
+    q = [to(p) for p in pts]
+    st = stations(h)
+    for i in range(len(q) - 2, -1, -1):
+        (ax, ay), (bx, by) = q[i], q[i + 1]
+        dx, dy = bx - ax, by - ay
+        qa, qb, qc = dx * dx + dy * dy, 2 * (dx * ax + dy * ay), ax * ax + ay * ay - d * d
+        disc = qb * qb - 4 * qa * qc
+        if disc < 0:
+            continue
+        for f in ((-qb + math.sqrt(disc)) / (2 * qa), (-qb - math.sqrt(disc)) / (2 * qa)):
+            if 0 <= f <= 1:
+                a, b = pts[i], pts[i + 1]
+                return (a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1])), st[i] + f * (st[i + 1] - st[i])
+    return None, None
+
+
+def layups_expect(h, ball, cup, yards=False):
+    at = station_of(h, ball)
+    out = []
+    for mark in (100, 150, 200):
+        p, station = mark_point(h, cup, mark * (YARD if yards else 1.0))
+        if p is None or station - at <= 1.0:
+            continue
+        out.append({"mark": mark, "wgs84": {"lat": approx(p[0], 2e-7), "lon": approx(p[1], 2e-7)},
+                    "distance_m": approx(dist(ball, p), 0.05)})
+    return out
+
+
+def along_line(h, k, metres):
+    """metres on from line position k along its next leg."""
+    pts = line_pts(h)
+    a, b = pts[k], pts[k + 1]
+    f = metres / dist(a, b)
+    return (a[0] + f * (b[0] - a[0]), a[1] + f * (b[1] - a[1]))
+
+
+def area_centroid(h):
+    """The area centroid of the hole's green (its largest polygon), as the target GREEN_CENTRE."""
+    best = max(outer_rings(h["green"]), key=lambda r: abs(shoelace([enu(r[0])(p) for p in r])))
+    o = best[0]
+    q = [enu(o)(p) for p in best]
+    a2 = cx = cy = 0.0
+    for (x0, y0), (x1, y1) in zip(q, q[1:]):
+        c = x0 * y1 - x1 * y0
+        a2 += c
+        cx += (x0 + x1) * c
+        cy += (y0 + y1) * c
+    return offset(o, cx / (3 * a2), cy / (3 * a2))
+
+
+def shoelace(q):
+    return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(q, q[1:]))
+
+
+def inside_ring(p, r):
+    to = enu(p)
+    q = [to(x) for x in r]
+    c = False
+    for (x1, y1), (x2, y2) in zip(q, q[1:]):
+        if (y1 > 0) != (y2 > 0) and 0 < x1 + (0 - y1) * (x2 - x1) / (y2 - y1):
+            c = not c
+    return c
+
+
+def measure(course, hole, frm, to, status, expect):
+    q = {"from": f"{frm[0]},{frm[1]}", "to": to if isinstance(to, str) else f"{to[0]},{to[1]}"}
+    return {"op": "measure", "course_id": course, "hole_id": hole, "query": q,
+            "expect": {"status": status, "body": expect}}
+
+
+def measure_expect(h, frm, to, surface):
+    assert not any(inside_ring(to, r) for r in outer_rings(h["green"])), "off the green: front is where the line enters"
+    centre = area_centroid(h)
+    front, mid, back, _ = line_of_play(h, to, centre)
+    return {"course_id": "augusta_national", "hole_id": h["hole_id"], "distance_m": approx(dist(frm, to), 0.05),
+            "surface": surface, "green": {"target": "GREEN_CENTRE", "front_m": approx(front, 0.05),
+                                          "middle_m": approx(mid, 0.05), "back_m": approx(back, 0.05)},
+            "hazards": leg_hazards(h, frm, to)}
+
+
+H5, H2, H13 = AUG[5], AUG[2], AUG[13]
+PAST_CORNER = along_line(H5, 1, 20.0)
+H13_TEE = tee_of(H13)
+H13_BUNKER = centroid(outer_rings(H13["bunkers"][0])[0])
+H13_FAIRWAY = along_line(H13, 0, 230.0)  # a drive down the first leg
+assert any(inside_ring(H13_FAIRWAY, r) for f in H13["fairways"] for r in outer_rings(f))
+assert inside_ring(H13_BUNKER, outer_rings(H13["bunkers"][0])[0])
+# A point inside the 13th's water (a long thin creek): the first edge midpoint that, moved 1 m
+# to its left (inside a counter-clockwise ring), is inside the ring; checked.
+_w = outer_rings(H13["water"][0])[0]
+H13_WATER = next(q for q in (edge_point(_w, k, 1.0) for k in range(40, len(_w) - 1)) if inside_ring(q, _w))
+
+
+def aug_start_units(hole, units, now=0):
+    body = {"contract_version": CV, "course_id": "augusta_national", "hole_id": hole, "units": units}
+    return post("start", body, 200, {"hole_state": {"hole_id": hole, "units": units, "aim_points": [], "layups": []}}, now)
+
+
+vectors["golfer_aim_points"] = {
+    "course_id": "augusta_national",
+    "description": "Aim points and layup marks from each hole's OpenStreetMap line on Augusta's doglegs (2, 5, 10, 13): "
+                   "those ahead of the ball, what each leaves to the green, the hazards of each leg, the marks in metres "
+                   "and yards; and measure to points on the fairway, in a bunker, in water and off the course.",
+    "steps": [
+        aug_start(5),
+        ball(tee_of(H5), 1000, hs(units="METRES", aim_points=aim_expect(H5, tee_of(H5), cup_of(H5)),
+                                  layups=layups_expect(H5, tee_of(H5), cup_of(H5)))),
+        ball(PAST_CORNER, 2000, hs(aim_points=aim_expect(H5, PAST_CORNER, cup_of(H5)),
+                                   layups=layups_expect(H5, PAST_CORNER, cup_of(H5)))),
+        aug_start_units(2, "YARDS", 3000),
+        ball(tee_of(H2), 4000, hs(units="YARDS", aim_points=aim_expect(H2, tee_of(H2), cup_of(H2)),
+                                  layups=layups_expect(H2, tee_of(H2), cup_of(H2), yards=True))),
+        aug_start(10, 5000),
+        ball(tee_of(AUG[10]), 6000, hs(aim_points=aim_expect(AUG[10], tee_of(AUG[10]), cup_of(AUG[10])),
+                                       layups=layups_expect(AUG[10], tee_of(AUG[10]), cup_of(AUG[10])))),
+        aug_start(13, 7000),
+        ball(H13_TEE, 8000, hs(aim_points=aim_expect(H13, H13_TEE, cup_of(H13)),
+                               layups=layups_expect(H13, H13_TEE, cup_of(H13)))),
+        measure("augusta_national", 13, H13_TEE, H13_FAIRWAY, 200, measure_expect(H13, H13_TEE, H13_FAIRWAY, "FAIRWAY")),
+        measure("augusta_national", 13, H13_TEE, H13_BUNKER, 200, measure_expect(H13, H13_TEE, H13_BUNKER, "BUNKER")),
+        measure("augusta_national", 13, H13_TEE, H13_WATER, 200, measure_expect(H13, H13_TEE, H13_WATER, "WATER")),
+        measure("augusta_national", 13, H13_TEE, "aim:1", 200,
+                measure_expect(H13, H13_TEE, line_pts(H13)[1], "FAIRWAY")),
+        measure("augusta_national", 13, H13_TEE, (33.6, -82.1), 422, err("not_on_course", field="to")),
+        measure("augusta_national", 13, H13_TEE, H13_TEE, 422, err("points_equal", field="to")),
+        measure("augusta_national", 13, H13_TEE, "aim:3", 400, err("invalid_query", field="to")),
+        measure("augusta_national", 13, (91.0, -82.0), "aim:1", 400, err("invalid_coordinates", field="from")),
+    ],
+}
+
 vectors["run_lifecycle"] = {
     "kind": "run_lifecycle",
     "description": "queued -> processing -> succeeded|failed; queued -> failed; terminal states never move; anything else is run_invalid_transition (409).",

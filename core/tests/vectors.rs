@@ -123,6 +123,18 @@ impl Platform {
         )?;
         Ok((200, serde_json::to_value(located).unwrap()))
     }
+
+    fn measure(&self, step: &Value) -> Result<Reply, ApiError> {
+        let q = &step["query"];
+        let measured = greenside_core::measure::answer(
+            &self.catalog,
+            step["course_id"].as_str().unwrap(),
+            &step["hole_id"].to_string(),
+            |k| q.get(k).and_then(Value::as_str).map(String::from),
+            &self.config,
+        )?;
+        Ok((200, serde_json::to_value(measured).unwrap()))
+    }
 }
 
 fn run_session(name: &str, v: &Value) -> usize {
@@ -137,7 +149,11 @@ fn run_session(name: &str, v: &Value) -> usize {
         let now = step["now_ms"].as_u64().unwrap_or(0);
         let body = step_body(step, &sid);
         let path_id = step.get("session_id").map(|s| substitute(s, &sid).as_str().unwrap().to_string());
-        let answer = if op == "locate" { p.locate(step) } else { p.dispatch(op, &body, path_id.as_deref(), now) };
+        let answer = match op {
+            "locate" => p.locate(step),
+            "measure" => p.measure(step),
+            _ => p.dispatch(op, &body, path_id.as_deref(), now),
+        };
         let (status, reply) = answer.unwrap_or_else(error);
         let where_ = format!("{name} step {i} ({op})");
         assert_eq!(u64::from(status), step["expect"]["status"].as_u64().unwrap(), "{where_}: status; reply {reply}");

@@ -211,27 +211,33 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
             report.unassigned.push(Problem { osm_id: a.osm_id.clone(), what: "a green no hole line ends in".into() });
             continue;
         }
-        let nearest =
-            drafts.iter_mut().map(|d| (distance_from_line(&shapes[i], &d.line), d)).min_by(|x, y| x.0.total_cmp(&y.0));
-        match nearest {
-            Some((dist, d)) if dist <= CORRIDOR_M => {
+        let distances: Vec<f64> = drafts.iter().map(|d| distance_from_line(&shapes[i], &d.line)).collect();
+        let nearest = (0..drafts.len()).min_by(|&x, &y| distances[x].total_cmp(&distances[y]));
+        match nearest.map(|n| (distances[n], n)) {
+            Some((dist, n)) if dist <= CORRIDOR_M => {
                 used[i] = true;
                 let g = geometry_of(a);
-                match a.kind {
-                    Kind::Fairway => d.hole.fairways.push(g),
-                    Kind::Bunker => d.hole.bunkers.push(g),
-                    Kind::Water => d.hole.water.push(g),
-                    Kind::Rough => d.hole.rough.push(g),
-                    // Forward tees along the hole, not where its line starts.
-                    Kind::Tee => d.hole.tee_boxes.push(g),
-                    Kind::Green => {}
+                // The nearest hole's, and every other hole's whose line runs through it (a fairway two holes share).
+                for (k, d) in drafts.iter_mut().enumerate() {
+                    if k != n && distances[k] > 0.0 {
+                        continue;
+                    }
+                    match a.kind {
+                        Kind::Fairway => d.hole.fairways.push(g.clone()),
+                        Kind::Bunker => d.hole.bunkers.push(g.clone()),
+                        Kind::Water => d.hole.water.push(g.clone()),
+                        Kind::Rough => d.hole.rough.push(g.clone()),
+                        // Forward tees along the hole, not where its line starts.
+                        Kind::Tee => d.hole.tee_boxes.push(g.clone()),
+                        Kind::Green => {}
+                    }
                 }
             }
-            Some((dist, d)) => report.unassigned.push(Problem {
+            Some((dist, n)) => report.unassigned.push(Problem {
                 osm_id: a.osm_id.clone(),
                 what: format!(
                     "{:?} outside every hole's corridor (nearest: {} at {dist:.0} m > {CORRIDOR_M} m)",
-                    a.kind, d.osm_id
+                    a.kind, drafts[n].osm_id
                 ),
             }),
             None => {}

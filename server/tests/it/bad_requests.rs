@@ -40,6 +40,10 @@ fn with_field(mut c: Case, f: &'static str) -> Case {
 }
 
 const START: &str = "/api/session/start";
+
+fn measure(course: &str, hole: &str, query: &str) -> String {
+    format!("/api/courses/{course}/holes/{hole}/measure?{query}")
+}
 const BALL: &str = "/api/session/set_ball_location";
 const CUP: &str = "/api/session/set_cup_location";
 
@@ -350,6 +354,161 @@ fn catalogue(sid: &str) -> Vec<Case> {
             ..case("GET", "/api/courses/riverside/locate?lat=40.268&lon=-111.5", "", 422, "not_on_course")
         },
         Case { content_type: None, ..case("POST", "/api/courses/riverside/locate", "{}", 405, "method_not_allowed") },
+        // Measure any point (Augusta's 13th: tee 33.494032,-82.0235094; its corner 33.4961476,-82.0235263).
+        Case {
+            content_type: None,
+            ..case("GET", &measure("nowhere", "13", "from=33.494032,-82.0235094&to=aim:1"), "", 404, "course_not_found")
+        },
+        Case {
+            content_type: None,
+            field: Some("hole_id"),
+            ..case(
+                "GET",
+                &measure("augusta_national", "0", "from=33.494032,-82.0235094&to=aim:1"),
+                "",
+                400,
+                "invalid_field",
+            )
+        },
+        Case {
+            content_type: None,
+            field: Some("hole_id"),
+            ..case(
+                "GET",
+                &measure("augusta_national", "x", "from=33.494032,-82.0235094&to=aim:1"),
+                "",
+                400,
+                "invalid_field",
+            )
+        },
+        Case {
+            content_type: None,
+            field: Some("hole_id"),
+            ..case(
+                "GET",
+                &measure("augusta_national", "19", "from=33.494032,-82.0235094&to=aim:1"),
+                "",
+                404,
+                "hole_not_found",
+            )
+        },
+        Case {
+            content_type: None,
+            field: Some("from"),
+            ..case("GET", &measure("augusta_national", "13", "to=aim:1"), "", 400, "invalid_query")
+        },
+        Case {
+            content_type: None,
+            field: Some("from"),
+            ..case("GET", &measure("augusta_national", "13", "from=north,-82&to=aim:1"), "", 400, "invalid_coordinates")
+        },
+        Case {
+            content_type: None,
+            field: Some("to"),
+            ..case(
+                "GET",
+                &measure("augusta_national", "13", "from=33.494032,-82.0235094&to=33.49"),
+                "",
+                400,
+                "invalid_coordinates",
+            )
+        },
+        Case {
+            content_type: None,
+            field: Some("to"),
+            ..case(
+                "GET",
+                &measure("augusta_national", "13", "from=33.494032,-82.0235094&to=33.49,-182"),
+                "",
+                400,
+                "invalid_coordinates",
+            )
+        },
+        Case {
+            content_type: None,
+            field: Some("to"),
+            ..case("GET", &measure("augusta_national", "13", "from=33.494032,-82.0235094"), "", 400, "invalid_query")
+        },
+        Case {
+            content_type: None,
+            field: Some("to"),
+            ..case(
+                "GET",
+                &measure("augusta_national", "13", "from=33.494032,-82.0235094&to=aim:0"),
+                "",
+                400,
+                "invalid_query",
+            )
+        },
+        Case {
+            content_type: None,
+            field: Some("to"),
+            ..case(
+                "GET",
+                &measure("augusta_national", "13", "from=33.494032,-82.0235094&to=aim:3"),
+                "",
+                400,
+                "invalid_query",
+            )
+        },
+        Case {
+            content_type: None,
+            field: Some("from"),
+            ..case("GET", &measure("augusta_national", "13", "from=33.6,-82.1&to=aim:1"), "", 422, "not_on_course")
+        },
+        Case {
+            content_type: None,
+            field: Some("to"),
+            ..case(
+                "GET",
+                &measure("augusta_national", "13", "from=33.494032,-82.0235094&to=33.6,-82.1"),
+                "",
+                422,
+                "not_on_course",
+            )
+        },
+        Case {
+            content_type: None,
+            field: Some("to"),
+            ..case(
+                "GET",
+                &measure("augusta_national", "13", "from=33.4961476,-82.0235263&to=33.4961476,-82.0235263"),
+                "",
+                422,
+                "points_equal",
+            )
+        },
+        Case {
+            content_type: None,
+            field: Some("to"),
+            ..case(
+                "GET",
+                &measure("riverside", "1", "from=40.2652924,-111.6605346&to=aim:1"),
+                "",
+                422,
+                "hole_without_line",
+            )
+        },
+        Case {
+            content_type: None,
+            ..case(
+                "POST",
+                &measure("augusta_national", "13", "from=33.494032,-82.0235094&to=aim:1"),
+                "{}",
+                405,
+                "method_not_allowed",
+            )
+        },
+        with_field(
+            case(
+                "POST",
+                START,
+                r#"{"contract_version":"0.5.0","course_id":"riverside","hole_id":1,"units":"FEET"}"#,
+                400,
+                "invalid_field",
+            ),
+            "units",
+        ),
         // A method neither platform knows (workers-rs reads it as GET) and one it does not route.
         Case { content_type: None, ..case("QUERY", "/live", "", 405, "method_not_allowed") },
         Case { content_type: None, ..case("TRACE", "/api/courses", "", 405, "method_not_allowed") },
@@ -404,7 +563,7 @@ async fn the_worker_answers_the_same_catalogue_the_same_way() {
 }
 
 /// How many cases the catalogue holds (raise it with every new case).
-const CATALOGUE_SIZE: usize = 79;
+const CATALOGUE_SIZE: usize = 96;
 
 async fn catalogue_on(platform: Platform) {
     let s = platform.start(&[("ADMIN_TOKEN", "adm1n")]);

@@ -100,10 +100,20 @@ async fn replay(platform: Platform, store_env: &[(String, String)]) -> (usize, u
                     let path = format!("/api/courses/{}/locate", step["course_id"].as_str().unwrap());
                     c.get(server.url(&path)).query(&[("lat", q["lat"].to_string()), ("lon", q["lon"].to_string())])
                 }
+                "measure" => {
+                    let q = &step["query"];
+                    let path = format!(
+                        "/api/courses/{}/holes/{}/measure",
+                        step["course_id"].as_str().unwrap(),
+                        step["hole_id"].as_u64().unwrap()
+                    );
+                    c.get(server.url(&path))
+                        .query(&[("from", q["from"].as_str().unwrap()), ("to", q["to"].as_str().unwrap())])
+                }
                 other => panic!("{name}: op {other} has no HTTP mapping"),
             };
             let req = req.header("x-greenside-now-ms", now);
-            let req = if matches!(op, "get_session" | "delete_session" | "locate") {
+            let req = if matches!(op, "get_session" | "delete_session" | "locate" | "measure") {
                 req
             } else {
                 req.header("content-type", "application/json").body(step_body(step, &sid))

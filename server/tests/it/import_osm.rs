@@ -65,11 +65,24 @@ fn augusta_national_imports_with_every_hole_on_its_green() {
     assert!(!course.illustrative);
     let count = |f: fn(&greenside_core::course::Hole) -> usize| course.holes.iter().map(f).sum::<usize>();
     assert_eq!(count(|h| usize::from(h.green.is_some())), 18);
+    // Placements: an area goes to the hole whose line passes nearest and to
+    // every other hole whose line runs through it (24 fairways, 7 water
+    // areas and 23 rough areas, some of them shared).
     assert_eq!(count(|h| h.bunkers.len()), 44);
-    assert_eq!(count(|h| h.fairways.len()), 24);
-    assert_eq!(count(|h| h.water.len()), 7);
+    assert_eq!(count(|h| h.fairways.len()), 26);
+    assert_eq!(count(|h| h.water.len()), 8);
     assert_eq!(count(|h| h.tee_boxes.len()), 33);
-    assert_eq!(count(|h| h.rough.len()), 23);
+    assert_eq!(count(|h| h.rough.len()), 31);
+    // The 13th's drive lands on a fairway nearer the 12th's line: both holes have it.
+    let (twelve, thirteen) = (course.hole(12).unwrap(), course.hole(13).unwrap());
+    assert!(thirteen.fairways.iter().any(|f| twelve.fairways.contains(f)));
+    // Each hole keeps its line, tee to cup: par - 1 positions (two corners on the 5th).
+    for h in &course.holes {
+        let greenside_core::course::Line::LineString(line) = h.line.as_ref().unwrap();
+        assert_eq!(line.len(), if h.hole_id == 5 { 4 } else { usize::from(h.par) - 1 }, "hole {}", h.hole_id);
+        let end = line.last().unwrap();
+        assert_eq!(h.default_cup, Some(greenside_core::geometry::LatLon::new(end[1], end[0])), "the pin ends the line");
+    }
 
     // Every hole's green holds the end of its hole line (the default cup),
     // and the classifier says GREEN there with its confidence model.
