@@ -685,7 +685,7 @@ def aim_expect(h, ball, cup):
             continue
         front, mid, back, _ = line_of_play(h, pts[k], cup)
         out.append({"number": k, "wgs84": ll(pts[k]), "distance_m": approx(dist(ball, pts[k]), 0.05),
-                    "green": {"target": "CUP", "front_m": approx(front, 0.05), "middle_m": approx(mid, 0.05),
+                    "green_distances": {"target": "CUP", "front_m": approx(front, 0.05), "middle_m": approx(mid, 0.05),
                               "back_m": approx(back, 0.05)},
                     "hazards": leg_hazards(h, ball, pts[k])})
     return out
@@ -770,7 +770,7 @@ def measure_expect(h, frm, to, surface):
     centre = area_centroid(h)
     front, mid, back, _ = line_of_play(h, to, centre)
     return {"course_id": "augusta_national", "hole_id": h["hole_id"], "distance_m": approx(dist(frm, to), 0.05),
-            "surface": surface, "green": {"target": "GREEN_CENTRE", "front_m": approx(front, 0.05),
+            "surface": surface, "green_distances": {"target": "GREEN_CENTRE", "front_m": approx(front, 0.05),
                                           "middle_m": approx(mid, 0.05), "back_m": approx(back, 0.05)},
             "hazards": leg_hazards(h, frm, to)}
 
@@ -821,7 +821,7 @@ vectors["golfer_aim_points"] = {
         measure("augusta_national", 13, H13_TEE, (33.6, -82.1), 422, err("not_on_course", field="to")),
         measure("augusta_national", 13, H13_TEE, H13_TEE, 422, err("points_equal", field="to")),
         measure("augusta_national", 13, H13_TEE, "aim:3", 400, err("invalid_query", field="to")),
-        measure("augusta_national", 13, (91.0, -82.0), "aim:1", 400, err("invalid_coordinates", field="from")),
+        measure("augusta_national", 13, (91.0, -82.0), "aim:1", 400, err("invalid_coordinates")),
     ],
 }
 

@@ -11,7 +11,7 @@
 //! **Aim points** are the line's inner positions (dogleg corners, landing
 //! spots: a par 4 mapped as OSM recommends has one, a par 5 two), numbered
 //! from the tee from 1. For each one ahead of the ball: `distance_m` from the
-//! ball, `green` (front / middle / back from the aim point, along the line
+//! ball, `green_distances` (front / middle / back from the aim point, along the line
 //! from it to the target, as [`crate::yardage`] computes them from a ball
 //! there: what the golfer leaves themselves), and `hazards`, the bunkers and
 //! water within the corridor of the leg from the ball to the aim point.
@@ -89,7 +89,7 @@ pub struct AimPoint {
     /// Metres from the ball.
     pub distance_m: f64,
     /// Front / middle / back of the green from the aim point.
-    pub green: GreenDistances,
+    pub green_distances: GreenDistances,
     /// Bunkers and water within the corridor of the leg from the ball to the aim point.
     pub hazards: Vec<Hazard>,
 }
@@ -232,7 +232,7 @@ impl PreparedHole {
                 Vec::new()
             };
             let (green, _) = self.green_from(p, target, t);
-            aim_points.push(AimPoint { number: number as u32, wgs84, distance_m, green, hazards });
+            aim_points.push(AimPoint { number: number as u32, wgs84, distance_m, green_distances: green, hazards });
         }
         let mut layups = Vec::new();
         for mark in LAYUP_MARKS {

@@ -189,8 +189,8 @@ impl Out {
             self.lat_lon(p.wgs84);
             self.raw(",\"distance_m\":");
             self.f64(p.distance_m);
-            self.raw(",\"green\":");
-            self.green_distances(p.green);
+            self.raw(",\"green_distances\":");
+            self.green_distances(p.green_distances);
             self.raw(",\"hazards\":");
             self.hazards(&p.hazards);
             self.0.push(b'}');

@@ -4,7 +4,7 @@
 //!
 //! - `distance_m`: from `from` to `to`;
 //! - `surface`: the surface at `to` on this hole (where a ball there would lie);
-//! - `green`: front / middle / back of the green from `to`, towards the
+//! - `green_distances`: front / middle / back of the green from `to`, towards the
 //!   green's centre (`target: GREEN_CENTRE`), as [`crate::yardage`] computes them;
 //! - `hazards`: bunkers and water within `HAZARD_CORRIDOR_M` of the line
 //!   from `from` to `to` (the hazards between), nearest first.
@@ -44,7 +44,7 @@ pub struct Measured {
     /// The surface at `to` on this hole.
     pub surface: Surface,
     /// Front / middle / back of the green from `to` (target `GREEN_CENTRE`).
-    pub green: GreenDistances,
+    pub green_distances: GreenDistances,
     /// Bunkers and water between `from` and `to`, nearest first.
     pub hazards: Vec<Hazard>,
 }
@@ -156,14 +156,16 @@ impl MeasureError {
     }
 }
 
-/// Measures on `hole` (one of `holes`, the whole course: a point is off the
-/// course when every hole says `OUT_OF_HOLE`).
+/// Measures on `hole`. A point is off the course when `hole` says
+/// `OUT_OF_HOLE` there and so does every other hole of the course:
+/// `elsewhere(p)` asks them (only then: the npm package prepares a hole
+/// when it is first asked).
 pub fn compute(
-    holes: &[&PreparedHole],
     hole: &PreparedHole,
     from: LatLon,
     to: To,
     rules: &Rules,
+    elsewhere: impl Fn(LatLon) -> bool,
 ) -> Result<Measurement, MeasureError> {
     let to = match to {
         To::Point(p) => p,
@@ -178,7 +180,7 @@ pub fn compute(
             }
         }
     };
-    let on_course = |p: LatLon| holes.iter().any(|h| h.classify(p, None, None, rules).surface != Surface::OutOfHole);
+    let on_course = |p: LatLon| hole.classify(p, None, None, rules).surface != Surface::OutOfHole || elsewhere(p);
     if !on_course(from) {
         return Err(MeasureError::OffCourse { to: false });
     }
@@ -199,6 +201,11 @@ pub fn compute(
     Ok(Measurement { from, to, distance_m, surface: hole.classify(to, None, None, rules).surface, green, hazards })
 }
 
+/// True when some hole of `holes` has `p` (not `OUT_OF_HOLE`).
+pub fn on_some_hole(holes: &[&PreparedHole], p: LatLon, rules: &Rules) -> bool {
+    holes.iter().any(|h| h.classify(p, None, None, rules).surface != Surface::OutOfHole)
+}
+
 /// [`compute`] as the HTTP route answers it.
 pub fn measure(
     holes: &[&PreparedHole],
@@ -207,7 +214,8 @@ pub fn measure(
     to: To,
     rules: &Rules,
 ) -> Result<Measured, ApiError> {
-    let m = compute(holes, hole, from, to, rules).map_err(|e| e.api(hole, to))?;
+    let elsewhere = |p: LatLon| on_some_hole(holes, p, rules);
+    let m = compute(hole, from, to, rules, elsewhere).map_err(|e| e.api(hole, to))?;
     Ok(Measured {
         contract_version: contract_version(),
         course_id: hole.course_id.clone(),
@@ -216,7 +224,7 @@ pub fn measure(
         to_wgs84: m.to,
         distance_m: m.distance_m,
         surface: m.surface,
-        green: m.green,
+        green_distances: m.green,
         hazards: m.hazards,
     })
 }

@@ -74,7 +74,7 @@ fn aim_points_ahead_of_the_ball_are_listed_and_passed_ones_are_not() {
             assert_eq!(a.wgs84, at);
             assert!((a.distance_m - dist(p, line[0], at)).abs() < 1e-9);
             // What the golfer leaves: the view from the aim point itself.
-            assert_eq!(Some(a.green), p.yardage(at, cup, rules.hazard_corridor_m).green, "hole {hole_id}");
+            assert_eq!(Some(a.green_distances), p.yardage(at, cup, rules.hazard_corridor_m).green, "hole {hole_id}");
             for h in &a.hazards {
                 assert!(0.0 <= h.reach_m && h.reach_m <= h.carry_m && h.carry_m <= a.distance_m + 1e-9, "{h:?}");
             }
@@ -141,7 +141,7 @@ fn a_hole_without_a_line_has_no_aim_points_and_says_so_when_asked() {
     assert!(v.aim_points.is_empty() && v.layups.is_empty());
     assert!(v.green.is_some());
     let holes: Vec<&PreparedHole> = prepared.iter().collect();
-    let e = measure::compute(&holes, p, tee, To::Aim(1), &rules).unwrap_err();
+    let e = measure::compute(p, tee, To::Aim(1), &rules, |q| measure::on_some_hole(&holes, q, &rules)).unwrap_err();
     assert_eq!(e, MeasureError::HoleWithoutLine);
     assert_eq!(e.api(p, To::Aim(1)).code, ErrorCode::HoleWithoutLine);
 }
@@ -154,12 +154,16 @@ fn measure_answers_distance_lie_green_and_hazards_between() {
     let p = &prepared[12]; // the 13th, Azalea: Rae's Creek along the dogleg
     let line = line_of(&c, 13);
     let corner = line[1];
-    let m = measure::compute(&holes, p, line[0], To::Point(corner), &rules).unwrap();
+    let m =
+        measure::compute(p, line[0], To::Point(corner), &rules, |q| measure::on_some_hole(&holes, q, &rules)).unwrap();
     assert!((m.distance_m - dist(p, line[0], corner)).abs() < 1e-9);
     assert_eq!(m.surface, p.classify(corner, None, None, &rules).surface);
     assert_eq!(Some(m.green), p.yardage(corner, None, rules.hazard_corridor_m).green);
     // `aim:1` is the corner.
-    assert_eq!(measure::compute(&holes, p, line[0], To::Aim(1), &rules).unwrap(), m);
+    assert_eq!(
+        measure::compute(p, line[0], To::Aim(1), &rules, |q| measure::on_some_hole(&holes, q, &rules)).unwrap(),
+        m
+    );
     // Hazards between: within the leg, nearest first.
     for w in m.hazards.windows(2) {
         assert!(w[0].reach_m <= w[1].reach_m);
@@ -179,18 +183,34 @@ fn measure_answers_distance_lie_green_and_hazards_between() {
             ring[..ring.len() - 1].iter().map(|q| q.lon).sum::<f64>() / n,
         );
         let to = between(ring[0], avg, 0.02);
-        let m = measure::compute(&holes, p, line[0], To::Point(to), &rules).unwrap();
+        let m =
+            measure::compute(p, line[0], To::Point(to), &rules, |q| measure::on_some_hole(&holes, q, &rules)).unwrap();
         assert_eq!(m.surface, p.classify(to, None, None, &rules).surface);
         seen.push((want, m.surface));
     }
     assert!(seen.iter().any(|(w, s)| w == s), "{seen:?}");
     // The errors: a point off the course, the same point, an aim point the hole lacks.
     let far = LatLon::new(33.6, -82.1);
-    assert_eq!(measure::compute(&holes, p, far, To::Point(corner), &rules), Err(MeasureError::OffCourse { to: false }));
-    assert_eq!(measure::compute(&holes, p, corner, To::Point(far), &rules), Err(MeasureError::OffCourse { to: true }));
-    assert_eq!(measure::compute(&holes, p, corner, To::Point(corner), &rules), Err(MeasureError::PointsEqual));
-    assert_eq!(measure::compute(&holes, p, corner, To::Aim(3), &rules), Err(MeasureError::NoSuchAim { count: 2 }));
+    assert_eq!(
+        measure::compute(p, far, To::Point(corner), &rules, |q| measure::on_some_hole(&holes, q, &rules)),
+        Err(MeasureError::OffCourse { to: false })
+    );
+    assert_eq!(
+        measure::compute(p, corner, To::Point(far), &rules, |q| measure::on_some_hole(&holes, q, &rules)),
+        Err(MeasureError::OffCourse { to: true })
+    );
+    assert_eq!(
+        measure::compute(p, corner, To::Point(corner), &rules, |q| measure::on_some_hole(&holes, q, &rules)),
+        Err(MeasureError::PointsEqual)
+    );
+    assert_eq!(
+        measure::compute(p, corner, To::Aim(3), &rules, |q| measure::on_some_hole(&holes, q, &rules)),
+        Err(MeasureError::NoSuchAim { count: 2 })
+    );
     // A neighbouring hole's fairway is on the course: measured, with its surface on this hole.
     let eleven_tee = c.hole(11).unwrap().tees[0].position;
-    assert!(measure::compute(&holes, p, line[0], To::Point(eleven_tee), &rules).is_ok());
+    assert!(
+        measure::compute(p, line[0], To::Point(eleven_tee), &rules, |q| measure::on_some_hole(&holes, q, &rules))
+            .is_ok()
+    );
 }

@@ -50,6 +50,12 @@ export function ring(v) {
 }
 
 const KEYS = ['lat', 'lon', 'accuracyM', 'x', 'y'];
+
+// `{aim: N}`'s N (NaN when `o` names no aim point; a non-number aim is -1: core refuses it).
+export function aimOf(o) {
+  if (o === null || typeof o !== 'object' || !present(o.aim)) return NaN;
+  return typeof o.aim === 'number' && !Number.isNaN(o.aim) ? o.aim : -1;
+}
 const number = (v) => (typeof v === 'number' ? v : NaN);
 const present = (v) => v !== undefined && v !== null;
 
@@ -116,24 +122,59 @@ export function batch(surface, onGreen, confidence, distance) {
   return { surface, onGreen, confidence, distanceToGreenEdgeM: distance };
 }
 
-// g: [target, front, middle, back, frontLat, frontLon, backLat, backLon] or
-// empty (no green); h: [surface, index, reach, carry, side] per hazard.
-export function yardages(g, h) {
-  const hazards = [];
-  for (let i = 0; i < h.length; i += 5) {
-    hazards.push({ surface: SURFACES[h[i]], index: h[i + 1], reachM: h[i + 2], carryM: h[i + 3], side: SIDES[h[i + 4]] });
+// h: [surface, index, reach, carry, side] per hazard, from h[from], n of them.
+function hazardList(h, from, n) {
+  const out = [];
+  for (let i = from; i < from + 5 * n; i += 5) {
+    out.push({ surface: SURFACES[h[i]], index: h[i + 1], reachM: h[i + 2], carryM: h[i + 3], side: SIDES[h[i + 4]] });
   }
-  const greenDistances = g.length
-    ? {
-        target: TARGETS[g[0]],
-        frontM: orNull(g[1]),
-        middleM: g[2],
-        backM: orNull(g[3]),
-        frontWgs84: point(g[4], g[5]),
-        backWgs84: point(g[6], g[7]),
-      }
-    : null;
-  return { greenDistances, hazards };
+  return out;
+}
+
+// g from g[at]: [target, front, middle, back, frontLat, frontLon, backLat, backLon].
+function greenOf(g, at) {
+  return {
+    target: TARGETS[g[at]],
+    frontM: orNull(g[at + 1]),
+    middleM: g[at + 2],
+    backM: orNull(g[at + 3]),
+    frontWgs84: point(g[at + 4], g[at + 5]),
+    backWgs84: point(g[at + 6], g[at + 7]),
+  };
+}
+
+// g: green numbers or empty (no green); h: hazards; a: per aim point
+// [number, lat, lon, distance, 8 green numbers, n, n hazards]; l: per layup [mark, lat, lon, distance].
+export function yardages(g, h, a, l) {
+  const aimPoints = [];
+  for (let i = 0; i < a.length; ) {
+    const n = a[i + 12];
+    aimPoints.push({
+      number: a[i],
+      wgs84: { lat: a[i + 1], lon: a[i + 2] },
+      distanceM: a[i + 3],
+      greenDistances: greenOf(a, i + 4),
+      hazards: hazardList(a, i + 13, n),
+    });
+    i += 13 + 5 * n;
+  }
+  const layups = [];
+  for (let i = 0; i < l.length; i += 4) layups.push({ mark: l[i], wgs84: { lat: l[i + 1], lon: l[i + 2] }, distanceM: l[i + 3] });
+  return { greenDistances: g.length ? greenOf(g, 0) : null, hazards: hazardList(h, 0, h.length / 5), aimPoints, layups };
+}
+
+// v: [distance, surface, fromLat, fromLon, toLat, toLon, 8 green numbers]; h: hazards.
+export function measured(courseId, holeId, v, h) {
+  return {
+    courseId,
+    holeId,
+    fromWgs84: { lat: v[2], lon: v[3] },
+    toWgs84: { lat: v[4], lon: v[5] },
+    distanceM: v[0],
+    surface: SURFACES[v[1]],
+    greenDistances: greenOf(v, 6),
+    hazards: hazardList(h, 0, h.length / 5),
+  };
 }
 
 // c: [holeId, surface, probability] per candidate, best first.
@@ -167,7 +208,12 @@ const MESSAGES = {
   out: (f) => `${f} must be a Float64Array of at least 4 numbers`,
   count: (f, max) => `${f}: give between 1 and ${max} positions`,
   hole: (_f, id, course) => `course \`${course}\` has no hole ${id}`,
-  notOnCourse: (_f, course) => `the position is on no hole of course \`${course}\``,
+  notOnCourse: (f, course) => `${f === 'from' || f === 'to' ? f : 'the position'} is on no hole of course \`${course}\``,
+  pointsEqual: () => 'from and to are the same point: nothing to measure',
+  noLine: (_f, hole) => `hole ${hole} has no line of play in the course file: it has no aim points`,
+  noAim: (_f, hole, count) => `hole ${hole} has ${count} aim point(s)`,
+  aim: (f) => `${f} must be a whole number from 1 (the hole's aim point)`,
+  units: (f) => `${f} must be "METRES" or "YARDS"`,
   course: (_f, message) => message,
 };
 
@@ -181,6 +227,8 @@ export function fail(code, why, field, a, b) {
   if (field) details.field = field;
   if (why === 'hole') details.hole_id = a;
   if (why === 'notOnCourse') details.course_id = a;
+  if (why === 'noLine') details.hole_id = a;
+  if (why === 'noAim') details.aim_points = b;
   if (why === 'course') details.reason = b;
   e.details = details;
   return e;

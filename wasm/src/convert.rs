@@ -8,6 +8,7 @@
 //! api::HoleState + applied ─► TrackerState                 (addFix, setCup, state)
 //!   hysteresis::Transition ─► Transition    shots::Shot ─► Shot
 //!   yardage::GreenDistances ─► GreenDistances  yardage::Hazard ─► Hazard
+//!   aim::AimPoint ─► AimPoint  aim::Layup ─► Layup
 //! gcra::Decision           ─► GcraDecision                 (gcraCheck)
 //! ```
 //!
@@ -96,6 +97,9 @@ pub(crate) struct TrackerState<'a> {
     ball: Option<LatLon>,
     green_distances: Option<GreenDistances>,
     hazards: Vec<Hazard>,
+    units: greenside_core::aim::Units,
+    aim_points: Vec<AimPoint>,
+    layups: Vec<Layup>,
     strokes: u32,
     shots: Vec<Shot>,
     /// `StateWarning`: core's warning as it is (its `details` keep the wire's keys).
@@ -128,6 +132,9 @@ impl<'a> TrackerState<'a> {
             ball: h.ball_wgs84,
             green_distances: h.green_distances.map(GreenDistances::from),
             hazards: h.hazards.iter().map(Hazard::from).collect(),
+            units: h.units,
+            aim_points: h.aim_points.iter().map(AimPoint::from).collect(),
+            layups: h.layups.iter().map(Layup::from).collect(),
             strokes: h.strokes,
             shots: h.shots.iter().map(Shot::from).collect(),
             warnings: &h.warnings,
@@ -195,6 +202,44 @@ pub(crate) struct Hazard {
 impl From<&yardage::Hazard> for Hazard {
     fn from(h: &yardage::Hazard) -> Self {
         Hazard { surface: h.surface, index: h.index, reach_m: h.reach_m, carry_m: h.carry_m, side: h.side }
+    }
+}
+
+/// `AimPoint`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AimPoint {
+    number: u32,
+    wgs84: LatLon,
+    distance_m: f64,
+    green_distances: GreenDistances,
+    hazards: Vec<Hazard>,
+}
+
+impl From<&greenside_core::aim::AimPoint> for AimPoint {
+    fn from(a: &greenside_core::aim::AimPoint) -> Self {
+        AimPoint {
+            number: a.number,
+            wgs84: a.wgs84,
+            distance_m: a.distance_m,
+            green_distances: a.green_distances.into(),
+            hazards: a.hazards.iter().map(Hazard::from).collect(),
+        }
+    }
+}
+
+/// `Layup`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Layup {
+    mark: u32,
+    wgs84: LatLon,
+    distance_m: f64,
+}
+
+impl From<&greenside_core::aim::Layup> for Layup {
+    fn from(l: &greenside_core::aim::Layup) -> Self {
+        Layup { mark: l.mark, wgs84: l.wgs84, distance_m: l.distance_m }
     }
 }
 

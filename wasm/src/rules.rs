@@ -63,6 +63,22 @@ pub(crate) fn rules(config: &JsValue) -> Result<Rules, JsValue> {
         .map_err(|e| bad_arg("config", e.to_string()))
 }
 
+/// `config.units`: the units layup marks are placed in (not a rule: the
+/// session keeps it, as a start body's `units`).
+pub(crate) fn units(config: &JsValue) -> Result<greenside_core::aim::Units, JsValue> {
+    if !config.is_object() {
+        return Ok(greenside_core::aim::Units::default());
+    }
+    let v = js_sys::Reflect::get(config, &"units".into())?;
+    if v.is_undefined() || v.is_null() {
+        return Ok(greenside_core::aim::Units::default());
+    }
+    v.as_string()
+        .as_deref()
+        .and_then(greenside_core::aim::Units::from_wire)
+        .ok_or_else(|| bad_arg("config", "config.units must be \"METRES\" or \"YARDS\"".into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,7 +49,7 @@ impl HoleTracker {
             outbox: Rc::default(),
         };
         // The checks `api::decode` runs on a start body, then the start.
-        let req = StartRequest { course_id: course.course_id(), hole_id, units: Default::default() };
+        let req = StartRequest { course_id: course.course_id(), hole_id, units: crate::rules::units(&config)? };
         validate::course_id(&req.course_id).map_err(js_error)?;
         validate::hole_id(req.hole_id).map_err(js_error)?;
         t.start(&req, js_sys::Date::now().max(0.0) as u64)?;

@@ -32,6 +32,12 @@ export interface TrackerState {
   /** From the last fix; null before the first. */
   greenDistances: GreenDistances | null;
   hazards: Hazard[];
+  /** The units the layup marks are placed in (TrackerConfig.units). */
+  units: Units;
+  /** The hole's aim points ahead of the ball, from its line of play (docs/golfer.md). */
+  aimPoints: AimPoint[];
+  /** The layup marks ahead of the ball. */
+  layups: Layup[];
   /** Shots so far (shots.length). */
   strokes: number;
   shots: Shot[];
@@ -59,6 +65,8 @@ export interface TrackerConfig {
   shotMinDistanceM?: number;
   /** Fixes at the new position that confirm a shot (default 2). */
   shotConfirmFixes?: number;
+  /** The units layup marks are placed in: "METRES" (the default) or "YARDS". Distances stay in metres. */
+  units?: Units;
 }
 /** The JSON the HTTP API answers (snake_case), for exact comparisons with a server. */
 export type WireJson = { [key: string]: unknown };

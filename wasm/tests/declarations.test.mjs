@@ -16,6 +16,8 @@ const pkg = (p) => readFileSync(new URL(`../pkg/${p}`, import.meta.url), 'utf8')
 const gs = require('greenside');
 const cl = require('greenside/classify');
 const COURSE = readFileSync(new URL('../../data/courses/riverside/course.json', import.meta.url), 'utf8');
+const AUGUSTA = readFileSync(new URL('../../data/courses/augusta_national/course.json', import.meta.url), 'utf8');
+const TEE13 = { lat: 33.494032, lon: -82.0235094 };
 const ON = { lat: 40.26824, lon: -111.65952 };
 const OFF = { lat: 40.267728069, lon: -111.659682572 };
 
@@ -172,7 +174,31 @@ test('the answers have exactly the declared keys', async () => {
     shaped('BatchClassification', c.classifyMany(1, new Float64Array([ON.lat, ON.lon])), `${entry}: classifyMany`);
     shaped('FrameDescription', c.greenFrame(1), `${entry}: greenFrame`);
     shaped('LatLon', c.toWgs84(1, c.toLocal(1, ON)), `${entry}: toWgs84`);
+    // Aim points, layups and measure, on a hole with a line (Augusta's 13th).
+    const a = mod.Course.fromJson(AUGUSTA);
+    const ya = a.yardages(13, TEE13, undefined, 'YARDS');
+    shaped('Yardages', ya, `${entry}: yardages (aim)`);
+    assert.equal(ya.aimPoints.length, 2, entry);
+    ya.aimPoints.forEach((p, i) => {
+      shaped('AimPoint', p, `${entry}: aimPoints[${i}]`);
+      shaped('GreenDistances', p.greenDistances, `${entry}: aimPoints[${i}].greenDistances`);
+      p.hazards.forEach((h, j) => shaped('Hazard', h, `${entry}: aimPoints[${i}].hazards[${j}]`));
+    });
+    assert.equal(ya.layups.length, 3, entry);
+    ya.layups.forEach((l, i) => shaped('Layup', l, `${entry}: layups[${i}]`));
+    const m = a.measure(13, TEE13, { aim: 1 });
+    shaped('Measured', m, `${entry}: measure`);
+    shaped('GreenDistances', m.greenDistances, `${entry}: measure.greenDistances`);
+    assert.ok(m.hazards.length > 0, entry);
+    m.hazards.forEach((h, i) => shaped('Hazard', h, `${entry}: measure.hazards[${i}]`));
   }
+  const aug = gs.Course.fromJson(AUGUSTA);
+  const s13 = new gs.HoleTracker(aug, 13, { units: 'YARDS' }).addFix({ ...TEE13, timeMs: 1 });
+  shaped('TrackerState', s13, 'state() on the 13th');
+  assert.equal(s13.units, 'YARDS');
+  s13.aimPoints.forEach((p, i) => shaped('AimPoint', p, `tracker aimPoints[${i}]`));
+  s13.layups.forEach((l, i) => shaped('Layup', l, `tracker layups[${i}]`));
+  assert.deepEqual(s13.layups.map((l) => l.mark), [100, 150, 200]);
 });
 
 /** The keys the package reads from an argument, through a Proxy. */

@@ -95,7 +95,7 @@ export const all = [front, strokes, l.holeId, y.hazards.map((h) => h.reachM), c.
 `;
   writeFileSync(join(project, 'use.ts'), ts);
   // The classification entry's own types.
-  writeFileSync(join(project, 'classify.ts'), `import { Course, surfaceNames, type Classification, type Position, type Yardages, type BatchClassification, type GreensideError } from 'greenside/classify';
+  writeFileSync(join(project, 'classify.ts'), `import { Course, surfaceNames, type Classification, type Position, type Yardages, type BatchClassification, type GreensideError, type Measured, type AimPoint, type Layup } from 'greenside/classify';
 declare const text: string;
 const course: Course = Course.fromJson(text);
 const p: Position = { lat: 40.2, lon: -111.6, accuracyM: 4, accuracyKind: 'p68' };
@@ -105,7 +105,12 @@ const many: BatchClassification = course.classifyMany(1, new Float64Array([40.2,
 const out = new Float64Array(4);
 course.classifyInto(1, 40.2, -111.6, undefined, out);
 try { course.classify(2, p); } catch (e) { const code: string = (e as GreensideError).code; void code; }
-export const all = [c.onGreen, y.hazards.length, many.surface[0], surfaceNames()[out[0]], course.holeIds().length];
+const aim: AimPoint[] = course.yardages(13, p, undefined, 'YARDS').aimPoints;
+const marks: Layup[] = y.layups;
+const m: Measured = course.measure(13, p, { aim: 1 });
+const tap: Measured = course.measure(13, p, { lat: 40.3, lon: -111.6 });
+export const all = [c.onGreen, y.hazards.length, many.surface[0], surfaceNames()[out[0]], course.holeIds().length,
+  aim[0]?.greenDistances.middleM, marks[0]?.mark, m.surface, tap.greenDistances.frontM];
 `);
   const tsc = join(root, 'node_modules', '.bin', 'tsc');
   run(tsc, ['--noEmit', '--strict', '--target', 'es2022', '--lib', 'es2022,dom', '--module', 'nodenext', '--moduleResolution', 'nodenext', 'use.ts', 'classify.ts'], project);

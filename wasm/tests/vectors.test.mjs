@@ -136,6 +136,16 @@ for (const file of files) {
             assert.deepEqual([s2, r2], [status, reply], `${v.name}: greenside/classify's locate`);
             break;
           }
+          case 'measure': {
+            assert.equal(step.course_id, v.course_id, `${v.name}: measure on the file's course`);
+            const point = (s) => { const [lat, lon] = s.split(',').map(Number); return { lat, lon }; };
+            const to = step.query.to.startsWith('aim:') ? { aim: Number(step.query.to.slice(4)) } : point(step.query.to);
+            const wire = snake;
+            [status, reply] = answer(() => wire(course.measure(step.hole_id, point(step.query.from), to)));
+            const [s2, r2] = answer(() => wire(classifyEntry.Course.fromJson(COURSES[v.course_id]).measure(step.hole_id, point(step.query.from), to)));
+            assert.deepEqual([s2, r2], [status, reply], `${v.name}: greenside/classify's measure`);
+            break;
+          }
           default: assert.fail(`${v.name}: op ${step.op} has no mapping`);
         }
         const where = `${v.name} step ${i} (${step.op})`;

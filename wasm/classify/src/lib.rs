@@ -17,12 +17,13 @@
 mod read;
 
 use greenside_core::accuracy::AccuracyKind;
+use greenside_core::aim::Units;
 use greenside_core::classify::{PreparedHole, Surface};
 use greenside_core::course::CourseError;
 use greenside_core::geometry::{LatLon, LocalXY};
 use greenside_core::rules::Rules;
 use greenside_core::validate;
-use greenside_core::yardage::{Side, Target};
+use greenside_core::yardage::{GreenDistances, Hazard, Side, Target};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -55,7 +56,10 @@ extern "C" {
     ) -> JsValue;
     fn put(out: &JsValue, surface: u32, on_green: f64, confidence: f64, distance: f64) -> bool;
     fn batch(surface: Vec<u8>, on_green: Vec<u8>, confidence: Vec<f64>, distance: Vec<f64>) -> JsValue;
-    fn yardages(green: Vec<f64>, hazards: Vec<f64>) -> JsValue;
+    fn yardages(green: Vec<f64>, hazards: Vec<f64>, aim: Vec<f64>, layups: Vec<f64>) -> JsValue;
+    fn measured(course_id: &str, hole_id: u32, numbers: Vec<f64>, hazards: Vec<f64>) -> JsValue;
+    #[wasm_bindgen(js_name = aimOf)]
+    fn aim_of(o: &JsValue) -> f64;
     fn located(course_id: &str, candidates: Vec<f64>) -> JsValue;
     #[allow(clippy::too_many_arguments)]
     fn frame(
@@ -119,8 +123,37 @@ export interface Hazard {
   carryM: number;
   side: "LEFT" | "RIGHT" | "ON_LINE";
 }
-/** The golfer's numbers from a position: front / middle / back of the green and the hazards on the way (within 20 m of the line). */
-export interface Yardages { greenDistances: GreenDistances | null; hazards: Hazard[]; }
+/** An aim point of the hole ahead of the ball (a dogleg corner, a landing spot: the inner positions of the hole's line), numbered from the tee. */
+export interface AimPoint {
+  number: number;
+  wgs84: LatLon;
+  /** Metres from the ball. */
+  distanceM: number;
+  /** Front / middle / back of the green from the aim point: what the golfer leaves. */
+  greenDistances: GreenDistances;
+  /** Bunkers and water within 20 m of the leg from the ball to the aim point. */
+  hazards: Hazard[];
+}
+/** A layup mark ahead of the ball: the point of the hole's line 100, 150 or 200 units from the target. */
+export interface Layup { mark: 100 | 150 | 200; wgs84: LatLon; distanceM: number; }
+/** The units layup marks are placed in; every distance stays in metres. */
+export type Units = "METRES" | "YARDS";
+/** The golfer's numbers from a position: front / middle / back of the green, the hazards on the way (within 20 m of the line), and from the hole's line the aim points and layup marks ahead. */
+export interface Yardages { greenDistances: GreenDistances | null; hazards: Hazard[]; aimPoints: AimPoint[]; layups: Layup[]; }
+/** `measure`'s answer: from `from` to `to` (docs/golfer.md). */
+export interface Measured {
+  courseId: string;
+  holeId: number;
+  fromWgs84: LatLon;
+  toWgs84: LatLon;
+  distanceM: number;
+  /** The surface at `to` on this hole: where a ball there would lie. */
+  surface: Surface;
+  /** Front / middle / back of the green from `to`, towards the green's centre. */
+  greenDistances: GreenDistances;
+  /** Bunkers and water within 20 m of the line from `from` to `to`, nearest first. */
+  hazards: Hazard[];
+}
 export interface HoleCandidate { holeId: number; surface: Surface; probability: number; }
 /** `locate`'s answer: the most likely hole for a position (or a few). */
 export interface Located { courseId: string; holeId: number; surface: Surface; confidence: number; candidates: HoleCandidate[]; }
@@ -151,6 +184,21 @@ fn name_enums() {
         &csv(&Target::ALL, Target::as_str),
         &csv(&Side::ALL, Side::as_str),
     );
+}
+
+/// Green distances as the glue reads them: target, front, middle, back,
+/// then the front and back points (NaN for none).
+fn green_numbers(g: &GreenDistances) -> [f64; 8] {
+    let (fl, fo) = g.front_wgs84.map_or((f64::NAN, f64::NAN), |q| (q.lat, q.lon));
+    let (bl, bo) = g.back_wgs84.map_or((f64::NAN, f64::NAN), |q| (q.lat, q.lon));
+    [g.target.index() as f64, g.front_m.unwrap_or(f64::NAN), g.middle_m, g.back_m.unwrap_or(f64::NAN), fl, fo, bl, bo]
+}
+
+/// Hazards as the glue reads them: surface, index, reach, carry, side each.
+fn hazard_numbers(hs: &[Hazard]) -> Vec<f64> {
+    hs.iter()
+        .flat_map(|h| [h.surface.index() as f64, f64::from(h.index), h.reach_m, h.carry_m, h.side.index() as f64])
+        .collect()
 }
 
 fn error(code: &str, why: &str, field: &str) -> JsValue {
@@ -412,40 +460,99 @@ impl Course {
 
     /// The golfer's numbers from `position`: front, middle and back of the
     /// green along the line to `cup` (or, without one, the hole's default
-    /// cup, else the green's centre), and the bunkers and water within 20 m
-    /// of that line, nearest first (docs/golfer.md).
+    /// cup, else the green's centre), the bunkers and water within 20 m of
+    /// that line, nearest first, and from the hole's line the aim points
+    /// and the layup marks (in `units`, `METRES` by default) ahead
+    /// (docs/golfer.md).
     #[wasm_bindgen(unchecked_return_type = "Yardages")]
     pub fn yardages(
         &self,
         #[wasm_bindgen(js_name = holeId)] hole_id: u32,
         #[wasm_bindgen(unchecked_param_type = "LatLon")] position: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "LatLon")] cup: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Units")] units: &JsValue,
     ) -> Result<JsValue, JsValue> {
         let (p, _, _) = self::position(position, &|| "position".into())?;
         let cup =
             if cup.is_undefined() || cup.is_null() { None } else { Some(self::position(cup, &|| "cup".into())?.0) };
+        let units = if units.is_undefined() || units.is_null() {
+            Units::default()
+        } else {
+            units
+                .as_string()
+                .as_deref()
+                .and_then(Units::from_wire)
+                .ok_or_else(|| error("invalid_request", "units", "units"))?
+        };
         let hole = self.hole(hole_id)?;
-        let y = hole.yardage(p, cup.or(hole.default_cup), Rules::default().hazard_corridor_m);
-        let green = y.green.map_or_else(Vec::new, |g| {
-            let (fl, fo) = g.front_wgs84.map_or((f64::NAN, f64::NAN), |q| (q.lat, q.lon));
-            let (bl, bo) = g.back_wgs84.map_or((f64::NAN, f64::NAN), |q| (q.lat, q.lon));
-            vec![
-                g.target.index() as f64,
-                g.front_m.unwrap_or(f64::NAN),
-                g.middle_m,
-                g.back_m.unwrap_or(f64::NAN),
-                fl,
-                fo,
-                bl,
-                bo,
-            ]
-        });
-        let hazards = y
-            .hazards
-            .iter()
-            .flat_map(|h| [h.surface.index() as f64, f64::from(h.index), h.reach_m, h.carry_m, h.side.index() as f64])
-            .collect();
-        Ok(yardages(green, hazards))
+        let y = hole.view(p, cup.or(hole.default_cup), Rules::default().hazard_corridor_m, units);
+        let green = y.green.map_or_else(Vec::new, |g| green_numbers(&g).to_vec());
+        let mut aim = Vec::new();
+        for a in &y.aim_points {
+            aim.extend([f64::from(a.number), a.wgs84.lat, a.wgs84.lon, a.distance_m]);
+            aim.extend(green_numbers(&a.green_distances));
+            aim.push(a.hazards.len() as f64);
+            aim.extend(hazard_numbers(&a.hazards));
+        }
+        let layups =
+            y.layups.iter().flat_map(|l| [f64::from(l.mark), l.wgs84.lat, l.wgs84.lon, l.distance_m]).collect();
+        Ok(yardages(green, hazard_numbers(&y.hazards), aim, layups))
+    }
+
+    /// Measures from `from` (the ball) to `to` (a tap on the map, or
+    /// `{aim: N}`, the hole's N-th aim point): the distance, the surface at
+    /// `to`, front / middle / back from `to`, and the hazards between
+    /// (docs/golfer.md). Throws `not_on_course`, `points_equal`,
+    /// `hole_without_line` as the HTTP route answers.
+    #[wasm_bindgen(unchecked_return_type = "Measured")]
+    pub fn measure(
+        &self,
+        #[wasm_bindgen(js_name = holeId)] hole_id: u32,
+        #[wasm_bindgen(unchecked_param_type = "LatLon")] from: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "LatLon | { aim: number }")] to: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        use greenside_core::measure::{MeasureError, To};
+        let (from_p, _, _) = self::position(from, &|| "from".into())?;
+        let aim = aim_of(to);
+        let target = if aim.is_nan() {
+            To::Point(self::position(to, &|| "to".into())?.0)
+        } else if aim >= 1.0 && aim <= f64::from(u32::MAX) && aim == libm::trunc(aim) {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            To::Aim(aim as u32)
+        } else {
+            return Err(error("invalid_request", "aim", "to.aim"));
+        };
+        let hole = self.hole(hole_id)?;
+        let rules = Rules::default();
+        // Other holes are prepared only when this one says OUT_OF_HOLE.
+        let elsewhere = |p: LatLon| {
+            self.inner.hole_ids().filter(|&id| id != hole_id).any(|id| {
+                matches!(self.inner.hole(id), Some(Ok(h)) if h.classify(p, None, None, &rules).surface != Surface::OutOfHole)
+            })
+        };
+        let m = greenside_core::measure::compute(hole, from_p, target, &rules, elsewhere).map_err(|e| {
+            let id = self.inner.course_id.as_str();
+            match e {
+                MeasureError::OffCourse { to } => fail(
+                    "not_on_course",
+                    "notOnCourse",
+                    if to { "to" } else { "from" },
+                    &id.into(),
+                    &JsValue::UNDEFINED,
+                ),
+                MeasureError::PointsEqual => error("points_equal", "pointsEqual", "to"),
+                MeasureError::HoleWithoutLine => {
+                    fail("hole_without_line", "noLine", "to", &hole_id.into(), &JsValue::UNDEFINED)
+                }
+                // The HTTP route's code, as every platform answers it.
+                MeasureError::NoSuchAim { count } => {
+                    fail(e.code().as_str(), "noAim", "to", &hole_id.into(), &count.into())
+                }
+            }
+        })?;
+        let mut numbers = vec![m.distance_m, m.surface.index() as f64, m.from.lat, m.from.lon, m.to.lat, m.to.lon];
+        numbers.extend(green_numbers(&m.green));
+        Ok(measured(&self.inner.course_id, hole_id, numbers, hazard_numbers(&m.hazards)))
     }
 
     /// Which hole of this course a position (or a few positions of one
