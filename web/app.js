@@ -54,6 +54,8 @@ function drawMap() {
   map.replaceChildren();
   const hole = st.courseJson.holes.find((h) => h.hole_id === st.hole);
   if (!hole) return;
+  // Another hole (or course): the ball and the measured point were on the last one.
+  if (st.drawn !== hole) { st.drawn = hole; st.ball = null; st.cup = null; st.measured = null; $('measure').hidden = true; }
   const g = svg('g', { id: 'surfaces' });
   const all = [];
   for (const [key, fill, label] of SURFACES) {
@@ -76,6 +78,21 @@ function drawMap() {
   }
   map.append(g);
   map.append(svg('line', { id: 'plan-line', stroke: '#d32f2f', 'stroke-width': '0.6', 'stroke-dasharray': '2 1.2', visibility: 'hidden' }));
+  // The hole's line of play and its aim points (its inner positions), when the course file has one.
+  const line = hole.line?.type === 'LineString' ? hole.line.coordinates.map(localOf) : [];
+  if (line.length >= 2) {
+    map.append(svg('polyline', { id: 'hole-line', points: line.map((q) => `${q.x.toFixed(2)},${(-q.y).toFixed(2)}`).join(' '),
+      fill: 'none', stroke: '#ffffff', 'stroke-width': '0.5', 'stroke-dasharray': '1.5 1.5', opacity: '0.8' }));
+    line.slice(1, -1).forEach((q, i) => {
+      const d = svg('rect', { class: 'aim-mark', 'data-aim': String(i + 1), x: q.x - 1.6, y: -q.y - 1.6, width: '3.2', height: '3.2',
+        transform: `rotate(45 ${q.x} ${-q.y})`, fill: '#fff', stroke: '#1d3a8a', 'stroke-width': '0.5' });
+      d.append(Object.assign(svg('title'), { textContent: `Aim point ${i + 1}` }));
+      map.append(d);
+    });
+  }
+  map.append(svg('g', { id: 'layup-marks' }));
+  map.append(svg('line', { id: 'measure-line', stroke: '#1d3a8a', 'stroke-width': '0.5', 'stroke-dasharray': '1 0.8', visibility: 'hidden' }));
+  map.append(svg('circle', { id: 'measure-dot', r: '1', fill: '#1d3a8a', visibility: 'hidden' }));
   map.append(svg('circle', { id: 'cup-dot', r: '1', fill: '#111', visibility: 'hidden' }));
   map.append(svg('circle', { id: 'ball-dot', r: '1.1', fill: '#fff', stroke: '#111', 'stroke-width': '0.4', visibility: 'hidden' }));
   st.bounds = { all: bbox(all), green: bbox(greenPoints(hole)) };
@@ -84,7 +101,7 @@ function drawMap() {
     const li = el('li'); li.append(el('span', { style: `background:${fill}`, 'aria-hidden': 'true' }), label); return li;
   }));
   $('attribution').textContent = st.course.attribution || '';
-  if (hole.default_cup) setCupMarker(hole.default_cup);
+  if (hole.default_cup) setCupMarker(hole.default_cup); else showAhead();
 }
 function greenPoints(hole) {
   const out = [];
@@ -112,8 +129,8 @@ function place(id, p) {
   c.setAttribute('cx', q.x); c.setAttribute('cy', -q.y); c.setAttribute('visibility', 'visible');
   return q;
 }
-function setCupMarker(p) { st.cup = p; place('cup-dot', p); drawLine(); }
-function setBallMarker(p) { st.ball = p; place('ball-dot', p); drawLine(); }
+function setCupMarker(p) { st.cup = p; place('cup-dot', p); drawLine(); showAhead(); }
+function setBallMarker(p) { st.ball = p; place('ball-dot', p); drawLine(); showAhead(); }
 function drawLine() {
   if (!st.cup || !st.ball) return;
   const a = st.course.toLocal(st.hole, st.ball), b = st.course.toLocal(st.hole, st.cup);
@@ -206,6 +223,66 @@ function showYardage(s) {
 function toggleUnits() {
   localStorage.setItem(UNITS, units() === 'yd' ? 'm' : 'yd');
   showYardage();
+  showAhead();
+  if (st.measured) showMeasure(st.measured);
+}
+
+// ---------------------------------------------------------------- aim points, layups, measure
+// Computed in the browser by the package (the same core as the server's
+// hole_state.aim_points and layups, and its measure route): instant, offline,
+// and the layup marks follow the units toggle at once.
+const SIDE = { LEFT: 'left', RIGHT: 'right', ON_LINE: 'on the line' };
+const SURFACE_WORD = { GREEN: 'green', FRINGE: 'fringe', FAIRWAY: 'fairway', BUNKER: 'bunker', WATER: 'water', TEE: 'tee', ROUGH: 'rough', OUT_OF_HOLE: 'off this hole' };
+const gdText = (g, u) => `${dist(g.frontM)} / ${dist(g.middleM)} / ${dist(g.backM)} ${u}`;
+function showAhead() {
+  if (!st.course || !st.wasm) return;
+  const marks = $('layup-marks');
+  let y = null;
+  if (st.ball) {
+    try { y = st.course.yardages(st.hole, st.ball, st.cup ?? undefined, units() === 'yd' ? 'YARDS' : 'METRES'); } catch { y = null; }
+  }
+  const u = units();
+  const aim = (y?.aimPoints ?? []).map((a) => {
+    const li = el('li', {}, `Aim point ${a.number}: ${dist(a.distanceM)} ${u}, leaves ${gdText(a.greenDistances, u)}`
+      + (a.hazards.length ? `; ${a.hazards.map((h) => `${h.surface === 'WATER' ? 'water' : 'bunker'} ${SIDE[h.side]} at ${dist(h.reachM)}`).join(', ')}` : ''));
+    li.dataset.aim = String(a.number);
+    return li;
+  });
+  $('aim').replaceChildren(...(aim.length ? aim : [el('li', {}, st.ball ? 'none ahead' : 'set the ball to see them')]));
+  const lay = (y?.layups ?? []).map((l) => { const li = el('li', {}, `${l.mark} ${u} out: ${dist(l.distanceM)} ${u} from the ball`); li.dataset.mark = String(l.mark); return li; });
+  $('layups').replaceChildren(...(lay.length ? lay : [el('li', {}, st.ball ? 'none ahead' : 'set the ball to see them')]));
+  marks?.replaceChildren(...(y?.layups ?? []).map((l) => {
+    const q = st.course.toLocal(st.hole, l.wgs84);
+    const c = svg('circle', { class: 'layup-mark', 'data-mark': String(l.mark), cx: q.x, cy: -q.y, r: '1.2', fill: '#fde68a', stroke: '#713f12', 'stroke-width': '0.4' });
+    c.append(Object.assign(svg('title'), { textContent: `${l.mark} ${u} to the ${st.cup ? 'pin' : 'centre'}` }));
+    return c;
+  }));
+}
+/** A point of the map measured from the ball (or the hole's first tee before there is one). */
+function measureTo(p) {
+  const hole = st.courseJson.holes.find((h) => h.hole_id === st.hole);
+  const from = st.ball ?? hole?.tees?.[0]?.position;
+  if (!from) return fail('Set the ball first: measuring starts from it.');
+  fail('');
+  let m;
+  try { m = st.course.measure(st.hole, from, p); } catch (e) { return fail(`${e.code}: ${e.message}`); }
+  st.measured = m;
+  const a = st.course.toLocal(st.hole, from), b = place('measure-dot', p);
+  const l = $('measure-line');
+  for (const [k, v] of [['x1', a.x], ['y1', -a.y], ['x2', b.x], ['y2', -b.y]]) l.setAttribute(k, v);
+  l.setAttribute('visibility', 'visible');
+  showMeasure(m);
+}
+function showMeasure(m) {
+  const u = units();
+  $('measure').hidden = false;
+  $('measure').dataset.surface = m.surface;
+  dl($('measure-result'), [
+    [st.ball ? 'From the ball' : 'From the tee', `${dist(m.distanceM)} ${u}`],
+    ['Lie there', SURFACE_WORD[m.surface] ?? m.surface],
+    ['Then front / middle / back', gdText(m.greenDistances, u)],
+    ['Hazards between', m.hazards.map((h) => `${h.surface === 'WATER' ? 'water' : 'bunker'} ${SIDE[h.side]} ${dist(h.reachM)}–${dist(h.carryM)}`).join(', ') || 'none'],
+  ]);
 }
 
 /** "Start on the hole I am on": the typed coordinates, or the device's position, located on the course. */
@@ -243,6 +320,8 @@ async function startSession(ev) {
   st.tracker = st.wasm ? await tracker(st.hole) : null;
   st.ball = null;
   st.view = null;
+  st.measured = null;
+  $('measure').hidden = true;
   $('shots').replaceChildren();
   for (const id of ['y-front', 'y-middle', 'y-back']) $(id).textContent = '—';
   drawMap();
@@ -359,7 +438,9 @@ function mapClick(ev) {
   const p = st.course.toWgs84(st.hole, { x: q.x, y: -q.y });
   $('lat').value = p.lat.toFixed(7); $('lon').value = p.lon.toFixed(7);
   const mode = document.querySelector('input[name=mode]:checked').value;
-  if (mode === 'cup') sendCup(p); else sendBall(p, Number($('accuracy').value) || undefined);
+  if (mode === 'measure') measureTo(p);
+  else if (mode === 'cup') sendCup(p);
+  else sendBall(p, Number($('accuracy').value) || undefined);
 }
 function typed() {
   const lat = Number($('lat').value), lon = Number($('lon').value);

@@ -314,6 +314,61 @@ test("the golfer's numbers on a phone: front / middle / back as fixes arrive, ha
   await context.close();
 });
 
+// Augusta National's 13th (data/courses/augusta_national/course.json): its tee, and a line with two aim points.
+const TEE13 = { lat: 33.494032, lon: -82.0235094 };
+
+test('aim points, layup marks and a tapped point measured on a phone, online and offline, as the server measures them', { timeout: 120000 }, async () => {
+  const { page, errors, context } = await openPage({ width: 390, height: 844 });
+  await page.evaluate(() => localStorage.setItem('greenside-units', 'm'));
+  await page.selectOption('#course', 'augusta_national');
+  await page.waitForSelector('#hole option[value="13"]', { state: 'attached' });
+  await page.selectOption('#hole', '13');
+  // The hole's line and its two aim points are drawn before any ball.
+  await page.waitForFunction(() => document.querySelectorAll('.aim-mark').length === 2);
+  assert.match(await page.textContent('#aim'), /set the ball/);
+  await page.click('#start');
+  await page.waitForSelector('#session-info:has-text("started")');
+  await fixByKeyboard(page, TEE13);
+  await page.waitForFunction(() => document.querySelectorAll('#aim li[data-aim]').length === 2);
+  await page.waitForFunction(() => document.querySelectorAll('.layup-mark').length === 3);
+  const server = async (to) => (await fetch(`${base}/api/courses/augusta_national/holes/13/measure?from=${TEE13.lat},${TEE13.lon}&to=${to}`)).json();
+  // The list's numbers are the server's: the first aim point's distance and what it leaves.
+  const aim1 = await server('aim:1');
+  const first = await page.textContent('#aim li[data-aim="1"]');
+  assert.ok(first.startsWith(`Aim point 1: ${Math.round(aim1.distance_m)} m`), first);
+  assert.deepEqual(await page.$$eval('#layups li[data-mark]', (l) => l.map((x) => x.dataset.mark)), ['100', '150', '200']);
+  // Tap a point: measure mode, the whole hole in view, a tap on the first aim point's mark.
+  await page.check('input[name=mode][value=measure]');
+  await page.click('#zoom-hole');
+  const tap = async (selector) => {
+    await page.click(selector);
+    await page.waitForSelector('#measure:not([hidden])');
+    const to = `${await page.inputValue('#lat')},${await page.inputValue('#lon')}`;
+    const want = await server(to);
+    const text = await page.textContent('#measure-result');
+    assert.match(text, new RegExp(`From the ball${Math.round(want.distance_m)} m`), `${to}: ${text}`);
+    assert.equal(await page.getAttribute('#measure', 'data-surface'), want.surface, to);
+    const g = want.green_distances;
+    assert.ok(text.includes(`${Math.round(g.front_m)} / ${Math.round(g.middle_m)} / ${Math.round(g.back_m)} m`), `${to}: ${text}`);
+    return want;
+  };
+  const corner = await tap('.aim-mark[data-aim="1"]');
+  assert.ok(Math.abs(corner.distance_m - aim1.distance_m) < 3, 'the tap landed on the aim point');
+  await page.screenshot({ path: join(artifacts, 'aim-measure-phone.png'), fullPage: true });
+  // Offline the phone still measures (the package, not the server), and the ball's numbers stay.
+  const measured = await page.textContent('#measure-result');
+  await context.setOffline(true);
+  await page.click('.layup-mark[data-mark="150"]');
+  await page.waitForFunction((before) => document.getElementById('measure-result').textContent !== before, measured);
+  assert.match(await page.textContent('#measure-result'), /Lie there(fairway|rough|bunker|water)/);
+  await page.screenshot({ path: join(artifacts, 'aim-measure-offline.png'), fullPage: true });
+  await context.setOffline(false);
+  // And its numbers are the server's too.
+  await tap('.layup-mark[data-mark="150"]');
+  assert.deepEqual(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(e)), [], 'no console errors but the offline fetches');
+  await context.close();
+});
+
 test('fixes waiting offline survive a reload and reach the server on the next visit', { timeout: 120000 }, async () => {
   const { page, errors, context } = await openPage({ width: 1280, height: 900 });
   await page.evaluate(async () => { await navigator.serviceWorker.ready; });
