@@ -12,9 +12,11 @@ GeographicLib (PyPI `geographiclib`), never with greenside's own geometry:
   distance and azimuth from the ball), crossed with the green's edges;
 - the answer's front and back points: their geodesic distance from the ball;
 - hazards: bunkers and water clipped to the corridor in the same plane;
-- which hole: every tee and every green of the course names its own hole.
+- which hole: every tee and every green of the course names its own hole;
+- aim points, layup marks and measure (tools/check_aim_points.py, with
+  Shapely for the geometry): within 0.05 m.
 
-Every distance must agree within 0.1 m.
+Every other distance must agree within 0.1 m.
 
     python3 tools/check_golfer_geodesic.py target/release/greenside
 """
@@ -32,6 +34,7 @@ from geographiclib.geodesic import Geodesic
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from line_of_play import clip_to_corridor, crossings  # noqa: E402
+import check_aim_points  # noqa: E402
 
 G = Geodesic.WGS84
 TOL = 0.1
@@ -208,6 +211,14 @@ def main():
         print(f"{checked} fixes on {len(COURSE['holes'])} holes, {hazards_checked} hazard distances; worst differences from "
               f"GeographicLib (m): " + ", ".join(f"{k} {v:.4f}" for k, v in worst.items()))
         print(f"{located} tees and greens located; {sides_checked} hazard sides compared")
+        aim_problems, n, aim_worst = check_aim_points.check(COURSE, lambda m, p, b=None: call(base, m, p, b), CV, expected)
+        problems += aim_problems
+        print(f"{n['aim']} aim points, {n['layups']} layup marks, {n['measured']} measured points ({n['surfaces']} surfaces), "
+              f"{n['hazards']} leg hazards; worst differences from GeographicLib and Shapely (m): "
+              + ", ".join(f"{k} {v:.4f}" for k, v in aim_worst.items()))
+        if n["aim"] < 30 or n["layups"] < 40 or n["measured"] < 80 or n["surfaces"] < 30 or n["hazards"] < 50:
+            problems.append(f"too little compared for aim points: {n} (want at least 30 aim, 40 layups, 80 measured, "
+                            "30 surfaces, 50 hazards)")
         # A check that compared nothing proves nothing: every kind of number must have been compared.
         if checked < 18 * 5 or hazards_checked < 20 or sides_checked < 20 or located < 36:
             problems.append(f"too little compared: {checked} fixes, {hazards_checked} hazard distances, "
