@@ -187,13 +187,35 @@ impl Line {
     }
 }
 
-/// A tee position.
+/// A tee position; with a name, one hole's tee of a named tee set (OSM's
+/// `tee=<colour>`), with that set's par and length when they differ.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tee {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     pub position: LatLon,
+    /// The hole's par from this tee (OSM `par:<colour>`), when it differs from the hole's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub par: Option<u8>,
+    /// The hole's length from this tee in metres (OSM `dist:<colour>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dist_m: Option<f64>,
+}
+
+/// Which kind of penalty area a `water` entry is, as mapped: the Rules of
+/// Golf treat them apart (a yellow penalty area has fewer relief options
+/// than a red one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PenaltyKind {
+    /// OSM `golf=water_hazard`: a yellow penalty area.
+    Yellow,
+    /// OSM `golf=lateral_water_hazard`, or `golf=penalty_area` (red unless tagged `penalty_area=yellow`): a red penalty area.
+    Red,
+    /// Water mapped without a golf tag (`natural=water`).
+    Water,
 }
 
 /// One hole of a course file.
@@ -201,7 +223,13 @@ pub struct Tee {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hole {
     pub hole_id: u32,
+    /// The hole's name (OSM `name`), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub par: u8,
+    /// The hole's length in metres (OSM `dist`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dist_m: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handicap: Option<u8>,
     #[serde(default)]
@@ -218,6 +246,9 @@ pub struct Hole {
     pub bunkers: Vec<Geometry>,
     #[serde(default)]
     pub water: Vec<Geometry>,
+    /// Each `water` entry's penalty-area kind, in the same order (empty: not known).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub water_kinds: Vec<PenaltyKind>,
     #[serde(default)]
     pub tee_boxes: Vec<Geometry>,
     #[serde(default)]
@@ -245,6 +276,9 @@ pub struct Course {
     /// True when the geometry is made up for examples, not surveyed.
     #[serde(default)]
     pub illustrative: bool,
+    /// The course's outline (OSM `leisure=golf_course`), for maps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<Geometry>,
     pub holes: Vec<Hole>,
 }
 
@@ -275,6 +309,9 @@ impl Course {
         }
         if self.holes.is_empty() {
             return Err(CourseError::NoHoles);
+        }
+        if let Some(b) = &self.boundary {
+            b.polygons("boundary")?;
         }
         for (h, hole) in self.holes.iter().enumerate() {
             if hole.hole_id == 0 || hole.hole_id > validate::MAX_HOLE_ID {
@@ -315,6 +352,31 @@ impl Course {
             }
             if let Some(line) = &hole.line {
                 line.positions(&format!("holes[{h}].line"))?;
+            }
+            if !hole.water_kinds.is_empty() && hole.water_kinds.len() != hole.water.len() {
+                return Err(CourseError::InvalidField {
+                    at: format!("holes[{h}].water_kinds"),
+                    reason: format!("one kind per water entry: {} for {}", hole.water_kinds.len(), hole.water.len()),
+                });
+            }
+            let dists = hole.dist_m.iter().map(|d| (String::from("dist_m"), *d)).chain(
+                hole.tees.iter().enumerate().filter_map(|(i, t)| t.dist_m.map(|d| (format!("tees[{i}].dist_m"), d))),
+            );
+            for (at, d) in dists {
+                if !(d.is_finite() && d > 0.0 && d <= 2_000.0) {
+                    return Err(CourseError::InvalidField {
+                        at: format!("holes[{h}].{at}"),
+                        reason: String::from("expected metres, more than 0 and at most 2000"),
+                    });
+                }
+            }
+            for (i, t) in hole.tees.iter().enumerate() {
+                if t.par.is_some_and(|p| !(1..=7).contains(&p)) {
+                    return Err(CourseError::InvalidField {
+                        at: format!("holes[{h}].tees[{i}].par"),
+                        reason: String::from("expected 1..=7"),
+                    });
+                }
             }
             let points =
                 hole.tees.iter().map(|t| ("tees", t.position)).chain(hole.default_cup.map(|c| ("default_cup", c)));

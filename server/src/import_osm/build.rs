@@ -56,6 +56,35 @@ fn geometry_of(a: &Area) -> Geometry {
     }
 }
 
+/// A length as OSM's `dist` gives it: metres (`350`, `350 m`) or yards (`383 yd`).
+fn parse_dist(v: &str) -> Option<f64> {
+    let v = v.trim();
+    let (num, per) = if let Some(n) = v.strip_suffix("yd").or_else(|| v.strip_suffix("yds")) {
+        (n, greenside_core::aim::YARD_M)
+    } else {
+        (v.strip_suffix('m').unwrap_or(v), 1.0)
+    };
+    let d = num.trim().parse::<f64>().ok()? * per;
+    (d.is_finite() && d > 0.0 && d <= 2_000.0).then_some(d)
+}
+
+/// The report line of a course outline that is not the imported course's.
+fn another_course(c: &Area) -> Problem {
+    let name = c.tags.get("name").map_or(String::new(), |n| format!(" ({n})"));
+    Problem {
+        osm_id: c.osm_id.clone(),
+        what: format!("another golf course{name}: leisure=golf_course with fewer hole lines; not imported"),
+    }
+}
+
+/// The vertex average of an area's first outer ring (a tee's spot: tees are small and convex).
+fn area_centre(shape: &Shape) -> Coord<f64> {
+    let ring = &shape[0][0];
+    let n = ring.len().saturating_sub(1).max(1) as f64;
+    let (x, y) = ring.iter().take(ring.len().saturating_sub(1).max(1)).fold((0.0, 0.0), |(x, y), p| (x + p.x, y + p.y));
+    Coord { x: x / n, y: y / n }
+}
+
 fn round7(x: f64) -> f64 {
     (x * 1e7).round() / 1e7
 }
@@ -72,12 +101,51 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
     let frame = LocalFrame::new(LatLon::new(origin[1], origin[0]));
     let mut report = Report { unassigned: data.problems.clone(), ..Report::default() };
 
+    // The course's outline: of the `leisure=golf_course` areas, the one most
+    // hole lines start in. Others are other courses: reported, as is
+    // everything that lies wholly outside the outline.
+    let starts: Vec<Coord<f64>> =
+        data.holes.iter().filter_map(|h| h.points.first()).map(|p| local(&frame, *p)).collect();
+    let mut outline: Option<(&Area, Shape)> = None;
+    let mut best = 0;
+    for c in &data.courses {
+        if let Err(e) = geometry_of(c).polygons(&c.osm_id) {
+            report.unassigned.push(Problem { osm_id: c.osm_id.clone(), what: format!("not imported: {e}") });
+            continue;
+        }
+        let shape = local_shape(&frame, c);
+        let n = starts.iter().filter(|p| contains(&shape, **p)).count();
+        if n > best {
+            if let Some((other, _)) = outline.take() {
+                report.unassigned.push(another_course(other));
+            }
+            best = n;
+            outline = Some((c, shape));
+        } else {
+            report.unassigned.push(another_course(c));
+        }
+    }
+    let inside_outline = |a: &Area| match &outline {
+        None => true,
+        Some((_, shape)) => {
+            a.polygons.iter().flat_map(|p| p.first()).flatten().any(|p| contains(shape, local(&frame, *p)))
+        }
+    };
+
     // Areas whose rings the course format refuses (self-intersections) are reported, not imported.
     let usable: Vec<&Area> = data
         .areas
         .iter()
         .filter(|a| match geometry_of(a).polygons(&a.osm_id) {
-            Ok(_) => true,
+            Ok(_) if inside_outline(a) => true,
+            Ok(_) => {
+                let course = outline.as_ref().map_or("", |(c, _)| c.osm_id.as_str());
+                report.unassigned.push(Problem {
+                    osm_id: a.osm_id.clone(),
+                    what: format!("{:?} outside the course's outline ({course}), not imported", a.kind),
+                });
+                false
+            }
             Err(e) => {
                 report.unassigned.push(Problem { osm_id: a.osm_id.clone(), what: format!("not imported: {e}") });
                 false
@@ -105,12 +173,15 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
         })
         .unzip();
 
-    struct Draft {
+    struct Draft<'a> {
         hole: Hole,
         line: Vec<Coord<f64>>,
         osm_id: String,
+        tags: &'a std::collections::HashMap<String, String>,
+        /// The tee areas of the hole (where its line starts first), for its named tees.
+        tee_areas: Vec<usize>,
     }
-    let mut drafts: Vec<Draft> = Vec::new();
+    let mut drafts: Vec<Draft<'_>> = Vec::new();
     let mut used = vec![false; usable.len()];
     let mut lines: Vec<&HoleLine> = data.holes.iter().collect();
     lines.sort_by_key(|h| h.tags.get("ref").and_then(|r| r.trim().parse::<u32>().ok()).unwrap_or(u32::MAX));
@@ -138,9 +209,13 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
             continue;
         };
         used[green] = true;
-        let tees: Vec<usize> = (0..usable.len())
+        let mut tees: Vec<usize> = (0..usable.len())
             .filter(|&i| usable[i].kind == Kind::Tee && distance_from_point(&shapes[i], start) <= TEE_REACH_M)
             .collect();
+        // The area the line starts in (or nearest its start) first.
+        tees.sort_by(|&a, &b| {
+            distance_from_point(&shapes[a], start).total_cmp(&distance_from_point(&shapes[b], start))
+        });
         let mut tee_boxes = Vec::new();
         for &i in &tees {
             used[i] = true;
@@ -177,18 +252,38 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
                 what: format!("hole {hole_id}: no usable par tag; imported with par 4"),
             });
         }
+        let dist_m = match h.tags.get("dist") {
+            None => None,
+            Some(v) => {
+                let d = parse_dist(v);
+                if d.is_none() {
+                    report.unassigned.push(Problem {
+                        osm_id: h.osm_id.clone(),
+                        what: format!(
+                            "hole {hole_id}: dist={v} is not a length (metres, or with m or yd); not imported"
+                        ),
+                    });
+                }
+                d
+            }
+        };
         drafts.push(Draft {
+            tags: &h.tags,
+            tee_areas: tees.clone(),
             hole: Hole {
                 hole_id,
+                name: h.tags.get("name").cloned(),
                 par: par.unwrap_or(4) as u8,
+                dist_m,
                 handicap: tag_num("handicap").and_then(|x| u8::try_from(x).ok()),
-                tees: vec![Tee { name: h.tags.get("name").cloned(), position: LatLon::new(first[1], first[0]) }],
+                tees: vec![Tee { name: None, position: LatLon::new(first[1], first[0]), par: None, dist_m: None }],
                 default_cup: Some(LatLon::new(round7(cup[1]), round7(cup[0]))),
                 green: Some(geometry_of(usable[green])),
                 fringe: None,
                 fairways: Vec::new(),
                 bunkers: Vec::new(),
                 water: Vec::new(),
+                water_kinds: Vec::new(),
                 tee_boxes,
                 rough: Vec::new(),
                 boundary: None,
@@ -225,10 +320,16 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
                     match a.kind {
                         Kind::Fairway => d.hole.fairways.push(g.clone()),
                         Kind::Bunker => d.hole.bunkers.push(g.clone()),
-                        Kind::Water => d.hole.water.push(g.clone()),
+                        Kind::Water => {
+                            d.hole.water.push(g.clone());
+                            d.hole.water_kinds.push(super::penalty_of(&a.tags));
+                        }
                         Kind::Rough => d.hole.rough.push(g.clone()),
                         // Forward tees along the hole, not where its line starts.
-                        Kind::Tee => d.hole.tee_boxes.push(g.clone()),
+                        Kind::Tee => {
+                            d.hole.tee_boxes.push(g.clone());
+                            d.tee_areas.push(i);
+                        }
                         Kind::Green => {}
                     }
                 }
@@ -241,6 +342,50 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
                 ),
             }),
             None => {}
+        }
+    }
+    // Named tee sets: each tee area with `tee=<colour>` is that set's tee of
+    // its hole (the one the line starts in keeps the line's start), with
+    // the hole's `par:<colour>` and `dist:<colour>`.
+    for d in &mut drafts {
+        let colour = |i: usize| usable[i].tags.get("tee").map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty());
+        let mut named: Vec<String> = Vec::new();
+        for (k, &i) in d.tee_areas.iter().enumerate() {
+            let Some(c) = colour(i) else { continue };
+            if named.contains(&c) {
+                continue;
+            }
+            let par = d
+                .tags
+                .get(&format!("par:{c}"))
+                .and_then(|v| v.trim().parse::<u8>().ok())
+                .filter(|p| (1..=7).contains(p));
+            let dist_m = d.tags.get(&format!("dist:{c}")).and_then(|v| parse_dist(v));
+            let line_start = k == 0 && d.hole.tees[0].name.is_none();
+            if line_start {
+                d.hole.tees[0] = Tee { name: Some(c.clone()), par, dist_m, ..d.hole.tees[0].clone() };
+            } else {
+                let p = frame.to_wgs84(area_centre(&shapes[i]).into());
+                d.hole.tees.push(Tee {
+                    name: Some(c.clone()),
+                    position: LatLon::new(round7(p.lat), round7(p.lon)),
+                    par,
+                    dist_m,
+                });
+            }
+            named.push(c);
+        }
+        // A per-tee tag with no tee of that colour has nowhere to go.
+        let mut keys: Vec<&String> = d.tags.keys().collect();
+        keys.sort();
+        for k in keys {
+            let Some(c) = k.strip_prefix("par:").or_else(|| k.strip_prefix("dist:")) else { continue };
+            if !named.iter().any(|n| n == &c.trim().to_lowercase()) {
+                report.unassigned.push(Problem {
+                    osm_id: d.osm_id.clone(),
+                    what: format!("hole {}: {k} has no tee={c} area on the hole; not imported", d.hole.hole_id),
+                });
+            }
         }
     }
     for (i, a) in usable.iter().enumerate() {
@@ -257,6 +402,7 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
         attribution: Some(OSM_ATTRIBUTION.into()),
         license: Some("ODbL-1.0".into()),
         illustrative: false,
+        boundary: outline.map(|(a, _)| geometry_of(a)),
         holes: drafts.into_iter().map(|d| d.hole).collect(),
     };
     course.validate().map_err(|e| format!("the imported course does not validate: {e}"))?;

@@ -38,6 +38,7 @@ pub use build::build_course;
 pub use read::{read_geojson, read_osm_xml};
 pub use write::write_course;
 
+use greenside_core::course::PenaltyKind;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -72,18 +73,37 @@ fn kind_of(tags: &Tags) -> Option<Kind> {
         Some("fairway") => Some(Kind::Fairway),
         Some("bunker") => Some(Kind::Bunker),
         Some("rough") => Some(Kind::Rough),
-        Some("water_hazard" | "lateral_water_hazard") => Some(Kind::Water),
+        Some("water_hazard" | "lateral_water_hazard" | "penalty_area") => Some(Kind::Water),
         _ if tags.get("natural").map(String::as_str) == Some("water") => Some(Kind::Water),
         _ => None,
     }
 }
 
-/// An area: rings in (lon, lat), exterior first.
+/// The penalty-area kind of a water area: yellow for `golf=water_hazard`,
+/// red for `golf=lateral_water_hazard` and for `golf=penalty_area` unless
+/// it says `penalty_area=yellow`; plain water otherwise.
+fn penalty_of(tags: &Tags) -> PenaltyKind {
+    match tags.get("golf").map(String::as_str) {
+        Some("water_hazard") => PenaltyKind::Yellow,
+        Some("lateral_water_hazard") => PenaltyKind::Red,
+        Some("penalty_area") if tags.get("penalty_area").map(String::as_str) == Some("yellow") => PenaltyKind::Yellow,
+        Some("penalty_area") => PenaltyKind::Red,
+        _ => PenaltyKind::Water,
+    }
+}
+
+/// A golf course's outline: `leisure=golf_course`, a closed way or a multipolygon relation.
+fn is_course(tags: &Tags) -> bool {
+    tags.get("leisure").map(String::as_str) == Some("golf_course")
+}
+
+/// An area: rings in (lon, lat), exterior first, and the tags it was mapped with.
 #[derive(Debug, Clone)]
 pub struct Area {
     pub kind: Kind,
     pub osm_id: String,
     pub polygons: Vec<Vec<Vec<[f64; 2]>>>,
+    pub tags: Tags,
 }
 
 /// A hole line.
@@ -106,6 +126,8 @@ pub struct Pin {
 pub struct OsmData {
     pub holes: Vec<HoleLine>,
     pub pins: Vec<Pin>,
+    /// `leisure=golf_course` outlines (their `kind` is unused: `Kind::Green`).
+    pub courses: Vec<Area>,
     pub areas: Vec<Area>,
     /// Problems met while reading (unclosable relations, degenerate rings).
     pub problems: Vec<Problem>,

@@ -3,7 +3,7 @@
 //! cleaned, oriented, joined and nested by core (`greenside_core::rings`);
 //! here they are only collected and their problems worded.
 
-use super::{Area, HoleLine, Kind, OsmData, Pin, Problem, Tags, kind_of};
+use super::{Area, HoleLine, Kind, OsmData, Pin, Problem, Tags, is_course, kind_of};
 use greenside_core::geometry::Coord;
 use greenside_core::rings::{JoinError, clean_ring, join_rings, nest_rings, oriented};
 use std::collections::{HashMap, HashSet};
@@ -150,7 +150,9 @@ pub fn read_osm_xml(input: impl BufRead, mut progress: impl FnMut(u64)) -> Resul
         if tags.get("type").map(String::as_str) != Some("multipolygon") {
             continue;
         }
-        let Some(kind) = kind_of(tags) else { continue };
+        // A course outline is kept apart (its kind is never read).
+        let course = is_course(tags);
+        let Some(kind) = kind_of(tags).or(course.then_some(Kind::Green)) else { continue };
         let osm_id = format!("relation/{id}");
         let mut outers = Vec::new();
         let mut inners = Vec::new();
@@ -168,7 +170,9 @@ pub fn read_osm_xml(input: impl BufRead, mut progress: impl FnMut(u64)) -> Resul
             if role == "inner" {
                 inners.push(pts);
             } else {
-                outer_of_relation.insert((*r, kind));
+                if !course {
+                    outer_of_relation.insert((*r, kind));
+                }
                 outers.push(pts);
             }
         }
@@ -178,8 +182,10 @@ pub fn read_osm_xml(input: impl BufRead, mut progress: impl FnMut(u64)) -> Resul
                     nest_rings(outer, inner).into_iter().map(|p| p.into_iter().map(lon_lat).collect()).collect();
                 if polygons.is_empty() {
                     data.problems.push(Problem { osm_id, what: "no usable outer ring".into() });
+                } else if course {
+                    data.courses.push(Area { kind, osm_id, polygons, tags: tags.clone() });
                 } else {
-                    data.areas.push(Area { kind, osm_id, polygons });
+                    data.areas.push(Area { kind, osm_id, polygons, tags: tags.clone() });
                 }
             }
             (Err(e), _) | (_, Err(e)) => data.problems.push(Problem { osm_id, what: join_problem(e) }),
@@ -200,16 +206,21 @@ pub fn read_osm_xml(input: impl BufRead, mut progress: impl FnMut(u64)) -> Resul
             data.holes.push(HoleLine { osm_id, tags: tags.clone(), points: lon_lat(pts) });
             continue;
         }
-        let Some(kind) = kind_of(tags) else { continue };
-        if outer_of_relation.contains(&(*id, kind)) {
+        let course = is_course(tags);
+        let Some(kind) = kind_of(tags).or(course.then_some(Kind::Green)) else { continue };
+        if !course && outer_of_relation.contains(&(*id, kind)) {
             continue;
         }
         if pts.len() < 4 || pts.first() != pts.last() {
-            data.problems.push(Problem { osm_id, what: format!("{kind:?} way is not a closed ring") });
+            let what = if course { "leisure=golf_course".to_string() } else { format!("{kind:?}") };
+            data.problems.push(Problem { osm_id, what: format!("{what} way is not a closed ring") });
             continue;
         }
         match clean_ring(pts) {
-            Some(r) => data.areas.push(Area { kind, osm_id, polygons: vec![vec![lon_lat(oriented(r, true))]] }),
+            Some(r) => {
+                let area = Area { kind, osm_id, polygons: vec![vec![lon_lat(oriented(r, true))]], tags: tags.clone() };
+                if course { data.courses.push(area) } else { data.areas.push(area) }
+            }
             None => data.problems.push(Problem { osm_id, what: "degenerate ring".into() }),
         }
     }
@@ -272,7 +283,8 @@ pub fn read_geojson(text: &str) -> Result<OsmData, String> {
             }
             continue;
         }
-        let Some(kind) = kind_of(&tags) else { continue };
+        let course = is_course(&tags);
+        let Some(kind) = kind_of(&tags).or(course.then_some(Kind::Green)) else { continue };
         let polys: Vec<Vec<Vec<Coord<f64>>>> = match &geom.value {
             GeometryValue::Polygon { coordinates } => {
                 vec![coordinates.iter().map(|r| r.iter().map(pos).collect()).collect()]
@@ -306,8 +318,10 @@ pub fn read_geojson(text: &str) -> Result<OsmData, String> {
         }
         if clean.is_empty() {
             data.problems.push(Problem { osm_id, what: "degenerate ring".into() });
+        } else if course {
+            data.courses.push(Area { kind, osm_id, polygons: clean, tags });
         } else {
-            data.areas.push(Area { kind, osm_id, polygons: clean });
+            data.areas.push(Area { kind, osm_id, polygons: clean, tags });
         }
     }
     Ok(data)

@@ -98,9 +98,14 @@ fn augusta_national_imports_with_every_hole_on_its_green() {
     }
 
     // What could not be placed is reported, never dropped silently.
-    for id in ["way/856580301", "way/863519356", "way/930626996"] {
+    for id in ["way/856580301", "way/930626996"] {
         assert!(stdout.contains(&format!("not assigned: {id} — a green no hole line ends in")), "{id}: {stdout}");
     }
+    // The extract holds the course next door too: its outline and features are reported.
+    assert!(stdout.contains("way/871997938 — another golf course (Augusta Country Club)"), "{stdout}");
+    assert!(stdout.contains("way/863519356 — Green outside the course's outline (way/871993734)"), "{stdout}");
+    assert!(course.boundary.is_some(), "the course keeps its outline");
+    assert!(course.holes.iter().all(|h| h.water_kinds.len() == h.water.len()), "every water area's kind");
     assert!(stdout.contains("relation/13998937 — golf=tee of 9.0 ha: too large for a tee"), "{stdout}");
     assert!(stdout.contains("outside every hole's corridor"));
 
@@ -205,7 +210,8 @@ fn geojson_from_osm_tools_imports_and_reports_what_is_left() {
     let h = &course.holes[0];
     assert_eq!((h.hole_id, h.par, h.handicap), (1, 4, Some(7)));
     assert_eq!((h.tee_boxes.len(), h.bunkers.len(), h.fairways.len(), h.water.len()), (1, 1, 1, 1));
-    assert_eq!(h.tees[0].name.as_deref(), Some("First"));
+    assert_eq!(h.name.as_deref(), Some("First"));
+    assert_eq!(h.tees[0].name, None, "the tee has no tee= colour");
     let prepared = course.prepare_hole(1).unwrap();
     let config = Rules::default();
     let at = |lat: f64, lon: f64| {
@@ -274,4 +280,206 @@ fn a_progress_bar_on_a_terminal_and_none_with_quiet() {
     assert!(!quiet.contains("reading ["), "{quiet}");
     assert!(quiet.contains("imported 18 holes"));
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// OSM XML as an export writes it, built from positions in metres east and
+/// north of a point near Boulder, Colorado (no real course is there).
+#[derive(Default)]
+struct Osm {
+    nodes: Vec<String>,
+    ways: Vec<String>,
+    relations: Vec<String>,
+    next: i64,
+}
+
+fn tags_xml(tags: &[(&str, &str)]) -> String {
+    tags.iter().map(|(k, v)| format!("<tag k=\"{k}\" v=\"{v}\"/>")).collect()
+}
+
+impl Osm {
+    fn id(&mut self) -> i64 {
+        self.next += 1;
+        self.next
+    }
+
+    fn ll(x: f64, y: f64) -> (f64, f64) {
+        (40.0 + y / 111_035.0, -105.3 + x / 85_395.0)
+    }
+
+    fn node(&mut self, x: f64, y: f64, tags: &[(&str, &str)]) -> i64 {
+        let id = self.id();
+        let (lat, lon) = Osm::ll(x, y);
+        self.nodes.push(format!(
+            "<node id=\"{id}\" version=\"1\" lat=\"{lat:.7}\" lon=\"{lon:.7}\">{}</node>",
+            tags_xml(tags)
+        ));
+        id
+    }
+
+    /// A way through `pts`; `closed` repeats its first node at the end.
+    fn way(&mut self, pts: &[(f64, f64)], closed: bool, tags: &[(&str, &str)]) -> i64 {
+        let mut nds: Vec<i64> = pts.iter().map(|&(x, y)| self.node(x, y, &[])).collect();
+        if closed {
+            nds.push(nds[0]);
+        }
+        let id = self.id();
+        let nd: String = nds.iter().map(|n| format!("<nd ref=\"{n}\"/>")).collect();
+        self.ways.push(format!("<way id=\"{id}\" version=\"1\">{nd}{}</way>", tags_xml(tags)));
+        id
+    }
+
+    fn area(&mut self, x0: f64, y0: f64, x1: f64, y1: f64, tags: &[(&str, &str)]) -> i64 {
+        self.way(&[(x0, y0), (x1, y0), (x1, y1), (x0, y1)], true, tags)
+    }
+
+    fn relation(&mut self, members: &[(i64, &str)], tags: &[(&str, &str)]) -> i64 {
+        let id = self.id();
+        let m: String =
+            members.iter().map(|(r, role)| format!("<member type=\"way\" ref=\"{r}\" role=\"{role}\"/>")).collect();
+        self.relations.push(format!("<relation id=\"{id}\" version=\"1\">{m}{}</relation>", tags_xml(tags)));
+        id
+    }
+
+    fn xml(&self) -> String {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<osm version=\"0.6\" generator=\"greenside test\">\n{}\n{}\n{}\n</osm>\n",
+            self.nodes.join("\n"),
+            self.ways.join("\n"),
+            self.relations.join("\n")
+        )
+    }
+}
+
+/// Two holes laid out as OSM maps them, one element per row of the tag
+/// table (README, "Course data"): what each becomes in the course file, and
+/// a report line for each element that cannot be used.
+fn two_hole_course(outline_as_relation: bool) -> (Course, String) {
+    let mut o = Osm::default();
+    // Hole 1, north, with a corner; hole 2 beside it, straight.
+    o.way(
+        &[(0.0, 0.0), (20.0, 180.0), (0.0, 320.0)],
+        false,
+        &[
+            ("golf", "hole"),
+            ("ref", "1"),
+            ("par", "4"),
+            ("handicap", "3"),
+            ("name", "Alpha"),
+            ("dist", "320"),
+            ("dist:white", "330"),
+            ("par:red", "5"),
+            ("dist:red", "300 yd"),
+            ("par:blue", "5"),
+        ],
+    );
+    o.way(&[(120.0, 0.0), (120.0, 300.0)], false, &[("golf", "hole"), ("ref", "2"), ("par", "3"), ("dist", "far")]);
+    o.area(-15.0, 305.0, 15.0, 335.0, &[("golf", "green")]);
+    o.area(105.0, 285.0, 135.0, 315.0, &[("golf", "green")]);
+    // The pin is not where the line ends: it is the cup.
+    o.node(6.0, 326.0, &[("golf", "pin")]);
+    // Tees: the white one the line starts in, a red forward tee, hole 2's without a colour.
+    o.area(-5.0, -5.0, 5.0, 5.0, &[("golf", "tee"), ("tee", "White")]);
+    o.area(-4.0, 36.0, 4.0, 44.0, &[("golf", "tee"), ("tee", "red")]);
+    o.area(115.0, -5.0, 125.0, 5.0, &[("golf", "tee")]);
+    // Penalty areas, kept apart.
+    o.area(30.0, 90.0, 40.0, 110.0, &[("golf", "lateral_water_hazard")]);
+    o.area(-40.0, 240.0, -30.0, 260.0, &[("golf", "penalty_area")]);
+    o.area(130.0, 60.0, 140.0, 80.0, &[("golf", "water_hazard"), ("natural", "water")]);
+    o.area(130.0, 120.0, 140.0, 140.0, &[("golf", "penalty_area"), ("penalty_area", "yellow")]);
+    o.area(100.0, 160.0, 110.0, 170.0, &[("natural", "water")]);
+    // A bunker mapped without ref, nearer hole 2's line; a fairway both lines run through.
+    o.area(95.0, 200.0, 105.0, 210.0, &[("golf", "bunker")]);
+    o.area(-10.0, 230.0, 130.0, 250.0, &[("golf", "fairway")]);
+    // Outside the outline; another course; elements nothing can use.
+    o.area(400.0, 100.0, 410.0, 110.0, &[("golf", "bunker")]);
+    o.area(2000.0, 0.0, 2300.0, 300.0, &[("leisure", "golf_course"), ("name", "Next Door")]);
+    o.way(&[(60.0, 0.0), (60.0, 50.0), (70.0, 50.0)], false, &[("golf", "water_hazard")]);
+    o.way(&[(200.0, 0.0), (200.0, 100.0)], false, &[("golf", "hole"), ("par", "4")]);
+    // The course's outline: a multipolygon of two ways joined end to end, or one closed way.
+    let outline = [(-60.0, -30.0), (180.0, -30.0), (180.0, 360.0), (-60.0, 360.0)];
+    if outline_as_relation {
+        let a = o.way(&[outline[0], outline[1], outline[2]], false, &[]);
+        let b = o.way(&[outline[2], outline[3], outline[0]], false, &[]);
+        o.relation(
+            &[(a, "outer"), (b, "outer")],
+            &[("type", "multipolygon"), ("leisure", "golf_course"), ("name", "Test Links")],
+        );
+    } else {
+        o.way(&outline, true, &[("leisure", "golf_course"), ("name", "Test Links")]);
+    }
+    let dir = tmp(if outline_as_relation { "tags-relation" } else { "tags-way" });
+    let file = dir.join("links.osm");
+    std::fs::write(&file, o.xml()).unwrap();
+    let (code, stdout, stderr) = import(&file, &dir.join("datasets.json"), "test_links", &["--name", "Test Links"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let course = Course::from_json(&std::fs::read_to_string(dir.join("test_links/course.json")).unwrap()).unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+    (course, stdout)
+}
+
+#[test]
+fn every_row_of_the_tag_table_on_a_small_osm_file() {
+    use greenside_core::course::{Line, PenaltyKind};
+    use greenside_core::geometry::LatLon;
+    let (course, report) = two_hole_course(true);
+    let ll = |x: f64, y: f64| {
+        let (lat, lon) = Osm::ll(x, y);
+        LatLon::new((lat * 1e7).round() / 1e7, (lon * 1e7).round() / 1e7)
+    };
+    let (one, two) = (course.hole(1).unwrap(), course.hole(2).unwrap());
+    // golf=hole: ref, par, handicap, name, dist; the line with its aim point.
+    assert_eq!((one.hole_id, one.par, one.handicap, one.name.as_deref()), (1, 4, Some(3), Some("Alpha")));
+    assert_eq!(one.dist_m, Some(320.0));
+    let Some(Line::LineString(line)) = &one.line else { panic!("hole 1 keeps its line") };
+    assert_eq!(line.len(), 3);
+    assert_eq!(course.prepare_hole(1).unwrap().line().aim_count(), 1);
+    assert_eq!((two.par, two.dist_m, two.name.as_deref()), (3, None, None));
+    assert!(report.contains("hole 2: dist=far is not a length"), "{report}");
+    // Tees by colour: the white tee keeps the line's start, the red one is its area's centre; par:/dist: per tee.
+    let names: Vec<Option<&str>> = one.tees.iter().map(|t| t.name.as_deref()).collect();
+    assert_eq!(names, [Some("white"), Some("red")]);
+    assert_eq!(one.tees[0].position, ll(0.0, 0.0));
+    assert_eq!((one.tees[0].par, one.tees[0].dist_m), (None, Some(330.0)));
+    let centre = ll(0.0, 40.0);
+    let off =
+        ((one.tees[1].position.lat - centre.lat) * 111_035.0).hypot((one.tees[1].position.lon - centre.lon) * 85_395.0);
+    assert!(off < 0.05, "the red tee is its area's centre: {off} m off");
+    assert_eq!(one.tees[1].par, Some(5));
+    assert!((one.tees[1].dist_m.unwrap() - 300.0 * 0.9144).abs() < 1e-9);
+    assert!(report.contains("hole 1: par:blue has no tee=blue area on the hole"), "{report}");
+    assert_eq!(two.tees.iter().map(|t| t.name.clone()).collect::<Vec<_>>(), [None], "a tee without a colour");
+    assert_eq!(one.tee_boxes.len(), 2);
+    // golf=pin: the default cup.
+    assert_eq!(one.default_cup, Some(ll(6.0, 326.0)));
+    assert_eq!(two.default_cup, Some(ll(120.0, 300.0)), "no pin: the line's end");
+    // Penalty areas, kept apart, each on the hole nearest it.
+    let mut kinds = one.water_kinds.clone();
+    kinds.sort_by_key(|k| *k as u8);
+    assert_eq!(kinds, [PenaltyKind::Red, PenaltyKind::Red]);
+    let mut kinds = two.water_kinds.clone();
+    kinds.sort_by_key(|k| *k as u8);
+    assert_eq!(kinds, [PenaltyKind::Yellow, PenaltyKind::Yellow, PenaltyKind::Water]);
+    // No ref: the nearest hole; two lines through it: both holes.
+    assert_eq!((one.bunkers.len(), two.bunkers.len()), (0, 1));
+    assert_eq!((one.fairways.len(), two.fairways.len()), (1, 1));
+    assert_eq!(one.fairways[0], two.fairways[0]);
+    // The course's outline, and what lies outside it or cannot be used.
+    assert!(course.boundary.is_some());
+    for line in [
+        "Bunker outside the course's outline",
+        "another golf course (Next Door)",
+        "Water way is not a closed ring",
+        "golf=hole without a usable ref",
+    ] {
+        assert!(report.contains(line), "{line}: {report}");
+    }
+}
+
+#[test]
+fn a_course_mapped_as_a_closed_way_imports_as_the_relation_does() {
+    let (by_relation, _) = two_hole_course(true);
+    let (by_way, report) = two_hole_course(false);
+    assert!(by_way.boundary.is_some());
+    assert_eq!(by_way.holes, by_relation.holes);
+    assert!(report.contains("Bunker outside the course's outline"), "{report}");
 }

@@ -4,7 +4,7 @@
 //! names it; core then checks the course (`Course::validate`).
 
 use crate::glue;
-use greenside_core::course::{Course, CourseError, Geometry, Hole, Line, Tee};
+use greenside_core::course::{Course, CourseError, Geometry, Hole, Line, PenaltyKind, Tee};
 use greenside_core::geometry::LatLon;
 use greenside_core::mask::RasterMask;
 use js_sys::{Array, Reflect};
@@ -142,6 +142,27 @@ fn opt_line(o: &JsValue, at: &str) -> Read<Option<Line>> {
     Ok(Some(Line::LineString(flat.chunks_exact(2).map(|p| vec![p[0], p[1]]).collect())))
 }
 
+/// An optional number (`null` or absent: none).
+fn opt_number(o: &JsValue, key: &str, at: &str) -> Read<Option<f64>> {
+    let v = get(o, key);
+    if absent(&v) { Ok(None) } else { v.as_f64().map(Some).ok_or_else(|| invalid(&join(at, key), "expected a number")) }
+}
+
+/// `water_kinds`: the names of core's `PenaltyKind`.
+fn water_kinds(o: &JsValue, at: &str) -> Read<Vec<PenaltyKind>> {
+    let list = array(o, "water_kinds", at)?;
+    let at = join(at, "water_kinds");
+    list.iter()
+        .enumerate()
+        .map(|(i, v)| match v.as_string().as_deref() {
+            Some("YELLOW") => Ok(PenaltyKind::Yellow),
+            Some("RED") => Ok(PenaltyKind::Red),
+            Some("WATER") => Ok(PenaltyKind::Water),
+            _ => Err(invalid(&format!("{at}[{i}]"), "expected \"YELLOW\", \"RED\" or \"WATER\"")),
+        })
+        .collect()
+}
+
 fn opt_geometry(o: &JsValue, key: &str, at: &str) -> Read<Option<Geometry>> {
     let v = get(o, key);
     if absent(&v) { Ok(None) } else { geometry(&v, &join(at, key)).map(Some) }
@@ -166,16 +187,22 @@ fn hole(v: &JsValue, at: &str) -> Read<Hole> {
         .map(|(i, t)| {
             let at = format!("{tees_at}[{i}]");
             object(&t, &at)?;
+            let par = get(&t, "par");
             Ok(Tee {
                 name: opt_string(&t, "name", &at)?,
                 position: lat_lon(&get(&t, "position"), &join(&at, "position"))?,
+                #[allow(clippy::cast_possible_truncation)]
+                par: if absent(&par) { None } else { Some(whole(&par, &join(&at, "par"), u32::from(u8::MAX))? as u8) },
+                dist_m: opt_number(&t, "dist_m", &at)?,
             })
         })
         .collect::<Read<Vec<_>>>()?;
     let cup = get(v, "default_cup");
     Ok(Hole {
         hole_id: whole(&get(v, "hole_id"), &join(at, "hole_id"), u32::MAX)?,
+        name: opt_string(v, "name", at)?,
         par: small("par")?,
+        dist_m: opt_number(v, "dist_m", at)?,
         handicap,
         tees,
         default_cup: if absent(&cup) { None } else { Some(lat_lon(&cup, &join(at, "default_cup"))?) },
@@ -184,6 +211,7 @@ fn hole(v: &JsValue, at: &str) -> Read<Hole> {
         fairways: geometries(v, "fairways", at)?,
         bunkers: geometries(v, "bunkers", at)?,
         water: geometries(v, "water", at)?,
+        water_kinds: water_kinds(v, at)?,
         tee_boxes: geometries(v, "tee_boxes", at)?,
         rough: geometries(v, "rough", at)?,
         boundary: opt_geometry(v, "boundary", at)?,
@@ -212,6 +240,7 @@ pub fn course(v: &JsValue) -> Read<Course> {
         } else {
             illustrative.as_bool().ok_or_else(|| invalid("illustrative", "expected true or false"))?
         },
+        boundary: opt_geometry(&v, "boundary", "")?,
         holes: holes.iter().enumerate().map(|(i, h)| hole(&h, &format!("holes[{i}]"))).collect::<Read<Vec<_>>>()?,
     };
     course.validate()?;
