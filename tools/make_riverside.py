@@ -95,6 +95,8 @@ def hole1():
         ],
         "water": [polygon(blob(along(play + 180, 170.0, along(play - 90, 45.0)), 22.0, 12.0, play + 60, n=32, wobble=0.1, phase=0.5))],
         "tee_boxes": [polygon(rect(tee, 12.0, 6.0, play))],
+        # Out of bounds beyond the stream on the left: a strip 110-130 m left of the line of play.
+        "out_of_bounds": [polygon(rect(along(play + 180, 170.0, along(play - 90, 120.0)), 90.0, 10.0, play))],
     }
 
 

@@ -81,6 +81,7 @@ FRINGE_PT = ((GREEN[5][0] + FRINGE_OUT[5][0]) / 2, (GREEN[5][1] + FRINGE_OUT[5][
 BUNKER_PT = centroid(ring(H1["bunkers"][0]))      # greenside bunker
 FW_BUNKER_PT = centroid(ring(H1["bunkers"][1]))   # bunker cut into the fairway (a hole in it)
 WATER_PT = centroid(ring(H1["water"][0]))
+OOB_PT = centroid(ring(H1["out_of_bounds"][0]))  # the centre of the out-of-bounds rectangle
 ROUGH_PT = offset(OFF, 30 * math.cos(math.radians(PLAY)), -30 * math.sin(math.radians(PLAY)))
 OUT_PT = offset(GC, 600.0, 0.0)
 CUP_OFF_GREEN = along(GC, PLAY + 180, 40.0)
@@ -219,6 +220,8 @@ vectors["surfaces"] = {
         ball(TEE, 7, hs(surface="TEE")),
         ball(ROUGH_PT, 8, hs(surface="ROUGH")),
         ball(OUT_PT, 9, hs(surface="OUT_OF_HOLE", surface_state="OFF_GREEN", surface_confidence=1.0)),
+        # Out of bounds (the strip beyond the stream) comes before every surface but the green.
+        ball(OOB_PT, 10, hs(surface="OUT_OF_BOUNDS", surface_state="OFF_GREEN")),
     ],
 }
 
@@ -765,11 +768,11 @@ def measure(course, hole, frm, to, status, expect):
             "expect": {"status": status, "body": expect}}
 
 
-def measure_expect(h, frm, to, surface):
+def measure_expect(h, frm, to, surface, course="augusta_national"):
     assert not any(inside_ring(to, r) for r in outer_rings(h["green"])), "off the green: front is where the line enters"
     centre = area_centroid(h)
     front, mid, back, _ = line_of_play(h, to, centre)
-    return {"course_id": "augusta_national", "hole_id": h["hole_id"], "distance_m": approx(dist(frm, to), 0.05),
+    return {"course_id": course, "hole_id": h["hole_id"], "distance_m": approx(dist(frm, to), 0.05),
             "surface": surface, "green_distances": {"target": "GREEN_CENTRE", "front_m": approx(front, 0.05),
                                           "middle_m": approx(mid, 0.05), "back_m": approx(back, 0.05)},
             "hazards": leg_hazards(h, frm, to)}
@@ -824,6 +827,12 @@ vectors["golfer_aim_points"] = {
         measure("augusta_national", 13, (91.0, -82.0), "aim:1", 400, err("invalid_coordinates")),
     ],
 }
+
+# Measure on the example course: to the out-of-bounds strip, and an aim point the hole (no line) lacks.
+vectors["golfer_riverside"]["steps"] += [
+    measure("riverside", 1, TEE, OOB_PT, 200, measure_expect(H1, TEE, OOB_PT, "OUT_OF_BOUNDS", course="riverside")),
+    measure("riverside", 1, TEE, "aim:1", 422, err("hole_without_line", field="to")),
+]
 
 vectors["run_lifecycle"] = {
     "kind": "run_lifecycle",

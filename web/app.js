@@ -11,6 +11,7 @@ const $ = (id) => document.getElementById(id);
 const SURFACES = [
   ['rough', '#cfe3b0', 'Rough'], ['fairways', '#8fcf6a', 'Fairway'], ['tee_boxes', '#b5d98a', 'Tee'],
   ['fringe', '#6fbf4e', 'Fringe'], ['green', '#3fa34d', 'Green'], ['bunkers', '#f1dfb1', 'Bunker'], ['water', '#5bb8e8', 'Water'],
+  ['out_of_bounds', '#e5e7eb', 'Out of bounds'],
 ];
 const SVGNS = 'http://www.w3.org/2000/svg';
 
@@ -232,7 +233,7 @@ function toggleUnits() {
 // hole_state.aim_points and layups, and its measure route): instant, offline,
 // and the layup marks follow the units toggle at once.
 const SIDE = { LEFT: 'left', RIGHT: 'right', ON_LINE: 'on the line' };
-const SURFACE_WORD = { GREEN: 'green', FRINGE: 'fringe', FAIRWAY: 'fairway', BUNKER: 'bunker', WATER: 'water', TEE: 'tee', ROUGH: 'rough', OUT_OF_HOLE: 'off this hole' };
+const SURFACE_WORD = { GREEN: 'green', FRINGE: 'fringe', FAIRWAY: 'fairway', BUNKER: 'bunker', WATER: 'water', TEE: 'tee', ROUGH: 'rough', OUT_OF_HOLE: 'off this hole', OUT_OF_BOUNDS: 'out of bounds' };
 const gdText = (g, u) => `${dist(g.frontM)} / ${dist(g.middleM)} / ${dist(g.backM)} ${u}`;
 function showAhead() {
   if (!st.course || !st.wasm) return;

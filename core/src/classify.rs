@@ -53,11 +53,14 @@ pub enum Surface {
     Tee,
     Rough,
     OutOfHole,
+    /// Inside an out-of-bounds area of the hole (OSM `golf=out_of_bounds`):
+    /// stroke and distance. Last in the list so the others keep their numbers.
+    OutOfBounds,
 }
 
 impl Surface {
     /// Every surface, in declaration order (the order of [`Surface::index`]).
-    pub const ALL: [Surface; 8] = [
+    pub const ALL: [Surface; 9] = [
         Surface::Green,
         Surface::Fringe,
         Surface::Fairway,
@@ -66,6 +69,7 @@ impl Surface {
         Surface::Tee,
         Surface::Rough,
         Surface::OutOfHole,
+        Surface::OutOfBounds,
     ];
 
     /// Its position in [`Surface::ALL`].
@@ -83,6 +87,7 @@ impl Surface {
             Surface::Tee => "TEE",
             Surface::Rough => "ROUGH",
             Surface::OutOfHole => "OUT_OF_HOLE",
+            Surface::OutOfBounds => "OUT_OF_BOUNDS",
         }
     }
 }
@@ -246,7 +251,8 @@ impl PreparedHole {
         let mut envelope = green.bbox().unwrap_or(Aabb::EMPTY);
 
         let fringe: Vec<&Geometry> = hole.fringe.iter().collect();
-        let groups: [(Surface, Vec<&Geometry>, &str); 6] = [
+        let groups: [(Surface, Vec<&Geometry>, &str); 7] = [
+            (Surface::OutOfBounds, hole.out_of_bounds.iter().collect(), "out_of_bounds"),
             (Surface::Bunker, hole.bunkers.iter().collect(), "bunkers"),
             (Surface::Water, hole.water.iter().collect(), "water"),
             (Surface::Fringe, fringe, "fringe"),

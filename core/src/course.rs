@@ -5,7 +5,8 @@
 //! <path>          {"manifest_contract_version":"0.1.0","course_id","name","attribution","license",
 //!                  "illustrative"?, "holes":[{hole_id, par, handicap?, tees:[{name?,position}],
 //!                  default_cup?, green, fringe?, fairways[], bunkers[], water[], tee_boxes[],
-//!                  rough[], boundary?, line?}]}
+//!                  rough[], out_of_bounds[]?, boundary?, line?, name?, dist_m?, water_kinds[]?}],
+//!                  boundary?}
 //! ```
 //!
 //! `line` is the hole's line of play as OpenStreetMap's `golf=hole` way
@@ -253,6 +254,11 @@ pub struct Hole {
     pub tee_boxes: Vec<Geometry>,
     #[serde(default)]
     pub rough: Vec<Geometry>,
+    /// Out-of-bounds areas (`OUT_OF_BOUNDS` inside them, before every
+    /// surface but the green): OSM `golf=out_of_bounds` areas, and the strip
+    /// beyond an out-of-bounds line (the importer draws it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub out_of_bounds: Vec<Geometry>,
     /// Where ROUGH ends and OUT_OF_HOLE begins. Without it, the hole's
     /// surfaces' bounding box grown by [`crate::classify::DEFAULT_ROUGH_MARGIN_M`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -345,6 +351,7 @@ impl Course {
                 ("water", &hole.water),
                 ("tee_boxes", &hole.tee_boxes),
                 ("rough", &hole.rough),
+                ("out_of_bounds", &hole.out_of_bounds),
             ] {
                 for (i, g) in list.iter().enumerate() {
                     g.polygons(&format!("holes[{h}].{name}[{i}]"))?;

@@ -37,7 +37,7 @@ pub fn surface_weight(s: Surface) -> f64 {
         Surface::Bunker => 0.5,
         Surface::Water => 0.3,
         Surface::Rough => 0.2,
-        Surface::OutOfHole => 0.0,
+        Surface::OutOfHole | Surface::OutOfBounds => 0.0,
     }
 }
 

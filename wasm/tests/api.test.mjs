@@ -274,7 +274,8 @@ test('random damage to a course file is a GreensideError or a course, never a cr
       }
     }
   }
-  assert.ok(errors > 1000 && loaded > 50, `${errors} refused, ${loaded} loaded`);
+  // Most mutants break a position (the file is mostly coordinates); some must still load.
+  assert.ok(errors > 1000 && loaded > 30, `${errors} refused, ${loaded} loaded`);
 });
 
 test('the tracker reads its config through core\'s parser: its defaults, bounds and words', () => {

@@ -4,7 +4,8 @@
 //! frame (core's `LocalFrame`, metres).
 
 use super::{
-    Area, CORRIDOR_M, HoleLine, Kind, MAX_TEE_AREA_M2, OSM_ATTRIBUTION, OsmData, Problem, Report, TEE_REACH_M,
+    Area, CORRIDOR_M, HoleLine, Kind, MAX_TEE_AREA_M2, OOB_DEPTH_M, OSM_ATTRIBUTION, OsmData, Problem, Report,
+    TEE_REACH_M,
 };
 use greenside_core::course::{Course, Geometry, Hole, Line, Tee};
 use greenside_core::frame::LocalFrame;
@@ -66,6 +67,53 @@ fn parse_dist(v: &str) -> Option<f64> {
     };
     let d = num.trim().parse::<f64>().ok()? * per;
     (d.is_finite() && d > 0.0 && d <= 2_000.0).then_some(d)
+}
+
+/// The ring (lon, lat) of the strip `OOB_DEPTH_M` deep beyond an
+/// out-of-bounds line: on the side away from the hole line nearest it
+/// (none without a hole line).
+fn oob_strip(frame: &LocalFrame, points: &[[f64; 2]], holes: &[Vec<Coord<f64>>]) -> Option<Vec<[f64; 2]>> {
+    let line = local_line(frame, points);
+    let mid = line[line.len() / 2];
+    // The nearest hole line's nearest vertex, and which side of the OOB line it is on.
+    let near = holes.iter().flatten().min_by(|a, b| {
+        let d = |p: &Coord<f64>| (p.x - mid.x).powi(2) + (p.y - mid.y).powi(2);
+        d(a).total_cmp(&d(b))
+    })?;
+    let (i, _) = line.windows(2).enumerate().min_by(|a, b| {
+        let d = |w: &[Coord<f64>]| greenside_core::geometry::seg_dist2(*near, w[0], w[1]);
+        d(a.1).total_cmp(&d(b.1))
+    })?;
+    let (a, b) = (line[i], line[i + 1]);
+    let cross = (b.x - a.x) * (near.y - a.y) - (b.y - a.y) * (near.x - a.x);
+    // Out of bounds is to the right of the line's direction when the hole is to its left.
+    let sign = if cross > 0.0 { -1.0 } else { 1.0 };
+    let normal = |p: Coord<f64>, q: Coord<f64>| {
+        let (dx, dy) = (q.x - p.x, q.y - p.y);
+        let len = dx.hypot(dy).max(f64::MIN_POSITIVE);
+        Coord { x: -dy / len, y: dx / len }
+    };
+    let n = line.len();
+    let mut far = Vec::with_capacity(n);
+    for k in 0..n {
+        let m1 = if k > 0 { normal(line[k - 1], line[k]) } else { normal(line[0], line[1]) };
+        let m2 = if k + 1 < n { normal(line[k], line[k + 1]) } else { m1 };
+        let (mx, my) = ((m1.x + m2.x) / 2.0, (m1.y + m2.y) / 2.0);
+        let len = mx.hypot(my).max(f64::MIN_POSITIVE);
+        let d = sign * OOB_DEPTH_M;
+        far.push(Coord { x: line[k].x + d * mx / len, y: line[k].y + d * my / len });
+    }
+    let ring: Vec<Coord<f64>> =
+        line.iter().copied().chain(far.into_iter().rev()).chain(std::iter::once(line[0])).collect();
+    let ring = greenside_core::rings::oriented(ring, true);
+    Some(
+        ring.iter()
+            .map(|p| {
+                let q = frame.to_wgs84((*p).into());
+                [round7(q.lon), round7(q.lat)]
+            })
+            .collect(),
+    )
 }
 
 /// The report line of a course outline that is not the imported course's.
@@ -132,10 +180,35 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
         }
     };
 
+    // An out-of-bounds line: the strip OOB_DEPTH_M deep on its side away from the nearest hole line.
+    // (Only lines that can be holes: with a ref.)
+    let hole_lines: Vec<Vec<Coord<f64>>> = data
+        .holes
+        .iter()
+        .filter(|h| h.tags.get("ref").and_then(|r| r.trim().parse::<u32>().ok()).is_some())
+        .map(|h| local_line(&frame, &h.points))
+        .collect();
+    let mut strips: Vec<Area> = Vec::new();
+    for l in &data.oob_lines {
+        match oob_strip(&frame, &l.points, &hole_lines) {
+            Some(ring) => strips.push(Area {
+                kind: Kind::OutOfBounds,
+                osm_id: l.osm_id.clone(),
+                polygons: vec![vec![ring]],
+                tags: l.tags.clone(),
+            }),
+            None => report.unassigned.push(Problem {
+                osm_id: l.osm_id.clone(),
+                what: "golf=out_of_bounds line with no hole line to tell its sides apart; not imported".into(),
+            }),
+        }
+    }
+
     // Areas whose rings the course format refuses (self-intersections) are reported, not imported.
     let usable: Vec<&Area> = data
         .areas
         .iter()
+        .chain(&strips)
         .filter(|a| match geometry_of(a).polygons(&a.osm_id) {
             Ok(_) if inside_outline(a) => true,
             Ok(_) => {
@@ -286,6 +359,7 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
                 water_kinds: Vec::new(),
                 tee_boxes,
                 rough: Vec::new(),
+                out_of_bounds: Vec::new(),
                 boundary: None,
                 line,
             },
@@ -312,9 +386,11 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
             Some((dist, n)) if dist <= CORRIDOR_M => {
                 used[i] = true;
                 let g = geometry_of(a);
-                // The nearest hole's, and every other hole's whose line runs through it (a fairway two holes share).
+                // The nearest hole's, and every other hole's whose line runs through it (a fairway two
+                // holes share); out of bounds is every hole's within the corridor.
                 for (k, d) in drafts.iter_mut().enumerate() {
-                    if k != n && distances[k] > 0.0 {
+                    let reach = if a.kind == Kind::OutOfBounds { CORRIDOR_M } else { 0.0 };
+                    if k != n && distances[k] > reach {
                         continue;
                     }
                     match a.kind {
@@ -325,6 +401,7 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
                             d.hole.water_kinds.push(super::penalty_of(&a.tags));
                         }
                         Kind::Rough => d.hole.rough.push(g.clone()),
+                        Kind::OutOfBounds => d.hole.out_of_bounds.push(g.clone()),
                         // Forward tees along the hole, not where its line starts.
                         Kind::Tee => {
                             d.hole.tee_boxes.push(g.clone());

@@ -44,6 +44,8 @@ use std::collections::{BTreeMap, HashMap};
 
 /// How far from a hole line an area may lie and still belong to that hole.
 pub const CORRIDOR_M: f64 = 80.0;
+/// How deep the out-of-bounds strip beyond a `golf=out_of_bounds` line is.
+pub const OOB_DEPTH_M: f64 = 60.0;
 /// How far from a hole line's start a tee area may lie.
 pub const TEE_REACH_M: f64 = 15.0;
 /// A `golf=tee` area larger than this is a mapping mistake (tees are a few
@@ -62,6 +64,7 @@ pub enum Kind {
     Bunker,
     Water,
     Rough,
+    OutOfBounds,
 }
 
 type Tags = HashMap<String, String>;
@@ -73,6 +76,7 @@ fn kind_of(tags: &Tags) -> Option<Kind> {
         Some("fairway") => Some(Kind::Fairway),
         Some("bunker") => Some(Kind::Bunker),
         Some("rough") => Some(Kind::Rough),
+        Some("out_of_bounds") => Some(Kind::OutOfBounds),
         Some("water_hazard" | "lateral_water_hazard" | "penalty_area") => Some(Kind::Water),
         _ if tags.get("natural").map(String::as_str) == Some("water") => Some(Kind::Water),
         _ => None,
@@ -128,6 +132,8 @@ pub struct OsmData {
     pub pins: Vec<Pin>,
     /// `leisure=golf_course` outlines (their `kind` is unused: `Kind::Green`).
     pub courses: Vec<Area>,
+    /// `golf=out_of_bounds` drawn as an open line: out of bounds beyond it.
+    pub oob_lines: Vec<HoleLine>,
     pub areas: Vec<Area>,
     /// Problems met while reading (unclosable relations, degenerate rings).
     pub problems: Vec<Problem>,

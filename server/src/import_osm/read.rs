@@ -211,6 +211,10 @@ pub fn read_osm_xml(input: impl BufRead, mut progress: impl FnMut(u64)) -> Resul
         if !course && outer_of_relation.contains(&(*id, kind)) {
             continue;
         }
+        if kind == Kind::OutOfBounds && !course && pts.first() != pts.last() && pts.len() >= 2 {
+            data.oob_lines.push(HoleLine { osm_id, tags: tags.clone(), points: lon_lat(pts) });
+            continue;
+        }
         if pts.len() < 4 || pts.first() != pts.last() {
             let what = if course { "leisure=golf_course".to_string() } else { format!("{kind:?}") };
             data.problems.push(Problem { osm_id, what: format!("{what} way is not a closed ring") });
@@ -285,6 +289,10 @@ pub fn read_geojson(text: &str) -> Result<OsmData, String> {
         }
         let course = is_course(&tags);
         let Some(kind) = kind_of(&tags).or(course.then_some(Kind::Green)) else { continue };
+        if let (Kind::OutOfBounds, GeometryValue::LineString { coordinates }) = (kind, &geom.value) {
+            data.oob_lines.push(HoleLine { osm_id, tags, points: coordinates.iter().map(|p| [p[0], p[1]]).collect() });
+            continue;
+        }
         let polys: Vec<Vec<Vec<Coord<f64>>>> = match &geom.value {
             GeometryValue::Polygon { coordinates } => {
                 vec![coordinates.iter().map(|r| r.iter().map(pos).collect()).collect()]

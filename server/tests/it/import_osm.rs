@@ -390,6 +390,9 @@ fn two_hole_course(outline_as_relation: bool) -> (Course, String) {
     // A bunker mapped without ref, nearer hole 2's line; a fairway both lines run through.
     o.area(95.0, 200.0, 105.0, 210.0, &[("golf", "bunker")]);
     o.area(-10.0, 230.0, 130.0, 250.0, &[("golf", "fairway")]);
+    // Out of bounds: an area west of hole 1, a line east of hole 2 (out of bounds beyond it, away from the hole).
+    o.area(-55.0, 0.0, -45.0, 300.0, &[("golf", "out_of_bounds")]);
+    o.way(&[(165.0, 0.0), (168.0, 150.0), (165.0, 300.0)], false, &[("golf", "out_of_bounds")]);
     // Outside the outline; another course; elements nothing can use.
     o.area(400.0, 100.0, 410.0, 110.0, &[("golf", "bunker")]);
     o.area(2000.0, 0.0, 2300.0, 300.0, &[("leisure", "golf_course"), ("name", "Next Door")]);
@@ -463,6 +466,29 @@ fn every_row_of_the_tag_table_on_a_small_osm_file() {
     assert_eq!((one.bunkers.len(), two.bunkers.len()), (0, 1));
     assert_eq!((one.fairways.len(), two.fairways.len()), (1, 1));
     assert_eq!(one.fairways[0], two.fairways[0]);
+    // golf=out_of_bounds: the area, and the strip beyond the line, on the holes they border.
+    assert_eq!((one.out_of_bounds.len(), two.out_of_bounds.len()), (1, 1));
+    let rules = Rules::default();
+    let surface = |hole: u32, x: f64, y: f64| {
+        let (lat, lon) = Osm::ll(x, y);
+        course.prepare_hole(hole).unwrap().classify(LatLon::new(lat, lon), Some(1.0), None, &rules).surface
+    };
+    assert_eq!(surface(1, -50.0, 100.0), Surface::OutOfBounds);
+    assert_eq!(surface(2, 190.0, 150.0), Surface::OutOfBounds, "beyond the line");
+    assert_eq!(surface(2, 150.0, 150.0), Surface::Rough, "the hole's side of the line");
+    // Measured there, a ball lies out of bounds.
+    let holes = course.prepare_all().unwrap();
+    let refs: Vec<&greenside_core::classify::PreparedHole> = holes.iter().collect();
+    let (from, to) = (Osm::ll(120.0, 100.0), Osm::ll(190.0, 150.0));
+    let m = greenside_core::measure::measure(
+        &refs,
+        &holes[1],
+        LatLon::new(from.0, from.1),
+        greenside_core::measure::To::Point(LatLon::new(to.0, to.1)),
+        &rules,
+    )
+    .unwrap();
+    assert_eq!(m.surface, Surface::OutOfBounds);
     // The course's outline, and what lies outside it or cannot be used.
     assert!(course.boundary.is_some());
     for line in [

@@ -97,6 +97,7 @@ fn document_is_openapi_3_1_and_lists_every_route() {
         "GET /api/courses",
         "GET /api/courses/{course_id}",
         "GET /api/courses/{course_id}/locate",
+        "GET /api/courses/{course_id}/holes/{hole_id}/measure",
         "GET /health",
         "GET /live",
         "GET /ready",

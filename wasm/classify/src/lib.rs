@@ -84,7 +84,7 @@ pub(crate) mod glue {
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
 /** Detailed surface under a position. */
-export type Surface = "GREEN" | "FRINGE" | "FAIRWAY" | "BUNKER" | "WATER" | "TEE" | "ROUGH" | "OUT_OF_HOLE";
+export type Surface = "GREEN" | "FRINGE" | "FAIRWAY" | "BUNKER" | "WATER" | "TEE" | "ROUGH" | "OUT_OF_HOLE" | "OUT_OF_BOUNDS";
 /** What accuracyM means: the 95 % radius (browsers, the default) or the 68 % radius (Android). */
 export type AccuracyKind = "p95" | "p68";
 export interface LatLon { lat: number; lon: number; }

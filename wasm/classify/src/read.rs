@@ -214,6 +214,7 @@ fn hole(v: &JsValue, at: &str) -> Read<Hole> {
         water_kinds: water_kinds(v, at)?,
         tee_boxes: geometries(v, "tee_boxes", at)?,
         rough: geometries(v, "rough", at)?,
+        out_of_bounds: geometries(v, "out_of_bounds", at)?,
         boundary: opt_geometry(v, "boundary", at)?,
         line: opt_line(v, at)?,
     })
