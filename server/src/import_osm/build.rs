@@ -425,32 +425,42 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
     // its hole (the one the line starts in keeps the line's start), with
     // the hole's `par:<colour>` and `dist:<colour>`.
     for d in &mut drafts {
-        let colour = |i: usize| usable[i].tags.get("tee").map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty());
+        // `tee=gold;white`: one area, two sets' tee.
+        let colours = |i: usize| -> Vec<String> {
+            usable[i].tags.get("tee").map_or(Vec::new(), |v| {
+                v.split(';').map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()).collect()
+            })
+        };
         let mut named: Vec<String> = Vec::new();
         for (k, &i) in d.tee_areas.iter().enumerate() {
-            let Some(c) = colour(i) else { continue };
-            if named.contains(&c) {
-                continue;
+            for c in colours(i) {
+                if named.contains(&c) {
+                    continue;
+                }
+                let par = d
+                    .tags
+                    .get(&format!("par:{c}"))
+                    .and_then(|v| v.trim().parse::<u8>().ok())
+                    .filter(|p| (1..=7).contains(p));
+                let dist_m = d.tags.get(&format!("dist:{c}")).and_then(|v| parse_dist(v));
+                let line_start = k == 0 && d.hole.tees[0].name.is_none();
+                if line_start {
+                    d.hole.tees[0] = Tee { name: Some(c.clone()), par, dist_m, ..d.hole.tees[0].clone() };
+                } else {
+                    let p = frame.to_wgs84(area_centre(&shapes[i]).into());
+                    d.hole.tees.push(Tee {
+                        name: Some(c.clone()),
+                        position: if k == 0 {
+                            d.hole.tees[0].position
+                        } else {
+                            LatLon::new(round7(p.lat), round7(p.lon))
+                        },
+                        par,
+                        dist_m,
+                    });
+                }
+                named.push(c);
             }
-            let par = d
-                .tags
-                .get(&format!("par:{c}"))
-                .and_then(|v| v.trim().parse::<u8>().ok())
-                .filter(|p| (1..=7).contains(p));
-            let dist_m = d.tags.get(&format!("dist:{c}")).and_then(|v| parse_dist(v));
-            let line_start = k == 0 && d.hole.tees[0].name.is_none();
-            if line_start {
-                d.hole.tees[0] = Tee { name: Some(c.clone()), par, dist_m, ..d.hole.tees[0].clone() };
-            } else {
-                let p = frame.to_wgs84(area_centre(&shapes[i]).into());
-                d.hole.tees.push(Tee {
-                    name: Some(c.clone()),
-                    position: LatLon::new(round7(p.lat), round7(p.lon)),
-                    par,
-                    dist_m,
-                });
-            }
-            named.push(c);
         }
         // A per-tee tag with no tee of that colour has nowhere to go.
         let mut keys: Vec<&String> = d.tags.keys().collect();

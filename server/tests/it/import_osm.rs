@@ -378,7 +378,7 @@ fn two_hole_course(outline_as_relation: bool) -> (Course, String) {
     // The pin is not where the line ends: it is the cup.
     o.node(6.0, 326.0, &[("golf", "pin")]);
     // Tees: the white one the line starts in, a red forward tee, hole 2's without a colour.
-    o.area(-5.0, -5.0, 5.0, 5.0, &[("golf", "tee"), ("tee", "White")]);
+    o.area(-5.0, -5.0, 5.0, 5.0, &[("golf", "tee"), ("tee", "White;gold")]);
     o.area(-4.0, 36.0, 4.0, 44.0, &[("golf", "tee"), ("tee", "red")]);
     o.area(115.0, -5.0, 125.0, 5.0, &[("golf", "tee")]);
     // Penalty areas, kept apart.
@@ -440,15 +440,16 @@ fn every_row_of_the_tag_table_on_a_small_osm_file() {
     assert!(report.contains("hole 2: dist=far is not a length"), "{report}");
     // Tees by colour: the white tee keeps the line's start, the red one is its area's centre; par:/dist: per tee.
     let names: Vec<Option<&str>> = one.tees.iter().map(|t| t.name.as_deref()).collect();
-    assert_eq!(names, [Some("white"), Some("red")]);
+    assert_eq!(names, [Some("white"), Some("gold"), Some("red")], "tee=White;gold is both sets' tee");
+    assert_eq!(one.tees[1].position, one.tees[0].position);
     assert_eq!(one.tees[0].position, ll(0.0, 0.0));
     assert_eq!((one.tees[0].par, one.tees[0].dist_m), (None, Some(330.0)));
     let centre = ll(0.0, 40.0);
     let off =
-        ((one.tees[1].position.lat - centre.lat) * 111_035.0).hypot((one.tees[1].position.lon - centre.lon) * 85_395.0);
+        ((one.tees[2].position.lat - centre.lat) * 111_035.0).hypot((one.tees[2].position.lon - centre.lon) * 85_395.0);
     assert!(off < 0.05, "the red tee is its area's centre: {off} m off");
-    assert_eq!(one.tees[1].par, Some(5));
-    assert!((one.tees[1].dist_m.unwrap() - 300.0 * 0.9144).abs() < 1e-9);
+    assert_eq!(one.tees[2].par, Some(5));
+    assert!((one.tees[2].dist_m.unwrap() - 300.0 * 0.9144).abs() < 1e-9);
     assert!(report.contains("hole 1: par:blue has no tee=blue area on the hole"), "{report}");
     assert_eq!(two.tees.iter().map(|t| t.name.clone()).collect::<Vec<_>>(), [None], "a tee without a colour");
     assert_eq!(one.tee_boxes.len(), 2);
