@@ -160,7 +160,7 @@ pub struct PreparedHole {
     /// The tees' positions, in the frame (for finding the hole a ball is on).
     tees: Vec<Coord<f64>>,
     /// The hole's line of play, tee to green (empty without one): aim points and layups.
-    line: crate::aim::PreparedLine,
+    line: crate::line::PreparedLine,
     /// Non-green surfaces in precedence order.
     surfaces: Vec<(Surface, PreparedArea)>,
     boundary: Option<PreparedArea>,
@@ -245,8 +245,8 @@ impl PreparedHole {
         }
         let tees = hole.tees.iter().map(|t| frame.to_local(t.position).into()).collect();
         let line = match &hole.line {
-            Some(l) => crate::aim::PreparedLine::new(&frame, &l.positions("line")?),
-            None => crate::aim::PreparedLine::default(),
+            Some(l) => crate::line::PreparedLine::new(&frame, &l.positions("line")?),
+            None => crate::line::PreparedLine::default(),
         };
         let mut envelope = green.bbox().unwrap_or(Aabb::EMPTY);
 
@@ -366,7 +366,7 @@ impl PreparedHole {
     }
 
     /// The hole's line of play in the hole's frame (empty when the course file has none).
-    pub fn line(&self) -> &crate::aim::PreparedLine {
+    pub fn line(&self) -> &crate::line::PreparedLine {
         &self.line
     }
 

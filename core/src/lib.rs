@@ -53,6 +53,7 @@ pub mod health;
 pub mod hysteresis;
 pub mod index;
 pub mod json;
+pub mod line;
 pub mod listing;
 pub mod locate;
 pub mod mask;

@@ -93,6 +93,9 @@ pub struct SessionRecord {
     /// The units the golfer reads (layup marks are placed in them).
     #[serde(default)]
     pub units: crate::aim::Units,
+    /// The aim points and layup marks ahead of the last fix (`crate::aim`).
+    #[serde(default)]
+    pub ahead: crate::aim::Ahead,
 }
 
 fn cup_warning(hole: &PreparedHole, cup: &Cup) -> Option<Warning> {
@@ -153,6 +156,7 @@ pub fn start(
         yardage: None,
         shots: Shots::default(),
         units: req.units,
+        ahead: crate::aim::Ahead::default(),
     };
     if let Some(c) = hole.default_cup {
         let cup = make_cup(hole, c, CupSource::CourseDefault);
@@ -223,7 +227,8 @@ pub fn set_cup(
     rec.cup = Some(cup);
     // The line of play now aims at the new cup.
     if let Some(b) = rec.ball {
-        rec.yardage = Some(hole.view(b.wgs84, Some(cup.wgs84), rules.hazard_corridor_m, rec.units));
+        let (y, ahead) = hole.view(b.wgs84, Some(cup.wgs84), rules.hazard_corridor_m, rec.units);
+        (rec.yardage, rec.ahead) = (Some(y), ahead);
     }
     touch(rec, rules, now_ms);
     Ok(())
@@ -276,7 +281,8 @@ pub fn set_ball(
             rec.hysteresis.step_evidence(c.on_green, size, params, now_ms, rec.fix_count)
         }
     };
-    rec.yardage = Some(hole.view(fix.ball_wgs84, rec.cup.map(|c| c.wgs84), rules.hazard_corridor_m, rec.units));
+    let (y, ahead) = hole.view(fix.ball_wgs84, rec.cup.map(|c| c.wgs84), rules.hazard_corridor_m, rec.units);
+    (rec.yardage, rec.ahead) = (Some(y), ahead);
     rec.shots.step(fix.ball_wgs84, &classification, rules, rec.fix_count, now_ms);
     rec.ball = Some(Ball {
         wgs84: fix.ball_wgs84,
@@ -332,8 +338,8 @@ pub fn hole_state(rec: &SessionRecord) -> HoleState {
         green_distances: rec.yardage.as_ref().and_then(|y| y.green),
         hazards: rec.yardage.as_ref().map(|y| y.hazards.clone()).unwrap_or_default(),
         units: rec.units,
-        aim_points: rec.yardage.as_ref().map(|y| y.aim_points.clone()).unwrap_or_default(),
-        layups: rec.yardage.as_ref().map(|y| y.layups.clone()).unwrap_or_default(),
+        aim_points: rec.ahead.aim_points.clone(),
+        layups: rec.ahead.layups.clone(),
         last_transition: rec.hysteresis.last_transition,
         transitions: rec.hysteresis.transitions,
         suppressed_flickers: rec.hysteresis.suppressed_flickers,

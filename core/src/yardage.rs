@@ -124,12 +124,6 @@ pub struct Hazard {
 pub struct Yardage {
     pub green: Option<GreenDistances>,
     pub hazards: Vec<Hazard>,
-    /// The hole's aim points still ahead of the ball (`crate::aim`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub aim_points: Vec<crate::aim::AimPoint>,
-    /// The layup marks ahead of the ball (`crate::aim`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub layups: Vec<crate::aim::Layup>,
 }
 
 /// Below this distance (metres) from the target the line has no direction.
@@ -249,17 +243,7 @@ impl PreparedHole {
             Some((u, end)) => self.hazards_along(b, u, end, corridor_m),
             None => Vec::new(),
         };
-        Yardage { green: Some(green), hazards, ..Yardage::default() }
-    }
-
-    /// The golfer's whole view: [`PreparedHole::yardage`] and, from the
-    /// hole's line, the aim points ahead and the layup marks in `units`.
-    pub fn view(&self, ball: LatLon, cup: Option<LatLon>, corridor_m: f64, units: crate::aim::Units) -> Yardage {
-        let mut y = self.yardage(ball, cup, corridor_m);
-        let ahead = self.ahead(ball, cup, corridor_m, units);
-        y.aim_points = ahead.aim_points;
-        y.layups = ahead.layups;
-        y
+        Yardage { green: Some(green), hazards }
     }
 
     /// What the line of play aims at, in the hole's frame.

@@ -66,7 +66,7 @@ fn aim_points_ahead_of_the_ball_are_listed_and_passed_ones_are_not() {
         let hole = c.hole(hole_id).unwrap();
         let line = line_of(&c, hole_id);
         let cup = hole.default_cup;
-        let from_tee = p.view(line[0], cup, rules.hazard_corridor_m, Units::Metres);
+        let from_tee = p.ahead(line[0], cup, rules.hazard_corridor_m, Units::Metres);
         let numbers: Vec<u32> = from_tee.aim_points.iter().map(|a| a.number).collect();
         assert_eq!(numbers, (1..=p.line().aim_count() as u32).collect::<Vec<_>>(), "hole {hole_id}");
         for a in &from_tee.aim_points {
@@ -81,13 +81,13 @@ fn aim_points_ahead_of_the_ball_are_listed_and_passed_ones_are_not() {
         }
         // Just past the first aim point (2 m on along the next leg): only the later ones.
         let past = between(line[1], line[2], 2.0 / dist(p, line[1], line[2]));
-        let later = p.view(past, cup, rules.hazard_corridor_m, Units::Metres);
+        let later = p.ahead(past, cup, rules.hazard_corridor_m, Units::Metres);
         assert_eq!(later.aim_points.first().map(|a| a.number), (p.line().aim_count() > 1).then_some(2));
         // Half a metre short of it: still ahead (within PASSED_M is reached, not before).
         let short = between(line[1], line[0], 1.5 / dist(p, line[0], line[1]));
-        assert_eq!(p.view(short, cup, 20.0, Units::Metres).aim_points[0].number, 1, "hole {hole_id}");
+        assert_eq!(p.ahead(short, cup, 20.0, Units::Metres).aim_points[0].number, 1, "hole {hole_id}");
         // On the green: nothing ahead.
-        let on_green = p.view(cup.unwrap(), cup, 20.0, Units::Metres);
+        let on_green = p.ahead(cup.unwrap(), cup, 20.0, Units::Metres);
         assert!(on_green.aim_points.is_empty() && on_green.layups.is_empty(), "hole {hole_id}");
     }
 }
@@ -100,7 +100,7 @@ fn layup_marks_lie_on_the_line_at_their_distance_from_the_target() {
         let line = line_of(&c, hole_id);
         let cup = c.hole(hole_id).unwrap().default_cup.unwrap();
         for units in Units::ALL {
-            let v = p.view(line[0], Some(cup), 20.0, units);
+            let v = p.ahead(line[0], Some(cup), 20.0, units);
             let marks: Vec<u32> = v.layups.iter().map(|l| l.mark).collect();
             assert_eq!(marks, LAYUP_MARKS, "a par 5 has all three, hole {hole_id}");
             for l in &v.layups {
@@ -121,13 +121,13 @@ fn layup_marks_lie_on_the_line_at_their_distance_from_the_target() {
         // From 120 m out, only the 100 mark is ahead.
         let ball = p.line().at_distance_from(local(p, cup), 120.0).unwrap().0;
         let ball = p.frame().to_wgs84(ball.into());
-        let v = p.view(ball, Some(cup), 20.0, Units::Metres);
+        let v = p.ahead(ball, Some(cup), 20.0, Units::Metres);
         assert_eq!(v.layups.iter().map(|l| l.mark).collect::<Vec<_>>(), [100]);
     }
     // A par 3 of Augusta (the 12th, 140 m) has the 100 mark only.
     let twelve = &prepared[11];
     let line = line_of(&c, 12);
-    let v = twelve.view(line[0], c.hole(12).unwrap().default_cup, 20.0, Units::Metres);
+    let v = twelve.ahead(line[0], c.hole(12).unwrap().default_cup, 20.0, Units::Metres);
     assert_eq!(v.layups.iter().map(|l| l.mark).collect::<Vec<_>>(), [100]);
 }
 
@@ -137,9 +137,9 @@ fn a_hole_without_a_line_has_no_aim_points_and_says_so_when_asked() {
     let rules = Rules::default();
     let p = &prepared[0];
     let tee = c.holes[0].tees[0].position;
-    let v = p.view(tee, None, 20.0, Units::Yards);
+    let (y, v) = p.view(tee, None, 20.0, Units::Yards);
     assert!(v.aim_points.is_empty() && v.layups.is_empty());
-    assert!(v.green.is_some());
+    assert!(y.green.is_some(), "the rest of the view is there");
     let holes: Vec<&PreparedHole> = prepared.iter().collect();
     let e = measure::compute(p, tee, To::Aim(1), &rules, |q| measure::on_some_hole(&holes, q, &rules)).unwrap_err();
     assert_eq!(e, MeasureError::HoleWithoutLine);

@@ -485,17 +485,17 @@ impl Course {
                 .ok_or_else(|| error("invalid_request", "units", "units"))?
         };
         let hole = self.hole(hole_id)?;
-        let y = hole.view(p, cup.or(hole.default_cup), Rules::default().hazard_corridor_m, units);
+        let (y, ahead) = hole.view(p, cup.or(hole.default_cup), Rules::default().hazard_corridor_m, units);
         let green = y.green.map_or_else(Vec::new, |g| green_numbers(&g).to_vec());
         let mut aim = Vec::new();
-        for a in &y.aim_points {
+        for a in &ahead.aim_points {
             aim.extend([f64::from(a.number), a.wgs84.lat, a.wgs84.lon, a.distance_m]);
             aim.extend(green_numbers(&a.green_distances));
             aim.push(a.hazards.len() as f64);
             aim.extend(hazard_numbers(&a.hazards));
         }
         let layups =
-            y.layups.iter().flat_map(|l| [f64::from(l.mark), l.wgs84.lat, l.wgs84.lon, l.distance_m]).collect();
+            ahead.layups.iter().flat_map(|l| [f64::from(l.mark), l.wgs84.lat, l.wgs84.lon, l.distance_m]).collect();
         Ok(yardages(green, hazard_numbers(&y.hazards), aim, layups))
     }
 
