@@ -18,6 +18,7 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, black_box};
 use geo::{Contains, Distance, Euclidean};
+use greenside_core::aim::Units;
 use greenside_core::course::{Course, Geometry};
 use greenside_core::example::AUGUSTA_NATIONAL_COURSE_JSON;
 use greenside_core::frame::LocalFrame;
@@ -160,7 +161,37 @@ fn main() {
         });
         g.finish();
     }
+    // The golfer's view per fix: front / middle / back and hazards alone
+    // (the baseline), and with the hole line's aim points and layup marks
+    // (what a session computes on every fix since issue 36).
+    {
+        let mut g = c.benchmark_group("golfer_view");
+        g.throughput(Throughput::Elements(FIXES as u64));
+        let cups: Vec<Option<LatLon>> = holes.iter().map(|h| h.default_cup).collect();
+        g.bench_function(BenchmarkId::from_parameter("yardage"), |b| {
+            b.iter(|| {
+                for (h, f) in &fixes {
+                    black_box(holes[*h].yardage(black_box(*f), cups[*h], config.hazard_corridor_m));
+                }
+            })
+        });
+        g.bench_function(BenchmarkId::from_parameter("view_with_aim"), |b| {
+            b.iter(|| {
+                for (h, f) in &fixes {
+                    black_box(holes[*h].view(black_box(*f), cups[*h], config.hazard_corridor_m, Units::Yards));
+                }
+            })
+        });
+        g.finish();
+    }
     c.final_summary();
+    let per = |id| mean_ns(&out, "golfer_view", id).map(|ns| ns / FIXES as f64);
+    if let (Some(y), Some(v)) = (per("yardage"), per("view_with_aim")) {
+        println!(
+            "golfer's view per fix on Augusta: front / middle / back + hazards {y:.0} ns; with aim points and layup marks {v:.0} ns: {:.2}x",
+            v / y
+        );
+    }
 
     let figures: Vec<(&str, &str, Option<f64>, Option<f64>)> = [
         ("classify (surface + signed distance + confidence)", "prepared_index", "geo_baseline"),
