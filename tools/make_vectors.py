@@ -823,7 +823,7 @@ vectors["golfer_aim_points"] = {
                 measure_expect(H13, H13_TEE, line_pts(H13)[1], "FAIRWAY")),
         measure("augusta_national", 13, H13_TEE, (33.6, -82.1), 422, err("not_on_course", field="to")),
         measure("augusta_national", 13, H13_TEE, H13_TEE, 422, err("points_equal", field="to")),
-        measure("augusta_national", 13, H13_TEE, "aim:3", 400, err("invalid_query", field="to")),
+        measure("augusta_national", 13, H13_TEE, "aim:3", 404, err("aim_point_not_found", field="to", aim_points=2)),
         measure("augusta_national", 13, (91.0, -82.0), "aim:1", 400, err("invalid_coordinates")),
     ],
 }

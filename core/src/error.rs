@@ -74,6 +74,8 @@ error_codes! {
     HoleNotFound = ("hole_not_found", 404),
     /// The run does not exist.
     RunNotFound = ("run_not_found", 404),
+    /// The hole has fewer aim points than `measure`'s `to=aim:N` asks for; `details.aim_points` says how many.
+    AimPointNotFound = ("aim_point_not_found", 404),
     /// The route exists but not with this method.
     MethodNotAllowed = ("method_not_allowed", 405),
     /// Advice needs a ball position and the session has none.

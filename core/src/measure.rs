@@ -13,7 +13,7 @@
 //! `invalid_coordinates`), a point on no hole of the course
 //! (`not_on_course`), `to` equal to `from` (`points_equal`), `aim:N` on a
 //! hole without a line (`hole_without_line`) or past its last aim point
-//! (`invalid_query`).
+//! (`aim_point_not_found`).
 
 use crate::api::contract_version;
 use crate::classify::{PreparedHole, Surface};
@@ -123,7 +123,7 @@ impl MeasureError {
             MeasureError::OffCourse { .. } => ErrorCode::NotOnCourse,
             MeasureError::PointsEqual => ErrorCode::PointsEqual,
             MeasureError::HoleWithoutLine => ErrorCode::HoleWithoutLine,
-            MeasureError::NoSuchAim { .. } => ErrorCode::InvalidQuery,
+            MeasureError::NoSuchAim { .. } => ErrorCode::AimPointNotFound,
         }
     }
 

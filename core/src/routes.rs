@@ -326,6 +326,7 @@ pub const ROUTES: &[Route] = &[
                 E::InvalidCoordinates,
                 E::CourseNotFound,
                 E::HoleNotFound,
+                E::AimPointNotFound,
                 E::NotOnCourse,
                 E::PointsEqual,
                 E::HoleWithoutLine,

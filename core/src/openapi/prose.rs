@@ -15,7 +15,13 @@ use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, Type};
 use utoipa::openapi::{RefOr, Required};
 
 /// `lat,lon` in decimal degrees (the measure route's points).
-const LAT_LON_PATTERN: &str = r"^[-+]?[0-9.]+(e[-+]?[0-9]+)?, ?[-+]?[0-9.]+(e[-+]?[0-9]+)?$";
+const LAT_LON_PATTERN: &str =
+    concat!(r"^[-+]?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?),", r"[-+]?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?)$");
+/// `to`: a point, or `aim:N` (N from 1).
+const TO_PATTERN: &str = concat!(
+    r"^(aim:[1-9][0-9]{0,8}|[-+]?(90(\.0+)?|[1-8]?[0-9](\.[0-9]+)?),",
+    r"[-+]?(180(\.0+)?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]+)?))$"
+);
 
 fn string_param(
     name: &str,
@@ -356,7 +362,7 @@ fn course_routes() -> Vec<Route> {
             route: by_id(RouteId::MeasureHole),
             tag: "courses",
             summary: "Measure any point: a tap on the map, or an aim point",
-            description: "From `from` (the ball) to `to` (a point, or `aim:N`, the hole's N-th aim point from the tee): the distance, the surface at `to` on this hole, front / middle / back of the green from `to` (towards the green's centre), and the bunkers and water within `HAZARD_CORRIDOR_M` of the line between (docs/golfer.md). `not_on_course` when a point is on no hole of the course, `points_equal` when `from` and `to` are the same point, `hole_without_line` for `aim:N` on a hole whose course file has no line of play.",
+            description: "From `from` (the ball) to `to` (a point, or `aim:N`, the hole's N-th aim point from the tee): the distance, the surface at `to` on this hole, front / middle / back of the green from `to` (towards the green's centre), and the bunkers and water within `HAZARD_CORRIDOR_M` of the line between (docs/golfer.md). `not_on_course` when a point is on no hole of the course, `points_equal` when `from` and `to` are the same point, `hole_without_line` for `aim:N` on a hole whose course file has no line of play, `aim_point_not_found` for an aim point the hole does not have.",
             params: alloc::vec![
                 string_param("course_id", ParameterIn::Path, true, "The course's id.", Some(COURSE_ID_PATTERN)),
                 string_param("hole_id", ParameterIn::Path, true, "The hole's number (1-99).", Some(r"^[1-9][0-9]?$")),
@@ -372,7 +378,7 @@ fn course_routes() -> Vec<Route> {
                     ParameterIn::Query,
                     true,
                     "Where to measure to: `lat,lon` in decimal degrees (WGS84), or `aim:N` (the hole's N-th aim point, from 1).",
-                    Some(r"^(aim:[1-9][0-9]*|[-+]?[0-9.]+(e[-+]?[0-9]+)?, ?[-+]?[0-9.]+(e[-+]?[0-9]+)?)$"),
+                    Some(TO_PATTERN),
                 ),
             ],
             body: None,

@@ -475,6 +475,15 @@ pub fn build_course(data: &OsmData, course_id: &str, name: &str) -> Result<(Cour
             }
         }
     }
+    // A pin that is no hole's cup (on a green no line ends in, or on none) is reported.
+    for pin in &data.pins {
+        let cup = LatLon::new(round7(pin.point[1]), round7(pin.point[0]));
+        if !drafts.iter().any(|d| d.hole.default_cup == Some(cup)) {
+            report
+                .unassigned
+                .push(Problem { osm_id: pin.osm_id.clone(), what: "golf=pin that is no hole's cup".into() });
+        }
+    }
     for (i, a) in usable.iter().enumerate() {
         if used[i] {
             *report.assigned.entry(a.kind).or_default() += 1;

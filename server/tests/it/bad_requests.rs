@@ -447,8 +447,8 @@ fn catalogue(sid: &str) -> Vec<Case> {
                 "GET",
                 &measure("augusta_national", "13", "from=33.494032,-82.0235094&to=aim:3"),
                 "",
-                400,
-                "invalid_query",
+                404,
+                "aim_point_not_found",
             )
         },
         Case {

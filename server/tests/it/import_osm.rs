@@ -375,8 +375,9 @@ fn two_hole_course(outline_as_relation: bool) -> (Course, String) {
     o.way(&[(120.0, 0.0), (120.0, 300.0)], false, &[("golf", "hole"), ("ref", "2"), ("par", "3"), ("dist", "far")]);
     o.area(-15.0, 305.0, 15.0, 335.0, &[("golf", "green")]);
     o.area(105.0, 285.0, 135.0, 315.0, &[("golf", "green")]);
-    // The pin is not where the line ends: it is the cup.
+    // The pin is not where the line ends: it is the cup. A second pin is on no green.
     o.node(6.0, 326.0, &[("golf", "pin")]);
+    o.node(60.0, 100.0, &[("golf", "pin"), ("note", "stray")]);
     // Tees: the white one the line starts in, a red forward tee, hole 2's without a colour.
     o.area(-5.0, -5.0, 5.0, 5.0, &[("golf", "tee"), ("tee", "White;gold")]);
     o.area(-4.0, 36.0, 4.0, 44.0, &[("golf", "tee"), ("tee", "red")]);
@@ -492,6 +493,7 @@ fn every_row_of_the_tag_table_on_a_small_osm_file() {
     assert_eq!(m.surface, Surface::OutOfBounds);
     // The course's outline, and what lies outside it or cannot be used.
     assert!(course.boundary.is_some());
+    assert!(report.contains("golf=pin that is no hole's cup"), "{report}");
     for line in [
         "Bunker outside the course's outline",
         "another golf course (Next Door)",
