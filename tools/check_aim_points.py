@@ -9,8 +9,8 @@ code. tools/check_golfer_geodesic.py runs it against the server it started.
   within 20 m of each leg (the hazard's outer ring intersected with the
   leg's flat-ended 20 m buffer);
 - layup marks: the line's last crossing of the circle 100, 150 or 200 (m or
-  yd) about the cup, in the plane about the cup (Shapely), back on the
-  ellipsoid by GeographicLib's direct problem;
+  yd) about the middle of the green (its area centroid), in the plane about
+  it (Shapely), back on the ellipsoid by GeographicLib's direct problem;
 - measure: from the tee to every aim point, to a point inside each bunker,
   water area and fairway and to the middle of each leg: the distance, the
   surface (containment in the classifier's precedence: green, bunker,
@@ -130,7 +130,8 @@ def surface_at(hole, p):
 
 
 def green_centre(hole):
-    ring = max(outer_rings(hole["green"]), key=len)
+    """The area centroid of the green's largest polygon's outer ring."""
+    ring = max(outer_rings(hole["green"]), key=lambda r: Polygon([plane(r[0])(p) for p in r]).area)
     o = ring[0]
     c = Polygon([plane(o)(p) for p in ring]).centroid
     return unplane(o, (c.x, c.y))
@@ -186,6 +187,7 @@ def check(course, call, cv, expected):
         line = line_of(hole)
         units = "YARDS" if hid % 2 else "METRES"
         unit_m = YARD if units == "YARDS" else 1.0
+        middle = green_centre(hole)
         status, started = call("POST", "/api/session/start",
                                {"contract_version": cv, "course_id": course["course_id"], "hole_id": hid, "units": units})
         assert status == 200, started
@@ -222,7 +224,7 @@ def check(course, call, cv, expected):
                 n["aim"] += 1
             want_marks = []
             for mark in (100, 150, 200):
-                p, s = layup_point(hole, cup, mark * unit_m)
+                p, s = layup_point(hole, middle, mark * unit_m)
                 if p is not None and s - at > PASSED:
                     want_marks.append((mark, p))
             got_marks = [l["mark"] for l in hs["layups"]]
@@ -230,7 +232,7 @@ def check(course, call, cv, expected):
                 problems.append(f"{where}: layups {got_marks}, Shapely {[m for m, _ in want_marks]} ({units})")
             for l, (mark, p) in zip(hs["layups"], want_marks):
                 q = (l["wgs84"]["lat"], l["wgs84"]["lon"])
-                errs = (dist(q, p), abs(dist(q, cup) - mark * unit_m), abs(dist(ball, q) - l["distance_m"]))
+                errs = (dist(q, p), abs(dist(q, middle) - mark * unit_m), abs(dist(ball, q) - l["distance_m"]))
                 worst["layup"] = max(worst["layup"], *errs)
                 n["layups"] += 1
                 if max(errs) > TOL:

@@ -715,10 +715,12 @@ def mark_point(h, target, d):
 
 
 def layups_expect(h, ball, cup, yards=False):
+    """The marks ahead of ball, measured from the middle of the green (its area centroid), not the cup."""
     at = station_of(h, ball)
+    middle = area_centroid(h)
     out = []
     for mark in (100, 150, 200):
-        p, station = mark_point(h, cup, mark * (YARD if yards else 1.0))
+        p, station = mark_point(h, middle, mark * (YARD if yards else 1.0))
         if p is None or station - at <= 1.0:
             continue
         out.append({"mark": mark, "wgs84": {"lat": approx(p[0], 2e-7), "lon": approx(p[1], 2e-7)},

@@ -255,7 +255,7 @@ function showAhead() {
   marks?.replaceChildren(...(y?.layups ?? []).map((l) => {
     const q = st.course.toLocal(st.hole, l.wgs84);
     const c = svg('circle', { class: 'layup-mark', 'data-mark': String(l.mark), cx: q.x, cy: -q.y, r: '1.2', fill: '#fde68a', stroke: '#713f12', 'stroke-width': '0.4' });
-    c.append(Object.assign(svg('title'), { textContent: `${l.mark} ${u} to the ${st.cup ? 'pin' : 'centre'}` }));
+    c.append(Object.assign(svg('title'), { textContent: `${l.mark} ${u} to the middle of the green` }));
     return c;
   }));
 }

@@ -18,9 +18,9 @@
 //!
 //! **Layup marks** are the points on the line [`LAYUP_MARKS`] (100, 150 and
 //! 200) yards or metres, as the session's `units` say, in a straight line
-//! from the target (the cup, else the green's centre: the point `middle_m`
-//! measures to). Where the line is that far from the target more than once,
-//! the mark is the one nearest the green along the line. A mark is listed
+//! from the middle of the green (its centroid, wherever the cup is: a
+//! course's 150 marker is to the middle). Where the line is that far from
+//! it more than once, the mark is the one nearest the green along the line. A mark is listed
 //! with its distance from the ball when it is ahead of the ball; a hole
 //! shorter than a mark has none.
 //!
@@ -151,8 +151,10 @@ impl PreparedHole {
             aim_points.push(AimPoint { number: number as u32, wgs84, distance_m, green_distances: green, hazards });
         }
         let mut layups = Vec::new();
+        // The middle of the green is the frame's origin.
+        let middle = Coord { x: 0.0, y: 0.0 };
         for mark in LAYUP_MARKS {
-            let Some((p, station)) = line.at_distance_from(t, units.metres(mark)) else { continue };
+            let Some((p, station)) = line.at_distance_from(middle, units.metres(mark)) else { continue };
             if station - at <= PASSED_M {
                 continue;
             }

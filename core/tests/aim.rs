@@ -93,7 +93,7 @@ fn aim_points_ahead_of_the_ball_are_listed_and_passed_ones_are_not() {
 }
 
 #[test]
-fn layup_marks_lie_on_the_line_at_their_distance_from_the_target() {
+fn layup_marks_lie_on_the_line_at_their_distance_from_the_middle_of_the_green() {
     let (c, prepared) = course(AUGUSTA);
     for hole_id in [2, 8, 13, 15] {
         let p = &prepared[(hole_id - 1) as usize];
@@ -108,7 +108,8 @@ fn layup_marks_lie_on_the_line_at_their_distance_from_the_target() {
                     Units::Metres => f64::from(l.mark),
                     Units::Yards => f64::from(l.mark) * YARD_M,
                 };
-                assert!((dist(p, l.wgs84, cup) - want).abs() < 1e-6, "hole {hole_id} {l:?}");
+                let middle = p.green_centroid_wgs84();
+                assert!((dist(p, l.wgs84, middle) - want).abs() < 1e-6, "hole {hole_id} {l:?}");
                 let q = local(p, l.wgs84);
                 let on_line = line
                     .windows(2)
@@ -119,7 +120,7 @@ fn layup_marks_lie_on_the_line_at_their_distance_from_the_target() {
             }
         }
         // From 120 m out, only the 100 mark is ahead.
-        let ball = p.line().at_distance_from(local(p, cup), 120.0).unwrap().0;
+        let ball = p.line().at_distance_from(local(p, p.green_centroid_wgs84()), 120.0).unwrap().0;
         let ball = p.frame().to_wgs84(ball.into());
         let v = p.ahead(ball, Some(cup), 20.0, Units::Metres);
         assert_eq!(v.layups.iter().map(|l| l.mark).collect::<Vec<_>>(), [100]);

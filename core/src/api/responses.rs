@@ -64,7 +64,7 @@ pub struct HoleState {
     pub units: crate::aim::Units,
     /// The hole's aim points ahead of the ball, from its line of play: `crate::aim`.
     pub aim_points: Vec<crate::aim::AimPoint>,
-    /// The layup marks (100, 150, 200 `units` from the target) ahead of the ball.
+    /// The layup marks (100, 150, 200 `units` from the middle of the green) ahead of the ball.
     pub layups: Vec<crate::aim::Layup>,
     pub last_transition: Option<Transition>,
     pub transitions: u32,

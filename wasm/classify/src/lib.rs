@@ -134,7 +134,7 @@ export interface AimPoint {
   /** Bunkers and water within 20 m of the leg from the ball to the aim point. */
   hazards: Hazard[];
 }
-/** A layup mark ahead of the ball: the point of the hole's line 100, 150 or 200 units from the target. */
+/** A layup mark ahead of the ball: the point of the hole's line 100, 150 or 200 units from the middle of the green. */
 export interface Layup { mark: 100 | 150 | 200; wgs84: LatLon; distanceM: number; }
 /** The units layup marks are placed in; every distance stays in metres. */
 export type Units = "METRES" | "YARDS";
