@@ -486,7 +486,11 @@ def line_of_play(hole, ball, cup, corridor=20.0):
     u = (tx / mid, ty / mid)
     ss = [s for r in rings_of(hole["green"]) for s in crossings([to(p) for p in r], u)]
     front, back = min(ss), max(ss)
-    end = max(back, mid)
+    return front, mid, back, corridor_hazards(hole, to, u, max(back, mid), corridor)
+
+
+def corridor_hazards(hole, to, u, end, corridor):
+    """Bunkers and water within `corridor` of the line from the plane's origin along u, up to end; nearest first."""
     hazards = []
     for surface, key in (("BUNKER", "bunkers"), ("WATER", "water")):
         for i, g in enumerate(hole.get(key, [])):
@@ -498,7 +502,7 @@ def line_of_play(hole, ball, cup, corridor=20.0):
                     hazards.append({"surface": surface, "index": i, "reach_m": min(p[0] for p in st),
                                     "carry_m": max(p[0] for p in st), "side": side})
     hazards.sort(key=lambda h: (h["reach_m"], h["carry_m"]))
-    return front, mid, back, hazards
+    return hazards
 
 
 def yardage_expect(hole, ball, cup, tol=0.05):
@@ -663,18 +667,7 @@ def leg_hazards(h, ball, aim, corridor=20.0):
     to = enu(ball)
     ax, ay = to(aim)
     d = math.hypot(ax, ay)
-    u = (ax / d, ay / d)
-    out = []
-    for surface, key in (("BUNKER", "bunkers"), ("WATER", "water")):
-        for i, g in enumerate(h.get(key, [])):
-            for r in outer_rings(g):
-                st = clip_to_corridor([to(p) for p in r[:-1]], u, d, corridor)
-                if len(st) >= 3:
-                    lo_t, hi_t = min(p[1] for p in st), max(p[1] for p in st)
-                    side = "LEFT" if lo_t > 0 else "RIGHT" if hi_t < 0 else "ON_LINE"
-                    out.append({"surface": surface, "index": i, "reach_m": min(p[0] for p in st),
-                                "carry_m": max(p[0] for p in st), "side": side})
-    out.sort(key=lambda x: (x["reach_m"], x["carry_m"]))
+    out = corridor_hazards(h, to, (ax / d, ay / d), d, corridor)
     return [dict(x, reach_m=approx(x["reach_m"], 0.05), carry_m=approx(x["carry_m"], 0.05)) for x in out]
 
 

@@ -162,6 +162,16 @@ pub const BODY: &[ErrorCode] = &[
 /// Codes of a route that reads or writes a session.
 pub const SESSION: &[ErrorCode] =
     &[E::InvalidSessionId, E::SessionNotFound, E::SessionStoreUnavailable, E::CourseDataUnavailable];
+/// Codes of a route that reads positions from its query on a course (`locate`, `measure`).
+pub const POSITION_QUERY: &[ErrorCode] = &[
+    E::InvalidRequest,
+    E::InvalidField,
+    E::InvalidQuery,
+    E::InvalidCoordinates,
+    E::CourseNotFound,
+    E::NotOnCourse,
+    E::CourseDataUnavailable,
+];
 /// Codes any `/api/*` route can answer.
 pub const API: &[ErrorCode] = &[E::Unauthorized, E::RateLimited, E::Overloaded, E::InternalError];
 /// Codes any admin route can answer.
@@ -293,47 +303,14 @@ pub const ROUTES: &[Route] = &[
         Some("default"),
         &[&[E::InvalidRequest, E::InvalidField, E::CourseNotFound, E::CourseDataUnavailable], API],
     ),
-    route(
-        Get,
-        "/api/courses/{course_id}/locate",
-        RouteId::LocateHole,
-        Api,
-        Some("default"),
-        &[
-            &[
-                E::InvalidRequest,
-                E::InvalidField,
-                E::InvalidQuery,
-                E::InvalidCoordinates,
-                E::CourseNotFound,
-                E::NotOnCourse,
-                E::CourseDataUnavailable,
-            ],
-            API,
-        ],
-    ),
+    route(Get, "/api/courses/{course_id}/locate", RouteId::LocateHole, Api, Some("default"), &[POSITION_QUERY, API]),
     route(
         Get,
         "/api/courses/{course_id}/holes/{hole_id}/measure",
         RouteId::MeasureHole,
         Api,
         Some("default"),
-        &[
-            &[
-                E::InvalidRequest,
-                E::InvalidField,
-                E::InvalidQuery,
-                E::InvalidCoordinates,
-                E::CourseNotFound,
-                E::HoleNotFound,
-                E::AimPointNotFound,
-                E::NotOnCourse,
-                E::PointsEqual,
-                E::HoleWithoutLine,
-                E::CourseDataUnavailable,
-            ],
-            API,
-        ],
+        &[POSITION_QUERY, &[E::HoleNotFound, E::AimPointNotFound, E::PointsEqual, E::HoleWithoutLine], API],
     ),
     route(Get, "/health", RouteId::Health, Open, None, &[]),
     route(Get, "/live", RouteId::Live, Open, None, &[]),
