@@ -180,11 +180,12 @@ pub fn compute(
             }
         }
     };
-    let on_course = |p: LatLon| hole.classify(p, None, None, rules).surface != Surface::OutOfHole || elsewhere(p);
-    if !on_course(from) {
+    if !(on_hole(hole, from, rules) || elsewhere(from)) {
         return Err(MeasureError::OffCourse { to: false });
     }
-    if !on_course(to) {
+    // Where a ball at `to` would lie on this hole: also whether it is on the course.
+    let surface = hole.classify(to, None, None, rules).surface;
+    if surface == Surface::OutOfHole && !elsewhere(to) {
         return Err(MeasureError::OffCourse { to: true });
     }
     let frame = hole.frame();
@@ -198,12 +199,18 @@ pub fn compute(
     let hazards = hole.hazards_along(f, u, distance_m, rules.hazard_corridor_m);
     let (target, centre) = hole.target(None);
     let (green, _) = hole.green_from(t, target, centre);
-    Ok(Measurement { from, to, distance_m, surface: hole.classify(to, None, None, rules).surface, green, hazards })
+    Ok(Measurement { from, to, distance_m, surface, green, hazards })
 }
 
-/// True when some hole of `holes` has `p` (not `OUT_OF_HOLE`).
+/// True when `p` is on `hole` (anything but `OUT_OF_HOLE`): a point on no
+/// hole of the course is off it.
+pub fn on_hole(hole: &PreparedHole, p: LatLon, rules: &Rules) -> bool {
+    hole.classify(p, None, None, rules).surface != Surface::OutOfHole
+}
+
+/// True when some hole of `holes` has `p`.
 pub fn on_some_hole(holes: &[&PreparedHole], p: LatLon, rules: &Rules) -> bool {
-    holes.iter().any(|h| h.classify(p, None, None, rules).surface != Surface::OutOfHole)
+    holes.iter().any(|h| on_hole(h, p, rules))
 }
 
 /// [`compute`] as the HTTP route answers it.

@@ -44,6 +44,20 @@ const START: &str = "/api/session/start";
 fn measure(course: &str, hole: &str, query: &str) -> String {
     format!("/api/courses/{course}/holes/{hole}/measure?{query}")
 }
+
+/// A measure request (no body; a POST sends `{}`), answered `status` and `code`, naming `field`.
+fn measure_case(
+    method: &'static str,
+    course: &str,
+    hole: &str,
+    query: &str,
+    status: u16,
+    code: &'static str,
+    field: Option<&'static str>,
+) -> Case {
+    let body = if method == "POST" { "{}" } else { "" };
+    Case { content_type: None, field, ..case(method, &measure(course, hole, query), body, status, code) }
+}
 const BALL: &str = "/api/session/set_ball_location";
 const CUP: &str = "/api/session/set_cup_location";
 
@@ -355,150 +369,118 @@ fn catalogue(sid: &str) -> Vec<Case> {
         },
         Case { content_type: None, ..case("POST", "/api/courses/riverside/locate", "{}", 405, "method_not_allowed") },
         // Measure any point (Augusta's 13th: tee 33.494032,-82.0235094; its corner 33.4961476,-82.0235263).
-        Case {
-            content_type: None,
-            ..case("GET", &measure("nowhere", "13", "from=33.494032,-82.0235094&to=aim:1"), "", 404, "course_not_found")
-        },
-        Case {
-            content_type: None,
-            field: Some("hole_id"),
-            ..case(
-                "GET",
-                &measure("augusta_national", "0", "from=33.494032,-82.0235094&to=aim:1"),
-                "",
-                400,
-                "invalid_field",
-            )
-        },
-        Case {
-            content_type: None,
-            field: Some("hole_id"),
-            ..case(
-                "GET",
-                &measure("augusta_national", "x", "from=33.494032,-82.0235094&to=aim:1"),
-                "",
-                400,
-                "invalid_field",
-            )
-        },
-        Case {
-            content_type: None,
-            field: Some("hole_id"),
-            ..case(
-                "GET",
-                &measure("augusta_national", "19", "from=33.494032,-82.0235094&to=aim:1"),
-                "",
-                404,
-                "hole_not_found",
-            )
-        },
-        Case {
-            content_type: None,
-            field: Some("from"),
-            ..case("GET", &measure("augusta_national", "13", "to=aim:1"), "", 400, "invalid_query")
-        },
-        Case {
-            content_type: None,
-            field: Some("from"),
-            ..case("GET", &measure("augusta_national", "13", "from=north,-82&to=aim:1"), "", 400, "invalid_coordinates")
-        },
-        Case {
-            content_type: None,
-            field: Some("to"),
-            ..case(
-                "GET",
-                &measure("augusta_national", "13", "from=33.494032,-82.0235094&to=33.49"),
-                "",
-                400,
-                "invalid_coordinates",
-            )
-        },
-        Case {
-            content_type: None,
-            field: Some("to"),
-            ..case(
-                "GET",
-                &measure("augusta_national", "13", "from=33.494032,-82.0235094&to=33.49,-182"),
-                "",
-                400,
-                "invalid_coordinates",
-            )
-        },
-        Case {
-            content_type: None,
-            field: Some("to"),
-            ..case("GET", &measure("augusta_national", "13", "from=33.494032,-82.0235094"), "", 400, "invalid_query")
-        },
-        Case {
-            content_type: None,
-            field: Some("to"),
-            ..case(
-                "GET",
-                &measure("augusta_national", "13", "from=33.494032,-82.0235094&to=aim:0"),
-                "",
-                400,
-                "invalid_query",
-            )
-        },
-        Case {
-            content_type: None,
-            field: Some("to"),
-            ..case(
-                "GET",
-                &measure("augusta_national", "13", "from=33.494032,-82.0235094&to=aim:3"),
-                "",
-                404,
-                "aim_point_not_found",
-            )
-        },
-        Case {
-            content_type: None,
-            field: Some("from"),
-            ..case("GET", &measure("augusta_national", "13", "from=33.6,-82.1&to=aim:1"), "", 422, "not_on_course")
-        },
-        Case {
-            content_type: None,
-            field: Some("to"),
-            ..case(
-                "GET",
-                &measure("augusta_national", "13", "from=33.494032,-82.0235094&to=33.6,-82.1"),
-                "",
-                422,
-                "not_on_course",
-            )
-        },
-        Case {
-            content_type: None,
-            field: Some("to"),
-            ..case(
-                "GET",
-                &measure("augusta_national", "13", "from=33.4961476,-82.0235263&to=33.4961476,-82.0235263"),
-                "",
-                422,
-                "points_equal",
-            )
-        },
-        Case {
-            content_type: None,
-            field: Some("to"),
-            ..case(
-                "GET",
-                &measure("riverside", "1", "from=40.2652924,-111.6605346&to=aim:1"),
-                "",
-                422,
-                "hole_without_line",
-            )
-        },
-        Case {
-            content_type: None,
-            ..case(
-                "POST",
-                &measure("augusta_national", "13", "from=33.494032,-82.0235094&to=aim:1"),
-                "{}",
-                405,
-                "method_not_allowed",
-            )
-        },
+        measure_case("GET", "nowhere", "13", "from=33.494032,-82.0235094&to=aim:1", 404, "course_not_found", None),
+        measure_case(
+            "GET",
+            "augusta_national",
+            "0",
+            "from=33.494032,-82.0235094&to=aim:1",
+            400,
+            "invalid_field",
+            Some("hole_id"),
+        ),
+        measure_case(
+            "GET",
+            "augusta_national",
+            "x",
+            "from=33.494032,-82.0235094&to=aim:1",
+            400,
+            "invalid_field",
+            Some("hole_id"),
+        ),
+        measure_case(
+            "GET",
+            "augusta_national",
+            "19",
+            "from=33.494032,-82.0235094&to=aim:1",
+            404,
+            "hole_not_found",
+            Some("hole_id"),
+        ),
+        measure_case("GET", "augusta_national", "13", "to=aim:1", 400, "invalid_query", Some("from")),
+        measure_case(
+            "GET",
+            "augusta_national",
+            "13",
+            "from=north,-82&to=aim:1",
+            400,
+            "invalid_coordinates",
+            Some("from"),
+        ),
+        measure_case(
+            "GET",
+            "augusta_national",
+            "13",
+            "from=33.494032,-82.0235094&to=33.49",
+            400,
+            "invalid_coordinates",
+            Some("to"),
+        ),
+        measure_case(
+            "GET",
+            "augusta_national",
+            "13",
+            "from=33.494032,-82.0235094&to=33.49,-182",
+            400,
+            "invalid_coordinates",
+            Some("to"),
+        ),
+        measure_case("GET", "augusta_national", "13", "from=33.494032,-82.0235094", 400, "invalid_query", Some("to")),
+        measure_case(
+            "GET",
+            "augusta_national",
+            "13",
+            "from=33.494032,-82.0235094&to=aim:0",
+            400,
+            "invalid_query",
+            Some("to"),
+        ),
+        measure_case(
+            "GET",
+            "augusta_national",
+            "13",
+            "from=33.494032,-82.0235094&to=aim:3",
+            404,
+            "aim_point_not_found",
+            Some("to"),
+        ),
+        measure_case("GET", "augusta_national", "13", "from=33.6,-82.1&to=aim:1", 422, "not_on_course", Some("from")),
+        measure_case(
+            "GET",
+            "augusta_national",
+            "13",
+            "from=33.494032,-82.0235094&to=33.6,-82.1",
+            422,
+            "not_on_course",
+            Some("to"),
+        ),
+        measure_case(
+            "GET",
+            "augusta_national",
+            "13",
+            "from=33.4961476,-82.0235263&to=33.4961476,-82.0235263",
+            422,
+            "points_equal",
+            Some("to"),
+        ),
+        measure_case(
+            "GET",
+            "riverside",
+            "1",
+            "from=40.2652924,-111.6605346&to=aim:1",
+            422,
+            "hole_without_line",
+            Some("to"),
+        ),
+        measure_case(
+            "POST",
+            "augusta_national",
+            "13",
+            "from=33.494032,-82.0235094&to=aim:1",
+            405,
+            "method_not_allowed",
+            None,
+        ),
         with_field(
             case(
                 "POST",

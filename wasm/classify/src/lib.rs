@@ -526,9 +526,10 @@ impl Course {
         let rules = Rules::default();
         // Other holes are prepared only when this one says OUT_OF_HOLE.
         let elsewhere = |p: LatLon| {
-            self.inner.hole_ids().filter(|&id| id != hole_id).any(|id| {
-                matches!(self.inner.hole(id), Some(Ok(h)) if h.classify(p, None, None, &rules).surface != Surface::OutOfHole)
-            })
+            self.inner
+                .hole_ids()
+                .filter(|&id| id != hole_id)
+                .any(|id| matches!(self.inner.hole(id), Some(Ok(h)) if greenside_core::measure::on_hole(h, p, &rules)))
         };
         let m = greenside_core::measure::compute(hole, from_p, target, &rules, elsewhere).map_err(|e| {
             let id = self.inner.course_id.as_str();
