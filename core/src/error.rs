@@ -54,6 +54,8 @@ error_codes! {
     InvalidCoordinates = ("invalid_coordinates", 400),
     /// `session_id` does not have the session id format.
     InvalidSessionId = ("invalid_session_id", 400),
+    /// `round_id` does not have the round id format (`gr_` and 32 lowercase hex digits).
+    InvalidRoundId = ("invalid_round_id", 400),
     /// `accuracy_m` is not a finite positive number within range.
     InvalidAccuracy = ("invalid_accuracy", 400),
     /// Any other field out of its documented range or format; `details.field` names it.
@@ -68,6 +70,8 @@ error_codes! {
     RouteNotFound = ("route_not_found", 404),
     /// The session does not exist or has expired.
     SessionNotFound = ("session_not_found", 404),
+    /// The round does not exist (or was deleted).
+    RoundNotFound = ("round_not_found", 404),
     /// The course is not in the registry.
     CourseNotFound = ("course_not_found", 404),
     /// The hole is not in the course.
@@ -84,6 +88,12 @@ error_codes! {
     CupLocationMissing = ("cup_location_missing", 409),
     /// Concurrent writers kept winning; the client may retry.
     SessionConflict = ("session_conflict", 409),
+    /// A score for a hole the round has not reached; move the round there first (`next_hole`).
+    HoleNotReached = ("hole_not_reached", 409),
+    /// The round is played in competition (Rules of Golf, Rule 4.3a): distances only, advice is refused.
+    CompetitionRound = ("competition_round", 409),
+    /// Concurrent writers to one round kept winning; the client may retry.
+    RoundConflict = ("round_conflict", 409),
     /// A run status change that the run lifecycle forbids.
     RunInvalidTransition = ("run_invalid_transition", 409),
     /// The body exceeds the size limit.

@@ -68,6 +68,7 @@ pub mod plot;
 pub mod ratelimit;
 pub mod redact;
 pub mod rings;
+pub mod round;
 pub mod routes;
 pub mod rules;
 pub mod run;

@@ -95,6 +95,22 @@ fn axis_distance(hole: &PreparedHole, p: Coord<f64>) -> f64 {
     libm::hypot(p.x - (tee.x + f * d.x), p.y - (tee.y + f * d.y))
 }
 
+/// A fix's classification on `hole`, and its surface with the tees counted:
+/// within [`TEE_NEAR_M`] of one of the hole's tees (and off its green) is
+/// `TEE`, tee box polygon or not. `locate` and a round's hole detection
+/// (`crate::round`) both ask this.
+pub fn surface_with_tees(
+    hole: &PreparedHole,
+    fix: LatLon,
+    rules: &Rules,
+) -> (crate::classify::Classification, Surface) {
+    let c = hole.classify(fix, None, None, rules);
+    let p: Coord<f64> = c.local.into();
+    let near_tee = hole.tee_points().iter().any(|t| libm::hypot(t.x - p.x, t.y - p.y) <= TEE_NEAR_M);
+    let surface = if near_tee && c.surface != Surface::Green { Surface::Tee } else { c.surface };
+    (c, surface)
+}
+
 /// Which holes `fixes` (checked, at least one) score on, best first, with
 /// the surface of the last fix on each and its share of the total score:
 /// [`locate`]'s ranking without its checks and errors (no formatting, no
@@ -105,11 +121,9 @@ pub fn rank(holes: &[&PreparedHole], fixes: &[LatLon], rules: &Rules) -> Vec<Can
         let mut score = 0.0;
         let mut surface = Surface::OutOfHole;
         for f in fixes {
-            let c = hole.classify(*f, None, None, rules);
-            let p: Coord<f64> = c.local.into();
-            let near_tee = hole.tee_points().iter().any(|t| libm::hypot(t.x - p.x, t.y - p.y) <= TEE_NEAR_M);
-            surface = if near_tee && c.surface != Surface::Green { Surface::Tee } else { c.surface };
-            score += surface_weight(surface) / (1.0 + axis_distance(hole, p) / 50.0);
+            let (c, s) = surface_with_tees(hole, *f, rules);
+            surface = s;
+            score += surface_weight(surface) / (1.0 + axis_distance(hole, c.local.into()) / 50.0);
         }
         if score > 0.0 {
             scored.push((hole.hole_id, surface, score));
