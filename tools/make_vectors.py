@@ -14,6 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from line_of_play import clip_to_corridor, crossings  # noqa: E402
+import round_vector  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 COURSE = json.load(open(os.path.join(ROOT, "data/courses/riverside/course.json")))
@@ -848,6 +849,9 @@ vectors["gcra"] = {
     "requests": [[0, "allow"], [0, "allow"], [0, "allow"], [0, 100], [50, 50], [100, "allow"], [100, 100],
                  [199, 1], [200, "allow"], [1000, "allow"], [1000, "allow"], [1000, "allow"], [1000, 100]],
 }
+
+# ---- A round (docs/golfer.md, "A round"): tools/round_vector.py ----
+vectors["round_augusta"] = round_vector.build(AUGUSTA)
 
 os.makedirs(OUT, exist_ok=True)
 for name, v in vectors.items():

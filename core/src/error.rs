@@ -136,6 +136,8 @@ error_codes! {
     RunStoreUnavailable = ("run_store_unavailable", 503),
     /// The session store (Redis) cannot be reached; nothing was written.
     SessionStoreUnavailable = ("session_store_unavailable", 503),
+    /// The round store (SQLite, or Redis beside Redis sessions; a round's object on the edge) failed; nothing was written.
+    RoundStoreUnavailable = ("round_store_unavailable", 503),
     /// The dataset registry or the course file failed to load; `/health` has the reason.
     CourseDataUnavailable = ("course_data_unavailable", 503),
     /// The putt solver did not answer within `PUTT_SOLVER_TIMEOUT_S`.

@@ -391,6 +391,12 @@ pub(crate) fn to_value<T: serde::Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
+/// An answer as JSON text, in its fields' declared order (the same types
+/// as [`to_value`]: serialization cannot fail).
+pub(crate) fn to_vec<T: serde::Serialize>(v: &T) -> alloc::vec::Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use crate::api::{BallFix, HoleState, SetBallResponse, SetBallsResponse, StartRequest, Warning};

@@ -118,15 +118,39 @@ pub fn hole_id(id: u32) -> Result<(), ApiError> {
 
 /// Checks the session id format (`gs_` + 32 lowercase hex digits).
 pub fn session_id(id: &str) -> Result<(), ApiError> {
-    let ok = id.len() == SESSION_ID_PREFIX.len() + SESSION_ID_HEX
-        && id.starts_with(SESSION_ID_PREFIX)
-        && id[SESSION_ID_PREFIX.len()..].bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
-    if ok {
+    if is_prefixed_hex(id, SESSION_ID_PREFIX) {
         Ok(())
     } else {
         Err(ApiError::new(ErrorCode::InvalidSessionId, "session_id must be `gs_` followed by 32 lowercase hex digits")
             .field("session_id"))
     }
+}
+
+/// Round ids: this prefix and 32 lowercase hex digits.
+pub const ROUND_ID_PREFIX: &str = "gr_";
+
+/// Checks a round id's format (`invalid_round_id`).
+pub fn round_id(id: &str) -> Result<(), ApiError> {
+    if is_prefixed_hex(id, ROUND_ID_PREFIX) {
+        Ok(())
+    } else {
+        Err(ApiError::new(ErrorCode::InvalidRoundId, "round_id must be `gr_` followed by 32 lowercase hex digits")
+            .field("round_id"))
+    }
+}
+
+/// `prefix` and then 32 lowercase hex digits.
+fn is_prefixed_hex(id: &str, prefix: &str) -> bool {
+    id.len() == prefix.len() + SESSION_ID_HEX
+        && id.starts_with(prefix)
+        && id[prefix.len()..].bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+}
+
+/// Formats 16 random bytes (the platform's CSPRNG) as a round id.
+pub fn round_id_from_random(bytes: [u8; 16]) -> String {
+    let mut s = session_id_from_random(bytes);
+    s.replace_range(..SESSION_ID_PREFIX.len(), ROUND_ID_PREFIX);
+    s
 }
 
 /// Formats 16 random bytes (from the platform's CSPRNG) as a session id.

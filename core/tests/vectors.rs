@@ -10,6 +10,7 @@ use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::example::{AUGUSTA_NATIONAL_COURSE_JSON, DATASETS_JSON, RIVERSIDE_COURSE_JSON};
 use greenside_core::gcra::{Decision, Gcra};
 use greenside_core::operation::{self, Operation};
+use greenside_core::round::{self, RoundOp, RoundRecord};
 use greenside_core::rules::Rules;
 use greenside_core::run::{RunRecord, RunStatus};
 use greenside_core::session::{self, SessionRecord};
@@ -22,6 +23,7 @@ struct Platform {
     catalog: Catalog,
     config: Rules,
     sessions: HashMap<String, SessionRecord>,
+    rounds: HashMap<String, RoundRecord>,
     counter: u64,
 }
 
@@ -42,7 +44,7 @@ impl Platform {
             _ => Err(LoadError::new(p, "file_unreadable", format!("{p} is not bundled"))),
         });
         assert_eq!(catalog.counts().0, 2, "both bundled courses load");
-        Platform { catalog, config, sessions: HashMap::new(), counter: 0 }
+        Platform { catalog, config, sessions: HashMap::new(), rounds: HashMap::new(), counter: 0 }
     }
 
     /// Loads a live record; an expired one is deleted and answers 404.
@@ -75,8 +77,55 @@ impl Platform {
         Ok((200, serde_json::from_slice(&applied.answer.to_json()).unwrap()))
     }
 
+    fn round(&self, id: &str) -> Result<RoundRecord, ApiError> {
+        validate::round_id(id)?;
+        self.rounds.get(id).cloned().ok_or_else(|| round::not_found(id))
+    }
+
+    /// A round write through core's `round::apply`, as every platform makes it.
+    fn round_write(&mut self, op: RoundOp, now: u64) -> Result<Reply, ApiError> {
+        let mut rec = self.round(op.round_id())?;
+        let course = self.catalog.course(&rec.course_id)?.clone();
+        let holes: Vec<_> =
+            course.course.holes.iter().filter_map(|h| course.holes.get(&h.hole_id)).map(|h| h.as_ref()).collect();
+        let applied = round::apply(&mut rec, &op, &holes, &self.config, now)?;
+        if applied.save {
+            self.rounds.insert(rec.round_id.clone(), rec);
+        }
+        Ok((200, serde_json::from_slice(&applied.answer).unwrap()))
+    }
+
     fn dispatch(&mut self, op: &str, body: &[u8], path_id: Option<&str>, now: u64) -> Result<Reply, ApiError> {
         match op {
+            "round_start" => {
+                let req: api::RoundStartRequest = api::decode(body)?;
+                let course = self.catalog.course(&req.course_id)?.clone();
+                let holes: Vec<_> = course
+                    .course
+                    .holes
+                    .iter()
+                    .filter_map(|h| course.holes.get(&h.hole_id))
+                    .map(|h| h.as_ref())
+                    .collect();
+                self.counter += 1;
+                let mut bytes = [0u8; 16];
+                bytes[..8].copy_from_slice(&self.counter.to_be_bytes());
+                let rec = round::start(&req, validate::round_id_from_random(bytes), &course.course, &holes, now)?;
+                let answer = round::answer_json(&rec);
+                self.rounds.insert(rec.round_id.clone(), rec);
+                Ok((200, serde_json::from_slice(&answer).unwrap()))
+            }
+            "round_set_ball_location" => self.round_write(RoundOp::SetBallLocation(api::decode(body)?), now),
+            "round_next_hole" => self.round_write(RoundOp::NextHole(api::decode(body)?), now),
+            "round_set_score" => self.round_write(RoundOp::SetScore(api::decode(body)?), now),
+            "get_round" => {
+                Ok((200, serde_json::from_slice(&round::answer_json(&self.round(path_id.unwrap_or(""))?)).unwrap()))
+            }
+            "delete_round" => {
+                let rec = self.round(path_id.unwrap_or(""))?;
+                self.rounds.remove(&rec.round_id);
+                Ok((200, serde_json::to_value(round::RoundDeleted::of(&rec.round_id)).unwrap()))
+            }
             "start" => {
                 let req: StartRequest = api::decode(body)?;
                 let hole = self.hole(&req.course_id, req.hole_id)?;
@@ -111,6 +160,19 @@ impl Platform {
             }
             other => panic!("unknown op `{other}`"),
         }
+    }
+
+    fn list_rounds(&self) -> Result<Reply, ApiError> {
+        let q = greenside_core::listing::parse_rounds_query(|_| None)?;
+        let mut all: Vec<_> = self.rounds.values().map(round::summary).collect();
+        all.sort_by(|a, b| (b.created_at_ms, &b.round_id).cmp(&(a.created_at_ms, &a.round_id)));
+        let mut page = greenside_core::listing::RoundsPageBuilder::new(&q);
+        for r in &all {
+            if !page.offer(r) {
+                break;
+            }
+        }
+        Ok((200, serde_json::to_value(page.finish()).unwrap()))
     }
 
     fn locate(&self, step: &Value) -> Result<Reply, ApiError> {
@@ -148,8 +210,9 @@ fn run_session(name: &str, v: &Value) -> usize {
         let op = step["op"].as_str().unwrap();
         let now = step["now_ms"].as_u64().unwrap_or(0);
         let body = step_body(step, &sid);
-        let path_id = step.get("session_id").map(|s| substitute(s, &sid).as_str().unwrap().to_string());
+        let path_id = greenside_testkit::path_id(step, &sid);
         let answer = match op {
+            "list_rounds" => p.list_rounds(),
             "locate" => p.locate(step),
             "measure" => p.measure(step),
             _ => p.dispatch(op, &body, path_id.as_deref(), now),
@@ -162,8 +225,8 @@ fn run_session(name: &str, v: &Value) -> usize {
                 panic!("{where_}: {e}\nreply: {reply}");
             }
         }
-        if op == "start" && status == 200 {
-            sid = reply["session_id"].as_str().unwrap().to_string();
+        if let Some(id) = greenside_testkit::started_id(op, &reply).filter(|_| status == 200) {
+            sid = id;
         }
         if status >= 400 {
             check_error_shape(&reply, status, |c| ErrorCode::from_code(c).map(ErrorCode::http_status))

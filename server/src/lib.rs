@@ -16,6 +16,7 @@ pub mod listen;
 pub mod logging;
 pub mod metrics;
 pub mod ratelimit;
+pub mod rounds;
 pub mod runs;
 pub mod settings;
 pub mod store;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub store: Store,
     pub store_status: StoreStatus,
     pub runs: runs::RunStore,
+    /// Rounds, kept where the runs are (`rounds.rs`).
+    pub rounds: rounds::RoundStore,
     pub clients: downstream::Clients,
     /// Span export (OTLP), when configured; traces propagate either way.
     pub tracing: trace::Tracing,
@@ -78,6 +81,23 @@ impl AppState {
     pub fn session_lock(&self, id: &str) -> &tokio::sync::Mutex<()> {
         // Core's shard hash: stable and cheap; ids are random so stripes spread evenly.
         &self.locks[greenside_core::shard::of(id, LOCK_STRIPES as u32) as usize]
+    }
+}
+
+/// A round store's failure as the API's error (nothing was written).
+pub fn round_store_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Unavailable(msg) => {
+            tracing::warn!(error = %msg, "round store unavailable");
+            ApiError::new(
+                ErrorCode::RoundStoreUnavailable,
+                "the round store is unavailable; nothing was written, retry shortly",
+            )
+        }
+        StoreError::Corrupt(msg) => {
+            tracing::error!(error = %msg, "unreadable round record");
+            ApiError::new(ErrorCode::InternalError, "a stored round record could not be read")
+        }
     }
 }
 
@@ -255,6 +275,7 @@ pub async fn build_state(settings: Settings) -> Result<Arc<AppState>, String> {
         catalog,
         store,
         store_status,
+        rounds: rounds::RoundStore::beside(&runs),
         runs,
         clients,
         tracing,

@@ -87,10 +87,12 @@ pub fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), Strin
     }
 }
 
-/// Replaces the string `"$session_id"` anywhere in `v` with `sid`.
+/// Replaces the strings `"$session_id"` and `"$round_id"` anywhere in `v`
+/// with `sid`, the id the most recent start answered (a session's or a
+/// round's: a vector file plays one or the other).
 pub fn substitute(v: &Value, sid: &str) -> Value {
     match v {
-        Value::String(s) if s == "$session_id" => Value::String(sid.to_string()),
+        Value::String(s) if s == "$session_id" || s == "$round_id" => Value::String(sid.to_string()),
         Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), substitute(v, sid))).collect()),
         Value::Array(a) => Value::Array(a.iter().map(|v| substitute(v, sid)).collect()),
         other => other.clone(),
@@ -102,7 +104,12 @@ pub fn substitute(v: &Value, sid: &str) -> Value {
 /// substitution, padded with spaces to `pad_to_bytes`.
 pub fn step_body(step: &Value, sid: &str) -> Vec<u8> {
     let mut body = match (step.get("raw_body"), step.get("body")) {
-        (Some(raw), _) => raw.as_str().expect("raw_body is a string").replace("$session_id", sid).into_bytes(),
+        (Some(raw), _) => raw
+            .as_str()
+            .expect("raw_body is a string")
+            .replace("$session_id", sid)
+            .replace("$round_id", sid)
+            .into_bytes(),
         (None, Some(b)) => serde_json::to_vec(&substitute(b, sid)).expect("encodable"),
         (None, None) => Vec::new(),
     };
@@ -110,6 +117,21 @@ pub fn step_body(step: &Value, sid: &str) -> Vec<u8> {
         body.resize(n as usize, b' ');
     }
     body
+}
+
+/// The id a successful start answered: a session's `session_id`, or the
+/// `round_state.round_id` of a round's start.
+pub fn started_id(op: &str, reply: &Value) -> Option<String> {
+    match op {
+        "start" => reply["session_id"].as_str().map(String::from),
+        "round_start" => reply["round_state"]["round_id"].as_str().map(String::from),
+        _ => None,
+    }
+}
+
+/// The path id of a step (`session_id` or `round_id`), substituted.
+pub fn path_id(step: &Value, sid: &str) -> Option<String> {
+    step.get("session_id").or_else(|| step.get("round_id")).and_then(|s| substitute(s, sid).as_str().map(String::from))
 }
 
 /// Checks the generic rule for error replies: the one shape, a non-empty message,

@@ -11,6 +11,7 @@ use crate::directory;
 use crate::guards;
 use crate::incoming::Incoming as Request;
 use crate::respond::{self, internal};
+use crate::rounds::{self, RoundAsk};
 use crate::runtime::{log, random_bytes};
 use crate::session_object::{self, SessionAsk};
 use crate::settings::{self, Settings};
@@ -18,6 +19,7 @@ use greenside_core::api::{self, MAX_BODY_BYTES};
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::guard;
 use greenside_core::operation::Operation;
+use greenside_core::round::RoundOp;
 use greenside_core::routes::{self, Found, RouteId};
 use greenside_core::trace::TraceIds;
 use serde_json::json;
@@ -370,6 +372,35 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
             let cat = crate::catalog::get(&ctx.env).await;
             ok(&greenside_core::measure::answer(&cat.catalog, &course, &hole, query_lookup(&q), &s.rules)?)
         }
+        RouteId::RoundStart => round_start(ctx, req).await,
+        RouteId::RoundSetBallLocation => round_write(ctx, RoundOp::SetBallLocation(read_json(req).await?)).await,
+        RouteId::RoundNextHole => round_write(ctx, RoundOp::NextHole(read_json(req).await?)).await,
+        RouteId::RoundSetScore => round_write(ctx, RoundOp::SetScore(read_json(req).await?)).await,
+        RouteId::GetRound | RouteId::DeleteRound | RouteId::RoundGpx | RouteId::RoundCsv => {
+            let round_id = last_param()?;
+            greenside_core::validate::round_id(&round_id)?;
+            let (ask, download) = match id {
+                RouteId::DeleteRound => (RoundAsk::Delete, None),
+                RouteId::RoundGpx => (RoundAsk::Gpx, Some((greenside_core::round::export::GPX_CONTENT_TYPE, "gpx"))),
+                RouteId::RoundCsv => (RoundAsk::Csv, Some((greenside_core::round::export::CSV_CONTENT_TYPE, "csv"))),
+                _ => (RoundAsk::Get, None),
+            };
+            let delete = matches!(ask, RoundAsk::Delete);
+            let body = rounds::send(&ctx.env, &round_id, ctx.now(), ask).await?;
+            if delete {
+                log("info", "round deleted", &[("round_id", json!(round_id))]);
+            }
+            let Some((content_type, ext)) = download else { return respond::json_text(200, body).map_err(internal) };
+            let mut resp = respond::body_as(200, body, content_type).map_err(internal)?;
+            let disposition = format!("attachment; filename=\"{round_id}.{ext}\"");
+            resp.headers_mut().set("content-disposition", &disposition).map_err(internal)?;
+            Ok(resp)
+        }
+        RouteId::ListRounds => {
+            let q = query(req);
+            let q = greenside_core::listing::parse_rounds_query(query_lookup(&q))?;
+            respond::json_text(200, rounds::page(&ctx.env, &q).await?).map_err(internal)
+        }
         RouteId::Health => crate::health::health(&ctx.env, s, req).await,
         RouteId::Live => ok(&greenside_core::health::ProbeAnswer { status: "alive".into() }),
         // The committed document: the native server generates the same text
@@ -421,6 +452,28 @@ async fn start(ctx: &Ctx, req: &mut Request) -> Result<Response, ApiError> {
             Err(e)
         }
     }
+}
+
+/// `POST /api/round/start`: a new id, the round's object starts it (and lists it).
+async fn round_start(ctx: &Ctx, req: &mut Request) -> Result<Response, ApiError> {
+    let request: api::RoundStartRequest = read_json(req).await?;
+    crate::catalog::get(&ctx.env).await.catalog.course(&request.course_id)?;
+    let id = greenside_core::validate::round_id_from_random(random_bytes());
+    let (course_id, competition) = (request.course_id.clone(), request.competition);
+    let text = rounds::send(&ctx.env, &id, ctx.now(), RoundAsk::Start { request }).await?;
+    log(
+        "info",
+        "round started",
+        &[("round_id", json!(id)), ("course_id", json!(course_id)), ("competition", json!(competition))],
+    );
+    respond::json_text(200, text).map_err(internal)
+}
+
+/// A write to a round: core's operation, typed, to the round's object.
+async fn round_write(ctx: &Ctx, op: RoundOp) -> Result<Response, ApiError> {
+    let id = op.round_id().to_string();
+    let text = rounds::send(&ctx.env, &id, ctx.now(), RoundAsk::Apply { op }).await?;
+    respond::json_text(200, text).map_err(internal)
 }
 
 /// `GET /api/sessions`: index entries after `after`, each session's live

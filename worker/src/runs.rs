@@ -130,14 +130,17 @@ fn unreadable() -> ApiError {
     ApiError::new(ErrorCode::SessionStoreUnavailable, "a stored run is unreadable")
 }
 
+/// One of core's SQL arguments as Durable Object SQL takes it.
+pub fn sql_value(a: Arg) -> SqlStorageValue {
+    match a {
+        Arg::Int(i) => SqlStorageValue::Integer(i),
+        Arg::Text(t) => SqlStorageValue::String(t),
+        Arg::Null => SqlStorageValue::Null,
+    }
+}
+
 fn values(args: Vec<Arg>) -> Vec<SqlStorageValue> {
-    args.into_iter()
-        .map(|a| match a {
-            Arg::Int(i) => SqlStorageValue::Integer(i),
-            Arg::Text(t) => SqlStorageValue::String(t),
-            Arg::Null => SqlStorageValue::Null,
-        })
-        .collect()
+    args.into_iter().map(sql_value).collect()
 }
 
 fn stored(ms: u64) -> SqlStorageValue {

@@ -13,10 +13,12 @@
 mod read;
 mod requests;
 mod responses;
+mod round;
 
 pub use read::{decode_value, parse_strict, whole_number};
 pub use requests::*;
 pub use responses::*;
+pub use round::*;
 
 use crate::error::{ApiError, ErrorCode};
 use alloc::format;

@@ -38,13 +38,17 @@ impl Request for StartRequest {
         };
         let hole_id = u32::try_from(hole_id).unwrap_or(u32::MAX);
         validate::hole_id(hole_id)?;
-        let units = match present(obj, "units") {
-            None => crate::aim::Units::default(),
-            Some(v) => v.as_str().and_then(crate::aim::Units::from_wire).ok_or_else(|| {
-                ApiError::new(ErrorCode::InvalidField, "units must be \"METRES\" or \"YARDS\"").field("units")
-            })?,
-        };
-        Ok(StartRequest { course_id: String::from(course_id), hole_id, units })
+        Ok(StartRequest { course_id: String::from(course_id), hole_id, units: units(obj)? })
+    }
+}
+
+/// The optional `units` field: `METRES` (the default) or `YARDS`.
+pub(super) fn units(obj: &Map<String, Value>) -> Result<crate::aim::Units, ApiError> {
+    match present(obj, "units") {
+        None => Ok(crate::aim::Units::default()),
+        Some(v) => v.as_str().and_then(crate::aim::Units::from_wire).ok_or_else(|| {
+            ApiError::new(ErrorCode::InvalidField, "units must be \"METRES\" or \"YARDS\"").field("units")
+        }),
     }
 }
 
@@ -234,31 +238,35 @@ pub struct SetBallsRequest {
 
 impl Request for SetBallsRequest {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
-        let session_id = session_id(obj)?;
-        let list = match present(obj, "fixes") {
-            None => return Err(missing("fixes")),
-            Some(v) => v.as_array().ok_or_else(|| type_error("fixes", "an array of fixes"))?,
-        };
-        if list.is_empty() {
-            return Err(ApiError::new(ErrorCode::InvalidField, "fixes must hold at least one fix").field("fixes"));
-        }
-        if list.len() > MAX_BATCH_FIXES {
-            return Err(ApiError::new(
-                ErrorCode::UnprocessableRequest,
-                format!("a batch holds at most {MAX_BATCH_FIXES} fixes; split it"),
-            )
-            .field("fixes")
-            .with("max_fixes", MAX_BATCH_FIXES)
-            .with("fixes", list.len()));
-        }
-        let mut fixes = Vec::with_capacity(list.len());
-        for (i, v) in list.iter().enumerate() {
-            let path = format!("fixes[{i}]");
-            let o = v.as_object().ok_or_else(|| type_error(&path, "an object"))?;
-            fixes.push(BallFix::from_object(o, &format!("{path}."))?);
-        }
-        Ok(SetBallsRequest { session_id, fixes })
+        Ok(SetBallsRequest { session_id: session_id(obj)?, fixes: fixes(obj)? })
     }
+}
+
+/// The `fixes` array of a batch: 1 to [`MAX_BATCH_FIXES`] fixes, each named by its index.
+pub(super) fn fixes(obj: &Map<String, Value>) -> Result<Vec<BallFix>, ApiError> {
+    let list = match present(obj, "fixes") {
+        None => return Err(missing("fixes")),
+        Some(v) => v.as_array().ok_or_else(|| type_error("fixes", "an array of fixes"))?,
+    };
+    if list.is_empty() {
+        return Err(ApiError::new(ErrorCode::InvalidField, "fixes must hold at least one fix").field("fixes"));
+    }
+    if list.len() > MAX_BATCH_FIXES {
+        return Err(ApiError::new(
+            ErrorCode::UnprocessableRequest,
+            format!("a batch holds at most {MAX_BATCH_FIXES} fixes; split it"),
+        )
+        .field("fixes")
+        .with("max_fixes", MAX_BATCH_FIXES)
+        .with("fixes", list.len()));
+    }
+    let mut fixes = Vec::with_capacity(list.len());
+    for (i, v) in list.iter().enumerate() {
+        let path = format!("fixes[{i}]");
+        let o = v.as_object().ok_or_else(|| type_error(&path, "an object"))?;
+        fixes.push(BallFix::from_object(o, &format!("{path}."))?);
+    }
+    Ok(fixes)
 }
 
 /// Answer of `set_ball_locations`.

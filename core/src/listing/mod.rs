@@ -4,10 +4,12 @@
 //! through their stores and call these.
 
 mod prune;
+mod rounds;
 mod runs;
 mod sessions;
 
 pub use prune::*;
+pub use rounds::*;
 pub use runs::*;
 pub use sessions::*;
 
@@ -16,7 +18,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-/// Default and largest page size of `GET /api/sessions` and `GET /runs/v1`.
+/// Default and largest page size of `GET /api/sessions`, `GET /api/rounds` and `GET /runs/v1`.
 pub const DEFAULT_PAGE_LIMIT: usize = 50;
 pub const MAX_PAGE_LIMIT: usize = 200;
 

@@ -150,6 +150,14 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<SetBallsRequest>(&mut out);
     add::<AdviceRequest>(&mut out);
     add::<PruneRequest>(&mut out);
+    add::<RoundStartRequest>(&mut out);
+    add::<RoundFixRequest>(&mut out);
+    add::<NextHoleRequest>(&mut out);
+    add::<SetScoreRequest>(&mut out);
+    add::<crate::round::RoundResponse>(&mut out);
+    add::<crate::round::RoundFixResponse>(&mut out);
+    add::<crate::round::RoundDeleted>(&mut out);
+    add::<RoundsPage>(&mut out);
     add::<StartResponse>(&mut out);
     add::<HoleStateResponse>(&mut out);
     add::<SetBallResponse>(&mut out);
@@ -177,35 +185,58 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     out
 }
 
-/// Links from the answers that carry a session id to the routes that take
-/// one, so a client (or Schemathesis's stateful phase) can follow a session
-/// from `start` through fixes to advice, its run and the run's bundle, and
-/// the admin listings to what they list.
+/// Links from the answers that carry a session or round id to the routes
+/// that take one, so a client (or Schemathesis's stateful phase) can follow a
+/// session from `start` through fixes to advice, its run and the run's
+/// bundle, a round from its start through fixes and scores to its exports,
+/// and the listings to what they list.
 fn add_session_links(paths: &mut Paths) {
     use utoipa::openapi::link::LinkBuilder;
-    let sources = [
+    let session_sources: &[(&str, &str)] = &[
         ("/api/session/start", "$response.body#/session_id"),
         ("/api/session/set_cup_location", "$response.body#/hole_state/session_id"),
         ("/api/session/set_ball_location", "$response.body#/hole_state/session_id"),
         ("/api/session/set_ball_locations", "$response.body#/hole_state/session_id"),
     ];
-    let body_targets = ["set_cup_location", "set_ball_location", "set_ball_locations", "get_hole_advice"];
-    let path_targets = ["get_session", "delete_session"];
-    for (path, pointer) in sources {
-        let Some(op) = paths.paths.get_mut(path).and_then(|item| item.post.as_mut()) else { continue };
-        let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else { continue };
-        for target in body_targets {
-            let body = serde_json::json!({ "session_id": pointer });
-            let link = LinkBuilder::new()
-                .operation_id(target)
-                .request_body(Some(body))
-                .description("The same session (the body's other fields as the target needs them).")
-                .build();
-            ok.links.insert(target.into(), RefOr::T(link));
-        }
-        for target in path_targets {
-            let link = LinkBuilder::new().operation_id(target).parameter("session_id", pointer).build();
-            ok.links.insert(target.into(), RefOr::T(link));
+    let round_sources: &[(&str, &str)] = &[
+        ("/api/round/start", "$response.body#/round_state/round_id"),
+        ("/api/round/set_ball_location", "$response.body#/round_state/round_id"),
+        ("/api/round/next_hole", "$response.body#/round_state/round_id"),
+        ("/api/round/set_score", "$response.body#/round_state/round_id"),
+    ];
+    /// Answers carrying the id (path, pointer), its name, the routes taking it in the body and in the path.
+    type Family<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a [&'a str], &'a [&'a str]);
+    let families: [Family<'_>; 2] = [
+        (
+            session_sources,
+            "session_id",
+            &["set_cup_location", "set_ball_location", "set_ball_locations", "get_hole_advice"],
+            &["get_session", "delete_session"],
+        ),
+        (
+            round_sources,
+            "round_id",
+            &["round_set_ball_location", "round_next_hole", "round_set_score"],
+            &["get_round", "delete_round", "round_gpx", "round_csv"],
+        ),
+    ];
+    for (sources, id, body_targets, path_targets) in families {
+        for (path, pointer) in sources {
+            let Some(op) = paths.paths.get_mut(*path).and_then(|item| item.post.as_mut()) else { continue };
+            let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else { continue };
+            for target in body_targets {
+                let body = serde_json::json!({ id: pointer });
+                let link = LinkBuilder::new()
+                    .operation_id(*target)
+                    .request_body(Some(body))
+                    .description("The same one (the body's other fields as the target needs them).")
+                    .build();
+                ok.links.insert((*target).into(), RefOr::T(link));
+            }
+            for target in path_targets {
+                let link = LinkBuilder::new().operation_id(*target).parameter(id, *pointer).build();
+                ok.links.insert((*target).into(), RefOr::T(link));
+            }
         }
     }
     // A session's advice to its run, the admin listings to their items.
@@ -218,6 +249,7 @@ fn add_session_links(paths: &mut Paths) {
         ),
         (RouteId::ListRuns, "$response.body#/runs/0/run_id", "run_id", &[RouteId::GetRun, RouteId::GetRunBundle]),
         (RouteId::ListSessions, "$response.body#/sessions/0/session_id", "session_id", &[RouteId::GetSession]),
+        (RouteId::ListRounds, "$response.body#/rounds/0/round_id", "round_id", &[RouteId::GetRound]),
     ];
     for (source, pointer, param, targets) in path_links {
         let route = routes::by_id(source);
@@ -274,6 +306,7 @@ pub fn openapi() -> OpenApi {
     }
     let tags = [
         ("session", "A hole session: start, cup, ball fixes, read, end."),
+        ("round", "A round: the holes of a course in turn, the scorecard, stats and strokes gained, GPX and CSV."),
         ("advice", "Advice routed by the committed surface state."),
         ("courses", "Course data."),
         ("admin", "Listings, runs and debug bundles (x-admin-token)."),

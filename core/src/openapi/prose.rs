@@ -75,6 +75,7 @@ fn enum_param(name: &str, description: &str, values: &[&str]) -> ParameterBuilde
 }
 
 const SESSION_ID_PATTERN: &str = r"^gs_[0-9a-f]{32}$";
+const ROUND_ID_PATTERN: &str = r"^gr_[0-9a-f]{32}$";
 const RUN_ID_PATTERN: &str = r"^run_[0-9a-fA-F]{32}$";
 const COURSE_ID_PATTERN: &str = r"^[a-z0-9][a-z0-9_-]{0,63}$";
 
@@ -136,6 +137,7 @@ fn session_write(id: RouteId, summary: &'static str, description: &'static str, 
 /// Every route's prose, in the document's order.
 pub(super) fn routes() -> Vec<Route> {
     let mut all = session_routes();
+    all.extend(round_routes());
     all.extend(admin_routes());
     all.extend(course_routes());
     all.extend(operations_routes());
@@ -228,6 +230,107 @@ fn session_routes() -> Vec<Route> {
                     json(schema_ref::<AdviceResponse>())
                 ),
             ],
+        },
+    ]
+}
+
+fn round_param() -> ParameterBuilder {
+    string_param("round_id", ParameterIn::Path, true, "The round's id.", Some(ROUND_ID_PATTERN))
+}
+
+/// A round route: the `round` tag, the round's state as the answer.
+fn round_route(id: RouteId, summary: &'static str, description: &'static str) -> Route {
+    Route {
+        route: by_id(id),
+        tag: "round",
+        summary,
+        description,
+        params: Vec::new(),
+        body: None,
+        answers: alloc::vec![(200, "The round after the write.", json(schema_ref::<crate::round::RoundResponse>()))],
+    }
+}
+
+/// The round: start, fixes, next hole, scores, read, export, list, delete.
+fn round_routes() -> Vec<Route> {
+    use crate::round::{RoundDeleted, RoundFixResponse, RoundResponse};
+    let text = |ct: &'static str, what: &'static str| -> Contents {
+        alloc::vec![(ct, ObjectBuilder::new().schema_type(Type::String).description(Some(what)).into())]
+    };
+    alloc::vec![
+        Route {
+            body: Some(versioned::<RoundStartRequest>()),
+            answers: alloc::vec![(200, "The new round.", json(schema_ref::<RoundResponse>()))],
+            ..round_route(
+                RouteId::RoundStart,
+                "Start a round on a course",
+                "From the course's first hole or `start_hole_id`, with a tee set's pars and lengths when `tee` names one. In competition mode (Rule 4.3a) the round answers distances only and advice is refused (`competition_round`).",
+            )
+        },
+        Route {
+            body: Some(versioned::<RoundFixRequest>()),
+            answers: alloc::vec![(
+                200,
+                "The round after the fixes; `applied` counts the fixes taken, `skipped_duplicates` those whose `seq` the round already had.",
+                json(schema_ref::<RoundFixResponse>()),
+            )],
+            ..round_route(
+                RouteId::RoundSetBallLocation,
+                "Send ball fixes to a round",
+                "One fix, or a batch in `fixes` (applied in order, all or none). A fix on the tee of a hole the round has not reached is held; three in a row on that tee move the round there (docs/golfer.md, \"A round\").",
+            )
+        },
+        Route {
+            body: Some(versioned::<NextHoleRequest>()),
+            ..round_route(
+                RouteId::RoundNextHole,
+                "Move the round to a hole",
+                "To `hole_id`, or to the next hole in the course's order the round has not reached.",
+            )
+        },
+        Route {
+            body: Some(versioned::<SetScoreRequest>()),
+            ..round_route(
+                RouteId::RoundSetScore,
+                "Enter the golfer's own numbers for a hole",
+                "Any of strokes (1-20), putts and penalties (0-20), fairway hit and green in regulation; each stays set over later fixes until named in `clear`. Only for a hole the round has reached (`hole_not_reached`).",
+            )
+        },
+        Route {
+            params: alloc::vec![round_param()],
+            answers: alloc::vec![(200, "The round.", json(schema_ref::<RoundResponse>()))],
+            ..round_route(RouteId::GetRound, "Read a round: the current hole, the scorecard, the stats", "")
+        },
+        Route {
+            params: alloc::vec![round_param()],
+            answers: alloc::vec![(200, "Deleted.", json(schema_ref::<RoundDeleted>()))],
+            ..round_route(RouteId::DeleteRound, "Delete a round", "Later reads answer `round_not_found`.")
+        },
+        Route {
+            params: alloc::vec![round_param()],
+            answers: alloc::vec![(
+                200,
+                "GPX 1.1.",
+                text(
+                    "application/gpx+xml",
+                    "The track of fixes (a segment per hole, in the order played) and each shot as a waypoint."
+                ),
+            )],
+            ..round_route(RouteId::RoundGpx, "Export a round as GPX 1.1", "")
+        },
+        Route {
+            params: alloc::vec![round_param()],
+            answers: alloc::vec![(
+                200,
+                "CSV (RFC 4180).",
+                text("text/csv", "A header, a row per hole, then OUT, IN and TOTAL."),
+            )],
+            ..round_route(RouteId::RoundCsv, "Export a round's scorecard as CSV", "")
+        },
+        Route {
+            params: page_params(ROUNDS_CURSOR_PATTERN),
+            answers: alloc::vec![(200, "One page.", json(schema_ref::<RoundsPage>()))],
+            ..round_route(RouteId::ListRounds, "List rounds", "Newest first; cursors are opaque.")
         },
     ]
 }

@@ -10,6 +10,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write;
 
+/// The GPX download's media type.
+pub const GPX_CONTENT_TYPE: &str = "application/gpx+xml";
+/// The CSV download's media type (RFC 4180, with its header row).
+pub const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8; header=present";
+
 /// `YYYY-MM-DDTHH:MM:SS.sssZ` of milliseconds since the Unix epoch (UTC,
 /// proleptic Gregorian: H. Hinnant's `civil_from_days`).
 pub fn iso8601(ms: u64) -> String {

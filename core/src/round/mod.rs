@@ -19,6 +19,11 @@
 //! followed, and a hole already played is only gone back to by hand
 //! ([`next_hole`] with its id).
 //!
+//! **A hole starts at its tee.** Until a fix is on the current hole's tee,
+//! fixes only go to its track (the walk from the last green, or to the first
+//! tee): its shots start from the tee. A hole with no tee in the course file
+//! starts at its first fix.
+//!
 //! **The golfer's entries win.** [`set_score`] sets any of strokes, putts,
 //! penalties, fairway hit and green in regulation for a hole the round has
 //! reached; a set number stays set whatever fixes come later, until the
@@ -32,7 +37,7 @@ pub mod score;
 pub mod strokes_gained;
 
 use crate::aim::Units;
-use crate::api::BallFix;
+use crate::api::{BallFix, RoundStartRequest, ScoreField, SetScoreRequest};
 use crate::classify::{PreparedHole, Surface};
 use crate::course::Course;
 use crate::error::{ApiError, ErrorCode};
@@ -47,8 +52,6 @@ use serde::{Deserialize, Serialize};
 
 /// Version of the persisted round layout.
 pub const ROUND_SCHEMA: u32 = 1;
-/// Round ids: this prefix and 32 lowercase hex digits.
-pub const ROUND_ID_PREFIX: &str = "gr_";
 /// Fixes in a row on an unplayed hole's tee that move the round there.
 pub const HOLE_CONFIRM_FIXES: usize = 3;
 /// Fixes of one hole's track kept for the GPX export (a fix every 2 s for
@@ -130,6 +133,11 @@ pub struct RoundHole {
     /// Metres from the ball's lie to the cup while it rests on the green.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rest_cup_m: Option<f64>,
+    /// A fix has been on the hole's tee: its shots start there, and the
+    /// fixes before it (the walk from the last green, a round started in
+    /// the car park) only go to the track.
+    #[serde(default)]
+    pub teed: bool,
     /// The ball left the green for off it (the golfer walking to the next
     /// tee): the hole's shots are over, later fixes only go to the track.
     #[serde(default)]
@@ -202,59 +210,20 @@ impl RoundRecord {
     }
 }
 
-/// Checks a round id's format.
-pub fn check_round_id(id: &str) -> Result<(), ApiError> {
-    let hex = &id.get(ROUND_ID_PREFIX.len()..).unwrap_or("");
-    let ok = id.len() == ROUND_ID_PREFIX.len() + 32
-        && id.starts_with(ROUND_ID_PREFIX)
-        && hex.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::new(ErrorCode::InvalidRoundId, "round_id must be `gr_` followed by 32 lowercase hex digits")
-            .field("round_id"))
-    }
-}
-
-/// Formats 16 random bytes (the platform's CSPRNG) as a round id.
-pub fn round_id_from_random(bytes: [u8; 16]) -> String {
-    let mut s = crate::validate::session_id_from_random(bytes);
-    s.replace_range(..crate::validate::SESSION_ID_PREFIX.len(), ROUND_ID_PREFIX);
-    s
-}
-
 /// The error for an unknown round.
 pub fn not_found(round_id: &str) -> ApiError {
     ApiError::new(ErrorCode::RoundNotFound, "no such round").with("round_id", round_id)
 }
 
-/// How a round starts (`POST /api/round/start`, decoded).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct RoundStart {
-    pub course_id: String,
-    /// The hole to start on (default: the course's first).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start_hole_id: Option<u32>,
-    /// A tee set by name (`tee=<colour>` in OpenStreetMap): its par and lengths.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tee: Option<String>,
-    /// Competition mode (Rules of Golf, Rule 4.3a): distances only, no advice.
-    #[serde(default)]
-    pub competition: bool,
-    #[serde(default)]
-    pub units: Units,
-}
-
 /// Starts a round on `course`, whose holes `holes` are (prepared, any order).
 pub fn start(
-    req: &RoundStart,
+    req: &RoundStartRequest,
     round_id: String,
     course: &Course,
     holes: &[&PreparedHole],
     now_ms: u64,
 ) -> Result<RoundRecord, ApiError> {
-    check_round_id(&round_id)?;
+    crate::validate::round_id(&round_id)?;
     if let Some(tee) = &req.tee {
         let known = course.holes.iter().any(|h| h.tees.iter().any(|t| t.name.as_deref() == Some(tee)));
         if !known {
@@ -284,6 +253,7 @@ pub fn start(
             shots: Vec::new(),
             green: None,
             rest_cup_m: None,
+            teed: false,
             walked_off: false,
             track: Vec::new(),
             fixes: 0,
@@ -471,8 +441,14 @@ fn apply_fix(rec: &mut RoundRecord, f: &HeldFix, holes: &[&PreparedHole], rules:
         });
     }
     h.track.push(TrackPoint { lat: fix.ball_wgs84.lat, lon: fix.ball_wgs84.lon, t_ms: at_ms, surface: c.surface });
+    if !h.teed && !hole.tee_points().is_empty() {
+        h.teed = crate::locate::surface_with_tees(hole, fix.ball_wgs84, rules).1 == Surface::Tee;
+    } else {
+        h.teed = true;
+    }
     let before = h.lie.clone();
-    let shot = if h.walked_off { None } else { h.lie.step(fix.ball_wgs84, &c, rules, h.fixes, at_ms) };
+    let playing = h.teed && !h.walked_off;
+    let shot = if playing { h.lie.step(fix.ball_wgs84, &c, rules, h.fixes, at_ms) } else { None };
     if shot.is_some_and(|s| s.from_surface == Surface::Green && !on_or_by_green(s.to_surface)) {
         // Not a putt: the ball was holed and the golfer walks on.
         h.lie = before;
@@ -560,50 +536,8 @@ pub fn next_hole(
     Ok(())
 }
 
-/// Most strokes, putts or penalties a golfer can enter for a hole.
-pub const MAX_HAND_STROKES: u8 = 20;
-
-/// A hand entry for one hole (`POST /api/round/set_score`, decoded): the
-/// fields given are set, those in `clear` go back to what the GPS says.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ScoreEntry {
-    pub hole_id: u32,
-    #[serde(flatten)]
-    pub set: HandScore,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub clear: Vec<ScoreField>,
-}
-
-/// A field of the hand score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ScoreField {
-    Strokes,
-    Putts,
-    Penalties,
-    FairwayHit,
-    Gir,
-}
-
-impl ScoreField {
-    pub const ALL: [ScoreField; 5] =
-        [ScoreField::Strokes, ScoreField::Putts, ScoreField::Penalties, ScoreField::FairwayHit, ScoreField::Gir];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ScoreField::Strokes => "strokes",
-            ScoreField::Putts => "putts",
-            ScoreField::Penalties => "penalties",
-            ScoreField::FairwayHit => "fairway_hit",
-            ScoreField::Gir => "gir",
-        }
-    }
-}
-
 /// Sets (and clears) the golfer's own numbers for a hole the round has reached.
-pub fn set_score(rec: &mut RoundRecord, entry: &ScoreEntry, now_ms: u64) -> Result<(), ApiError> {
+pub fn set_score(rec: &mut RoundRecord, entry: &SetScoreRequest, now_ms: u64) -> Result<(), ApiError> {
     let course_id = rec.course_id.clone();
     let h = rec.hole_mut(entry.hole_id).ok_or_else(|| hole_not_found(&course_id, entry.hole_id, "hole_id"))?;
     if h.reached_at_ms.is_none() {
@@ -623,7 +557,7 @@ pub fn set_score(rec: &mut RoundRecord, entry: &ScoreEntry, now_ms: u64) -> Resu
             ScoreField::Gir => h.hand.gir = None,
         }
     }
-    let s = entry.set;
+    let s = entry;
     h.hand.strokes = s.strokes.or(h.hand.strokes);
     h.hand.putts = s.putts.or(h.hand.putts);
     h.hand.penalties = s.penalties.or(h.hand.penalties);
@@ -685,6 +619,17 @@ pub struct RoundState {
     pub revision: u64,
 }
 
+/// Answer of `POST /api/round/set_ball_location`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoundFixResponse {
+    pub round_state: RoundState,
+    /// Fixes taken (applied, or held on a tee the round may move to).
+    pub applied: u32,
+    /// Fixes whose `seq` was already accepted (acknowledged, not applied).
+    pub skipped_duplicates: u32,
+}
+
 /// The answer of a round route: `{"round_state": …}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -725,7 +670,8 @@ pub fn state(rec: &RoundRecord) -> RoundState {
     }
 }
 
-/// A round in a listing.
+/// A round in a listing: what is fixed when it starts (its numbers are
+/// `GET /api/round/{round_id}`'s), so every store's index holds it as it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoundSummary {
@@ -734,27 +680,87 @@ pub struct RoundSummary {
     pub course_name: String,
     pub competition: bool,
     pub created_at_ms: u64,
-    pub updated_at_ms: u64,
-    pub current_hole_id: u32,
-    /// Holes with strokes, their strokes and the strokes against their par.
-    pub holes: u32,
-    pub strokes: u32,
-    pub to_par: i32,
 }
 
 /// What a listing shows of a round.
 pub fn summary(rec: &RoundRecord) -> RoundSummary {
-    let t = score::scorecard(rec).total;
     RoundSummary {
         round_id: rec.round_id.clone(),
         course_id: rec.course_id.clone(),
         course_name: rec.course_name.clone(),
         competition: rec.competition,
         created_at_ms: rec.created_at_ms,
-        updated_at_ms: rec.updated_at_ms,
-        current_hole_id: rec.current_hole_id,
-        holes: t.holes,
-        strokes: t.strokes,
-        to_par: t.to_par,
     }
+}
+
+/// A write to a round, decoded by the platform's front.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum RoundOp {
+    /// `POST /api/round/set_ball_location`: one fix or a batch.
+    SetBallLocation(crate::api::RoundFixRequest),
+    /// `POST /api/round/next_hole`.
+    NextHole(crate::api::NextHoleRequest),
+    /// `POST /api/round/set_score`.
+    SetScore(SetScoreRequest),
+}
+
+impl RoundOp {
+    /// The round the operation writes to.
+    pub fn round_id(&self) -> &str {
+        match self {
+            RoundOp::SetBallLocation(r) => r.round_id(),
+            RoundOp::NextHole(r) => &r.round_id,
+            RoundOp::SetScore(r) => &r.round_id,
+        }
+    }
+}
+
+/// What [`apply`] decided: the answer's JSON, and whether to save.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundApplied {
+    pub answer: Vec<u8>,
+    /// False when nothing changed (every fix a repeat).
+    pub save: bool,
+}
+
+/// Applies `op` to a round on its course's prepared `holes`. On an error
+/// the record is left as it was.
+pub fn apply(
+    rec: &mut RoundRecord,
+    op: &RoundOp,
+    holes: &[&PreparedHole],
+    rules: &Rules,
+    now_ms: u64,
+) -> Result<RoundApplied, ApiError> {
+    let save = match op {
+        RoundOp::SetBallLocation(r) => {
+            let (applied, skipped_duplicates) = add_fixes(rec, r.fixes(), holes, rules, now_ms)?;
+            let answer = RoundFixResponse { round_state: state(rec), applied, skipped_duplicates };
+            return Ok(RoundApplied { answer: crate::json::to_vec(&answer), save: applied > 0 });
+        }
+        RoundOp::NextHole(r) => next_hole(rec, r.hole_id, holes, rules, now_ms).map(|()| true)?,
+        RoundOp::SetScore(r) => set_score(rec, r, now_ms).map(|()| true)?,
+    };
+    Ok(RoundApplied { answer: answer_json(rec), save })
+}
+
+/// Answer of `DELETE /api/round/{round_id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoundDeleted {
+    /// Always true: a round that is not there answers `round_not_found`.
+    pub deleted: bool,
+    pub round_id: String,
+}
+
+impl RoundDeleted {
+    pub fn of(round_id: &str) -> RoundDeleted {
+        RoundDeleted { deleted: true, round_id: String::from(round_id) }
+    }
+}
+
+/// `{"round_state": …}` as JSON.
+pub fn answer_json(rec: &RoundRecord) -> Vec<u8> {
+    crate::json::to_vec(&RoundResponse { round_state: state(rec) })
 }

@@ -58,6 +58,7 @@ impl Lie {
 }
 
 /// Expected strokes from the tee, by yards (Broadie 2014).
+#[rustfmt::skip]
 const TEE: &[(f64, f64)] = &[
     (100.0, 2.92),
     (120.0, 2.99),
@@ -87,6 +88,7 @@ const TEE: &[(f64, f64)] = &[
     (600.0, 4.82),
 ];
 /// From the fairway, by yards.
+#[rustfmt::skip]
 const FAIRWAY: &[(f64, f64)] = &[
     (20.0, 2.40),
     (40.0, 2.60),
@@ -120,6 +122,7 @@ const FAIRWAY: &[(f64, f64)] = &[
     (600.0, 4.94),
 ];
 /// From the rough, by yards.
+#[rustfmt::skip]
 const ROUGH: &[(f64, f64)] = &[
     (20.0, 2.59),
     (40.0, 2.78),
@@ -153,6 +156,7 @@ const ROUGH: &[(f64, f64)] = &[
     (600.0, 5.04),
 ];
 /// From sand, by yards.
+#[rustfmt::skip]
 const SAND: &[(f64, f64)] = &[
     (20.0, 2.53),
     (40.0, 2.82),
@@ -186,6 +190,7 @@ const SAND: &[(f64, f64)] = &[
     (600.0, 5.43),
 ];
 /// From a recovery lie (trees, off the hole), by yards.
+#[rustfmt::skip]
 const RECOVERY: &[(f64, f64)] = &[
     (100.0, 3.80),
     (120.0, 3.78),
@@ -215,6 +220,7 @@ const RECOVERY: &[(f64, f64)] = &[
     (600.0, 5.67),
 ];
 /// On the green, by feet; a putt of no length is one stroke.
+#[rustfmt::skip]
 const GREEN: &[(f64, f64)] = &[
     (0.0, 1.00),
     (3.0, 1.04),
@@ -248,7 +254,8 @@ fn table(lie: Lie) -> &'static [(f64, f64)] {
 /// Linear interpolation in a table sorted by distance, held at its ends.
 fn interpolate(t: &[(f64, f64)], x: f64) -> f64 {
     let (first, last) = (t[0], t[t.len() - 1]);
-    if !(x > first.0) {
+    // NaN and anything short of the table read as its first distance.
+    if x.partial_cmp(&first.0) != Some(core::cmp::Ordering::Greater) {
         return first.1;
     }
     if x >= last.0 {

@@ -11,6 +11,7 @@ mod courses;
 mod front;
 mod health;
 mod page;
+mod rounds;
 mod runs;
 mod session;
 mod wire;
@@ -119,6 +120,15 @@ fn handler(r: &routes::Route) -> MethodRouter<Arc<AppState>> {
         RouteId::GetCourse => on(m, courses::one).layer(compression()),
         RouteId::LocateHole => on(m, courses::locate),
         RouteId::MeasureHole => on(m, courses::measure),
+        RouteId::RoundStart => on(m, rounds::start),
+        RouteId::RoundSetBallLocation => on(m, rounds::set_ball),
+        RouteId::RoundNextHole => on(m, rounds::next_hole),
+        RouteId::RoundSetScore => on(m, rounds::set_score),
+        RouteId::GetRound => on(m, rounds::get),
+        RouteId::DeleteRound => on(m, rounds::remove),
+        RouteId::RoundGpx => on(m, rounds::gpx).layer(compression()),
+        RouteId::RoundCsv => on(m, rounds::csv),
+        RouteId::ListRounds => on(m, rounds::list),
         RouteId::Health => on(m, health::health),
         RouteId::Metrics => on(m, metrics),
         RouteId::Live => on(m, health::live),

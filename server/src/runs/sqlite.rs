@@ -29,7 +29,7 @@ const SCHEMA_VERSION: i64 = 1;
 /// `user_version` once the schema is in place.
 const SCHEMA_VERSION_SET: &str = "PRAGMA user_version = 1";
 
-fn to_sql(a: Arg) -> Value {
+pub(crate) fn to_sql(a: Arg) -> Value {
     match a {
         Arg::Int(i) => Value::Integer(i),
         Arg::Text(t) => Value::Text(t),
@@ -76,7 +76,7 @@ pub const CACHE_KIB: u32 = 2_000;
 /// (SQLite keeps it at its largest otherwise).
 const WAL_LIMIT_BYTES: u32 = 4 << 20;
 
-fn unavailable(e: rusqlite::Error) -> StoreError {
+pub(crate) fn unavailable(e: rusqlite::Error) -> StoreError {
     StoreError::Unavailable(format!("run store: {e}"))
 }
 
@@ -135,7 +135,10 @@ impl SqliteRuns {
                 path.display()
             ));
         }
-        let schema = format!("BEGIN;\n{};\n{SCHEMA_VERSION_SET};\nCOMMIT;", runs_sql::SCHEMA.join(";\n"));
+        // The rounds share the file (`crate::rounds`): one embedded store.
+        let tables: Vec<&str> =
+            runs_sql::SCHEMA.iter().chain(greenside_core::listing::ROUNDS_SCHEMA).copied().collect();
+        let schema = format!("BEGIN;\n{};\n{SCHEMA_VERSION_SET};\nCOMMIT;", tables.join(";\n"));
         conn.execute_batch(&schema).map_err(fail)?;
         let (calls, mut queue) = tokio::sync::mpsc::channel::<Call>(QUEUE);
         std::thread::Builder::new()
@@ -158,7 +161,7 @@ impl SqliteRuns {
 
     /// Runs `f` on the connection's thread (see the type's doc) and waits
     /// for its answer without holding a runtime thread.
-    async fn with<T: Send + 'static>(
+    pub(crate) async fn with<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
