@@ -15,7 +15,7 @@ use greenside_core::rules::Rules;
 use greenside_core::run::{RunRecord, RunStatus};
 use greenside_core::session::{self, SessionRecord};
 use greenside_core::validate;
-use greenside_testkit::{check_error_shape, load_vectors, step_body, substitute};
+use greenside_testkit::{check_error_shape, load_vectors, step_body};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 

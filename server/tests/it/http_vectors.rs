@@ -9,7 +9,7 @@ use crate::common;
 use common::solver::{Mode, TestSolver};
 use common::{Platform, RedisServer, client};
 use greenside_core::ErrorCode;
-use greenside_testkit::{check_error_shape, load_vectors, matches, step_body, substitute};
+use greenside_testkit::{check_error_shape, load_vectors, matches, step_body};
 use serde_json::Value;
 
 fn config_env(v: &Value) -> Vec<(String, String)> {
@@ -85,8 +85,7 @@ async fn replay(platform: Platform, store_env: &[(String, String)]) -> (usize, u
             let op = step["op"].as_str().unwrap();
             let calls_before = solver.received().len();
             let now = step["now_ms"].as_u64().unwrap_or(0).to_string();
-            let path_id =
-                step.get("session_id").map(|s| substitute(s, &sid).as_str().unwrap().to_string()).unwrap_or_default();
+            let path_id = greenside_testkit::path_id(step, &sid).unwrap_or_default();
             let req = match op {
                 "start" => c.post(server.url("/api/session/start")),
                 "set_cup_location" => c.post(server.url("/api/session/set_cup_location")),
@@ -95,6 +94,13 @@ async fn replay(platform: Platform, store_env: &[(String, String)]) -> (usize, u
                 "get_session" => c.get(server.url(&format!("/api/session/{path_id}"))),
                 "delete_session" => c.delete(server.url(&format!("/api/session/{path_id}"))),
                 "get_hole_advice" => c.post(server.url("/api/get_hole_advice")),
+                "round_start" => c.post(server.url("/api/round/start")),
+                "round_set_ball_location" => c.post(server.url("/api/round/set_ball_location")),
+                "round_next_hole" => c.post(server.url("/api/round/next_hole")),
+                "round_set_score" => c.post(server.url("/api/round/set_score")),
+                "get_round" => c.get(server.url(&format!("/api/round/{path_id}"))),
+                "delete_round" => c.delete(server.url(&format!("/api/round/{path_id}"))),
+                "list_rounds" => c.get(server.url("/api/rounds")),
                 "locate" => {
                     let q = &step["query"];
                     let path = format!("/api/courses/{}/locate", step["course_id"].as_str().unwrap());
@@ -113,7 +119,10 @@ async fn replay(platform: Platform, store_env: &[(String, String)]) -> (usize, u
                 other => panic!("{name}: op {other} has no HTTP mapping"),
             };
             let req = req.header("x-greenside-now-ms", now);
-            let req = if matches!(op, "get_session" | "delete_session" | "locate" | "measure") {
+            let req = if matches!(
+                op,
+                "get_session" | "delete_session" | "locate" | "measure" | "get_round" | "delete_round" | "list_rounds"
+            ) {
                 req
             } else {
                 req.header("content-type", "application/json").body(step_body(step, &sid))
@@ -136,8 +145,8 @@ async fn replay(platform: Platform, store_env: &[(String, String)]) -> (usize, u
                 check_error_shape(&reply, status, |c| ErrorCode::from_code(c).map(ErrorCode::http_status))
                     .unwrap_or_else(|e| panic!("{where_}: {e}"));
             }
-            if op == "start" && status == 200 {
-                sid = reply["session_id"].as_str().unwrap().to_string();
+            if let Some(id) = greenside_testkit::started_id(op, &reply).filter(|_| status == 200) {
+                sid = id;
             }
             // The body the service received is exactly the request the answer
             // reports (the same run and session ids too: one call made both).
