@@ -35,6 +35,7 @@ from geographiclib.geodesic import Geodesic
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from line_of_play import clip_to_corridor, crossings  # noqa: E402
 import check_aim_points  # noqa: E402
+import check_round_exports  # noqa: E402
 
 G = Geodesic.WGS84
 TOL = 0.1
@@ -219,6 +220,10 @@ def main():
         if n["aim"] < 30 or n["layups"] < 40 or n["measured"] < 80 or n["surfaces"] < 30 or n["hazards"] < 50:
             problems.append(f"too little compared for aim points: {n} (want at least 30 aim, 40 layups, 80 measured, "
                             "30 surfaces, 50 hazards)")
+        round_problems, counts = check_round_exports.check(base, call)
+        problems += round_problems
+        print(f"a round's exports: {counts['gpx_points']} GPX track points and {counts['gpx_waypoints']} waypoints "
+              f"(valid GPX 1.1, read back by gpxpy), {counts['csv_values']} CSV values equal to the JSON")
         # A check that compared nothing proves nothing: every kind of number must have been compared.
         if checked < 18 * 5 or hazards_checked < 20 or sides_checked < 20 or located < 36:
             problems.append(f"too little compared: {checked} fixes, {hazards_checked} hazard distances, "
