@@ -11,7 +11,7 @@ use crate::directory;
 use crate::guards;
 use crate::incoming::Incoming as Request;
 use crate::respond::{self, internal};
-use crate::rounds::{self, RoundAsk};
+use crate::rounds::{self, RoundAsk, RoundWrite};
 use crate::runtime::{log, random_bytes};
 use crate::session_object::{self, SessionAsk};
 use crate::settings::{self, Settings};
@@ -19,7 +19,6 @@ use greenside_core::api::{self, MAX_BODY_BYTES};
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::guard;
 use greenside_core::operation::Operation;
-use greenside_core::round::RoundOp;
 use greenside_core::routes::{self, Found, RouteId};
 use greenside_core::trace::TraceIds;
 use serde_json::json;
@@ -204,6 +203,11 @@ async fn dispatch(
 /// `application/json`, at most [`MAX_BODY_BYTES`], then core's decode: the
 /// body is parsed once.
 async fn read_json<T: api::Request>(req: &mut Request) -> Result<T, ApiError> {
+    api::decode(&read_body(req).await?)
+}
+
+/// A JSON body's bytes: `application/json`, at most [`MAX_BODY_BYTES`].
+async fn read_body(req: &mut Request) -> Result<Vec<u8>, ApiError> {
     let ct = req.headers().get("content-type").ok().flatten().unwrap_or_default();
     let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if mime != "application/json" {
@@ -223,7 +227,7 @@ async fn read_json<T: api::Request>(req: &mut Request) -> Result<T, ApiError> {
         )
         .with("limit_bytes", MAX_BODY_BYTES));
     }
-    api::decode(&bytes)
+    Ok(bytes)
 }
 
 /// Percent-decodes one path segment; bad encoding is a 400 as on native.
@@ -372,35 +376,15 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
             let cat = crate::catalog::get(&ctx.env).await;
             ok(&greenside_core::measure::answer(&cat.catalog, &course, &hole, query_lookup(&q), &s.rules)?)
         }
-        RouteId::RoundStart => round_start(ctx, req).await,
-        RouteId::RoundSetBallLocation => round_write(ctx, RoundOp::SetBallLocation(read_json(req).await?)).await,
-        RouteId::RoundNextHole => round_write(ctx, RoundOp::NextHole(read_json(req).await?)).await,
-        RouteId::RoundSetScore => round_write(ctx, RoundOp::SetScore(read_json(req).await?)).await,
-        RouteId::GetRound | RouteId::DeleteRound | RouteId::RoundGpx | RouteId::RoundCsv => {
-            let round_id = last_param()?;
-            greenside_core::validate::round_id(&round_id)?;
-            let (ask, download) = match id {
-                RouteId::DeleteRound => (RoundAsk::Delete, None),
-                RouteId::RoundGpx => (RoundAsk::Gpx, Some((greenside_core::round::export::GPX_CONTENT_TYPE, "gpx"))),
-                RouteId::RoundCsv => (RoundAsk::Csv, Some((greenside_core::round::export::CSV_CONTENT_TYPE, "csv"))),
-                _ => (RoundAsk::Get, None),
-            };
-            let delete = matches!(ask, RoundAsk::Delete);
-            let body = rounds::send(&ctx.env, &round_id, ctx.now(), ask).await?;
-            if delete {
-                log("info", "round deleted", &[("round_id", json!(round_id))]);
-            }
-            let Some((content_type, ext)) = download else { return respond::json_text(200, body).map_err(internal) };
-            let mut resp = respond::body_as(200, body, content_type).map_err(internal)?;
-            let disposition = format!("attachment; filename=\"{round_id}.{ext}\"");
-            resp.headers_mut().set("content-disposition", &disposition).map_err(internal)?;
-            Ok(resp)
-        }
-        RouteId::ListRounds => {
-            let q = query(req);
-            let q = greenside_core::listing::parse_rounds_query(query_lookup(&q))?;
-            respond::json_text(200, rounds::page(&ctx.env, &q).await?).map_err(internal)
-        }
+        RouteId::RoundStart
+        | RouteId::RoundSetBallLocation
+        | RouteId::RoundNextHole
+        | RouteId::RoundSetScore
+        | RouteId::GetRound
+        | RouteId::DeleteRound
+        | RouteId::RoundGpx
+        | RouteId::RoundCsv
+        | RouteId::ListRounds => Box::pin(round_route(ctx, req, id, param)).await,
         RouteId::Health => crate::health::health(&ctx.env, s, req).await,
         RouteId::Live => ok(&greenside_core::health::ProbeAnswer { status: "alive".into() }),
         // The committed document: the native server generates the same text
@@ -454,26 +438,101 @@ async fn start(ctx: &Ctx, req: &mut Request) -> Result<Response, ApiError> {
     }
 }
 
-/// `POST /api/round/start`: a new id, the round's object starts it (and lists it).
+/// The round routes, in a future of their own (boxed: not a part of every
+/// request's state machine).
+async fn round_route(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -> Result<Response, ApiError> {
+    match id {
+        RouteId::RoundStart => round_start(ctx, req).await,
+        RouteId::RoundSetBallLocation => {
+            round_write::<api::RoundFixRequest>(ctx, req, RoundWrite::SetBallLocation).await
+        }
+        RouteId::RoundNextHole => round_write::<api::NextHoleRequest>(ctx, req, RoundWrite::NextHole).await,
+        RouteId::RoundSetScore => round_write::<api::SetScoreRequest>(ctx, req, RoundWrite::SetScore).await,
+        RouteId::GetRound | RouteId::DeleteRound | RouteId::RoundGpx | RouteId::RoundCsv => {
+            let round_id = path_param(param)?;
+            greenside_core::validate::round_id(&round_id)?;
+            let (ask, download) = match id {
+                RouteId::DeleteRound => (RoundAsk::Delete, None),
+                RouteId::RoundGpx => (RoundAsk::Gpx, Some((greenside_core::round::export::GPX_CONTENT_TYPE, "gpx"))),
+                RouteId::RoundCsv => (RoundAsk::Csv, Some((greenside_core::round::export::CSV_CONTENT_TYPE, "csv"))),
+                _ => (RoundAsk::Get, None),
+            };
+            let delete = matches!(ask, RoundAsk::Delete);
+            let body = rounds::send(&ctx.env, &round_id, ctx.now(), ask).await?;
+            if delete {
+                log("info", "round deleted", &[("round_id", json!(round_id))]);
+            }
+            let Some((content_type, ext)) = download else { return respond::json_text(200, body).map_err(internal) };
+            let mut resp = respond::body_as(200, body, content_type).map_err(internal)?;
+            let disposition = format!("attachment; filename=\"{round_id}.{ext}\"");
+            resp.headers_mut().set("content-disposition", &disposition).map_err(internal)?;
+            Ok(resp)
+        }
+        RouteId::ListRounds => {
+            let q = query(req);
+            let q = greenside_core::listing::parse_rounds_query(query_lookup(&q))?;
+            respond::json_text(200, rounds::page(&ctx.env, &q).await?).map_err(internal)
+        }
+        _ => Err(ApiError::new(ErrorCode::InternalError, "not a round route")),
+    }
+}
+
+/// `POST /api/round/start`: a new id, the round's object starts it (and
+/// lists it). The body goes to the object as it came (the object decodes
+/// it with core, as the front has to check it).
 async fn round_start(ctx: &Ctx, req: &mut Request) -> Result<Response, ApiError> {
-    let request: api::RoundStartRequest = read_json(req).await?;
+    let body = read_body(req).await?;
+    let request: api::RoundStartRequest = api::decode(&body)?;
     crate::catalog::get(&ctx.env).await.catalog.course(&request.course_id)?;
     let id = greenside_core::validate::round_id_from_random(random_bytes());
-    let (course_id, competition) = (request.course_id.clone(), request.competition);
-    let text = rounds::send(&ctx.env, &id, ctx.now(), RoundAsk::Start { request }).await?;
+    let body = String::from_utf8(body).map_err(|_| ApiError::new(ErrorCode::MalformedJson, "the body is not UTF-8"))?;
+    let text = rounds::send(&ctx.env, &id, ctx.now(), RoundAsk::Start { body }).await?;
     log(
         "info",
         "round started",
-        &[("round_id", json!(id)), ("course_id", json!(course_id)), ("competition", json!(competition))],
+        &[
+            ("round_id", json!(id)),
+            ("course_id", json!(request.course_id)),
+            ("competition", json!(request.competition)),
+        ],
     );
     respond::json_text(200, text).map_err(internal)
 }
 
-/// A write to a round: core's operation, typed, to the round's object.
-async fn round_write(ctx: &Ctx, op: RoundOp) -> Result<Response, ApiError> {
-    let id = op.round_id().to_string();
-    let text = rounds::send(&ctx.env, &id, ctx.now(), RoundAsk::Apply { op }).await?;
+/// A write to a round: checked here, then its body to the round's object.
+async fn round_write<T: api::Request + RoundId>(
+    ctx: &Ctx,
+    req: &mut Request,
+    write: RoundWrite,
+) -> Result<Response, ApiError> {
+    let body = read_body(req).await?;
+    let id = api::decode::<T>(&body)?.round_id().to_string();
+    let body = String::from_utf8(body).map_err(|_| ApiError::new(ErrorCode::MalformedJson, "the body is not UTF-8"))?;
+    let text = rounds::send(&ctx.env, &id, ctx.now(), RoundAsk::Apply { write, body }).await?;
     respond::json_text(200, text).map_err(internal)
+}
+
+/// The round a write names.
+trait RoundId {
+    fn round_id(&self) -> &str;
+}
+
+impl RoundId for api::RoundFixRequest {
+    fn round_id(&self) -> &str {
+        api::RoundFixRequest::round_id(self)
+    }
+}
+
+impl RoundId for api::NextHoleRequest {
+    fn round_id(&self) -> &str {
+        &self.round_id
+    }
+}
+
+impl RoundId for api::SetScoreRequest {
+    fn round_id(&self) -> &str {
+        &self.round_id
+    }
 }
 
 /// `GET /api/sessions`: index entries after `after`, each session's live

@@ -17,8 +17,8 @@
 //! - one `RateLimiter` Durable Object per client address runs core's GCRA;
 //! - with `METRICS_TOKEN` set, `METRICS_SHARDS` `MetricsShard` objects keep
 //!   the counters `/metrics` reports (`metrics.rs`);
-//! - one `RoundObject` Durable Object per round holds its record; one
-//!   `RoundIndex` object keeps the listing (`rounds.rs`);
+//! - one `RoundObject` Durable Object per round holds its record; one more
+//!   of the class keeps the rounds' listing in SQL (`rounds.rs`);
 //! - course data comes from KV (`COURSES`), parsed once per isolate.
 
 // The Durable Object structs hold `State`/`Env`, which have no `Debug`.
@@ -48,7 +48,7 @@ use worker::{Context, Env, Response, event};
 pub use directory::Directory;
 pub use limiter::RateLimiter;
 pub use metrics::MetricsShard;
-pub use rounds::{RoundIndex, RoundObject};
+pub use rounds::RoundObject;
 pub use runs::RunLog;
 pub use session_object::SessionObject;
 

@@ -1,9 +1,11 @@
 //! Rounds on the edge: one `RoundObject` Durable Object per round (named by
 //! the round id) holds its record, JSON exactly as the native stores hold
-//! it, and orders the round's writes; one `RoundIndex` object keeps the
-//! listing in SQL (core's `ROUNDS_SCHEMA` and page statements, the native
-//! SQLite store's): the round object adds its summary when it starts and
-//! takes it out when it is deleted.
+//! it, and orders the round's writes; one more object of the same class,
+//! named [`INDEX_NAME`], keeps the listing in SQL (core's `ROUNDS_SCHEMA`
+//! and page statement, the native SQLite store's): a round's object adds
+//! its summary when it starts and takes it out when it is deleted. One
+//! class for both keeps the worker's code smaller (each class is its own
+//! generated glue).
 //!
 //! A write loads the course first (a KV read on a cold isolate: an await
 //! that is not storage), then reads the record, applies core's
@@ -11,7 +13,7 @@
 //! the session objects do. Rounds are kept, not expired.
 
 use crate::calls::{self, text};
-use greenside_core::api::RoundStartRequest;
+use greenside_core::api::{self, RoundStartRequest};
 use greenside_core::classify::PreparedHole;
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::listing::{ROUNDS_SCHEMA, RoundsPageBuilder, RoundsQuery, rounds_page_query};
@@ -23,10 +25,8 @@ use worker::{DurableObject, Env, Request, Response, SqlStorageValue, State, dura
 const KEY: &str = "rec";
 /// The namespace binding of the round objects.
 pub const BINDING: &str = "ROUNDS";
-/// The namespace binding of the listing's object.
-pub const INDEX_BINDING: &str = "ROUND_INDEX";
-/// The listing object's name.
-const INDEX_NAME: &str = "rounds";
+/// The listing object's name (round ids start `gr_`, so it is no round's).
+const INDEX_NAME: &str = "round-index";
 
 fn storage_error(e: worker::Error) -> ApiError {
     ApiError::new(ErrorCode::RoundStoreUnavailable, format!("Durable Object storage failed: {e}"))
@@ -40,21 +40,58 @@ pub struct RoundCall {
     pub ask: RoundAsk,
 }
 
-/// What the front asks of a round.
+/// What the front asks of a round. Request bodies come as the client sent
+/// them (the front has checked them): the object decodes them with core,
+/// so no request type needs a derived deserializer in this wasm.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "call", rename_all = "snake_case")]
 pub enum RoundAsk {
-    Start { request: RoundStartRequest },
-    Apply { op: RoundOp },
+    Start { body: String },
+    Apply { write: RoundWrite, body: String },
     Get,
     Gpx,
     Csv,
     Delete,
 }
 
+/// What a `RoundObject` is sent: a round's call, or the listing's.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum ObjectCall {
+    Round(RoundCall),
+    Index(IndexCall),
+}
+
+/// Which write a body is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundWrite {
+    SetBallLocation,
+    NextHole,
+    SetScore,
+}
+
+impl RoundWrite {
+    /// Core's operation, from the body.
+    fn op(self, body: &str) -> Result<RoundOp, ApiError> {
+        let b = body.as_bytes();
+        Ok(match self {
+            RoundWrite::SetBallLocation => RoundOp::SetBallLocation(api::decode(b)?),
+            RoundWrite::NextHole => RoundOp::NextHole(api::decode(b)?),
+            RoundWrite::SetScore => RoundOp::SetScore(api::decode(b)?),
+        })
+    }
+}
+
 /// Calls the round's object: its answer's text.
 pub async fn send(env: &Env, round_id: &str, now_ms: u64, ask: RoundAsk) -> Result<Vec<u8>, ApiError> {
-    calls::send(env, BINDING, round_id, &RoundCall { round_id: round_id.into(), now_ms, ask }).await
+    let call = ObjectCall::Round(RoundCall { round_id: round_id.into(), now_ms, ask });
+    calls::send(env, BINDING, round_id, &call).await
+}
+
+/// Calls the listing's object.
+async fn index(env: &Env, call: IndexCall) -> Result<Vec<u8>, ApiError> {
+    calls::send(env, BINDING, INDEX_NAME, &ObjectCall::Index(call)).await
 }
 
 /// What the front asks of the listing.
@@ -68,15 +105,17 @@ pub enum IndexCall {
 
 /// One page of `GET /api/rounds`.
 pub async fn page(env: &Env, q: &RoundsQuery) -> Result<Vec<u8>, ApiError> {
-    calls::send(env, INDEX_BINDING, INDEX_NAME, &IndexCall::Page { limit: q.limit, cursor: q.cursor.clone() }).await
+    index(env, IndexCall::Page { limit: q.limit, cursor: q.cursor.clone() }).await
 }
 
-#[durable_object]
+#[durable_object(fetch)]
 pub struct RoundObject {
     state: State,
     env: Env,
     /// `None`: not read from storage yet; `Some(None)`: no round here.
     rec: RefCell<Option<Option<RoundRecord>>>,
+    /// The listing's object: whether this instance has made its table.
+    ready: Cell<bool>,
 }
 
 impl RoundObject {
@@ -111,7 +150,8 @@ impl RoundObject {
         let settings = crate::settings::get(&self.env)?;
         let (id, now) = (call.round_id.as_str(), call.now_ms);
         match call.ask {
-            RoundAsk::Start { request } => {
+            RoundAsk::Start { body } => {
+                let request: RoundStartRequest = api::decode(body.as_bytes())?;
                 let catalog = crate::catalog::get(&self.env).await;
                 let course = catalog.catalog.course(&request.course_id)?;
                 let holes: Vec<&PreparedHole> = course
@@ -124,12 +164,12 @@ impl RoundObject {
                     return Err(ApiError::new(ErrorCode::InternalError, "round id already in use"));
                 }
                 let rec = round::start(&request, id.into(), &course.course, &holes, now)?;
-                let index = IndexCall::Add { summary: round::summary(&rec) };
-                calls::send(&self.env, INDEX_BINDING, INDEX_NAME, &index).await?;
+                index(&self.env, IndexCall::Add { summary: round::summary(&rec) }).await?;
                 self.save(&rec).await?;
                 Ok(round::answer_json(&rec))
             }
-            RoundAsk::Apply { op } => {
+            RoundAsk::Apply { write, body } => {
+                let op = write.op(&body)?;
                 let course_id = self.live(id).await?.course_id;
                 let catalog = crate::catalog::get(&self.env).await;
                 let course = catalog.catalog.course(&course_id)?;
@@ -151,7 +191,7 @@ impl RoundObject {
             RoundAsk::Csv => Ok(round::export::csv(&self.live(id).await?).into_bytes()),
             RoundAsk::Delete => {
                 self.live(id).await?;
-                calls::send(&self.env, INDEX_BINDING, INDEX_NAME, &IndexCall::Remove { round_id: id.into() }).await?;
+                index(&self.env, IndexCall::Remove { round_id: id.into() }).await?;
                 self.state.storage().delete_all().await.map_err(storage_error)?;
                 *self.rec.borrow_mut() = Some(None);
                 text(&RoundDeleted::of(id))
@@ -162,23 +202,17 @@ impl RoundObject {
 
 impl DurableObject for RoundObject {
     fn new(state: State, env: Env) -> Self {
-        RoundObject { state, env, rec: RefCell::new(None) }
+        RoundObject { state, env, rec: RefCell::new(None), ready: Cell::new(false) }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
-        let answer = match calls::read::<RoundCall>(req).await {
-            Ok(call) => self.handle(call).await,
+        let answer = match calls::read::<ObjectCall>(req).await {
+            Ok(ObjectCall::Round(call)) => self.handle(call).await,
+            Ok(ObjectCall::Index(call)) => self.index(call),
             Err(e) => Err(e),
         };
         calls::reply(answer)
     }
-}
-
-#[durable_object]
-pub struct RoundIndex {
-    state: State,
-    /// Whether this instance has made its table.
-    ready: Cell<bool>,
 }
 
 #[derive(Deserialize)]
@@ -190,7 +224,8 @@ fn int(n: u64) -> SqlStorageValue {
     SqlStorageValue::Integer(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-impl RoundIndex {
+/// The listing's object.
+impl RoundObject {
     fn exec(&self, sql: &str, args: Vec<SqlStorageValue>) -> Result<(), ApiError> {
         let cursor = self.state.storage().sql().exec(sql, args).map_err(storage_error)?;
         cursor.raw().for_each(drop);
@@ -207,7 +242,7 @@ impl RoundIndex {
         Ok(())
     }
 
-    fn handle(&self, call: IndexCall) -> Result<Vec<u8>, ApiError> {
+    fn index(&self, call: IndexCall) -> Result<Vec<u8>, ApiError> {
         self.ready()?;
         match call {
             IndexCall::Add { summary } => {
@@ -244,19 +279,5 @@ impl RoundIndex {
                 text(&page.finish())
             }
         }
-    }
-}
-
-impl DurableObject for RoundIndex {
-    fn new(state: State, _env: Env) -> Self {
-        RoundIndex { state, ready: Cell::new(false) }
-    }
-
-    async fn fetch(&self, req: Request) -> worker::Result<Response> {
-        let answer = match calls::read::<IndexCall>(req).await {
-            Ok(call) => self.handle(call),
-            Err(e) => Err(e),
-        };
-        calls::reply(answer)
     }
 }

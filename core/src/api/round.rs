@@ -9,11 +9,11 @@ use crate::validate;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// `POST /api/round/start`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoundStartRequest {
     #[cfg_attr(feature = "openapi", schema(pattern = r"^[a-z0-9][a-z0-9_-]{0,63}$", example = "augusta_national"))]
@@ -75,7 +75,7 @@ pub(super) fn round_id(obj: &Map<String, Value>) -> Result<String, ApiError> {
 }
 
 /// One fix for a round.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoundFixOne {
     #[cfg_attr(
@@ -88,7 +88,7 @@ pub struct RoundFixOne {
 }
 
 /// A batch of fixes for a round (an outbox's sync), applied in order, all or none.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoundFixMany {
     #[cfg_attr(
@@ -102,7 +102,7 @@ pub struct RoundFixMany {
 }
 
 /// `POST /api/round/set_ball_location`: one fix, or a batch in `fixes`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum RoundFixRequest {
@@ -139,7 +139,7 @@ impl Request for RoundFixRequest {
 }
 
 /// `POST /api/round/next_hole`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NextHoleRequest {
     #[cfg_attr(
@@ -172,7 +172,7 @@ impl Request for NextHoleRequest {
 pub const MAX_HAND_STROKES: u8 = 20;
 
 /// A field of the golfer's entries for a hole.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ScoreField {
@@ -199,7 +199,7 @@ impl ScoreField {
 }
 
 /// `POST /api/round/set_score`: the golfer's own numbers for a hole.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetScoreRequest {
     #[cfg_attr(

@@ -74,7 +74,6 @@ pub struct TrackPoint {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoundShot {
-    #[serde(flatten)]
     pub shot: Shot,
     /// Metres from where it was played to the cup.
     pub from_cup_m: f64,
@@ -694,8 +693,7 @@ pub fn summary(rec: &RoundRecord) -> RoundSummary {
 }
 
 /// A write to a round, decoded by the platform's front.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum RoundOp {
     /// `POST /api/round/set_ball_location`: one fix or a batch.
     SetBallLocation(crate::api::RoundFixRequest),
