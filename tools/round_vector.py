@@ -716,10 +716,25 @@ def build(course):
     card = scorecard(b.rnd)
     steps.append({"op": "get_round", "round_id": RID, "now_ms": b.now(),
                   "expect": {"status": 200, "body": {"round_state": {"current": {"hole_id": 18}, "scorecard": card}}}})
+    # Advice on the round's current hole: the ball rests on the 18th green, so the putt solver.
+    steps.append({"op": "get_hole_advice", "now_ms": b.now(), "body": {"contract_version": CV, "round_id": RID},
+                  "expect": {"status": 200, "body": {"plan_type": "PUTT", "surface_state": "ON_GREEN"}}})
+    steps.append({"op": "get_hole_advice", "now_ms": b.now(),
+                  "body": {"contract_version": CV, "round_id": RID, "session_id": "gs_" + "0" * 32},
+                  "expect": {"status": 400, "body": err("invalid_request", field="round_id")}})
     steps.append({"op": "list_rounds", "now_ms": b.now(), "expect": {"status": 200, "body": {
         "rounds": [{"course_id": "augusta_national", "competition": False, "created_at_ms": T0}], "next_cursor": None}}})
     steps.append({"op": "delete_round", "round_id": RID, "now_ms": b.now(), "expect": {"status": 200, "body": {"deleted": True}}})
     steps.append({"op": "get_round", "round_id": RID, "now_ms": b.now(), "expect": {"status": 404, "body": err("round_not_found")}})
+    # Competition mode (Rule 4.3a): the numbers, never advice.
+    steps.append({"op": "round_start", "now_ms": b.now(),
+                  "body": {"contract_version": CV, "course_id": "augusta_national", "competition": True, "start_hole_id": 10},
+                  "expect": {"status": 200, "body": {"round_state": {"competition": True, "current": {"hole_id": 10}}}}})
+    steps.append({"op": "round_set_ball_location", "now_ms": b.now(),
+                  "body": {"contract_version": CV, "round_id": RID, "ball_wgs84": ll(tee_of(H[10])), "accuracy_m": ACC},
+                  "expect": {"status": 200, "body": {"applied": 1, "round_state": {"current": {"hole_id": 10, "lie": "TEE"}}}}})
+    steps.append({"op": "get_hole_advice", "now_ms": b.now(), "body": {"contract_version": CV, "round_id": RID},
+                  "expect": {"status": 409, "body": err("competition_round")}})
     return {
         "kind": "session",
         "course_id": "augusta_national",
@@ -727,6 +742,7 @@ def build(course):
                        "itself (a stray fix is held and dropped), the scorecard fills itself in (putts tapped or "
                        "estimated, a GPS-visible putt, a water ball's suggested penalty, a sand save, an up and "
                        "down, a hand-entered score that later fixes leave alone), strokes gained against Broadie's "
-                       "baseline; expected values from tools/round_vector.py's own geometry and rules.",
+                       "baseline, advice on the round's hole, and a competition round that refuses it; expected values from "
+                       "tools/round_vector.py's own geometry and rules.",
         "steps": steps,
     }

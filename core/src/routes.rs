@@ -273,7 +273,13 @@ pub const ROUTES: &[Route] = &[
         RouteId::GetHoleAdvice,
         Api,
         Some("get_hole_advice"),
-        &[BODY, SESSION, &[E::BallLocationMissing, E::CupLocationMissing, E::SessionConflict], API],
+        &[
+            BODY,
+            SESSION,
+            ROUND,
+            &[E::BallLocationMissing, E::CupLocationMissing, E::SessionConflict, E::CompetitionRound],
+            API,
+        ],
     ),
     route(
         Get,

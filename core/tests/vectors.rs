@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use greenside_core::api::{self, AdviceRequest, HoleStateResponse, StartRequest, StartResponse};
+use greenside_core::api::{self, HoleStateResponse, StartRequest, StartResponse};
 use greenside_core::catalog::{Catalog, LoadError};
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::example::{AUGUSTA_NATIONAL_COURSE_JSON, DATASETS_JSON, RIVERSIDE_COURSE_JSON};
@@ -142,8 +142,14 @@ impl Platform {
             "set_ball_location" => self.write(Operation::SetBallLocation(api::decode(body)?), now),
             "set_ball_locations" => self.write(Operation::SetBallLocations(api::decode(body)?), now),
             "get_hole_advice" => {
-                let req: AdviceRequest = api::decode(body)?;
-                let rec = self.load(&req.session_id, now)?;
+                let rec = match api::decode::<api::AdviceTarget>(body)? {
+                    api::AdviceTarget::Session(req) => self.load(&req.session_id, now)?,
+                    api::AdviceTarget::Round(r) => {
+                        let round = self.round(&r.round_id)?;
+                        let hole = self.hole(&round.course_id, round.current_hole_id)?;
+                        round::advice_session(&round, &hole, &self.config, now)?
+                    }
+                };
                 let hole = self.hole(&rec.course_id, rec.hole_id)?;
                 let decision =
                     greenside_core::advice::request(&rec, &hole, "run_00000000000000000000000000000001", now)?;

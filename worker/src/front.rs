@@ -298,8 +298,10 @@ async fn route_handler(ctx: &Ctx, req: &mut Request, id: RouteId, param: &str) -
             Ok(resp)
         }
         RouteId::GetHoleAdvice => {
-            let r: api::AdviceRequest = read_json(req).await?;
-            ctx.set_session(&r.session_id);
+            let r: api::AdviceTarget = read_json(req).await?;
+            if let api::AdviceTarget::Session(r) = &r {
+                ctx.set_session(&r.session_id);
+            }
             let (status, body) =
                 crate::advice::get_hole_advice(&ctx.env, s, r, ctx.now(), &ctx.counts, &ctx.trace).await?;
             respond::json(status, &body).map_err(internal)

@@ -46,9 +46,16 @@ pub struct RoundCall {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "call", rename_all = "snake_case")]
 pub enum RoundAsk {
-    Start { body: String },
-    Apply { write: RoundWrite, body: String },
+    Start {
+        body: String,
+    },
+    Apply {
+        write: RoundWrite,
+        body: String,
+    },
     Get,
+    /// The record itself (the advice flow).
+    Record,
     Gpx,
     Csv,
     Delete,
@@ -187,6 +194,7 @@ impl RoundObject {
                 Ok(applied.answer)
             }
             RoundAsk::Get => Ok(round::answer_json(&self.live(id).await?)),
+            RoundAsk::Record => text(&self.live(id).await?),
             RoundAsk::Gpx => Ok(round::export::gpx(&self.live(id).await?).into_bytes()),
             RoundAsk::Csv => Ok(round::export::csv(&self.live(id).await?).into_bytes()),
             RoundAsk::Delete => {

@@ -296,11 +296,15 @@ pub struct AdviceRequest {
 
 impl Request for AdviceRequest {
     fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
-        let want_plot = match present(obj, "want_plot") {
-            None => false,
-            Some(v) => v.as_bool().ok_or_else(|| type_error("want_plot", "true or false"))?,
-        };
-        Ok(AdviceRequest { session_id: session_id(obj)?, want_plot })
+        Ok(AdviceRequest { session_id: session_id(obj)?, want_plot: want_plot(obj)? })
+    }
+}
+
+/// The optional `want_plot` field of an advice request.
+pub(super) fn want_plot(obj: &Map<String, Value>) -> Result<bool, ApiError> {
+    match present(obj, "want_plot") {
+        None => Ok(false),
+        Some(v) => v.as_bool().ok_or_else(|| type_error("want_plot", "true or false")),
     }
 }
 

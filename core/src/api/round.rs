@@ -3,7 +3,7 @@
 
 use super::Request;
 use super::read::*;
-use super::requests::{BallFix, fixes, units};
+use super::requests::{BallFix, fixes, units, want_plot};
 use crate::error::{ApiError, ErrorCode};
 use crate::validate;
 use alloc::format;
@@ -284,5 +284,46 @@ impl Request for SetScoreRequest {
             gir: opt_bool(obj, "gir")?,
             clear,
         })
+    }
+}
+
+/// `POST /api/get_hole_advice` on a round: advice for its current hole
+/// (refused with `competition_round` in competition mode).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RoundAdviceRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^gr_[0-9a-f]{32}$", example = "gr_0123456789abcdef0123456789abcdef")
+    )]
+    pub round_id: String,
+    /// Also answer an SVG drawing of the hole (default false).
+    #[serde(default)]
+    pub want_plot: bool,
+}
+
+/// What `POST /api/get_hole_advice` is asked about: a hole session
+/// (`session_id`) or a round's current hole (`round_id`), not both.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum AdviceTarget {
+    Session(super::AdviceRequest),
+    Round(RoundAdviceRequest),
+}
+
+impl Request for AdviceTarget {
+    fn from_object(obj: &Map<String, Value>) -> Result<Self, ApiError> {
+        match (present(obj, "session_id"), present(obj, "round_id")) {
+            (Some(_), Some(_)) => Err(ApiError::new(
+                ErrorCode::InvalidRequest,
+                "give session_id (a hole session) or round_id (a round's current hole), not both",
+            )
+            .field("round_id")),
+            (None, Some(_)) => {
+                Ok(AdviceTarget::Round(RoundAdviceRequest { round_id: round_id(obj)?, want_plot: want_plot(obj)? }))
+            }
+            _ => Ok(AdviceTarget::Session(super::AdviceRequest::from_object(obj)?)),
+        }
     }
 }

@@ -149,6 +149,7 @@ fn schemas() -> Vec<(String, RefOr<Schema>)> {
     add::<SetBallRequest>(&mut out);
     add::<SetBallsRequest>(&mut out);
     add::<AdviceRequest>(&mut out);
+    add::<AdviceTarget>(&mut out);
     add::<PruneRequest>(&mut out);
     add::<RoundStartRequest>(&mut out);
     add::<RoundFixRequest>(&mut out);

@@ -204,9 +204,9 @@ fn session_routes() -> Vec<Route> {
             route: by_id(RouteId::GetHoleAdvice),
             tag: "advice",
             summary: "Route to advice",
-            description: "ON_GREEN asks the putt solver, anything else the tee-to-green planner. When the call fails, the status is the error's (502, 503 or 504) and the body is still an `AdviceResponse`: `plan` null, `fallback_used` true, the straight-line `fallback` and the `error`.",
+            description: "For a hole session (`session_id`) or a round's current hole (`round_id`: the ball where it last came to rest; a round in competition mode answers 409 `competition_round`, Rule 4.3a). ON_GREEN asks the putt solver, anything else the tee-to-green planner. When the call fails, the status is the error's (502, 503 or 504) and the body is still an `AdviceResponse`: `plan` null, `fallback_used` true, the straight-line `fallback` and the `error`.",
             params: Vec::new(),
-            body: Some(versioned::<AdviceRequest>()),
+            body: Some(versioned::<AdviceTarget>()),
             answers: alloc::vec![
                 (200, "The plan and how it was routed.", json(schema_ref::<AdviceResponse>())),
                 (

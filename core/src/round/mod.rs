@@ -566,6 +566,39 @@ pub fn set_score(rec: &mut RoundRecord, entry: &SetScoreRequest, now_ms: u64) ->
     Ok(())
 }
 
+/// The hole session advice is asked for on a round's current hole (Rule
+/// 4.3a first: a competition round answers `competition_round`): the hole,
+/// its cup, and the ball where it lies (its last rest, else its last fix),
+/// the on-green decision committed from that position, as the ball is at
+/// rest. Its id is the round's, as a session id (`gs_` and the round's
+/// digits): the advice's run names it.
+pub fn advice_session(
+    rec: &RoundRecord,
+    hole: &PreparedHole,
+    rules: &Rules,
+    now_ms: u64,
+) -> Result<crate::session::SessionRecord, ApiError> {
+    check_advice_allowed(rec)?;
+    let h = rec.hole(rec.current_hole_id).ok_or_else(|| not_found(&rec.round_id))?;
+    let start = crate::api::StartRequest { course_id: rec.course_id.clone(), hole_id: h.hole_id, units: rec.units };
+    let id =
+        format!("{}{}", crate::validate::SESSION_ID_PREFIX, &rec.round_id[crate::validate::ROUND_ID_PREFIX.len()..]);
+    let mut s = crate::session::start(&start, id, 0, hole, rules, now_ms)?;
+    if s.cup.map(|c| c.wgs84) != Some(h.cup_wgs84) {
+        crate::session::set_cup(&mut s, h.cup_wgs84, hole, rules, now_ms)?;
+    }
+    let ball = h.lie.lie.map(|l| l.wgs84).or(rec.ball_wgs84);
+    if let Some(ball_wgs84) = ball {
+        let fix = BallFix { ball_wgs84, accuracy_m: None, accuracy_kind: None, seq: None, client_time_ms: None };
+        crate::session::set_ball(&mut s, &fix, hole, rules, now_ms)?;
+        if let Some(b) = s.ball {
+            // At rest: its position decides, with no streak to wait for.
+            s.hysteresis.committed = crate::hysteresis::GreenState::from_on_green(b.classification.on_green);
+        }
+    }
+    Ok(s)
+}
+
 /// Rule 4.3a: advice is refused on a competition round.
 pub fn check_advice_allowed(rec: &RoundRecord) -> Result<(), ApiError> {
     if rec.competition {

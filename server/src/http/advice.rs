@@ -4,13 +4,23 @@
 use super::session::{apply, load_live};
 use super::wire::{ApiJson, AppStateRef, HttpResult, Now, ok_status};
 use crate::runs::put_noted;
-use greenside_core::{advice_call::*, api::AdviceRequest, run::run_id_from_random};
+use greenside_core::api::{AdviceRequest, AdviceTarget};
+use greenside_core::{advice_call::*, run::run_id_from_random};
 
 type Answer = HttpResult<axum::response::Response>;
 
-pub async fn get_hole_advice(state: AppStateRef, Now(now): Now, ApiJson(req): ApiJson<AdviceRequest>) -> Answer {
+pub async fn get_hole_advice(state: AppStateRef, Now(now): Now, ApiJson(target): ApiJson<AdviceTarget>) -> Answer {
     let (t0, s) = (std::time::Instant::now(), &state.settings);
-    let rec = load_live(&state, &req.session_id, now).await?;
+    // A round's current hole is advised as a hole session core makes from it (not kept).
+    let (rec, req, round) = match target {
+        AdviceTarget::Session(req) => (load_live(&state, &req.session_id, now).await?, req, false),
+        AdviceTarget::Round(r) => {
+            let round = super::rounds::load(&state, &r.round_id).await?;
+            let hole = state.catalog.hole(&round.course_id, round.current_hole_id)?;
+            let rec = greenside_core::round::advice_session(&round, &hole, &s.rules, now)?;
+            (rec.clone(), AdviceRequest { session_id: rec.session_id, want_plot: r.want_plot }, true)
+        }
+    };
     let hole = state.catalog.hole(&rec.course_id, rec.hole_id)?;
     let ctx = Context { catalog: &state.catalog, rules: &s.rules, bundles: s.debug_bundle_enabled };
     let trace_id = crate::logging::with_trace(|t| t.trace_id.clone());
@@ -30,7 +40,7 @@ pub async fn get_hole_advice(state: AppStateRef, Now(now): Now, ApiJson(req): Ap
             let after_call = (!state.clock.is_test()).then(crate::clock::system_now_ms);
             let (run, op) = call.received(outcome, endpoint, after_call)?;
             put_noted(&state.runs, &state.run_writes, &run).await?;
-            let after = updated(apply(&state, now, &op).await.map(|(after, _)| after))?;
+            let after = if round { None } else { updated(apply(&state, now, &op).await.map(|(after, _)| after))? };
             call.finish(after.as_ref(), &hole, &ctx, t0.elapsed().as_millis() as u64)?
         }
     };

@@ -62,7 +62,7 @@ pub async fn start(
 }
 
 /// A live round or `round_not_found`.
-async fn load(state: &AppState, id: &str) -> Result<RoundRecord, ApiError> {
+pub async fn load(state: &AppState, id: &str) -> Result<RoundRecord, ApiError> {
     greenside_core::validate::round_id(id)?;
     timed("round_store.load", state.rounds.load(id), state.rounds.backend()).await?.ok_or_else(|| round::not_found(id))
 }
