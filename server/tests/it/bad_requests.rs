@@ -65,7 +65,7 @@ fn ball_body(sid: &str, rest: &str) -> String {
     format!(r#"{{"contract_version":"0.5.0","session_id":"{sid}",{rest}}}"#)
 }
 
-fn catalogue(sid: &str) -> Vec<Case> {
+fn catalogue(sid: &str, rid: &str) -> Vec<Case> {
     let ok_ball = r#""ball_wgs84":{"lat":40.26824,"lon":-111.65952}"#;
     let mut v = vec![
         // Transport and JSON.
@@ -530,8 +530,99 @@ fn catalogue(sid: &str) -> Vec<Case> {
             ..case("GET", "/runs/v1?cursor=rA.run_0123456789abcdef0123456789abcdef", "", 400, "invalid_query")
         },
     ];
+    v.extend(round_cases(rid));
     v.retain(|c| !c.code.is_empty());
     v
+}
+
+/// The round routes' bad requests (`rid` a round on riverside, at its first hole).
+fn round_cases(rid: &str) -> Vec<Case> {
+    const RSTART: &str = "/api/round/start";
+    const RBALL: &str = "/api/round/set_ball_location";
+    const RSCORE: &str = "/api/round/set_score";
+    const RNEXT: &str = "/api/round/next_hole";
+    let cv = r#""contract_version":"0.5.0""#;
+    let start = |extra: &str| format!(r#"{{{cv},"course_id":"riverside"{extra}}}"#);
+    let on = |extra: &str| format!(r#"{{{cv},"round_id":"{rid}"{extra}}}"#);
+    let get = |path: String, status: u16, code: &'static str| Case {
+        content_type: None,
+        ..case("GET", &path, "", status, code)
+    };
+    let unknown = "gr_00000000000000000000000000000000";
+    let many = format!(r#","fixes":[{}]"#, vec![r#"{"ball_wgs84":{"lat":40.26824,"lon":-111.65952}}"#; 501].join(","));
+    vec![
+        with_field(case("POST", RSTART, &format!("{{{cv}}}"), 400, "invalid_request"), "course_id"),
+        case("POST", RSTART, &format!(r#"{{{cv},"course_id":"nowhere"}}"#), 404, "course_not_found"),
+        with_field(case("POST", RSTART, &start(r#","start_hole_id":0"#), 400, "invalid_field"), "start_hole_id"),
+        with_field(case("POST", RSTART, &start(r#","start_hole_id":9"#), 404, "hole_not_found"), "start_hole_id"),
+        with_field(case("POST", RSTART, &start(r#","tee":"""#), 400, "invalid_field"), "tee"),
+        with_field(case("POST", RSTART, &start(r#","tee":"gold""#), 400, "invalid_field"), "tee"),
+        with_field(case("POST", RSTART, &start(r#","competition":"yes""#), 400, "invalid_request"), "competition"),
+        with_field(case("POST", RSTART, &start(r#","units":"FEET""#), 400, "invalid_field"), "units"),
+        with_field(
+            case(
+                "POST",
+                RBALL,
+                &format!(r#"{{{cv},"round_id":"gs_x","ball_wgs84":{{"lat":1,"lon":1}}}}"#),
+                400,
+                "invalid_round_id",
+            ),
+            "round_id",
+        ),
+        case(
+            "POST",
+            RBALL,
+            &format!(r#"{{{cv},"round_id":"{unknown}","ball_wgs84":{{"lat":1,"lon":1}}}}"#),
+            404,
+            "round_not_found",
+        ),
+        with_field(
+            case("POST", RBALL, &on(r#","ball_wgs84":{"lat":91,"lon":1}"#), 400, "invalid_coordinates"),
+            "ball_wgs84.lat",
+        ),
+        with_field(case("POST", RBALL, &on(r#","fixes":[]"#), 400, "invalid_field"), "fixes"),
+        with_field(case("POST", RBALL, &on(&many), 422, "unprocessable_request"), "fixes"),
+        with_field(
+            case(
+                "POST",
+                RBALL,
+                &on(r#","fixes":[{"ball_wgs84":{"lat":1,"lon":1},"accuracy_m":-1}]"#),
+                400,
+                "invalid_accuracy",
+            ),
+            "fixes[0].accuracy_m",
+        ),
+        with_field(case("POST", RSCORE, &on(r#","hole_id":1,"strokes":21"#), 400, "invalid_field"), "strokes"),
+        with_field(case("POST", RSCORE, &on(r#","hole_id":1,"strokes":-1"#), 400, "invalid_request"), "strokes"),
+        with_field(case("POST", RSCORE, &on(r#","hole_id":2,"strokes":3"#), 409, "hole_not_reached"), "hole_id"),
+        with_field(case("POST", RSCORE, &on(r#","hole_id":50,"strokes":3"#), 404, "hole_not_found"), "hole_id"),
+        with_field(case("POST", RSCORE, &on(r#","hole_id":1,"clear":["score"]"#), 400, "invalid_field"), "clear[0]"),
+        with_field(case("POST", RSCORE, &on(r#","strokes":3"#), 400, "invalid_request"), "hole_id"),
+        with_field(case("POST", RNEXT, &on(r#","hole_id":0"#), 400, "invalid_field"), "hole_id"),
+        with_field(case("POST", RNEXT, &on(r#","hole_id":50"#), 404, "hole_not_found"), "hole_id"),
+        get("/api/round/xyz".into(), 400, "invalid_round_id"),
+        get(format!("/api/round/{unknown}"), 404, "round_not_found"),
+        get(format!("/api/round/{unknown}/export.gpx"), 404, "round_not_found"),
+        get("/api/round/gr_1/scorecard.csv".into(), 400, "invalid_round_id"),
+        Case { content_type: None, ..case("DELETE", "/api/round/gr_1", "", 400, "invalid_round_id") },
+        Case {
+            content_type: None,
+            ..case("POST", &format!("/api/round/{rid}/export.gpx"), "", 405, "method_not_allowed")
+        },
+        get("/api/rounds?limit=0".into(), 400, "invalid_query"),
+        Case { field: Some("cursor"), ..get("/api/rounds?cursor=zzz".into(), 400, "invalid_query") },
+        with_field(
+            case(
+                "POST",
+                "/api/get_hole_advice",
+                &on(r#","session_id":"gs_00000000000000000000000000000000""#),
+                400,
+                "invalid_request",
+            ),
+            "round_id",
+        ),
+        case("POST", "/api/get_hole_advice", &format!(r#"{{{cv},"round_id":"{unknown}"}}"#), 404, "round_not_found"),
+    ]
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -545,7 +636,7 @@ async fn the_worker_answers_the_same_catalogue_the_same_way() {
 }
 
 /// How many cases the catalogue holds (raise it with every new case).
-const CATALOGUE_SIZE: usize = 96;
+const CATALOGUE_SIZE: usize = 128;
 
 async fn catalogue_on(platform: Platform) {
     let s = platform.start(&[("ADMIN_TOKEN", "adm1n")]);
@@ -553,7 +644,11 @@ async fn catalogue_on(platform: Platform) {
     let (status, body) = common::post(&c, &s.url(START), &serde_json::from_str(common::START).unwrap()).await;
     assert_eq!(status, 200, "{body}");
     let sid = body["session_id"].as_str().unwrap().to_string();
-    let cases = catalogue(&sid);
+    let round = serde_json::json!({"contract_version": "0.5.0", "course_id": "riverside"});
+    let (status, body) = common::post(&c, &s.url("/api/round/start"), &round).await;
+    assert_eq!(status, 200, "{body}");
+    let rid = body["round_state"]["round_id"].as_str().unwrap().to_string();
+    let cases = catalogue(&sid, &rid);
     // The catalogue's real size: a case lost by an edit shows here.
     assert!(cases.len() >= CATALOGUE_SIZE, "{} cases, fewer than {CATALOGUE_SIZE}", cases.len());
     for (i, k) in cases.iter().enumerate() {
