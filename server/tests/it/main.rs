@@ -22,6 +22,7 @@ mod offline;
 mod openapi;
 mod overload;
 mod page;
+mod rounds;
 mod run_stores;
 mod runs_and_bundles;
 mod store_conformance;
