@@ -649,7 +649,7 @@ def build(course):
     steps.append({"op": "get_round", "round_id": "gr_xyz", "now_ms": b.now(), "expect": {"status": 400, "body": err("invalid_round_id")}})
     for body, status, code in (({"course_id": "nowhere"}, 404, "course_not_found"),
                                ({"course_id": "augusta_national", "start_hole_id": 30}, 404, "hole_not_found"),
-                               ({"course_id": "augusta_national", "tee": "purple"}, 400, "invalid_field"),
+                               ({"course_id": "augusta_national", "tee": "purple"}, 404, "tee_set_not_found"),
                                ({"course_id": "augusta_national", "competition": "yes"}, 400, "invalid_request")):
         steps.append({"op": "round_start", "now_ms": b.now(), "body": {"contract_version": CV, **body},
                       "expect": {"status": status, "body": err(code)}})

@@ -76,6 +76,8 @@ error_codes! {
     CourseNotFound = ("course_not_found", 404),
     /// The hole is not in the course.
     HoleNotFound = ("hole_not_found", 404),
+    /// No hole of the course has a tee of the tee set a round asked for; `details.tee_sets` lists the course's.
+    TeeSetNotFound = ("tee_set_not_found", 404),
     /// The run does not exist.
     RunNotFound = ("run_not_found", 404),
     /// The hole has fewer aim points than `measure`'s `to=aim:N` asks for; `details.aim_points` says how many.
@@ -92,6 +94,8 @@ error_codes! {
     HoleNotReached = ("hole_not_reached", 409),
     /// The round is played in competition (Rules of Golf, Rule 4.3a): distances only, advice is refused.
     CompetitionRound = ("competition_round", 409),
+    /// `next_hole` without a hole, on a round that has reached every hole: name the hole.
+    NoHoleLeft = ("no_hole_left", 409),
     /// Concurrent writers to one round kept winning; the client may retry.
     RoundConflict = ("round_conflict", 409),
     /// A run status change that the run lifecycle forbids.

@@ -345,7 +345,7 @@ pub const ROUTES: &[Route] = &[
         RouteId::RoundStart,
         Api,
         Some("start"),
-        &[BODY, &[E::InvalidField, E::CourseNotFound, E::HoleNotFound], ROUND, API],
+        &[BODY, &[E::InvalidField, E::CourseNotFound, E::HoleNotFound, E::TeeSetNotFound], ROUND, API],
     ),
     route(
         Post,
@@ -366,7 +366,7 @@ pub const ROUTES: &[Route] = &[
         RouteId::RoundNextHole,
         Api,
         Some("default"),
-        &[BODY, ROUND, &[E::InvalidField, E::HoleNotFound, E::UnprocessableRequest, E::RoundConflict], API],
+        &[BODY, ROUND, &[E::InvalidField, E::HoleNotFound, E::NoHoleLeft, E::RoundConflict], API],
     ),
     route(
         Post,

@@ -220,7 +220,7 @@ fn a_tee_set_gives_its_par_and_length_and_an_unknown_one_is_refused() {
     let h1 = p.rec.hole(1).unwrap();
     assert_eq!((h1.par, h1.length_m), (5, Some(421.5)));
     let e = start(&json, r#"{"contract_version":"0.5.0","course_id":"riverside","tee":"gold"}"#).err().unwrap();
-    assert_eq!((e.code, e.details["field"].as_str()), (ErrorCode::InvalidField, Some("tee")));
+    assert_eq!((e.code, e.details["field"].as_str(), e.http_status()), (ErrorCode::TeeSetNotFound, Some("tee"), 404));
     assert_eq!(e.details["tee_sets"], "white");
 }
 

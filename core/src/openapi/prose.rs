@@ -264,7 +264,7 @@ fn round_routes() -> Vec<Route> {
             ..round_route(
                 RouteId::RoundStart,
                 "Start a round on a course",
-                "From the course's first hole or `start_hole_id`, with a tee set's pars and lengths when `tee` names one. In competition mode (Rule 4.3a) the round answers distances only and advice is refused (`competition_round`).",
+                "From the course's first hole or `start_hole_id`, with a tee set's pars and lengths when `tee` names one (`tee_set_not_found` when no hole has it). In competition mode (Rule 4.3a) the round answers distances only and advice is refused (`competition_round`).",
             )
         },
         Route {

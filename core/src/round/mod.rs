@@ -230,7 +230,7 @@ pub fn start(
                 course.holes.iter().flat_map(|h| h.tees.iter().filter_map(|t| t.name.as_deref())).collect();
             names.sort_unstable();
             names.dedup();
-            return Err(ApiError::new(ErrorCode::InvalidField, format!("the course has no tee set named {tee:?}"))
+            return Err(ApiError::new(ErrorCode::TeeSetNotFound, format!("the course has no tee set named {tee:?}"))
                 .field("tee")
                 .with("tee_sets", names.join(",")));
         }
@@ -511,7 +511,7 @@ pub fn next_hole(
                 .find(|h| h.reached_at_ms.is_none())
                 .map(|h| h.hole_id)
                 .ok_or_else(|| {
-                    ApiError::new(ErrorCode::UnprocessableRequest, "the round has reached every hole; name one")
+                    ApiError::new(ErrorCode::NoHoleLeft, "the round has reached every hole; name one")
                         .field("hole_id")
                 })?
         }

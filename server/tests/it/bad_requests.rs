@@ -556,7 +556,7 @@ fn round_cases(rid: &str) -> Vec<Case> {
         with_field(case("POST", RSTART, &start(r#","start_hole_id":0"#), 400, "invalid_field"), "start_hole_id"),
         with_field(case("POST", RSTART, &start(r#","start_hole_id":9"#), 404, "hole_not_found"), "start_hole_id"),
         with_field(case("POST", RSTART, &start(r#","tee":"""#), 400, "invalid_field"), "tee"),
-        with_field(case("POST", RSTART, &start(r#","tee":"gold""#), 400, "invalid_field"), "tee"),
+        with_field(case("POST", RSTART, &start(r#","tee":"gold""#), 404, "tee_set_not_found"), "tee"),
         with_field(case("POST", RSTART, &start(r#","competition":"yes""#), 400, "invalid_request"), "competition"),
         with_field(case("POST", RSTART, &start(r#","units":"FEET""#), 400, "invalid_field"), "units"),
         with_field(
