@@ -21,6 +21,13 @@ pub struct LoadedCourse {
     pub holes: BTreeMap<u32, Arc<PreparedHole>>,
 }
 
+impl LoadedCourse {
+    /// The prepared holes in the course file's order (what a round plays).
+    pub fn holes_in_order(&self) -> Vec<&PreparedHole> {
+        self.course.holes.iter().filter_map(|h| self.holes.get(&h.hole_id).map(AsRef::as_ref)).collect()
+    }
+}
+
 /// Why a course (or the whole registry) is unavailable.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]

@@ -86,8 +86,7 @@ impl Platform {
     fn round_write(&mut self, op: RoundOp, now: u64) -> Result<Reply, ApiError> {
         let mut rec = self.round(op.round_id())?;
         let course = self.catalog.course(&rec.course_id)?.clone();
-        let holes: Vec<_> =
-            course.course.holes.iter().filter_map(|h| course.holes.get(&h.hole_id)).map(|h| h.as_ref()).collect();
+        let holes = course.holes_in_order();
         let applied = round::apply(&mut rec, &op, &holes, &self.config, now)?;
         if applied.save {
             self.rounds.insert(rec.round_id.clone(), rec);
@@ -100,13 +99,7 @@ impl Platform {
             "round_start" => {
                 let req: api::RoundStartRequest = api::decode(body)?;
                 let course = self.catalog.course(&req.course_id)?.clone();
-                let holes: Vec<_> = course
-                    .course
-                    .holes
-                    .iter()
-                    .filter_map(|h| course.holes.get(&h.hole_id))
-                    .map(|h| h.as_ref())
-                    .collect();
+                let holes = course.holes_in_order();
                 self.counter += 1;
                 let mut bytes = [0u8; 16];
                 bytes[..8].copy_from_slice(&self.counter.to_be_bytes());

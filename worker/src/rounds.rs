@@ -14,7 +14,6 @@
 
 use crate::calls::{self, text};
 use greenside_core::api::{self, RoundStartRequest};
-use greenside_core::classify::PreparedHole;
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::listing::{ROUNDS_SCHEMA, RoundsPageBuilder, RoundsQuery, rounds_page_query};
 use greenside_core::round::{self, RoundDeleted, RoundOp, RoundRecord, RoundSummary};
@@ -161,12 +160,7 @@ impl RoundObject {
                 let request: RoundStartRequest = api::decode(body.as_bytes())?;
                 let catalog = crate::catalog::get(&self.env).await;
                 let course = catalog.catalog.course(&request.course_id)?;
-                let holes: Vec<&PreparedHole> = course
-                    .course
-                    .holes
-                    .iter()
-                    .filter_map(|h| course.holes.get(&h.hole_id).map(AsRef::as_ref))
-                    .collect();
+                let holes = course.holes_in_order();
                 if self.current().await?.is_some() {
                     return Err(ApiError::new(ErrorCode::InternalError, "round id already in use"));
                 }
@@ -180,12 +174,7 @@ impl RoundObject {
                 let course_id = self.live(id).await?.course_id;
                 let catalog = crate::catalog::get(&self.env).await;
                 let course = catalog.catalog.course(&course_id)?;
-                let holes: Vec<&PreparedHole> = course
-                    .course
-                    .holes
-                    .iter()
-                    .filter_map(|h| course.holes.get(&h.hole_id).map(AsRef::as_ref))
-                    .collect();
+                let holes = course.holes_in_order();
                 let mut rec = self.live(id).await?;
                 let applied = round::apply(&mut rec, &op, &holes, &settings.rules, now)?;
                 if applied.save {

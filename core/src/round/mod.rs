@@ -511,8 +511,7 @@ pub fn next_hole(
                 .find(|h| h.reached_at_ms.is_none())
                 .map(|h| h.hole_id)
                 .ok_or_else(|| {
-                    ApiError::new(ErrorCode::NoHoleLeft, "the round has reached every hole; name one")
-                        .field("hole_id")
+                    ApiError::new(ErrorCode::NoHoleLeft, "the round has reached every hole; name one").field("hole_id")
                 })?
         }
     };

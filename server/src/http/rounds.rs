@@ -7,11 +7,8 @@ use crate::{AppState, random_bytes, round_store_error};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use greenside_core::api::{NextHoleRequest, RoundFixRequest, RoundStartRequest, SetScoreRequest};
-use greenside_core::classify::PreparedHole;
 use greenside_core::error::{ApiError, ErrorCode};
 use greenside_core::round::{self, RoundDeleted, RoundOp, RoundRecord};
-use std::sync::Arc;
-use std::time::Duration;
 
 /// Compare-and-set attempts before answering `round_conflict`.
 const MAX_CAS_ATTEMPTS: u32 = 64;
@@ -31,23 +28,13 @@ async fn timed<T>(
     r
 }
 
-/// The course's prepared holes, in the course file's order.
-fn holes(
-    state: &AppState,
-    course_id: &str,
-) -> Result<(Arc<greenside_core::catalog::LoadedCourse>, Vec<Arc<PreparedHole>>), ApiError> {
-    let course = state.catalog.course(course_id)?.clone();
-    let holes = course.course.holes.iter().filter_map(|h| course.holes.get(&h.hole_id).cloned()).collect();
-    Ok((course, holes))
-}
-
 pub async fn start(
     state: AppStateRef,
     Now(now): Now,
     ApiJson(req): ApiJson<RoundStartRequest>,
 ) -> HttpResult<Response> {
-    let (course, prepared) = holes(&state, &req.course_id)?;
-    let refs: Vec<&PreparedHole> = prepared.iter().map(AsRef::as_ref).collect();
+    let course = state.catalog.course(&req.course_id)?;
+    let refs = course.holes_in_order();
     let backend = state.rounds.backend();
     // 128 random bits: a collision is not expected, but never overwrite one.
     for _ in 0..3 {
@@ -75,8 +62,8 @@ async fn write(state: &AppState, now: u64, op: RoundOp) -> HttpResult<Response> 
     let _guard = state.session_lock(&id).lock().await;
     for attempt in 0..MAX_CAS_ATTEMPTS {
         let mut rec = load(state, &id).await?;
-        let (_, prepared) = holes(state, &rec.course_id)?;
-        let refs: Vec<&PreparedHole> = prepared.iter().map(AsRef::as_ref).collect();
+        let course = state.catalog.course(&rec.course_id)?;
+        let refs = course.holes_in_order();
         let expected = rec.revision;
         let applied = round::apply(&mut rec, &op, &refs, &state.settings.rules, now)?;
         if !applied.save {
@@ -85,10 +72,7 @@ async fn write(state: &AppState, now: u64, op: RoundOp) -> HttpResult<Response> 
         match timed("round_store.save", state.rounds.save(&rec, expected), backend).await? {
             SaveOutcome::Saved => return Ok(ok_encoded(applied.answer)),
             SaveOutcome::Missing => return Err(round::not_found(&id).into()),
-            SaveOutcome::Conflict => {
-                let cap = 1u64 << attempt.min(5);
-                tokio::time::sleep(Duration::from_millis(u64::from(random_bytes()[0]) % (cap + 1))).await;
-            }
+            SaveOutcome::Conflict => super::session::backoff(attempt).await,
         }
     }
     Err(ApiError::new(ErrorCode::RoundConflict, "the round kept changing under concurrent writers; retry")

@@ -120,16 +120,21 @@ pub async fn apply(state: &AppState, now: u64, op: &Operation) -> Result<(Sessio
                 return Ok((rec, applied));
             }
             SaveOutcome::Missing => return Err(session::not_found(id)),
-            SaveOutcome::Conflict => {
-                let cap = 1u64 << attempt.min(5);
-                let jitter = u64::from(random_bytes()[0]) % (cap + 1);
-                tokio::time::sleep(Duration::from_millis(jitter)).await;
-            }
+            SaveOutcome::Conflict => backoff(attempt).await,
         }
     }
     Err(ApiError::new(ErrorCode::SessionConflict, "the session kept changing under concurrent writers; retry")
         .with("session_id", id)
         .with("attempts", MAX_CAS_ATTEMPTS))
+}
+
+/// The wait before compare-and-set attempt `attempt + 1` (sessions and
+/// rounds): a random 0 to 2^min(attempt, 5) ms, so writers on several
+/// instances stop colliding.
+pub async fn backoff(attempt: u32) {
+    let cap = 1u64 << attempt.min(5);
+    let jitter = u64::from(random_bytes()[0]) % (cap + 1);
+    tokio::time::sleep(Duration::from_millis(jitter)).await;
 }
 
 /// A session write route: the operation through [`apply`], core's answer.
