@@ -32,11 +32,13 @@ def fetch(base, path):
 
 
 def play(base, call):
-    """The vector's steps up to the final read (the round is kept); the round's id and the fixes sent."""
+    """The vector's steps up to its read of the whole round (the round is kept); the round's id and the fixes sent."""
     v = json.load(open(VECTOR))
     rid, sent = None, []
     for step in v["steps"]:
-        if step["op"] in ("list_rounds", "delete_round", "get_round"):
+        if step["op"] == "get_round" and step.get("round_id") == "$round_id":
+            break  # the round is played: what follows reads, advises, deletes
+        if step["op"] == "get_round":
             continue
         body = json.loads(json.dumps(step["body"]).replace("$round_id", rid or ""))
         path = {"round_start": "/api/round/start", "round_set_ball_location": "/api/round/set_ball_location",

@@ -574,6 +574,7 @@ mod tests {
                     r.method.as_str(),
                     &r.path
                         .replace("{session_id}", "gs_x")
+                        .replace("{round_id}", "gr_x")
                         .replace("{run_id}", "run_x")
                         .replace("{course_id}", "c")
                         .replace("{hole_id}", "1")
