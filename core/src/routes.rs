@@ -586,9 +586,9 @@ mod tests {
 
     /// The path's last parameter, as `find` keeps it.
     fn find_param(template: &str) -> Option<&'static str> {
-        ["{hole_id}", "{session_id}", "{run_id}", "{course_id}"]
+        ["{hole_id}", "{session_id}", "{round_id}", "{run_id}", "{course_id}"]
             .iter()
-            .zip(["1", "gs_x", "run_x", "c"])
+            .zip(["1", "gs_x", "gr_x", "run_x", "c"])
             .find(|(t, _)| template.contains(**t))
             .map(|(_, p)| p)
     }
