@@ -18,6 +18,7 @@
 //! | module | what |
 //! |---|---|
 //! | `tracker` | `HoleTracker`: start, `addFix`, `setCup`, `state` |
+//! | `round` | `RoundTracker`: a round run locally, the round routes' requests and answers (snake_case, as the server's), GPX and CSV |
 //! | `sync` | the outbox: `pendingFixes`, `sync` |
 //! | `wire` | the HTTP API's requests run locally (`startWire`, …), snake_case answers |
 //! | `rules` | `TrackerConfig` → core's `Rules`, through core's parser |
@@ -30,6 +31,7 @@ mod contract;
 mod convert;
 mod declarations;
 mod error;
+mod round;
 mod rules;
 mod sync;
 mod tracker;
@@ -37,4 +39,5 @@ mod wire;
 
 pub use contract::{api_contract_version, check_run_transition, error_codes, gcra_check};
 pub use greenside_classify::{Course, Loaded, surface_names};
+pub use round::RoundTracker;
 pub use tracker::HoleTracker;

@@ -149,8 +149,8 @@ impl HoleTracker {
     }
 }
 
-/// 16 random bytes from `crypto.getRandomValues` (a session id).
-fn random_id() -> Result<[u8; 16], JsValue> {
+/// 16 random bytes from `crypto.getRandomValues` (a session or round id).
+pub(crate) fn random_id() -> Result<[u8; 16], JsValue> {
     let crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())?;
     let f: js_sys::Function = js_sys::Reflect::get(&crypto, &"getRandomValues".into())?.dyn_into()?;
     let arr = js_sys::Uint8Array::new_with_length(16);

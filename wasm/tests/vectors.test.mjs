@@ -52,7 +52,7 @@ export function matches(expected, actual, path = 'body') {
 }
 
 function substitute(v, sid) {
-  if (v === '$session_id') return sid;
+  if (v === '$session_id' || v === '$round_id') return sid;
   if (Array.isArray(v)) return v.map((x) => substitute(x, sid));
   if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x, sid)]));
   return v;
@@ -60,7 +60,7 @@ function substitute(v, sid) {
 
 function stepBody(step, sid) {
   // A raw body is sent as written (`1.0` stays `1.0`; JSON.stringify would write `1`).
-  let body = step.raw_body !== undefined ? step.raw_body.replaceAll('$session_id', sid) : step.body !== undefined ? JSON.stringify(substitute(step.body, sid)) : '';
+  let body = step.raw_body !== undefined ? step.raw_body.replaceAll('$session_id', sid).replaceAll('$round_id', sid) : step.body !== undefined ? JSON.stringify(substitute(step.body, sid)) : '';
   if (step.pad_to_bytes) body = body.padEnd(step.pad_to_bytes, ' ');
   return body;
 }
@@ -109,11 +109,15 @@ for (const file of files) {
       const firstHole = course.holeIds()[0];
       const config = trackerConfig(v.config);
       let tracker = new gs.HoleTracker(course, firstHole, config);
+      // The round tracker of the latest round started (errors before one go to a tracker with none).
+      let rounds = null;
+      const idle = new gs.RoundTracker(course, config);
       let sid = '';
       v.steps.forEach((step, i) => {
         const now = step.now_ms ?? 0;
         const body = stepBody(step, sid);
-        const pathId = step.session_id !== undefined ? substitute(step.session_id, sid) : undefined;
+        const pathId = step.session_id !== undefined ? substitute(step.session_id, sid)
+          : step.round_id !== undefined ? substitute(step.round_id, sid) : undefined;
         let status, reply;
         switch (step.op) {
           case 'start': {
@@ -127,7 +131,20 @@ for (const file of files) {
           case 'set_cup_location': [status, reply] = answer(() => tracker.setCupLocationWire(body, now)); break;
           case 'get_session': [status, reply] = answer(() => tracker.getSessionWire(pathId, now)); break;
           case 'delete_session': [status, reply] = answer(() => tracker.deleteSessionWire(pathId, now)); break;
-          case 'get_hole_advice': [status, reply] = answer(() => tracker.adviceDecisionWire(body, now, 'run_00000000000000000000000000000001')); break;
+          case 'get_hole_advice': [status, reply] = answer(() => (rounds ?? tracker).adviceDecisionWire(body, now, 'run_00000000000000000000000000000001')); break;
+          // A round: the package's RoundTracker (one round at a time, as a page plays it).
+          case 'round_start': {
+            const t = new gs.RoundTracker(course, config);
+            [status, reply] = answer(() => t.startWire(body, now));
+            if (status === 200) { rounds = t; sid = reply.round_state.round_id; }
+            break;
+          }
+          case 'round_set_ball_location': [status, reply] = answer(() => (rounds ?? idle).setBallLocationWire(body, now)); break;
+          case 'round_next_hole': [status, reply] = answer(() => (rounds ?? idle).nextHoleWire(body, now)); break;
+          case 'round_set_score': [status, reply] = answer(() => (rounds ?? idle).setScoreWire(body, now)); break;
+          case 'get_round': [status, reply] = answer(() => (rounds ?? idle).getRoundWire(pathId)); break;
+          case 'delete_round': [status, reply] = answer(() => (rounds ?? idle).deleteRoundWire(pathId)); break;
+          case 'list_rounds': [status, reply] = answer(() => (rounds ?? idle).listRoundsWire('')); break;
           case 'locate': {
             assert.equal(step.course_id, v.course_id, `${v.name}: locate on the file's course`);
             [status, reply] = answer(() => snake(course.locate({ lat: step.query.lat, lon: step.query.lon })));

@@ -165,8 +165,13 @@ impl RoundObject {
                     return Err(ApiError::new(ErrorCode::InternalError, "round id already in use"));
                 }
                 let rec = round::start(&request, id.into(), &course.course, &holes, now)?;
-                index(&self.env, IndexCall::Add { summary: round::summary(&rec) }).await?;
                 self.save(&rec).await?;
+                // Listed once kept; a listing that cannot take it undoes the start.
+                if let Err(e) = index(&self.env, IndexCall::Add { summary: round::summary(&rec) }).await {
+                    self.state.storage().delete_all().await.map_err(storage_error)?;
+                    *self.rec.borrow_mut() = Some(None);
+                    return Err(e);
+                }
                 Ok(round::answer_json(&rec))
             }
             RoundAsk::Apply { write, body } => {

@@ -287,6 +287,11 @@ impl Loaded {
         Some(cell.get_or_init(|| PreparedHole::new(&self.course_id, &self.course.holes[*i])).as_ref())
     }
 
+    /// The course file as core read it (a round plays its holes in order).
+    pub fn course(&self) -> &greenside_core::course::Course {
+        &self.course
+    }
+
     /// The hole ids, ascending.
     pub fn hole_ids(&self) -> impl Iterator<Item = u32> + '_ {
         self.holes.iter().map(|h| h.0)
