@@ -144,13 +144,19 @@ function drawLine() {
 // The full package (HoleTracker, the outbox), fetched and compiled on the
 // first session: a tracker runs in its own wasm, so it reads the course file
 // there too. Without it (it failed to load) the server alone answers.
+/** The package's full entry (the trackers), loaded once, when first needed. */
+async function fullPackage() {
+  if (!st.full) {
+    const full = await import('/pkg/greenside.js');
+    await full.default();
+    st.full = { full, course: null, json: null };
+  }
+  return st.full.full;
+}
+
 async function tracker(hole) {
   try {
-    if (!st.full) {
-      const full = await import('/pkg/greenside.js');
-      await full.default();
-      st.full = { full, course: null, json: null };
-    }
+    await fullPackage();
     if (st.full.json !== st.courseJson) st.full = { ...st.full, course: st.full.full.Course.fromJson(st.courseJson), json: st.courseJson };
     return new st.full.full.HoleTracker(st.full.course, hole);
   } catch (e) {
@@ -565,10 +571,168 @@ async function prune(ev) {
   pages.stack = []; loadRuns();
 }
 
+
+// ---------------------------------------------------------------- round
+// A round (docs/golfer.md, "A round"): the server's round, and the same
+// round kept on the phone by the package's RoundTracker, so the numbers
+// answer at once and go on without signal. Writes the server has not had
+// wait in order (fixes are `seq`-idempotent, scores idempotent) and go out
+// when the page is online again.
+const rd = { id: null, localId: null, tracker: null, seq: 0, queue: [], state: null };
+function roundFail(msg) { $('round-error').textContent = msg; }
+
+async function roundTracker() {
+  const full = await fullPackage();
+  return new full.RoundTracker(full.Course.fromJson(rd.courseJson));
+}
+
+function showRoundSync() {
+  const n = rd.queue.length;
+  $('r-sync').dataset.pending = String(n);
+  $('r-sync').textContent = n ? `${n} waiting for the server${navigator.onLine ? '' : ' (offline)'}` : (rd.id ? 'in step with the server' : '');
+}
+
+const yn = (v) => (v === null || v === undefined ? '—' : v ? 'yes' : 'no');
+function showRound(s) {
+  rd.state = s;
+  const c = s.current;
+  $('r-hole').textContent = `Hole ${c.hole_id} · par ${c.par}${s.competition ? ' · competition' : ''}`;
+  const g = c.green_distances;
+  $('r-front').textContent = dist(g?.front_m);
+  $('r-middle').textContent = dist(g?.middle_m);
+  $('r-back').textContent = dist(g?.back_m);
+  $('r-lie').textContent = `Ball: ${c.lie ? SURFACE_WORD[c.lie] ?? c.lie : '—'} · shots on this hole ${c.shots}${s.pending_hole_id ? ` · on the tee of hole ${s.pending_hole_id}?` : ''}`;
+  const card = s.scorecard;
+  const num = (h, key, min) => {
+    const i = el('input', { type: 'number', min: String(min), max: '20', inputmode: 'numeric', 'aria-label': `Hole ${h.hole_id} ${key}`, 'data-hole': String(h.hole_id), 'data-key': key, class: 'score' });
+    i.value = h[key] ?? '';
+    i.disabled = !h.reached;
+    if (h[`${key}_source`] === 'ESTIMATE') i.title = 'estimated from the first putt';
+    return i;
+  };
+  $('r-card').tBodies[0].replaceChildren(...card.holes.map((h) => {
+    const tr = el('tr', { 'data-hole': String(h.hole_id) });
+    tr.append(el('th', { scope: 'row' }, String(h.hole_id)), el('td', {}, String(h.par)));
+    const strokes = el('td'); strokes.append(num(h, 'strokes', 1));
+    const putts = el('td'); putts.append(num(h, 'putts', 0));
+    tr.append(strokes, putts, el('td', {}, String(h.penalties)), el('td', {}, yn(h.fairway_hit)), el('td', {}, yn(h.gir)));
+    return tr;
+  }));
+  $('r-card').tFoot.replaceChildren(...[['Out', card.out], ['In', card.in], ['Total', card.total]].map(([label, t]) => {
+    const tr = el('tr');
+    tr.append(el('th', { scope: 'row' }, label), el('td', {}, String(t.par)), el('td', {}, `${t.strokes} (${t.to_par > 0 ? '+' : ''}${t.to_par})`), el('td', {}, String(t.putts)), el('td'), el('td'), el('td'));
+    return tr;
+  }));
+  const x = card.stats, sg = x.strokes_gained;
+  const ratio = (r) => `${r.made} of ${r.of}`;
+  dl($('r-stats-list'), [
+    ['Score', `${card.total.strokes} (${card.total.to_par > 0 ? '+' : ''}${card.total.to_par}) over ${card.total.holes} holes`],
+    ['Fairways', ratio(x.fairways)], ['Greens in regulation', ratio(x.greens_in_regulation)],
+    ['Putts', `${x.putts}${x.putts_per_hole === null ? '' : ` (${fmt(x.putts_per_hole, 2)} a hole)`}`],
+    ['Sand saves', ratio(x.sand_saves)], ['Up and downs', ratio(x.up_and_downs)], ['Penalties', String(x.penalties)],
+    ['Strokes gained', `off the tee ${fmt(sg.off_the_tee)}, approach ${fmt(sg.approach)}, around the green ${fmt(sg.around_the_green)}, putting ${fmt(sg.putting)}; total ${fmt(sg.total)}`],
+  ]);
+  for (const id of ['r-send', 'r-putt', 'r-next', 'r-advice']) $(id).disabled = false;
+  $('round').dataset.fixCount = String(s.fix_count);
+}
+
+async function startRound(ev) {
+  ev.preventDefault();
+  roundFail('');
+  const course = $('r-course').value;
+  const body = { contract_version: CV, course_id: course, competition: $('r-competition').checked };
+  const res = await api('/api/round/start', { method: 'POST', body });
+  if (!res.ok) return roundFail(errText(res));
+  const file = await api(`/api/courses/${encodeURIComponent(course)}`);
+  if (!file.ok) return roundFail(errText(file));
+  rd.courseJson = file.data;
+  try {
+    rd.tracker = await roundTracker();
+    rd.localId = rd.tracker.startWire(JSON.stringify(body), Date.now()).round_state.round_id;
+  } catch (e) {
+    rd.tracker = null;
+    roundFail(`Offline scoring unavailable: ${e.message}`);
+  }
+  rd.id = res.data.round_state.round_id;
+  rd.seq = 0;
+  rd.queue = [];
+  $('r-info').textContent = `Round ${rd.id.slice(0, 11)}… started`;
+  $('r-advice-result').textContent = '';
+  showRound(res.data.round_state);
+  showRoundSync();
+}
+
+/** One write: on the phone at once, to the server now or when back online. */
+async function roundWrite(path, fields, local) {
+  roundFail('');
+  if (rd.tracker) {
+    try { showRound(local.call(rd.tracker, JSON.stringify({ contract_version: CV, round_id: rd.localId, ...fields }), Date.now()).round_state); } catch (e) { return roundFail(`${e.code}: ${e.message}`); }
+  }
+  rd.queue.push({ path, fields });
+  await flushRound();
+}
+
+async function flushRound() {
+  while (rd.queue.length && navigator.onLine) {
+    const { path, fields } = rd.queue[0];
+    let res;
+    try { res = await api(path, { method: 'POST', body: { contract_version: CV, round_id: rd.id, ...fields } }); } catch { break; }
+    if (res.status === 0) break;
+    rd.queue.shift();
+    if (res.ok) showRound(res.data.round_state); else roundFail(errText(res));
+  }
+  showRoundSync();
+}
+
+function roundFix(ev) {
+  ev.preventDefault();
+  const lat = Number($('r-lat').value), lon = Number($('r-lon').value);
+  if (!Number.isFinite(lat) || !Number.isFinite(lon)) return roundFail('Type a latitude and a longitude.');
+  rd.seq += 1;
+  return roundWrite('/api/round/set_ball_location', { ball_wgs84: { lat, lon }, accuracy_m: 3, seq: rd.seq, client_time_ms: Date.now() }, rd.tracker?.setBallLocationWire);
+}
+
+function roundScore(hole, key, value) {
+  const fields = { hole_id: hole };
+  if (value === '') fields.clear = [key]; else fields[key] = Number(value);
+  return roundWrite('/api/round/set_score', fields, rd.tracker?.setScoreWire);
+}
+
+async function roundAdvice() {
+  roundFail('');
+  $('r-advice-result').textContent = '';
+  const res = await api('/api/get_hole_advice', { method: 'POST', body: { contract_version: CV, round_id: rd.id } });
+  if (res.data?.error?.code === 'competition_round') {
+    $('r-advice-result').textContent = 'No advice in a competition round: the Rules of Golf (Rule 4.3a) allow distances, not advice.';
+    return;
+  }
+  if (!res.ok && !res.data?.plan_type) return roundFail(errText(res));
+  $('r-advice-result').textContent = `${res.data.plan_type === 'PUTT' ? 'Putt' : 'Shot plan'}: ${res.data.plan ? JSON.stringify(res.data.plan) : 'the straight line (the service failed)'}`;
+}
+
+function roundSetup() {
+  $('r-course').replaceChildren(...[...$('course').options].map((o) => el('option', { value: o.value }, o.textContent)));
+  $('round-form').addEventListener('submit', startRound);
+  $('r-fix').addEventListener('submit', roundFix);
+  $('r-putt').addEventListener('click', () => {
+    const h = rd.state?.scorecard.holes.find((x) => x.hole_id === rd.state.current.hole_id);
+    const putts = (h?.putts_source === 'HAND' ? h.putts : 0) + 1;
+    roundScore(rd.state.current.hole_id, 'putts', String(putts));
+  });
+  $('r-next').addEventListener('click', () => roundWrite('/api/round/next_hole', {}, rd.tracker?.nextHoleWire));
+  $('r-advice').addEventListener('click', roundAdvice);
+  $('r-card').addEventListener('change', (ev) => {
+    const i = ev.target;
+    if (i.matches('input.score')) roundScore(Number(i.dataset.hole), i.dataset.key, i.value);
+  });
+  window.addEventListener('online', flushRound);
+  window.addEventListener('offline', showRoundSync);
+}
+
 function show(view) {
-  for (const v of ['golfer', 'admin']) { $(v).hidden = v !== view; $(`tab-${v}`).setAttribute('aria-pressed', String(v === view)); }
+  for (const v of ['golfer', 'round', 'admin']) { $(v).hidden = v !== view; $(`tab-${v}`).setAttribute('aria-pressed', String(v === view)); }
   if (view === 'admin') { loadHealth(); if (sessionStorage.getItem('greenside-admin-token')) loadRuns(); }
-  history.replaceState(null, '', view === 'admin' ? '#admin' : '#');
+  history.replaceState(null, '', view === 'golfer' ? '#' : `#${view}`);
 }
 
 // ---------------------------------------------------------------- start
@@ -604,6 +768,7 @@ async function main() {
   await wasm;
   $('tab-golfer').addEventListener('click', () => show('golfer'));
   $('tab-admin').addEventListener('click', () => show('admin'));
+  $('tab-round').addEventListener('click', () => show('round'));
   $('start-form').addEventListener('submit', startSession);
   $('course').addEventListener('change', () => loadCourse($('course').value));
   $('hole').addEventListener('change', () => { st.hole = Number($('hole').value); drawMap(); });
@@ -632,11 +797,12 @@ async function main() {
   // The golfer may have picked another course while the wasm compiled.
   const chosen = $('course').value;
   if (courses.length) await loadCourse(chosen, chosen === courses[0].course_id ? first : undefined);
-  show(location.hash === '#admin' ? 'admin' : 'golfer');
+  roundSetup();
+  show(['#admin', '#round'].includes(location.hash) ? location.hash.slice(1) : 'golfer');
   showSync();
   if (orphans().length && navigator.onLine) sync();
   // For tests and the curious: the phone's own state and what waits.
-  window.greenside = { state: () => st.tracker?.state() ?? null, pending: () => st.tracker?.pendingFixes() ?? [], sessionId: () => st.sessionId };
+  window.greenside = { state: () => st.tracker?.state() ?? null, pending: () => st.tracker?.pendingFixes() ?? [], sessionId: () => st.sessionId, roundId: () => rd.id, roundWaiting: () => rd.queue.length };
   document.body.dataset.ready = 'true';
 }
 main().catch((e) => fail(`The page could not load: ${e.message}`));

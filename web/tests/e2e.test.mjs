@@ -369,6 +369,71 @@ test('aim points, layup marks and a tapped point measured on a phone, online and
   await context.close();
 });
 
+test('a round on a phone: the hole found, the numbers on top, the scorecard edited in place, offline and back, competition refusing advice', { timeout: 120000 }, async () => {
+  const { page, errors, context } = await openPage({ width: 390, height: 844 });
+  await page.evaluate(() => localStorage.setItem('greenside-units', 'm'));
+  await page.evaluate(async () => { await navigator.serviceWorker.ready; });
+  await page.click('#tab-round');
+  await page.selectOption('#r-course', 'riverside');
+  await page.click('#r-start');
+  await page.waitForSelector('#r-info:has-text("started")');
+  const rid = await page.evaluate(() => window.greenside.roundId());
+  const server = async () => (await (await fetch(`${base}/api/round/${rid}`)).json()).round_state;
+  const fix = async (p) => {
+    await page.fill('#r-lat', String(p.lat));
+    await page.fill('#r-lon', String(p.lon));
+    await page.click('#r-send');
+  };
+  const TEE1 = { lat: 40.2652924, lon: -111.6605346 };
+  for (let i = 0; i < 3; i++) await fix(TEE1);
+  for (let i = 0; i < 3; i++) await fix(OFF);
+  await page.waitForSelector('#r-sync[data-pending="0"]');
+  // The numbers on top are the server's: front / middle / back from the fairway.
+  let s = await server();
+  assert.equal(s.fix_count, 6);
+  const g = s.current.green_distances;
+  assert.equal(await page.textContent('#r-middle'), String(Math.round(g.middle_m)));
+  assert.equal(await page.textContent('#r-front'), String(Math.round(g.front_m)));
+  assert.match(await page.textContent('#r-hole'), /Hole 1 · par 4/);
+  // On the green, two putts tapped, then the golfer writes 5 strokes in the card.
+  for (let i = 0; i < 3; i++) await fix(CUP);
+  await page.click('#r-putt');
+  await page.waitForSelector('#r-sync[data-pending="0"]');
+  await page.click('#r-putt');
+  await page.waitForSelector('#r-sync[data-pending="0"]');
+  await page.click('#r-card-wrap summary');
+  await page.fill('#r-card input[data-hole="1"][data-key="strokes"]', '5');
+  await page.press('#r-card input[data-hole="1"][data-key="strokes"]', 'Tab');
+  await page.waitForFunction(() => document.querySelector('#r-card input[data-hole="1"][data-key="strokes"]').value === '5');
+  await page.waitForSelector('#r-sync[data-pending="0"]');
+  s = await server();
+  const h1 = s.scorecard.holes[0];
+  assert.deepEqual([h1.strokes, h1.strokes_source, h1.putts, h1.putts_source], [5, 'HAND', 2, 'HAND']);
+  assert.match(await page.textContent('#r-stats-list'), /Score5 \(\+1\) over 1 holes/);
+  await page.screenshot({ path: join(artifacts, 'round-phone.png'), fullPage: true });
+  // Offline: the phone scores on (the package), the writes wait, then reach the server in order.
+  await context.setOffline(true);
+  await page.click('#r-next');
+  await page.waitForFunction(() => /Hole 2/.test(document.getElementById('r-hole').textContent));
+  await fix(CUP);
+  await page.waitForSelector('#r-sync[data-pending="2"]');
+  assert.match(await page.textContent('#r-sync'), /2 waiting for the server \(offline\)/);
+  await page.screenshot({ path: join(artifacts, 'round-offline.png'), fullPage: true });
+  await context.setOffline(false);
+  await page.waitForSelector('#r-sync[data-pending="0"]');
+  s = await server();
+  assert.deepEqual([s.current.hole_id, s.fix_count], [2, 10], 'the server caught up exactly');
+  // A competition round: distances, never advice, and the page says why.
+  await page.check('#r-competition');
+  await page.click('#r-start');
+  await page.waitForFunction((old) => window.greenside.roundId() !== old, rid);
+  await page.click('#r-advice');
+  await page.waitForSelector('#r-advice-result:has-text("Rule 4.3a")');
+  assert.match(await page.textContent('#r-hole'), /competition/);
+  assert.deepEqual(errors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch|409/.test(e)), [], 'no console errors but the offline fetches and the refused advice');
+  await context.close();
+});
+
 test('fixes waiting offline survive a reload and reach the server on the next visit', { timeout: 120000 }, async () => {
   const { page, errors, context } = await openPage({ width: 1280, height: 900 });
   await page.evaluate(async () => { await navigator.serviceWorker.ready; });
