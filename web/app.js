@@ -580,6 +580,9 @@ async function prune(ev) {
 // when the page is online again.
 const rd = { id: null, localId: null, tracker: null, seq: 0, queue: [], state: null };
 function roundFail(msg) { $('round-error').textContent = msg; }
+// The round's id, its last seq and the writes waiting, kept over a reload (nothing is lost offline).
+const ROUND = 'greenside-round';
+function saveRound() { localStorage.setItem(ROUND, JSON.stringify({ id: rd.id, seq: rd.seq, queue: rd.queue })); }
 
 async function roundTracker() {
   const full = await fullPackage();
@@ -656,6 +659,7 @@ async function startRound(ev) {
   rd.id = res.data.round_state.round_id;
   rd.seq = 0;
   rd.queue = [];
+  saveRound();
   $('r-info').textContent = `Round ${rd.id.slice(0, 11)}… started`;
   $('r-advice-result').textContent = '';
   showRound(res.data.round_state);
@@ -669,6 +673,7 @@ async function roundWrite(path, fields, local) {
     try { showRound(local.call(rd.tracker, JSON.stringify({ contract_version: CV, round_id: rd.localId, ...fields }), Date.now()).round_state); } catch (e) { return roundFail(`${e.code}: ${e.message}`); }
   }
   rd.queue.push({ path, fields });
+  saveRound();
   await flushRound();
 }
 
@@ -679,6 +684,7 @@ async function flushRound() {
     try { res = await api(path, { method: 'POST', body: { contract_version: CV, round_id: rd.id, ...fields } }); } catch { break; }
     if (res.status === 0) break;
     rd.queue.shift();
+    saveRound();
     if (res.ok) showRound(res.data.round_state); else roundFail(errText(res));
   }
   showRoundSync();
@@ -727,6 +733,17 @@ function roundSetup() {
   });
   window.addEventListener('online', flushRound);
   window.addEventListener('offline', showRoundSync);
+  // A round from before a reload: its waiting writes go out, then the server's state shows.
+  const saved = JSON.parse(localStorage.getItem(ROUND) || 'null');
+  if (saved?.id) {
+    Object.assign(rd, { id: saved.id, seq: saved.seq, queue: saved.queue });
+    $('r-info').textContent = `Round ${rd.id.slice(0, 11)}…`;
+    showRoundSync();
+    flushRound().then(async () => {
+      const res = navigator.onLine ? await api(`/api/round/${rd.id}`).catch(() => null) : null;
+      if (res?.ok) showRound(res.data.round_state);
+    });
+  }
 }
 
 function show(view) {

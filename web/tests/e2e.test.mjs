@@ -419,8 +419,14 @@ test('a round on a phone: the hole found, the numbers on top, the scorecard edit
   await page.waitForSelector('#r-sync[data-pending="2"]');
   assert.match(await page.textContent('#r-sync'), /2 waiting for the server \(offline\)/);
   await page.screenshot({ path: join(artifacts, 'round-offline.png'), fullPage: true });
+  // A reload while offline loses nothing: the page comes from its cache with the writes still waiting.
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.click('#tab-round');
+  await page.waitForSelector('#r-sync[data-pending="2"]');
   await context.setOffline(false);
   await page.waitForSelector('#r-sync[data-pending="0"]');
+  await page.waitForFunction(() => /Hole 2/.test(document.getElementById('r-hole').textContent));
   s = await server();
   assert.deepEqual([s.current.hole_id, s.fix_count], [2, 10], 'the server caught up exactly');
   // A competition round: distances, never advice, and the page says why.
